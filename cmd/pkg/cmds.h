@@ -1,0 +1,12 @@
+/* Every command's entry point, one line each; the table is in main.c. */
+#ifndef PKG_CMD_CMDS_H
+#define PKG_CMD_CMDS_H
+
+#include "cmd/pkg/cli.h"
+
+int cmd_version(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+int cmd_help(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+int cmd_yaml(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+const struct opt *cmd_yaml_opts(void);
+
+#endif

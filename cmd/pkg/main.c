@@ -1,0 +1,136 @@
+/* pkg: the command table and the dispatcher. Each command lives in its own
+ * cmd-<group>.c; this file only routes argv to it. */
+#include "cmd/pkg/cli.h"
+#include "cmd/pkg/cmds.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef PKG_VERSION
+#define PKG_VERSION "v0.1.0"
+#endif
+const char *pkg_version = PKG_VERSION;
+
+/* The table: name, entry point, summary, usage, long help, flags. Keep it in
+ * the order `pkg --help` shows. */
+const struct cmd cli_commands[] = {
+    {"version", cmd_version, "print the version of pkg", "pkg version [--short]", NULL, NULL,
+     false},
+    {"help", cmd_help, "help about any command", "pkg help [COMMAND]", NULL, NULL, false},
+    {"yaml", cmd_yaml, "load and re-emit YAML (developer tool)",
+     "pkg yaml fmt [--style helm|kustomize|json] FILE...",
+     "Loads each FILE (or - for stdin) as a YAML stream and prints it again in the style\n"
+     "of helm's toYaml (default), kustomize's output, or Go's encoding/json.",
+     cmd_yaml_opts, false},
+    {NULL, NULL, NULL, NULL, NULL, NULL, false},
+};
+
+const struct cmd *
+cli_find(const char *name)
+{
+    for (const struct cmd *c = cli_commands; c->name; c++)
+        if (!strcmp(c->name, name))
+            return c;
+    return NULL;
+}
+
+static void
+print_main_help(void)
+{
+    printf("pkg renders Helm charts and Kustomize overlays byte-for-byte like helm and\n"
+           "kubectl kustomize, runs them on one machine, and hosts chart repositories.\n\n"
+           "Usage:\n  pkg COMMAND [ARGS] [flags]\n\nCommands:\n");
+    for (const struct cmd *c = cli_commands; c->name; c++)
+        if (!c->hidden)
+            printf("  %-12s %s\n", c->name, c->summary);
+    printf("\nGlobal Flags:\n"
+           "      --debug              enable verbose output\n"
+           "  -h, --help               help for pkg\n"
+           "  -n, --namespace NS       namespace scope for this request\n"
+           "      --version            print the version\n\n"
+           "Use \"pkg help COMMAND\" or \"pkg COMMAND --help\" for more about a command.\n");
+}
+
+static int
+unknown_command(const char *name)
+{
+    const char *names[64];
+    size_t n = 0;
+    for (const struct cmd *c = cli_commands; c->name && n < 64; c++)
+        if (!c->hidden)
+            names[n++] = c->name;
+    fprintf(stderr, "Error: unknown command \"%s\" for \"pkg\"\n", name);
+    const char *s = cli_suggest(name, names, n);
+    if (s)
+        fprintf(stderr, "\nDid you mean this?\n\t%s\n", s);
+    fprintf(stderr, "\nRun 'pkg --help' for usage.\n");
+    return EXIT_USAGE;
+}
+
+int
+cmd_help(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
+{
+    (void)cmd;
+    (void)g;
+    if (argc < 2) {
+        print_main_help();
+        return EXIT_OK;
+    }
+    const struct cmd *c = cli_find(argv[1]);
+    if (!c)
+        return unknown_command(argv[1]);
+    cli_print_help(c);
+    return EXIT_OK;
+}
+
+int
+cmd_version(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
+{
+    bool short_ = false, help = false;
+    struct opt opts[] = {{"short", 0, OPT_BOOL, &short_, NULL, "print only the version", NULL},
+                         OPT_END};
+    struct strv pos = {0};
+    int rc = cli_parse(cmd, opts, argc, argv, g, &pos, &help);
+    if (rc || help)
+        return rc;
+    if (pos.n)
+        return cli_usage_error(cmd, "unexpected argument \"%s\"", pos.v[0]);
+    if (short_)
+        printf("%s\n", pkg_version);
+    else
+        printf("pkg %s (C17; helm v3.17 and kustomize v5.5 compatible)\n", pkg_version);
+    free(pos.v);
+    return EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct global_opts g = {0};
+    int i = 1;
+    /* Global flags before the command. */
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            print_main_help();
+            return EXIT_OK;
+        } else if (!strcmp(a, "--version")) {
+            printf("%s\n", pkg_version);
+            return EXIT_OK;
+        } else if (!strcmp(a, "--debug")) {
+            g.debug = true;
+        } else {
+            fprintf(stderr, "Error: unknown flag: %s\nRun 'pkg --help' for usage.\n", a);
+            return EXIT_USAGE;
+        }
+    }
+    if (i >= argc) {
+        print_main_help();
+        return EXIT_OK;
+    }
+    const struct cmd *c = cli_find(argv[i]);
+    if (!c)
+        return unknown_command(argv[i]);
+    return c->run(c, argc - i, argv + i, &g);
+}

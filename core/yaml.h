@@ -1,0 +1,85 @@
+/* YAML load (on libyaml's event API) and emit, in the dialects the reference
+ * tools speak:
+ *
+ *  - VAL_YAML_HELM: what Helm reads and prints. Loading resolves scalars the
+ *    way go-yaml v2 does (YAML 1.1: yes/on/y are booleans, 0777 is octal,
+ *    1_000 is an int, timestamps stay strings); emitting is sigs.k8s.io/yaml's
+ *    Marshal (Helm's toYaml): keys sorted, 2-space indent, sequences at
+ *    their parent key's indent, go-yaml v2's quoting and line folding.
+ *  - VAL_YAML_KYAML: what kustomize reads and prints: go-yaml v3 resolution
+ *    (YAML 1.2 core schema) and kyaml's output.
+ *
+ * Every loaded node keeps file:line:col. Loads are bounded: nesting depth,
+ * alias expansion and input size limits fail with PKG_ELIMIT, never a hang. */
+#ifndef PKG_CORE_YAML_H
+#define PKG_CORE_YAML_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/sb.h"
+#include "core/value.h"
+
+enum val_yaml_dialect {
+    VAL_YAML_HELM,  /* go-yaml v2 / sigs.k8s.io/yaml */
+    VAL_YAML_KYAML, /* go-yaml v3 / kyaml */
+};
+
+struct val_yaml_opts {
+    enum val_yaml_dialect dialect;
+    /* Helm's values and fromYaml: the tree sigs.k8s.io/yaml.Unmarshal gives
+     * after its JSON round trip: every number a float64 (VAL_FLOAT), every
+     * map key a string, binary data as its base64 text. */
+    bool json_compat;
+    /* Duplicate keys: an error naming both places (default), or the last
+     * one wins (go-yaml v2 with sigs.k8s.io/yaml is strict; set this to
+     * tolerate them). */
+    bool allow_duplicate_keys;
+    size_t max_depth;   /* 0: 1000 */
+    size_t max_nodes;   /* alias expansion budget, 0: 10 million nodes */
+    size_t max_bytes;   /* 0: 256 MiB */
+};
+
+/* Loads every document of a stream. *out is a VAL_SEQ with one item per
+ * document (an empty document is VAL_NULL); all nodes in arena a. `file`
+ * names the input in positions and messages (kept by pointer: it must live
+ * as long as the arena — pass an arena string). opts may be NULL (helm
+ * dialect, defaults). Errors read "file:line:col: message". */
+int val_yaml_load_all(struct val **out, struct arena *a, const char *buf, size_t len,
+                      const char *file, const struct val_yaml_opts *opts, struct pkg_err **errp);
+
+/* Loads a stream that must hold at most one document; an empty stream gives
+ * VAL_NULL. More than one document is an error. */
+int val_yaml_load(struct val **out, struct arena *a, const char *buf, size_t len, const char *file,
+                  const struct val_yaml_opts *opts, struct pkg_err **errp);
+
+/* Reads and loads a file (all documents). */
+int val_yaml_load_file(struct val **out, struct arena *a, const char *path,
+                       const struct val_yaml_opts *opts, struct pkg_err **errp);
+
+/* What a plain scalar resolves to in a dialect (go-yaml's resolve()). */
+enum val_yaml_rtag {
+    VAL_YTAG_STR,
+    VAL_YTAG_NULL,
+    VAL_YTAG_BOOL,
+    VAL_YTAG_INT,
+    VAL_YTAG_FLOAT,
+    VAL_YTAG_TIMESTAMP,
+    VAL_YTAG_MERGE,
+};
+
+/* Resolves the text of a plain (untagged, unquoted) scalar as go-yaml v2
+ * (VAL_YAML_HELM) or v3 (VAL_YAML_KYAML) does. When out is not NULL it is
+ * filled with the value: VAL_NULL, VAL_BOOL, VAL_INT, VAL_FLOAT (also for
+ * integers beyond int64), or VAL_STRING pointing at s (timestamps stay
+ * strings, as go-yaml gives them to interface{} targets). */
+enum val_yaml_rtag val_yaml_resolve(enum val_yaml_dialect dialect, const char *s, size_t n,
+                                    struct val *out);
+
+/* Emits one value as one YAML document (no leading "---"), appending to sb.
+ * A scalar or empty collection at the top prints as go-yaml prints it
+ * ("{}\n", "[]\n", "null\n", "foo\n"). */
+int val_yaml_emit(struct sb *sb, const struct val *v, enum val_yaml_dialect dialect,
+                  struct pkg_err **errp);
+
+#endif

@@ -1,0 +1,12 @@
+#!/bin/sh
+# make demo: the main job on the embedded examples.
+set -eu
+pkg=${1:-./pkg}
+echo "\$ pkg --help"
+"$pkg" --help
+echo
+echo "\$ pkg yaml fmt --style helm testdata/demo/example.yaml"
+"$pkg" yaml fmt --style helm testdata/demo/example.yaml
+echo
+echo "\$ pkg yaml fmt --style json testdata/demo/example.yaml"
+"$pkg" yaml fmt --style json testdata/demo/example.yaml
