@@ -19,14 +19,14 @@ struct val_json_opts {
 
 /* Parses one JSON text (RFC 8259; trailing whitespace only). Duplicate keys:
  * the last wins, as in Go. Errors carry file:line:col. */
-int val_json_load(struct val **out, struct arena *a, const char *buf, size_t len,
-                  const char *file, const struct val_json_opts *opts, struct pkg_err **errp);
+int val_json_load(struct val **out, struct arena *a, const char *buf, size_t len, const char *file,
+                  const struct val_json_opts *opts, struct pkg_err **errp);
 
 enum val_json_flags {
     VAL_JSON_COMPACT = 0,
-    VAL_JSON_INDENT = 1,      /* json.MarshalIndent(v, "", "  ") */
+    VAL_JSON_INDENT = 1,         /* json.MarshalIndent(v, "", "  ") */
     VAL_JSON_NO_ESCAPE_HTML = 2, /* SetEscapeHTML(false): <, >, & as is */
-    VAL_JSON_KEEP_ORDER = 4,  /* keys in map order instead of sorted */
+    VAL_JSON_KEEP_ORDER = 4,     /* keys in map order instead of sorted */
 };
 
 /* Emits v as encoding/json.Marshal does: sorted keys, `<`, `>`, `&`,
