@@ -50,8 +50,7 @@ split_ref(const char *ref, char *repo, size_t rn, char *tag, size_t tn)
     const char *colon = strrchr(slash ? slash : ref, ':');
     if (colon && (!at || colon < at)) {
         snprintf(repo, rn, "%.*s", (int)(colon - ref), ref);
-        snprintf(tag, tn, "%.*s", (int)(at ? at - colon - 1 : (long)strlen(colon + 1)),
-                 colon + 1);
+        snprintf(tag, tn, "%.*s", (int)(at ? at - colon - 1 : (long)strlen(colon + 1)), colon + 1);
     } else {
         snprintf(repo, rn, "%.*s", (int)(at ? at - ref : (long)strlen(ref)), ref);
         snprintf(tag, tn, "<none>");
@@ -96,8 +95,8 @@ cmd_image(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
             status = cli_usage_error(cmd, "pull takes one REF");
             goto out;
         }
-        struct node_pull_opts o = {.insecure = opt_insecure, .cafile = opt_cafile,
-                                   .progress = g->debug ? progress : NULL};
+        struct node_pull_opts o = {
+            .insecure = opt_insecure, .cafile = opt_cafile, .progress = g->debug ? progress : NULL};
         struct node_image img;
         if (node_image_pull(&img, a, home, pos.v[1], &o, &err))
             goto fail;

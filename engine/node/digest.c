@@ -70,8 +70,8 @@ int
 node_json_parse(struct val **out, struct arena *a, const char *buf, size_t len, const char *name,
                 struct pkg_err **errp)
 {
-    struct val_yaml_opts o = {.dialect = VAL_YAML_KYAML, .allow_duplicate_keys = true};
-    int rc = val_yaml_load(out, a, buf, len, arena_strdup(a, name), &o, errp);
+    struct val_json_opts o = {.ints = true, .max_bytes = NODE_MAX_CONFIG};
+    int rc = val_json_load(out, a, buf, len, arena_strdup(a, name), &o, errp);
     if (rc)
         return rc;
     if ((*out)->kind != VAL_MAP)

@@ -123,8 +123,7 @@ ref_for(struct importer *im, const char *annot, struct pkg_err **errp)
 }
 
 static int
-import_manifest(struct importer *im, const char *digest, const char *annot,
-                struct pkg_err **errp)
+import_manifest(struct importer *im, const char *digest, const char *annot, struct pkg_err **errp)
 {
     struct sb man = SB_INIT, cfg = SB_INIT;
     const char *config, **layers, **ids, **paths;
@@ -136,8 +135,8 @@ import_manifest(struct importer *im, const char *digest, const char *annot,
     if (!rc)
         rc = read_blob(&man, im, digest, NODE_MAX_MANIFEST, errp);
     if (!rc)
-        rc = node_manifest_parse(&config, &layers, &n_layers, im->a, man.buf, man.len, digest,
-                                 errp);
+        rc =
+            node_manifest_parse(&config, &layers, &n_layers, im->a, man.buf, man.len, digest, errp);
     if (!rc)
         rc = read_blob(&cfg, im, config, NODE_MAX_CONFIG, errp);
     if (!rc)
@@ -238,8 +237,8 @@ import_docker(struct importer *im, struct pkg_err **errp)
     const char *mname = arena_sprintf(im->a, "%s/manifest.json", im->root);
     int rc = read_in(&sb, im, "manifest.json", NODE_MAX_MANIFEST, errp);
     if (!rc) {
-        struct val_yaml_opts o = {.dialect = VAL_YAML_KYAML};
-        rc = val_yaml_load(&list, im->a, sb.buf, sb.len, mname, &o, errp);
+        struct val_json_opts o = {.ints = true};
+        rc = val_json_load(&list, im->a, sb.buf, sb.len, mname, &o, errp);
     }
     sb_release(&sb);
     if (rc)
@@ -251,8 +250,7 @@ import_docker(struct importer *im, struct pkg_err **errp)
         const char *cfgpath = node_jstr(e, "Config");
         struct val *ls = node_jget(e, "Layers", VAL_SEQ);
         if (!cfgpath || !ls)
-            return pkg_err_set(errp, PKG_EINVAL, "%s: entry %zu lacks Config or Layers", mname,
-                               i);
+            return pkg_err_set(errp, PKG_EINVAL, "%s: entry %zu lacks Config or Layers", mname, i);
         struct sb cfg = SB_INIT;
         const char **ids;
         size_t n_ids, n_layers;

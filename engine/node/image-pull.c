@@ -160,7 +160,8 @@ http_get(struct reg *r, const char *url, const char *accept, const char *auth, s
     } else if (x->werr) {
         rc = pkg_err_sys(errp, "GET %s: write", url);
     } else if (cc != CURLE_OK) {
-        rc = pkg_err_set(errp, PKG_ENET, "GET %s: %s", url, *errbuf ? errbuf : curl_easy_strerror(cc));
+        rc = pkg_err_set(errp, PKG_ENET, "GET %s: %s", url,
+                         *errbuf ? errbuf : curl_easy_strerror(cc));
     } else {
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
     }
@@ -353,8 +354,8 @@ get_manifest(struct reg *r, struct sb *body, char **ctype, const char *ref, bool
         else if (!by_digest && x.digest && node_digest_valid(x.digest) &&
                  strcmp(x.digest, digest_out) != 0)
             rc = pkg_err_set(errp, PKG_EDIGEST,
-                             "manifest %s:%s: registry says digest %s, content is %s", r->repo,
-                             ref, x.digest, digest_out);
+                             "manifest %s:%s: registry says digest %s, content is %s", r->repo, ref,
+                             x.digest, digest_out);
         if (!rc && ctype)
             *ctype = x.ctype ? xstrdup(x.ctype) : NULL;
     }
@@ -401,7 +402,8 @@ get_layer(struct reg *r, const char *digest, const char *diff_id, struct pkg_err
         return pkg_err_sys(errp, "create %s", tmp);
     unlink(tmp);
     const char *env = getenv("PKG_IMAGE_MAX_LAYER_BYTES");
-    struct xfer x = {.fd = fd, .h = node_sha256_new(),
+    struct xfer x = {.fd = fd,
+                     .h = node_sha256_new(),
                      .limit = env && *env ? strtoull(env, NULL, 10) : (16ull << 30)};
     cleanup_free char *path = xasprintf("blobs/%s", digest);
     cleanup_free char *what = xasprintf("blob %s", digest);
@@ -443,7 +445,8 @@ pick_platform(const struct val *index, const char *platform, struct arena *a)
         struct val *d = val_seq_at(ms, i);
         struct val *p = node_jget(d, "platform", VAL_MAP);
         const char *o = node_jstr(p, "os"), *ar = node_jstr(p, "architecture");
-        if (o && ar && !strcmp(o, os) && !strcmp(ar, arch) && node_digest_valid(node_jstr(d, "digest")))
+        if (o && ar && !strcmp(o, os) && !strcmp(ar, arch) &&
+            node_digest_valid(node_jstr(d, "digest")))
             return arena_strdup(a, node_jstr(d, "digest"));
     }
     return NULL;
@@ -470,7 +473,10 @@ node_image_pull(struct node_image *out, struct arena *a, const char *home, const
     if (tag)
         *tag++ = 0;
     const char *host = !strcmp(domain, "docker.io") ? "registry-1.docker.io" : domain;
-    struct reg r = {.a = a, .home = home, .repo = rest, .o = o,
+    struct reg r = {.a = a,
+                    .home = home,
+                    .repo = rest,
+                    .o = o,
                     .base = arena_sprintf(a, "%s://%s", o->insecure ? "http" : "https", host)};
     struct sb body = SB_INIT, cfg = SB_INIT;
     char *ctype = NULL;

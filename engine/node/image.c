@@ -93,8 +93,7 @@ node_ref_normalize(struct arena *a, const char *ref, struct pkg_err **errp)
         for (const char *t = tag; *t; t++)
             if (!(is_lower_alnum(*t) || (*t >= 'A' && *t <= 'Z') || *t == '_' || *t == '.' ||
                   *t == '-'))
-                return pkg_err_set(errp, PKG_EINVAL, "invalid tag in image reference \"%s\"",
-                                   ref),
+                return pkg_err_set(errp, PKG_EINVAL, "invalid tag in image reference \"%s\"", ref),
                        NULL;
     }
     /* Domain: the first component when it has a '.' or ':' or is
@@ -197,8 +196,8 @@ node_store_get_blob(struct sb *out, const char *home, const char *digest, size_t
     char got[72];
     node_sha256_buf(out->buf + start, out->len - start, got);
     if (strcmp(got, digest) != 0)
-        return pkg_err_set(errp, PKG_EDIGEST, "blob %s in the store is corrupt (digest %s)",
-                           digest, got);
+        return pkg_err_set(errp, PKG_EDIGEST, "blob %s in the store is corrupt (digest %s)", digest,
+                           got);
     return 0;
 }
 
@@ -273,9 +272,8 @@ fail:
 /* ---- manifests and configs ---- */
 
 int
-node_manifest_parse(const char **config, const char ***layers, size_t *n_layers,
-                    struct arena *a, const char *buf, size_t len, const char *name,
-                    struct pkg_err **errp)
+node_manifest_parse(const char **config, const char ***layers, size_t *n_layers, struct arena *a,
+                    const char *buf, size_t len, const char *name, struct pkg_err **errp)
 {
     struct val *m;
     int rc = node_json_parse(&m, a, buf, len, name, errp);
@@ -431,8 +429,7 @@ struct refrec {
 };
 
 static int
-read_refs(struct refrec **out, size_t *n, struct arena *a, const char *home,
-          struct pkg_err **errp)
+read_refs(struct refrec **out, size_t *n, struct arena *a, const char *home, struct pkg_err **errp)
 {
     cleanup_free char *dir = xasprintf("%s/images/refs", home);
     *out = NULL;

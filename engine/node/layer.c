@@ -102,8 +102,7 @@ inner_read(struct archive *ar, void *data, const void **buf)
     in->total += size;
     if (in->total > in->max) {
         in->over = true;
-        archive_set_error(ar, EFBIG, "layer larger than %llu bytes",
-                          (unsigned long long)in->max);
+        archive_set_error(ar, EFBIG, "layer larger than %llu bytes", (unsigned long long)in->max);
         return -1;
     }
     node_sha256_update(in->h, *buf, size);
@@ -236,8 +235,7 @@ apply_xattrs(struct unpack *u, struct archive_entry *ae, int fd)
 }
 
 static int
-set_meta(struct unpack *u, struct archive_entry *ae, int fd, const char *rel,
-         struct pkg_err **errp)
+set_meta(struct unpack *u, struct archive_entry *ae, int fd, const char *rel, struct pkg_err **errp)
 {
     if (u->root && fchown(fd, (uid_t)archive_entry_uid(ae), (gid_t)archive_entry_gid(ae)) < 0)
         return pkg_err_sys(errp, "chown %s/%s", u->dir, rel);
@@ -250,7 +248,8 @@ set_meta(struct unpack *u, struct archive_entry *ae, int fd, const char *rel,
 static void
 entry_times(struct archive_entry *ae, struct timespec ts[2])
 {
-    ts[0].tv_sec = archive_entry_atime_is_set(ae) ? archive_entry_atime(ae) : archive_entry_mtime(ae);
+    ts[0].tv_sec =
+        archive_entry_atime_is_set(ae) ? archive_entry_atime(ae) : archive_entry_mtime(ae);
     ts[0].tv_nsec = archive_entry_atime_is_set(ae) ? archive_entry_atime_nsec(ae) : 0;
     ts[1].tv_sec = archive_entry_mtime(ae);
     ts[1].tv_nsec = archive_entry_mtime_nsec(ae);
@@ -292,8 +291,7 @@ write_data(struct archive *ar, int fd, la_int64_t want, const char *path, struct
 }
 
 static int
-unpack_entry(struct unpack *u, struct archive *ar, struct archive_entry *ae,
-             struct pkg_err **errp)
+unpack_entry(struct unpack *u, struct archive *ar, struct archive_entry *ae, struct pkg_err **errp)
 {
     char rel[PATH_MAX];
     const char *raw = archive_entry_pathname(ae);
@@ -505,8 +503,7 @@ node_layer_unpack(char **diff_id, char **digest, int fd, const char *dir,
                 rc = pkg_err_set(errp, PKG_ELIMIT, "layer larger than %llu bytes",
                                  (unsigned long long)l.max_bytes);
             else
-                rc = pkg_err_set(errp, PKG_EINVAL, "read layer: %s",
-                                 archive_error_string(tar));
+                rc = pkg_err_set(errp, PKG_EINVAL, "read layer: %s", archive_error_string(tar));
             goto out;
         }
         rc = unpack_entry(&u, tar, ae, errp);
@@ -538,8 +535,9 @@ node_layer_unpack(char **diff_id, char **digest, int fd, const char *dir,
         node_sha256_update(o.h, tmp, (size_t)n);
     /* Directory times last: creating their children changed them. */
     for (size_t i = u.n_dirs; i-- > 0;) {
-        int dfd = sys_openat2(u.rootfd, u.dirs[i].path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                              O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+        int dfd =
+            sys_openat2(u.rootfd, u.dirs[i].path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+                        RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
         if (dfd >= 0) {
             futimens(dfd, u.dirs[i].ts);
             close(dfd);

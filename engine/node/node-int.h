@@ -17,8 +17,9 @@
  * replaces an entry with node_sys_override() and puts it back with
  * node_sys_reset(). X(name, return type, parameter list). */
 #define NODE_SYSCALLS(X)                                                                           \
-    X(mount, int, (const char *src, const char *target, const char *fstype, unsigned long flags,  \
-                   const void *data))                                                              \
+    X(mount, int,                                                                                  \
+      (const char *src, const char *target, const char *fstype, unsigned long flags,               \
+       const void *data))                                                                          \
     X(umount2, int, (const char *target, int flags))                                               \
     X(mkdir, int, (const char *path, mode_t mode))                                                 \
     X(rmdir, int, (const char *path))                                                              \
@@ -64,9 +65,8 @@ bool node_digest_valid(const char *d);
 
 /* ---- JSON documents (manifests, configs, indexes) ---- */
 
-/* Parses a JSON document into the arena with positions for messages.
- * NEEDSWORK: goes through the YAML 1.2 loader (JSON is a subset) until
- * core's val_json_load lands. */
+/* Parses a JSON object into the arena (integers stay VAL_INT), with
+ * positions for messages. */
 int node_json_parse(struct val **out, struct arena *a, const char *buf, size_t len,
                     const char *name, struct pkg_err **errp);
 /* Typed getters that tolerate a missing key (NULL / 0). */
@@ -100,8 +100,8 @@ int node_manifest_parse(const char **config, const char ***layers, size_t *n_lay
                         struct arena *a, const char *buf, size_t len, const char *name,
                         struct pkg_err **errp);
 /* The diff IDs of a config, in arena a. */
-int node_config_diff_ids(const char ***out, size_t *n, struct arena *a, const char *buf,
-                         size_t len, const char *name, struct pkg_err **errp);
+int node_config_diff_ids(const char ***out, size_t *n, struct arena *a, const char *buf, size_t len,
+                         const char *name, struct pkg_err **errp);
 
 /* Media types. */
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"

@@ -69,8 +69,8 @@ int node_image_import(struct node_image **out, size_t *n, struct arena *a, const
                       const char *path, const char *name, struct pkg_err **errp);
 
 struct node_pull_opts {
-    bool insecure;       /* plain HTTP (for loopback registries) */
-    const char *cafile;  /* extra CA bundle, may be NULL */
+    bool insecure;        /* plain HTTP (for loopback registries) */
+    const char *cafile;   /* extra CA bundle, may be NULL */
     const char *platform; /* "linux/amd64" when NULL */
     /* Progress lines ("pulling layer sha256:..."), may be NULL. */
     void (*progress)(const char *line, void *payload);

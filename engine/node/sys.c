@@ -61,8 +61,7 @@ node_sys_reset(void)
 }
 
 int
-node_write_file(const char *path, const char *data, size_t len, bool create,
-                struct pkg_err **errp)
+node_write_file(const char *path, const char *data, size_t len, bool create, struct pkg_err **errp)
 {
     int fd = node_sys.open(path, O_WRONLY | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : 0), 0644);
     if (fd < 0)
