@@ -49,9 +49,10 @@ dec_from_e(struct gdec *dec, const char *s)
         dec->dp = 0;
 }
 
-/* Does the decimal digits[0..n) * 10^(exp - n + 1) parse back to a? */
+/* Does the decimal digits[0..n) * 10^(exp - n + 1) parse back to a, as a
+ * float64 (bits 64) or a float32? */
 static bool
-roundtrips(const char *digits, int n, int exp, double a)
+roundtrips(const char *digits, int n, int exp, double a, int bits)
 {
     char buf[64];
     int k = 0;
@@ -62,16 +63,18 @@ roundtrips(const char *digits, int n, int exp, double a)
         k += n - 1;
     }
     snprintf(buf + k, sizeof(buf) - (size_t)k, "e%d", exp);
+    if (bits == 32)
+        return strtof(buf, NULL) == (float)a;
     return strtod(buf, NULL) == a;
 }
 
 /* Shortest digits of a finite a > 0. */
 static void
-dec_shortest(struct gdec *dec, double a)
+dec_shortest(struct gdec *dec, double a, int bits)
 {
-    if (a < 9007199254740992.0 && a == floor(a)) {
-        /* An exact integer below 2^53: its own digits, nothing shorter
-         * round-trips (the neighbours are at most 1 apart). */
+    if (a < (bits == 32 ? 16777216.0 : 9007199254740992.0) && a == floor(a)) {
+        /* An exact integer below 2^53 (2^24): its own digits, nothing
+         * shorter round-trips (the neighbours are at most 1 apart). */
         char buf[24];
         int n = snprintf(buf, sizeof(buf), "%" PRIu64, (uint64_t)a);
         memcpy(dec->d, buf, (size_t)n);
@@ -82,9 +85,10 @@ dec_shortest(struct gdec *dec, double a)
         return;
     }
     char buf[64];
-    for (int p = 1; p <= 17; p++) {
+    int maxp = bits == 32 ? 9 : 17;
+    for (int p = 1; p <= maxp; p++) {
         snprintf(buf, sizeof(buf), "%.*e", p - 1, a);
-        if (strtod(buf, NULL) == a) {
+        if (bits == 32 ? strtof(buf, NULL) == (float)a : strtod(buf, NULL) == a) {
             dec_from_e(dec, buf);
             return;
         }
@@ -121,10 +125,10 @@ dec_shortest(struct gdec *dec, double a)
         }
         const char *hit = NULL;
         int hitexp = 0;
-        if (roundtrips(up, n, upexp, a)) {
+        if (roundtrips(up, n, upexp, a, bits)) {
             hit = up;
             hitexp = upexp;
-        } else if (roundtrips(down, n, downexp, a)) {
+        } else if (roundtrips(down, n, downexp, a, bits)) {
             hit = down;
             hitexp = downexp;
         }
@@ -138,8 +142,8 @@ dec_shortest(struct gdec *dec, double a)
             return;
         }
     }
-    /* Not reached: 17 correctly rounded digits always round-trip. */
-    snprintf(buf, sizeof(buf), "%.16e", a);
+    /* Not reached: 17 (9) correctly rounded digits always round-trip. */
+    snprintf(buf, sizeof(buf), "%.*e", maxp - 1, a);
     dec_from_e(dec, buf);
 }
 
@@ -223,8 +227,8 @@ fmt_g(struct sb *sb, bool neg, const struct gdec *dec, int prec, bool shortest, 
     fmt_f(sb, neg, dec, prec - dec->dp > 0 ? prec - dec->dp : 0);
 }
 
-void
-gofmt_float(struct sb *sb, double f, char fmt, int prec)
+static void
+format_float(struct sb *sb, double f, char fmt, int prec, int bits)
 {
     if (isnan(f)) {
         sb_addstr(sb, "NaN");
@@ -246,7 +250,7 @@ gofmt_float(struct sb *sb, double f, char fmt, int prec)
             dec.nd = 0;
             dec.dp = 0;
         } else {
-            dec_shortest(&dec, a);
+            dec_shortest(&dec, a, bits);
         }
         switch (fmt) {
         case 'e':
@@ -298,18 +302,32 @@ gofmt_float(struct sb *sb, double f, char fmt, int prec)
 }
 
 void
-gofmt_float_v(struct sb *sb, double f)
+gofmt_float(struct sb *sb, double f, char fmt, int prec)
 {
-    gofmt_float(sb, f, 'g', -1);
+    format_float(sb, f, fmt, prec, 64);
 }
 
 void
-gofmt_float_json(struct sb *sb, double f)
+gofmt_float32(struct sb *sb, double f, char fmt, int prec)
+{
+    format_float(sb, (float)f, fmt, prec, 32);
+}
+
+void
+gofmt_float_v(struct sb *sb, double f)
+{
+    format_float(sb, f, 'g', -1, 64);
+}
+
+static void
+format_json(struct sb *sb, double f, int bits)
 {
     double a = fabs(f);
-    if (a != 0 && (a < 1e-6 || a >= 1e21)) {
+    bool e = bits == 32 ? a != 0 && ((float)a < 1e-6f || (float)a >= 1e21f)
+                        : a != 0 && (a < 1e-6 || a >= 1e21);
+    if (e) {
         size_t start = sb->len;
-        gofmt_float(sb, f, 'e', -1);
+        format_float(sb, f, 'e', -1, bits);
         /* e-07 -> e-7 */
         size_t n = sb->len - start;
         char *b = sb->buf + start;
@@ -319,7 +337,19 @@ gofmt_float_json(struct sb *sb, double f)
         }
         return;
     }
-    gofmt_float(sb, f, 'f', -1);
+    format_float(sb, f, 'f', -1, bits);
+}
+
+void
+gofmt_float_json(struct sb *sb, double f)
+{
+    format_json(sb, f, 64);
+}
+
+void
+gofmt_float32_json(struct sb *sb, double f)
+{
+    format_json(sb, (float)f, 32);
 }
 
 void

@@ -35,4 +35,8 @@ enum val_json_flags {
  * in Go. No trailing newline. */
 int val_json_emit(struct sb *sb, const struct val *v, int flags, struct pkg_err **errp);
 
+/* Appends s[0..n) as a JSON string literal, escaped as encoding/json does
+ * (flags: VAL_JSON_NO_ESCAPE_HTML). */
+void val_json_quote(struct sb *sb, const char *s, size_t n, int flags);
+
 #endif
