@@ -9,4 +9,5 @@
  * as Helm's own functions override Sprig's: keep tmpl_funcs_helm last.
  * Included by render/funcs.c with TMPL_FUNC_TABLE defined. */
 TMPL_FUNC_TABLE(tmpl_funcs_builtin, BUILTIN)
+TMPL_FUNC_TABLE(tmpl_funcs_sprig_strings, HELM)
 TMPL_FUNC_TABLE(tmpl_funcs_helm, HELM)
