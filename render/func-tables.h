@@ -10,4 +10,9 @@
  * Included by render/funcs.c with TMPL_FUNC_TABLE defined. */
 TMPL_FUNC_TABLE(tmpl_funcs_builtin, BUILTIN)
 TMPL_FUNC_TABLE(tmpl_funcs_sprig_strings, HELM)
+TMPL_FUNC_TABLE(tmpl_funcs_sprig_types, HELM)
+TMPL_FUNC_TABLE(tmpl_funcs_sprig_defaults, HELM)
+TMPL_FUNC_TABLE(tmpl_funcs_sprig_lists, HELM)
+TMPL_FUNC_TABLE(tmpl_funcs_sprig_dicts, HELM)
+TMPL_FUNC_TABLE(tmpl_funcs_sprig_math, HELM)
 TMPL_FUNC_TABLE(tmpl_funcs_helm, HELM)

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -199,5 +200,325 @@ sprig_random_below(uint64_t n)
         sprig_random_bytes(&x, sizeof(x));
         if (x < lim)
             return x % n;
+    }
+}
+
+/* ---- strconv and spf13/cast v1.7.0 ---- */
+
+static int
+lower_c(int c)
+{
+    return c | 0x20;
+}
+
+/* strconv's underscoreOK: underscores only between digits, or between a
+ * base prefix and a digit */
+static bool
+underscore_ok(const char *s, size_t n)
+{
+    char saw = '^';
+    size_t i = 0;
+    if (n >= 1 && (s[0] == '-' || s[0] == '+')) {
+        s++;
+        n--;
+    }
+    bool hex = false;
+    if (n >= 2 && s[0] == '0' &&
+        (lower_c(s[1]) == 'b' || lower_c(s[1]) == 'o' || lower_c(s[1]) == 'x')) {
+        i = 2;
+        saw = '0';
+        hex = lower_c(s[1]) == 'x';
+    }
+    for (; i < n; i++) {
+        char c = s[i];
+        if ((c >= '0' && c <= '9') || (hex && lower_c(c) >= 'a' && lower_c(c) <= 'f')) {
+            saw = '0';
+            continue;
+        }
+        if (c == '_') {
+            if (saw != '0')
+                return false;
+            saw = '_';
+            continue;
+        }
+        if (saw == '_')
+            return false;
+        saw = '!';
+    }
+    return saw != '_';
+}
+
+int
+sprig_strconv_uint(const char *s, size_t n, int base, uint64_t *out)
+{
+    *out = 0;
+    if (n == 0)
+        return SPRIG_ESYNTAX;
+    bool base0 = base == 0;
+    const char *s0 = s;
+    size_t n0 = n;
+    if (base == 0) {
+        base = 10;
+        if (s[0] == '0') {
+            if (n >= 3 && lower_c(s[1]) == 'b') {
+                base = 2;
+                s += 2;
+                n -= 2;
+            } else if (n >= 3 && lower_c(s[1]) == 'o') {
+                base = 8;
+                s += 2;
+                n -= 2;
+            } else if (n >= 3 && lower_c(s[1]) == 'x') {
+                base = 16;
+                s += 2;
+                n -= 2;
+            } else {
+                base = 8;
+                s += 1;
+                n -= 1;
+            }
+        }
+    }
+    bool underscores = false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = (unsigned char)s[i];
+        unsigned d;
+        if (c == '_' && base0) {
+            underscores = true;
+            continue;
+        } else if (c >= '0' && c <= '9') {
+            d = c - '0';
+        } else if (lower_c((int)c) >= 'a' && lower_c((int)c) <= 'z') {
+            d = (unsigned)lower_c((int)c) - 'a' + 10;
+        } else {
+            return SPRIG_ESYNTAX;
+        }
+        if (d >= (unsigned)base)
+            return SPRIG_ESYNTAX;
+        /* Go returns at the first overflow, before looking further */
+        if (v > (UINT64_MAX - d) / (unsigned)base) {
+            *out = UINT64_MAX;
+            return SPRIG_ERANGE;
+        }
+        v = v * (unsigned)base + d;
+    }
+    if (underscores && !underscore_ok(s0, n0))
+        return SPRIG_ESYNTAX;
+    *out = v;
+    return 0;
+}
+
+int
+sprig_strconv_int(const char *s, size_t n, int base, int64_t *out)
+{
+    *out = 0;
+    if (n == 0)
+        return SPRIG_ESYNTAX;
+    bool neg = false;
+    if (s[0] == '+' || s[0] == '-') {
+        neg = s[0] == '-';
+        s++;
+        n--;
+    }
+    uint64_t u;
+    int rc = sprig_strconv_uint(s, n, base, &u);
+    if (rc == SPRIG_ESYNTAX)
+        return rc;
+    if (!neg && u >= (uint64_t)1 << 63) {
+        *out = INT64_MAX;
+        return SPRIG_ERANGE;
+    }
+    if (neg && u > (uint64_t)1 << 63) {
+        *out = INT64_MIN;
+        return SPRIG_ERANGE;
+    }
+    *out = neg ? (int64_t)(0 - u) : (int64_t)u;
+    return rc;
+}
+
+bool
+sprig_parse_int(const char *s, size_t n, int base, int64_t *out)
+{
+    int64_t v;
+    if (sprig_strconv_int(s, n, base, &v))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* strconv.ParseFloat(s, 64) without error: Go's syntax (readFloat and
+ * special), the value correctly rounded (strtod does that too); overflow
+ * is an error as in Go. */
+bool
+sprig_parse_float(const char *s, size_t n, double *out)
+{
+    if (n == 0 || n > 4096)
+        return false;
+    /* inf, infinity, nan */
+    {
+        size_t i = 0;
+        int sign = 1;
+        if (s[0] == '+' || s[0] == '-') {
+            sign = s[0] == '-' ? -1 : 1;
+            i = 1;
+        }
+        if (i < n && lower_c(s[i]) == 'i') {
+            static const char inf[] = "infinity";
+            size_t k = 0;
+            while (k < 8 && i + k < n && lower_c(s[i + k]) == inf[k])
+                k++;
+            if (k > 3 && k < 8)
+                k = 3;
+            if ((k == 3 || k == 8) && i + k == n) {
+                *out = sign * (double)INFINITY;
+                return true;
+            }
+            return false;
+        }
+        if (i == 0 && lower_c(s[0]) == 'n') {
+            if (n == 3 && lower_c(s[1]) == 'a' && lower_c(s[2]) == 'n') {
+                *out = NAN;
+                return true;
+            }
+            return false;
+        }
+    }
+    size_t i = 0;
+    if (s[i] == '+' || s[i] == '-')
+        i++;
+    bool hex = false;
+    if (i + 2 < n && s[i] == '0' && lower_c(s[i + 1]) == 'x') {
+        hex = true;
+        i += 2;
+    }
+    bool underscores = false, sawdot = false, sawdigits = false;
+    for (; i < n; i++) {
+        char ch = s[i];
+        if (ch == '_') {
+            underscores = true;
+        } else if (ch == '.') {
+            if (sawdot)
+                break;
+            sawdot = true;
+        } else if ((ch >= '0' && ch <= '9') || (hex && lower_c(ch) >= 'a' && lower_c(ch) <= 'f')) {
+            sawdigits = true;
+        } else {
+            break;
+        }
+    }
+    if (!sawdigits)
+        return false;
+    if (i < n && lower_c(s[i]) == (hex ? 'p' : 'e')) {
+        i++;
+        if (i >= n)
+            return false;
+        if (s[i] == '+' || s[i] == '-')
+            i++;
+        if (i >= n || s[i] < '0' || s[i] > '9')
+            return false;
+        for (; i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_'); i++)
+            if (s[i] == '_')
+                underscores = true;
+    } else if (hex) {
+        return false;
+    }
+    if (i != n)
+        return false;
+    if (underscores && !underscore_ok(s, n))
+        return false;
+    char buf[4100];
+    size_t k = 0;
+    for (size_t j = 0; j < n; j++)
+        if (s[j] != '_')
+            buf[k++] = s[j];
+    buf[k] = 0;
+    errno = 0;
+    char *end;
+    double f = strtod(buf, &end);
+    if (*end)
+        return false;
+    if (errno == ERANGE && isinf(f))
+        return false;
+    *out = f;
+    return true;
+}
+
+/* cast's trimZeroDecimal: "12.00" -> "12" */
+static size_t
+trim_zero_decimal(const char *s, size_t n)
+{
+    bool found_zero = false;
+    for (size_t i = n; i > 0; i--) {
+        switch (s[i - 1]) {
+        case '.':
+            if (found_zero)
+                return i - 1;
+            break;
+        case '0':
+            found_zero = true;
+            break;
+        default:
+            return n;
+        }
+    }
+    return n;
+}
+
+int64_t
+sprig_go_int_of_float(double f)
+{
+    if (isnan(f) || f >= 9223372036854775808.0 || f < -9223372036854775808.0)
+        return INT64_MIN;
+    return (int64_t)f;
+}
+
+int64_t
+sprig_cast_int64(const struct val *v)
+{
+    if (!v)
+        return 0;
+    switch (v->kind) {
+    case VAL_INT:
+        return v->u.i;
+    case VAL_FLOAT:
+        return sprig_go_int_of_float(v->u.f);
+    case VAL_BOOL:
+        return v->u.b ? 1 : 0;
+    case VAL_STRING: {
+        int64_t r;
+        if (v->gotype == VAL_GO_BYTES)
+            return 0;
+        if (sprig_parse_int(v->u.s.ptr, trim_zero_decimal(v->u.s.ptr, v->u.s.len), 0, &r))
+            return r;
+        return 0;
+    }
+    default:
+        return 0;
+    }
+}
+
+double
+sprig_cast_float64(const struct val *v)
+{
+    if (!v)
+        return 0;
+    switch (v->kind) {
+    case VAL_INT:
+        if (v->gotype == VAL_GO_UINT || v->gotype == VAL_GO_UINT64)
+            return (double)(uint64_t)v->u.i;
+        return (double)v->u.i;
+    case VAL_FLOAT:
+        return v->u.f;
+    case VAL_BOOL:
+        return v->u.b ? 1 : 0;
+    case VAL_STRING: {
+        double f;
+        if (v->gotype != VAL_GO_BYTES && sprig_parse_float(v->u.s.ptr, v->u.s.len, &f))
+            return f;
+        return 0;
+    }
+    default:
+        return 0;
     }
 }

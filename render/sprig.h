@@ -75,6 +75,26 @@ bool sprig_empty(const struct val *v);
  * float64 1 differ; NaN differs from itself). */
 bool sprig_deep_equal(const struct val *a, const struct val *b);
 
+/* ---- strconv and spf13/cast ---- */
+
+/* strconv.ParseUint/ParseInt(s, base, 64) and ParseFloat(s, 64): true
+ * with the value, false where Go returns an error (syntax or range). */
+bool sprig_parse_int(const char *s, size_t n, int base, int64_t *out);
+/* The same with Go's error kinds: 0, SPRIG_ESYNTAX, or SPRIG_ERANGE with
+ * *out clamped to the limit as Go returns it. */
+#define SPRIG_ESYNTAX 1
+#define SPRIG_ERANGE 2
+int sprig_strconv_uint(const char *s, size_t n, int base, uint64_t *out);
+int sprig_strconv_int(const char *s, size_t n, int base, int64_t *out);
+bool sprig_parse_float(const char *s, size_t n, double *out);
+/* cast.ToInt64 (also ToInt: int is 64-bit) and cast.ToFloat64 of v1.7.0:
+ * strings parsed as Go does (base prefixes and "12.00" for ints), floats
+ * truncated, bools 0/1, nil and failures 0. */
+int64_t sprig_cast_int64(const struct val *v);
+double sprig_cast_float64(const struct val *v);
+/* Go's int64(f) on amd64: NaN and out-of-range values give the minimum. */
+int64_t sprig_go_int_of_float(double f);
+
 /* ---- Randomness (crypto/rand and math/rand both come from the OS) ---- */
 
 void sprig_random_bytes(void *buf, size_t n);
