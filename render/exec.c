@@ -1035,19 +1035,8 @@ walk_range(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_node *r
     bool ran = false;
     if (!v) {
         /* an invalid value acts like an empty map */
-    } else if (v->kind == VAL_INT) {
-        if (r->u.branch.pipe->u.pipe.decl.n > 1)
-            return tmpl_exec_errorf(x, "can't use %s to iterate over more than one variable",
-                                    vstr(x, val));
-        for (int64_t i = 0; i < v->u.i; i++) {
-            struct val *iv = val_int(x->a, i);
-            iv->gotype = v->gotype;
-            ran = true;
-            rc = one_iteration(x, r, mark, NOVALUE, concrete(iv));
-            if (rc)
-                break;
-        }
-    } else if (v->kind == VAL_SEQ || v->kind == VAL_MAP ||
+    } else if (v->kind == VAL_SEQ ||
+               /* Go 1.23 (helm 3.17) cannot range over ints */ v->kind == VAL_MAP ||
                (v->kind == VAL_OBJ && tmpl_objtype_of(v) &&
                 (tmpl_objtype_of(v)->kind == TMPL_OBJ_MAP ||
                  tmpl_objtype_of(v)->kind == TMPL_OBJ_SLICE))) {
