@@ -14,10 +14,6 @@
 
 #define RECURSION_MAX_NUMS 1000
 
-/* NEEDSWORK: core/json.c's loader is being written; until it is in main,
- * fromJson falls back to the YAML loader (JSON is nearly a YAML subset). */
-#pragma weak val_json_load
-
 /* includedNames: how deep each template name is being included. */
 struct tmpl_counts {
     struct {
@@ -71,7 +67,14 @@ count_slot(struct tmpl_set *set, const char *name)
     return &c->slots[k].n;
 }
 
-/* The counts live in the set; free them with it. */
+void
+tmpl_counts_free(struct tmpl_counts *c)
+{
+    if (!c)
+        return;
+    free(c->slots);
+    free(c);
+}
 
 static int
 fn_include(struct tmpl_call *c, struct val **out)
@@ -280,14 +283,7 @@ load_json_doc(struct tmpl_call *c, struct val **doc, const char **errmsg)
     size_t len;
     const char *s = tmpl_arg_str(c, 0, &len);
     struct pkg_err *err = NULL;
-    int rc;
-    if (val_json_load) {
-        rc = val_json_load(doc, c->a, s, len, "<fromJson>", NULL, &err);
-    } else {
-        struct val_yaml_opts o = {.dialect = VAL_YAML_HELM, .json_compat = true};
-        rc = val_yaml_load(doc, c->a, s, len, "<fromJson>", &o, &err);
-    }
-    if (rc < 0) {
+    if (val_json_load(doc, c->a, s, len, "<fromJson>", NULL, &err) < 0) {
         *errmsg = arena_strdup(c->a, err->msg);
         pkg_err_free(err);
         return -1;

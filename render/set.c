@@ -38,7 +38,7 @@ tmpl_set_free(struct tmpl_set *set)
         return;
     tmpl_ns_release(&set->ns);
     arena_free(set->a);
-    free(set->counts);
+    tmpl_counts_free(set->counts);
     free(set);
 }
 
