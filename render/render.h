@@ -76,6 +76,12 @@ struct tmpl_objtype {
     const struct tmpl_method *methods;
     /* fmt.Stringer: when set, %v %s %q %x %X print what it appends. */
     void (*string)(struct sb *out, const struct val *obj);
+    /* String has a pointer receiver on a struct type (KubeVersion): Go
+     * calls it only where the value is addressable, i.e. when a template
+     * prints the field directly ({{ .Capabilities.KubeVersion }} gives
+     * "v1.32.0"), not in printf/print or inside collections ("{v1.32.0 1
+     * 32}"). */
+    bool string_needs_addr;
     /* Struct printing without a Stringer: the field values in declaration
      * order (a VAL_SEQ; nested structs as VAL_OBJ), printed "{v1 v2 ...}"
      * as fmt does. May be NULL (prints "{}"). */
