@@ -131,6 +131,10 @@ struct tmpl_node {
     uint8_t type;
     uint32_t pos;
     const struct tmpl_src *src;
+    /* BOOL, STRING and NUMBER: the constant's value (Go's ideal constant
+     * for numbers; NULL when it is not an int or float), made once at
+     * parse time and shared read-only by every evaluation. */
+    struct val *cval;
     union {
         struct {
             const char *p;
