@@ -608,6 +608,8 @@ eval_function(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_node
               const struct tmpl_value *final, struct tmpl_value *out)
 {
     x->node = ident;
+    if (!ident->u.ident.fn)
+        return tmpl_exec_errorf(x, "%s is not a defined function", qstr(x, ident->u.ident.name));
     return eval_call(x, dot, ident->u.ident.fn, NULL, NULL, ident->u.ident.sig,
                      ident->u.ident.builtin, cmd, ident->u.ident.name, args, 1, final, out);
 }
@@ -1230,7 +1232,8 @@ tmpl_call_tpl(struct tmpl_call *c, const char *text, size_t len, const struct va
     layer.parent = x->ns;
     struct pkg_err *err = NULL;
     const char *root = x->sh->root_name;
-    int rc = tmpl_parse(&layer, x->a, x->set->opts.funcs, root, text, len, &err);
+    int rc = tmpl_parse(&layer, x->a, x->set->opts.funcs, x->set->opts.skip_func_check, root, text,
+                        len, &err);
     if (rc) {
         struct sb sb = SB_INIT;
         sb_addstr(&sb, "cannot parse template ");

@@ -336,9 +336,25 @@ fn_from_json_array(struct tmpl_call *c, struct val **out)
 }
 
 static int
+fn_to_toml(struct tmpl_call *c, struct val **out)
+{
+    const struct val *v = c->argv[0];
+    if (v->kind == VAL_NULL)
+        return tmpl_fail(c, "reflect: call of reflect.Value.Type on zero Value");
+    struct sb sb = SB_INIT;
+    const char *err = NULL;
+    if (tmpl_toml_encode(&sb, c->a, v, &err) < 0)
+        *out = tmpl_mkstrz(c, err);
+    else
+        *out = tmpl_mkstr(c, sb.buf, sb.len);
+    sb_release(&sb);
+    return 0;
+}
+
+static int
 fn_toml_unsupported(struct tmpl_call *c, struct val **out)
 {
-    /* NEEDSWORK: BurntSushi/toml's encoder and decoder. */
+    /* NEEDSWORK: BurntSushi/toml's decoder. */
     (void)out;
     return tmpl_fail(c, "%s is not supported by pkg yet", c->name);
 }
@@ -370,7 +386,7 @@ const struct tmpl_func tmpl_funcs_helm[] = {
     {"toJson", fn_to_json, "func(interface {}) string"},
     {"fromJson", fn_from_json, "func(string) map[string]interface {}"},
     {"fromJsonArray", fn_from_json_array, "func(string) []interface {}"},
-    {"toToml", fn_toml_unsupported, "func(interface {}) string"},
+    {"toToml", fn_to_toml, "func(interface {}) string"},
     {"fromToml", fn_toml_unsupported, "func(string) map[string]interface {}"},
     {"lookup", fn_lookup, "func(string, string, string, string) (map[string]interface {}, error)"},
     {"getHostByName", fn_get_host_by_name, "func(string) string"},

@@ -25,6 +25,7 @@ struct parser {
     struct arena *a;
     const struct tmpl_src *src;
     enum tmpl_funcset funcs;
+    bool skip_func_check;
     struct treeset set;
     jmp_buf jb;
     char *err;
@@ -884,7 +885,7 @@ term(struct ptree *t)
         const struct tmpl_sig *sig;
         bool builtin;
         const struct tmpl_func *fn = tmpl_func_find(t->p->funcs, tok.val, tok.len, &sig, &builtin);
-        if (!fn) {
+        if (!fn && !t->p->skip_func_check) {
             struct sb q = SB_INIT;
             tmpl_quote(&q, tok.val, tok.len);
             char *m = arena_strndup(t->p->a, q.buf, q.len);
@@ -1323,8 +1324,8 @@ parse_top(struct ptree *t)
 }
 
 int
-tmpl_parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, const char *name,
-           const char *text, size_t len, struct pkg_err **errp)
+tmpl_parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, bool skip_func_check,
+           const char *name, const char *text, size_t len, struct pkg_err **errp)
 {
     struct parser *p = arena_alloc(a, sizeof(*p));
     struct tmpl_src *src = arena_alloc(a, sizeof(*src));
@@ -1334,6 +1335,7 @@ tmpl_parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, const c
     p->a = a;
     p->src = src;
     p->funcs = funcs;
+    p->skip_func_check = skip_func_check;
     tmpl_lex_init(&p->lex, a, src->text, len);
     p->lex.break_ok = !tmpl_func_find(funcs, "break", 5, NULL, NULL);
     p->lex.continue_ok = !tmpl_func_find(funcs, "continue", 8, NULL, NULL);

@@ -134,8 +134,8 @@ run_parse(void *arg, size_t budget)
 {
     struct parse_job *p = arg;
     (void)budget;
-    p->rc =
-        tmpl_parse(&p->set->ns, p->set->a, p->set->opts.funcs, p->name, p->text, p->len, p->errp);
+    p->rc = tmpl_parse(&p->set->ns, p->set->a, p->set->opts.funcs, p->set->opts.skip_func_check,
+                       p->name, p->text, p->len, p->errp);
 }
 
 int
@@ -265,8 +265,8 @@ helm_render_on_stack(void *arg, size_t budget)
     for (size_t k = 0; k < h->n; k++) {
         struct tmpl_helm_file *f = &h->files[h->order[k]];
         struct pkg_err *err = NULL;
-        if (tmpl_parse(&h->set->ns, h->set->a, h->set->opts.funcs, f->name, f->text, f->len, &err) <
-            0) {
+        if (tmpl_parse(&h->set->ns, h->set->a, h->set->opts.funcs, false, f->name, f->text, f->len,
+                       &err) < 0) {
             h->rc = helm_parse_error(&h->err, f->name, err->msg);
             pkg_err_free(err);
             return;
