@@ -52,12 +52,15 @@ enum sstyle {
     S_LITERAL,
 };
 
+struct skey;
+
 struct yem {
     struct sb *out;
     /* emitter state, as in yaml_emitter_t */
     int indent;
-    int *indents;
+    int *indents; /* indents_small, or the heap when deeper */
     size_t nind, cind;
+    int indents_small[64];
     int column;
     bool whitespace;
     bool indention;
@@ -69,8 +72,11 @@ struct yem {
     bool block_plain_allowed;
     bool single_quoted_allowed;
     bool block_allowed;
+    bool ascii; /* printable ASCII, no breaks: one byte is one column */
     size_t depth;
-    struct arena *scratch; /* objects' to_val, fixed-up strings, key arrays */
+    struct arena *scratch; /* objects' to_val, fixed-up strings, runes */
+    struct skey *kbuf;     /* sorted keys of the maps being emitted (LIFO) */
+    size_t kused, kcap;
     struct pkg_err **errp;
 };
 
@@ -100,10 +106,12 @@ at(const unsigned char *b, size_t n, size_t i)
     return i < n ? b[i] : 0;
 }
 
-static bool
+static inline bool
 is_printable(const unsigned char *b, size_t n, size_t i)
 {
     unsigned char c = b[i];
+    if (c < 0x80)
+        return c == 0x0A || (c >= 0x20 && c <= 0x7E);
     unsigned char c1 = at(b, n, i + 1), c2 = at(b, n, i + 2);
     return c == 0x0A || (c >= 0x20 && c <= 0x7E) || (c == 0xC2 && c1 >= 0xA0) ||
            (c > 0xC2 && c < 0xED) || (c == 0xED && c1 < 0xA0) || c == 0xEE ||
@@ -124,10 +132,12 @@ is_blank(const unsigned char *b, size_t n, size_t i)
     return c == ' ' || c == '\t';
 }
 
-static bool
+static inline bool
 is_break(const unsigned char *b, size_t n, size_t i)
 {
     unsigned char c = at(b, n, i);
+    if (c < 0x80)
+        return c == '\r' || c == '\n';
     return c == '\r' || c == '\n' || (c == 0xC2 && at(b, n, i + 1) == 0x85) ||
            (c == 0xE2 && at(b, n, i + 1) == 0x80 &&
             (at(b, n, i + 2) == 0xA8 || at(b, n, i + 2) == 0xA9));
@@ -149,17 +159,30 @@ starts_with_bom(const unsigned char *b, size_t n)
 
 /* ---- output primitives (put, put_break, write) ---- */
 
+/* sb_add, inlined for the room-to-spare case (this runs per character). */
+static inline void
+out_add(struct sb *sb, const void *p, size_t n)
+{
+    if (sb->len + n < sb->cap && !sb->limit) {
+        memcpy(sb->buf + sb->len, p, n);
+        sb->len += n;
+        sb->buf[sb->len] = 0;
+    } else {
+        sb_add(sb, p, n);
+    }
+}
+
 static inline void
 put(struct yem *e, char c)
 {
-    sb_addch(e->out, c);
+    out_add(e->out, &c, 1);
     e->column++;
 }
 
 static inline void
 put_break(struct yem *e)
 {
-    sb_addch(e->out, '\n');
+    out_add(e->out, "\n", 1);
     e->column = 0;
 }
 
@@ -170,7 +193,7 @@ write_ch(struct yem *e, const unsigned char *s, size_t n, size_t i)
     size_t w = (size_t)cwidth(s[i]);
     if (w == 0 || i + w > n)
         w = 1;
-    sb_add(e->out, s + i, w);
+    out_add(e->out, s + i, w);
     e->column++;
     return w;
 }
@@ -193,8 +216,10 @@ write_indent(struct yem *e)
     int indent = e->indent < 0 ? 0 : e->indent;
     if (!e->indention || e->column > indent || (e->column == indent && !e->whitespace))
         put_break(e);
-    while (e->column < indent)
-        put(e, ' ');
+    if (e->column < indent) {
+        sb_addchn(e->out, ' ', (size_t)(indent - e->column));
+        e->column = indent;
+    }
     e->whitespace = true;
     e->indention = true;
 }
@@ -215,7 +240,16 @@ write_indicator(struct yem *e, const char *ind, bool need_whitespace, bool is_wh
 static void
 increase_indent(struct yem *e, bool flow, bool indentless)
 {
-    e->indents = xgrow(e->indents, &e->cind, e->nind + 1, sizeof(*e->indents));
+    if (e->nind == e->cind) {
+        /* Past the inline stack: move to the heap. */
+        size_t cap = e->cind;
+        int *h = xmalloc(2 * cap * sizeof(*h));
+        memcpy(h, e->indents, cap * sizeof(*h));
+        if (e->indents != e->indents_small)
+            free(e->indents);
+        e->indents = h;
+        e->cind = 2 * cap;
+    }
     e->indents[e->nind++] = e->indent;
     if (e->indent < 0)
         e->indent = flow ? BEST_INDENT : 0;
@@ -232,9 +266,93 @@ pop_indent(struct yem *e)
 /* ---- scalar analysis and style (yaml_emitter_analyze_scalar,
  * yaml_emitter_select_scalar_style) ---- */
 
+/* The analysis below for the common scalar: printable ASCII, no breaks.
+ * Returns false to leave any other to the general loop. */
+static bool
+analyze_ascii(struct yem *e, const unsigned char *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] < 0x20 || v[i] > 0x7E)
+            return false;
+    bool flow_ind = false, block_ind = false;
+    if (n >= 3 && ((v[0] == '-' && v[1] == '-' && v[2] == '-') ||
+                   (v[0] == '.' && v[1] == '.' && v[2] == '.'))) {
+        flow_ind = true;
+        block_ind = true;
+    }
+    bool followed = n == 1 || v[1] == ' ';
+    switch (v[0]) {
+    case '#':
+    case ',':
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+    case '&':
+    case '*':
+    case '!':
+    case '|':
+    case '>':
+    case '\'':
+    case '"':
+    case '%':
+    case '@':
+    case '`':
+        flow_ind = true;
+        block_ind = true;
+        break;
+    case '?':
+    case ':':
+        flow_ind = true;
+        if (followed)
+            block_ind = true;
+        break;
+    case '-':
+        if (followed) {
+            flow_ind = true;
+            block_ind = true;
+        }
+        break;
+    }
+    for (size_t i = 1; i < n; i++) {
+        switch (v[i]) {
+        case ',':
+        case '?':
+        case '[':
+        case ']':
+        case '{':
+        case '}':
+            flow_ind = true;
+            break;
+        case ':':
+            flow_ind = true;
+            if (i + 1 == n || v[i + 1] == ' ')
+                block_ind = true;
+            break;
+        case '#':
+            if (v[i - 1] == ' ') {
+                flow_ind = true;
+                block_ind = true;
+            }
+            break;
+        }
+    }
+    bool edge_space = v[0] == ' ' || v[n - 1] == ' ';
+    e->multiline = false;
+    e->flow_plain_allowed = !edge_space && !flow_ind;
+    e->block_plain_allowed = !edge_space && !block_ind;
+    e->single_quoted_allowed = true;
+    e->block_allowed = v[n - 1] != ' ';
+    e->ascii = true;
+    return true;
+}
+
 static void
 analyze_scalar(struct yem *e, const unsigned char *v, size_t n)
 {
+    e->ascii = false;
+    if (n > 0 && analyze_ascii(e, v, n))
+        return;
     if (n == 0) {
         e->multiline = false;
         e->flow_plain_allowed = false;
@@ -400,6 +518,14 @@ write_plain(struct yem *e, const unsigned char *v, size_t n, bool allow_breaks)
 {
     if (!e->whitespace)
         put(e, ' ');
+    if (e->ascii && (!allow_breaks || (size_t)e->column + n <= BEST_WIDTH + 1)) {
+        /* No space can be past the fold column: one copy. */
+        sb_add(e->out, v, n);
+        e->column += (int)n;
+        e->whitespace = false;
+        e->indention = false;
+        return;
+    }
     bool spaces = false, breaks = false;
     for (size_t i = 0; i < n;) {
         if (is_space(v, n, i)) {
@@ -636,7 +762,16 @@ write_literal(struct yem *e, const unsigned char *v, size_t n)
         } else {
             if (breaks)
                 write_indent(e);
-            i += write_ch(e, v, n, i);
+            /* The rest of the line as is: up to the next break. */
+            size_t j = i, chars = 0;
+            while (j < n && !is_break(v, n, j)) {
+                if ((v[j] & 0xC0) != 0x80)
+                    chars++;
+                j++;
+            }
+            out_add(e->out, v + i, j - i);
+            e->column += (int)chars;
+            i = j;
             e->indention = false;
             breaks = false;
         }
@@ -1253,8 +1388,12 @@ emit_map(struct yem *e, const struct val *v)
         write_indicator(e, "}", false, false, false);
         return 0;
     }
-    struct arena *a = scratch(e);
-    struct skey *keys = arena_alloc(a, n * sizeof(*keys));
+    /* Keys live on a LIFO stack of arrays shared by all levels (the
+     * buffer may move while children are emitted: index it, keep no
+     * pointer across the recursion). */
+    size_t base = e->kused;
+    e->kbuf = xgrow(e->kbuf, &e->kcap, base + 2 * n, sizeof(*e->kbuf));
+    struct skey *keys = e->kbuf + base;
     size_t nk = 0;
     bool fixed = false;
     for (size_t i = 0; i < n; i++) {
@@ -1274,7 +1413,7 @@ emit_map(struct yem *e, const struct val *v)
         keys[nk].nr = kn;
         for (size_t b = 0; b < kn; b++) {
             if ((unsigned char)ks[b] >= 0x80) {
-                uint32_t *r = arena_alloc(a, kn * sizeof(*r));
+                uint32_t *r = arena_alloc(scratch(e), kn * sizeof(*r));
                 size_t m = 0;
                 for (size_t q = 0; q < kn;) {
                     size_t w = utf8_decode((const unsigned char *)ks + q, kn - q, &r[m]);
@@ -1315,37 +1454,40 @@ emit_map(struct yem *e, const struct val *v)
     }
     if (nk > 1) {
         qsort(keys, nk, sizeof(*keys), cmp_bytes);
-        sort_keys(keys, nk, arena_alloc(a, nk * sizeof(*keys)));
+        sort_keys(keys, nk, keys + n);
     }
+    e->kused = base + nk;
 
     e->depth++;
     increase_indent(e, false, false);
     for (size_t i = 0; i < nk && !rc; i++) {
+        const struct skey *k = &e->kbuf[base + i];
+        const char *ks = k->s;
+        size_t kn = k->n;
+        const struct val *kv = k->v;
         write_indent(e);
         enum sstyle style;
-        string_style(keys[i].s, keys[i].n, &style);
-        analyze_scalar(e, (const unsigned char *)keys[i].s, keys[i].n);
-        if (simple_key_ok(e, keys[i].n)) {
-            e->root_ctx = false;
-            e->seq_ctx = false;
-            e->map_ctx = true;
+        string_style(ks, kn, &style);
+        analyze_scalar(e, (const unsigned char *)ks, kn);
+        e->root_ctx = false;
+        e->seq_ctx = false;
+        e->map_ctx = true;
+        if (simple_key_ok(e, kn)) {
             e->simple_key_ctx = true;
-            emit_scalar(e, keys[i].s, keys[i].n, style);
+            emit_scalar(e, ks, kn, style);
             write_indicator(e, ":", false, false, false);
         } else {
             write_indicator(e, "?", true, false, true);
-            e->root_ctx = false;
-            e->seq_ctx = false;
-            e->map_ctx = true;
             e->simple_key_ctx = false;
-            emit_scalar(e, keys[i].s, keys[i].n, style);
+            emit_scalar(e, ks, kn, style);
             write_indent(e);
             write_indicator(e, ":", true, false, true);
         }
-        rc = emit_node(e, keys[i].v, false, false, true, false);
+        rc = emit_node(e, kv, false, false, true, false);
     }
     pop_indent(e);
     e->depth--;
+    e->kused = base;
     return rc;
 }
 
@@ -1417,15 +1559,19 @@ val_yaml_emit(struct sb *sb, const struct val *v, enum val_yaml_dialect dialect,
         .indent = -1,
         .whitespace = true,
         .indention = true,
+        .cind = 64,
         .errp = errp,
     };
+    e.indents = e.indents_small;
     size_t start = sb->len;
     int rc = emit_node(&e, v, true, false, false, false);
     if (!rc) {
         /* DOCUMENT-END: an implicit end, a final line break. */
         write_indent(&e);
     }
-    free(e.indents);
+    if (e.indents != e.indents_small)
+        free(e.indents);
+    free(e.kbuf);
     arena_free(e.scratch);
     if (rc)
         sb_setlen(sb, start); /* nothing half-written */

@@ -305,6 +305,8 @@ val_yaml_resolve(enum val_yaml_dialect dialect, const char *s, size_t n, struct 
         return VAL_YTAG_STR;
     const struct word *words = dialect == VAL_YAML_HELM ? v2_words : v3_words;
     for (const struct word *w = words; w->s; w++) {
+        if (n && w->s[0] != s[0])
+            continue; /* cheap first test: this runs for every plain scalar */
         if (strlen(w->s) == n && memcmp(w->s, s, n) == 0) {
             if (out) {
                 switch (w->tag) {

@@ -285,6 +285,21 @@ test_errors(void **state)
     free(out);
     val_seq_push(a, cur, val_seq(a));
     expect_error(root, PKG_ELIMIT, "exceeded max depth of 10000");
+    /* The same with maps (each level sorts its keys). */
+    root = val_map(a);
+    cur = root;
+    for (int i = 1; i < 10000; i++) {
+        struct val *n = val_map(a);
+        val_map_setz(a, cur, "b", val_int(a, i));
+        val_map_setz(a, cur, "a", n);
+        cur = n;
+    }
+    out = emit_str(root, &rc, NULL);
+    assert_int_equal(rc, 0);
+    assert_true(strncmp(out, "a:\n  a:\n    a:\n", 15) == 0);
+    free(out);
+    val_map_setz(a, cur, "a", val_map(a));
+    expect_error(root, PKG_ELIMIT, "exceeded max depth of 10000");
     arena_free(a);
 }
 
