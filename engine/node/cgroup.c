@@ -48,7 +48,8 @@ own_cgroup(const char *cgfile, const char *controllers)
 {
     char *res = NULL;
     char *copy = xstrdup(cgfile);
-    for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
+    char *save = NULL;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *c1 = strchr(line, ':');
         char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
         if (!c2)
@@ -96,7 +97,8 @@ cg_open(struct cg **out, const char *proc, const char *fsroot, const char *paren
     char *v2mount = NULL;
     bool v1_resources = false;
     /* mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPER */
-    for (char *line = strtok(mi.buf, "\n"); line; line = strtok(NULL, "\n")) {
+    char *lsave = NULL;
+    for (char *line = strtok_r(mi.buf, "\n", &lsave); line; line = strtok_r(NULL, "\n", &lsave)) {
         char root[1024], mp[1024], fstype[64], super[1024];
         char *dash = strstr(line, " - ");
         if (!dash || sscanf(line, "%*s %*s %*s %1023s %1023s", root, mp) != 2 ||
@@ -125,7 +127,8 @@ cg_open(struct cg **out, const char *proc, const char *fsroot, const char *paren
             {
                 struct sb k = SB_INIT;
                 char *sc = xstrdup(super);
-                for (char *o = strtok(sc, ","); o; o = strtok(NULL, ","))
+                char *osave = NULL;
+                for (char *o = strtok_r(sc, ",", &osave); o; o = strtok_r(NULL, ",", &osave))
                     if (strcmp(o, "rw") && strcmp(o, "ro") && !strchr(o, '='))
                         sb_addf(&k, "%s%s", k.len ? "," : "", o);
                 free(sc);

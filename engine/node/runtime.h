@@ -179,7 +179,7 @@ struct term_info {
     char reason[32];
     char *message;
     int64_t started_at, finished_at; /* unix seconds */
-    char id[32];
+    char id[65];
 };
 
 enum helper_kind { H_NONE, H_LIVENESS, H_READINESS, H_STARTUP, H_POSTSTART, H_PRESTOP };
@@ -208,7 +208,7 @@ struct ctr {
     uint64_t pid_start;
     bool adopted;
     uint64_t oom_base;
-    char id[32];
+    char id[65];
     struct launch_error start_err;
     bool start_failed;
     /* back-off */

@@ -920,6 +920,9 @@ maybe_start(struct ctr *c, double now)
         c->restart_count++;
     } else if (c->state == CS_WAITING && c->started_once && c->reason[0] &&
                !strcmp(c->reason, "CrashLoopBackOff")) {
+        /* The back-off wait is over. */
+        double max = 300 * s->scale;
+        c->backoff = fmin(c->backoff * 2, max);
         c->backoff_at = now;
         c->restart_count++;
     }
@@ -1427,6 +1430,12 @@ node_super_new(struct node_super **out, const char *home, bool daemon, struct pk
         cleanup_free char *sock = xasprintf("%s/node.sock", home);
         if ((rc = listen_on(s, sock, errp)))
             goto fail;
+        /* Tests and scripts stop the daemon by this pid. */
+        cleanup_free char *pidf = xasprintf("%s/node.pid", home);
+        char pidbuf[32];
+        int pn = snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)getpid());
+        if ((rc = fs_write_atomic(pidf, pidbuf, (size_t)pn, 0644, errp)))
+            goto fail;
         /* Adopt every pod nobody holds. */
         DIR *d = opendir(pods);
         struct dirent *de;
@@ -1590,8 +1599,11 @@ node_super_free(struct node_super *s)
         close(s->sigfd);
     if (s->epfd >= 0)
         close(s->epfd);
-    if (s->lockfd >= 0)
+    if (s->lockfd >= 0) {
+        cleanup_free char *pidf = xasprintf("%s/node.pid", s->home);
+        unlink(pidf);
         close(s->lockfd);
+    }
     cg_free(s->cg);
     free(s->home);
     free(s);
