@@ -319,6 +319,7 @@ node_super_add(struct node_super *s, const char *key, struct pkg_err **errp)
     p->lockfd = -1;
     p->phase = "Pending";
     cleanup_free char *lock = xasprintf("%s/lock", p->dir);
+    cleanup_free char *stp = xasprintf("%s/state.json", p->dir);
     int rc = 0;
     p->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (p->lockfd < 0) {
@@ -350,7 +351,6 @@ node_super_add(struct node_super *s, const char *key, struct pkg_err **errp)
     if ((rc = load_images(p, s->home, errp)))
         goto fail;
     struct sb sb = SB_INIT;
-    cleanup_free char *stp = xasprintf("%s/state.json", p->dir);
     struct val *st = NULL;
     if (sb_read_file(&sb, stp, 16u << 20, errp) == 0)
         node_json_parse(&st, p->a, sb.buf, sb.len, stp, NULL);
@@ -754,6 +754,8 @@ start_ctr(struct ctr *c)
     struct launch l;
     struct pkg_err *err = NULL;
     int errp[2] = {-1, -1}, syncp[2] = {-1, -1}, logfd = -1;
+    cleanup_free char *rel = ctr_rel(c);
+    cleanup_free char *ldir = xasprintf("%s/logs/%s", p->dir, c->spec->name);
     c->start_failed = false;
     if (sandbox_prepare_ctr(&l, a, p, c, &err)) {
         if (c->start_err.config || c->start_err.msg[0]) {
@@ -767,7 +769,6 @@ start_ctr(struct ctr *c)
         goto out;
     }
     /* cgroup */
-    cleanup_free char *rel = ctr_rel(c);
     if (s->cg) {
         struct cg_limits lim = {.cpu_limit_milli = c->spec->cpu_limit_milli,
                                 .cpu_request_milli = c->spec->cpu_request_milli,
@@ -786,7 +787,6 @@ start_ctr(struct ctr *c)
         l.cgroup_fd = s->cg->ops->open_dir(s->cg, rel);
     }
     /* log file: logs/<ctr>/<restart>.log */
-    cleanup_free char *ldir = xasprintf("%s/logs/%s", p->dir, c->spec->name);
     free(c->log_path);
     c->log_path = xasprintf("%s/%d.log", ldir, c->restart_count);
     if (fs_mkdir_p(ldir, 0755, &err) ||
@@ -1392,9 +1392,9 @@ node_super_new(struct node_super **out, const char *home, bool daemon, struct pk
         s->memory = (int64_t)si.totalram * si.mem_unit;
     int rc = 0;
     const char *parent = getenv("PKG_NODE_CGROUP_PARENT");
+    cleanup_free char *pods = xasprintf("%s/pods", home);
     if ((rc = cg_open(&s->cg, "/proc", "", parent && *parent ? parent : "pkg", errp)))
         goto fail;
-    cleanup_free char *pods = xasprintf("%s/pods", home);
     if ((rc = fs_mkdir_p(pods, 0700, errp)))
         goto fail;
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
