@@ -23,6 +23,12 @@ const struct cmd cli_commands[] = {
      "Loads each FILE (or - for stdin) as a YAML stream and prints it again in the style\n"
      "of helm's toYaml (default), kustomize's output, or Go's encoding/json.",
      cmd_yaml_opts, false},
+    {"tmpl", cmd_tmpl, "render template files with Helm's engine (developer tool)",
+     "pkg tmpl exec FILE... [-f VALUES]...\n       pkg tmpl parse [--skip-func-check] FILE...",
+     "Renders the first FILE as Helm renders a chart template (the other FILEs are parsed\n"
+     "too, for their {{define}}s), with .Values from the -f files and .Release as\n"
+     "`helm template` sets it. Prints the output, or helm's error.",
+     cmd_tmpl_opts, true},
     {"image", cmd_image, "manage images of the node runtime (import, pull, ls, rm)",
      "pkg image import PATH [--name REF] | pull REF [--insecure] | ls [-q] | rm REF...",
      "Images live in a content-addressed store under $PKG_HOME/images; each layer is\n"
