@@ -278,8 +278,8 @@ pull_missing(struct arena *a, const char *home, const struct node_pod_spec *spec
         const struct node_container *c = &spec->ctrs[i];
         const char *policy = c->pull_policy;
         if (!policy) {
-            bool latest = (!strchr(c->image, ':') || strstr(c->image, ":latest")) &&
-                          !strchr(c->image, '@');
+            bool latest =
+                (!strchr(c->image, ':') || strstr(c->image, ":latest")) && !strchr(c->image, '@');
             policy = latest ? "Always" : "IfNotPresent";
         }
         struct node_image img;
@@ -309,7 +309,8 @@ pull_missing(struct arena *a, const char *home, const struct node_pod_spec *spec
                 continue;
             }
             *errp = e;
-            return pkg_err_wrap(errp, "container \"%s\": image \"%s\" is not in the store (ErrImagePull)",
+            return pkg_err_wrap(errp,
+                                "container \"%s\": image \"%s\" is not in the store (ErrImagePull)",
                                 c->name, c->image);
         }
     }
@@ -474,8 +475,8 @@ cmd_pod(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
             if (print_obj(list, opt_output, &err))
                 goto fail;
         } else if (val_seq_len(pods) == 0) {
-            fprintf(stderr, "No resources found%s%s%s.\n", opt_all ? "" : " in ",
-                    opt_all ? "" : ns, opt_all ? "" : " namespace");
+            fprintf(stderr, "No resources found%s%s%s.\n", opt_all ? "" : " in ", opt_all ? "" : ns,
+                    opt_all ? "" : " namespace");
         } else {
             print_table(pods, opt_all, opt_output && !strcmp(opt_output, "wide"));
         }
@@ -491,8 +492,8 @@ cmd_pod(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
             if (print_obj(pod, opt_output, &err))
                 goto fail;
         } else if (opt_output && strcmp(opt_output, "wide") != 0) {
-            status = cli_usage_error(cmd, "unknown output format \"%s\" (yaml, json, wide)",
-                                     opt_output);
+            status =
+                cli_usage_error(cmd, "unknown output format \"%s\" (yaml, json, wide)", opt_output);
         } else {
             struct val *one = val_seq(a);
             val_seq_push(a, one, pod);

@@ -96,10 +96,10 @@ v1_set_limits(struct cg *cg, const char *rel, const struct cg_limits *l, struct 
     if (l->devices) {
         /* The container default: the standard character devices and
          * pseudo-terminals; everything else (disks above all) denied. */
-        static const char *const allow[] = {"c 1:3 rwm",   "c 1:5 rwm",   "c 1:7 rwm",
-                                            "c 1:8 rwm",   "c 1:9 rwm",   "c 5:0 rwm",
-                                            "c 5:1 rwm",   "c 5:2 rwm",   "c 136:* rwm",
-                                            "c 10:200 rwm", "c *:* m",     "b *:* m", NULL};
+        static const char *const allow[] = {"c 1:3 rwm",   "c 1:5 rwm",    "c 1:7 rwm", "c 1:8 rwm",
+                                            "c 1:9 rwm",   "c 5:0 rwm",    "c 5:1 rwm", "c 5:2 rwm",
+                                            "c 136:* rwm", "c 10:200 rwm", "c *:* m",   "b *:* m",
+                                            NULL};
         cleanup_free char *d = dir_for(cg, "devices", rel);
         if (d) {
             cleanup_free char *deny = xasprintf("%s/devices.deny", d);
@@ -174,8 +174,8 @@ v1_destroy(struct cg *cg, const char *rel, struct pkg_err **errp)
     if (rc)
         return rc;
     for (size_t i = 0; i < cg->n_h; i++) {
-        cleanup_free char *d = rel && *rel ? xasprintf("%s/%s", cg->h[i].base, rel)
-                                           : xstrdup(cg->h[i].base);
+        cleanup_free char *d =
+            rel && *rel ? xasprintf("%s/%s", cg->h[i].base, rel) : xstrdup(cg->h[i].base);
         if ((rc = cg_rmdir_tree(d, errp)))
             return rc;
     }

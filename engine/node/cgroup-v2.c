@@ -109,8 +109,8 @@ need(struct cg *cg, const char *dir, const char *ctl, struct pkg_err **errp)
         rc = pkg_err_set(errp, PKG_ENOTSUP,
                          "cgroup v2 controller \"%s\" is not available in %s (cgroup.controllers: "
                          "\"%.*s\")",
-                         ctl, dir, (int)(sb.len && sb.buf[sb.len - 1] == '\n' ? sb.len - 1 : sb.len),
-                         sb.buf);
+                         ctl, dir,
+                         (int)(sb.len && sb.buf[sb.len - 1] == '\n' ? sb.len - 1 : sb.len), sb.buf);
     (void)cg;
     sb_release(&sb);
     return rc;

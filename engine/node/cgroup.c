@@ -56,9 +56,10 @@ own_cgroup(const char *cgfile, const char *controllers)
             continue;
         *c2 = 0;
         const char *list = c1 + 1;
-        bool match = !*controllers ? !*list && !strncmp(line, "0", 1)
-                                   : (*list && (!strcmp(list, controllers) ||
-                                                has_controller(list, controllers)));
+        bool match =
+            !*controllers
+                ? !*list && !strncmp(line, "0", 1)
+                : (*list && (!strcmp(list, controllers) || has_controller(list, controllers)));
         if (match) {
             res = xstrdup(c2 + 1);
             break;
@@ -110,7 +111,7 @@ cg_open(struct cg **out, const char *proc, const char *fsroot, const char *paren
         } else if (!strcmp(fstype, "cgroup") && cg->n_h < CG_MAX_HIER) {
             /* Controllers are the super options that name one. */
             struct sb ctl = SB_INIT;
-            static const char *const known[] = {"cpu", "cpuacct", "memory", "pids",
+            static const char *const known[] = {"cpu",     "cpuacct", "memory", "pids",
                                                 "devices", "freezer", NULL};
             for (size_t i = 0; known[i]; i++)
                 if (has_controller(super, known[i]))

@@ -53,9 +53,10 @@ node_pod_create(const char **key, struct arena *a, const char *home,
     }
     char *dir = pod_dir(home, spec->ns, spec->name);
     if (mkdir(dir, 0700) < 0) {
-        rc = errno == EEXIST ? pkg_err_set(errp, PKG_EEXIST, "pod \"%s\" already exists in namespace \"%s\"",
-                                           spec->name, spec->ns)
-                             : pkg_err_sys(errp, "mkdir %s", dir);
+        rc = errno == EEXIST
+                 ? pkg_err_set(errp, PKG_EEXIST, "pod \"%s\" already exists in namespace \"%s\"",
+                               spec->name, spec->ns)
+                 : pkg_err_sys(errp, "mkdir %s", dir);
         free(dir);
         sb_release(&images);
         return rc;
@@ -284,8 +285,8 @@ nodename(char *buf, size_t n)
 }
 
 int
-node_pod_get(struct val **out, struct arena *a, const char *home, const char *ns,
-             const char *name, struct pkg_err **errp)
+node_pod_get(struct val **out, struct arena *a, const char *home, const char *ns, const char *name,
+             struct pkg_err **errp)
 {
     cleanup_free char *dir = pod_dir(home, ns, name);
     struct node_pod_spec *spec;
@@ -469,8 +470,8 @@ find_ctr_state(const struct val *state, const struct node_pod_spec *spec, const 
     struct val *cs = node_jget(node_jget(state, "runtime", VAL_MAP), "containers", VAL_MAP);
     struct val *c = node_jget(cs, *container, VAL_MAP);
     if (!c)
-        pkg_err_set(errp, PKG_ENOENT, "container \"%s\" in pod \"%s\" has no state yet",
-                    *container, spec->name);
+        pkg_err_set(errp, PKG_ENOENT, "container \"%s\" in pod \"%s\" has no state yet", *container,
+                    spec->name);
     return c;
 }
 

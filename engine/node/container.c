@@ -169,8 +169,8 @@ mount_at(const struct launch *l, int rootfd, const struct launch_mount *m)
         static const struct {
             const char *name;
             int major, minor;
-        } devs[] = {{"null", 1, 3},    {"zero", 1, 5}, {"full", 1, 7},
-                    {"random", 1, 8},  {"urandom", 1, 9}, {"tty", 5, 0}};
+        } devs[] = {{"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+                    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
         int dfd = openat2_in(rootfd, "dev", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
             SYSFAIL(l, "open /dev in %s", l->rootfs);
@@ -194,11 +194,19 @@ mount_at(const struct launch *l, int rootfd, const struct launch_mount *m)
 }
 
 /* Paths hidden from unprivileged containers (containerd's defaults). */
-static const char *const masked[] = {"/proc/asound", "/proc/acpi",  "/proc/kcore",
-                                     "/proc/keys",   "/proc/latency_stats", "/proc/timer_list",
-                                     "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-                                     "/sys/firmware", "/sys/devices/virtual/powercap", NULL};
-static const char *const readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+static const char *const masked[] = {"/proc/asound",
+                                     "/proc/acpi",
+                                     "/proc/kcore",
+                                     "/proc/keys",
+                                     "/proc/latency_stats",
+                                     "/proc/timer_list",
+                                     "/proc/timer_stats",
+                                     "/proc/sched_debug",
+                                     "/proc/scsi",
+                                     "/sys/firmware",
+                                     "/sys/devices/virtual/powercap",
+                                     NULL};
+static const char *const readonly[] = {"/proc/bus",           "/proc/fs", "/proc/irq", "/proc/sys",
                                        "/proc/sysrq-trigger", NULL};
 
 static void
@@ -535,8 +543,8 @@ child_main(const struct launch *l)
         SYSFAIL(l, "remount / read-only");
     struct ids ids;
     char msg[400];
-    if (resolve_ids(&ids, l->user, l->uid, l->gid, l->groups, l->n_groups, l->run_as_non_root,
-                    msg, sizeof(msg))) {
+    if (resolve_ids(&ids, l->user, l->uid, l->gid, l->groups, l->n_groups, l->run_as_non_root, msg,
+                    sizeof(msg))) {
         errno = 0;
         child_fail(l, 1, "%s", msg);
     }
@@ -658,8 +666,8 @@ node_enter(const struct enter_opts *o, struct pkg_err **errp)
             _exit(126);
         struct ids ids;
         char msg[400];
-        if (resolve_ids(&ids, NULL, o->uid < 0 ? 0 : o->uid, o->gid, o->groups, o->n_groups,
-                        false, msg, sizeof(msg))) {
+        if (resolve_ids(&ids, NULL, o->uid < 0 ? 0 : o->uid, o->gid, o->groups, o->n_groups, false,
+                        msg, sizeof(msg))) {
             dprintf(2, "%s\n", msg);
             _exit(126);
         }

@@ -176,12 +176,12 @@ enum node_vol_kind {
 struct node_volume {
     const char *name;
     enum node_vol_kind kind;
-    bool memory;         /* emptyDir medium: Memory */
-    int64_t size_limit;  /* emptyDir sizeLimit, bytes, 0 = none */
-    const char *source;  /* hostPath path, configMap/secret name, claimName */
+    bool memory;        /* emptyDir medium: Memory */
+    int64_t size_limit; /* emptyDir sizeLimit, bytes, 0 = none */
+    const char *source; /* hostPath path, configMap/secret name, claimName */
     const char *hostpath_type;
     bool optional, read_only;
-    int default_mode;    /* -1 = 0644 */
+    int default_mode;        /* -1 = 0644 */
     const struct val *items; /* configMap/secret/downwardAPI items, may be NULL */
 };
 
@@ -203,8 +203,8 @@ struct node_pod_spec {
     /* ConfigMaps and Secrets given beside the pod: name -> data map (secret
      * values decoded). */
     struct val *configmaps, *secrets;
-    struct val *pod;       /* the Pod object as given (workloads: built from the template) */
-    const char *source;    /* file the pod came from */
+    struct val *pod;    /* the Pod object as given (workloads: built from the template) */
+    const char *source; /* file the pod came from */
 };
 
 /* Loads the pod manifest documents of `files` (YAML, several documents
@@ -237,8 +237,7 @@ int node_pod_create(const char **key, struct arena *a, const char *home,
  * every pod no other supervisor holds; otherwise serve the pods added with
  * node_super_add() and return from node_super_run() when they are done. */
 struct node_super;
-int node_super_new(struct node_super **out, const char *home, bool daemon,
-                   struct pkg_err **errp);
+int node_super_new(struct node_super **out, const char *home, bool daemon, struct pkg_err **errp);
 int node_super_add(struct node_super *s, const char *key, struct pkg_err **errp);
 /* Runs until: (daemon) SIGTERM/SIGINT or a shutdown request; (foreground)
  * every pod finished, or SIGTERM/SIGINT, which stop the pods gracefully.
@@ -276,7 +275,6 @@ int node_pod_exec(int *status, const char *home, const char *ns, const char *nam
                   const char *container, const char *const *argv, struct pkg_err **errp);
 /* Asks the daemon ($PKG_HOME/node.sock) to run a created pod, starting the
  * daemon (`exe node`) when none answers. */
-int node_daemon_run_pod(const char *home, const char *exe, const char *key,
-                        struct pkg_err **errp);
+int node_daemon_run_pod(const char *home, const char *exe, const char *key, struct pkg_err **errp);
 
 #endif

@@ -37,7 +37,10 @@ struct field {
     const struct field *sub;
 };
 
-#define END {NULL, 0, NULL}
+#define END                                                                                        \
+    {                                                                                              \
+        NULL, 0, NULL                                                                              \
+    }
 
 static const struct field f_keyref[] = {
     {"name", F_STR, NULL}, {"key", F_STR, NULL}, {"optional", F_BOOL, NULL}, END};
@@ -45,10 +48,11 @@ static const struct field f_fieldref[] = {
     {"apiVersion", F_STR, NULL}, {"fieldPath", F_STR, NULL}, END};
 static const struct field f_resref[] = {
     {"containerName", F_STR, NULL}, {"resource", F_STR, NULL}, {"divisor", F_QTY, NULL}, END};
-static const struct field f_valuefrom[] = {
-    {"fieldRef", F_OBJ, f_fieldref},    {"resourceFieldRef", F_OBJ, f_resref},
-    {"configMapKeyRef", F_OBJ, f_keyref}, {"secretKeyRef", F_OBJ, f_keyref},
-    END};
+static const struct field f_valuefrom[] = {{"fieldRef", F_OBJ, f_fieldref},
+                                           {"resourceFieldRef", F_OBJ, f_resref},
+                                           {"configMapKeyRef", F_OBJ, f_keyref},
+                                           {"secretKeyRef", F_OBJ, f_keyref},
+                                           END};
 static const struct field f_env[] = {
     {"name", F_STR, NULL}, {"value", F_STR, NULL}, {"valueFrom", F_OBJ, f_valuefrom}, END};
 static const struct field f_optref[] = {{"name", F_STR, NULL}, {"optional", F_BOOL, NULL}, END};
@@ -61,30 +65,32 @@ static const struct field f_port[] = {{"name", F_STR, NULL},     {"containerPort
                                       {"hostIP", F_STR, NULL},   END};
 static const struct field f_resources[] = {
     {"limits", F_QTYMAP, NULL}, {"requests", F_QTYMAP, NULL}, {"claims", F_ANY, NULL}, END};
-static const struct field f_mount[] = {
-    {"name", F_STR, NULL},           {"readOnly", F_BOOL, NULL},
-    {"mountPath", F_STR, NULL},      {"subPath", F_STR, NULL},
-    {"mountPropagation", F_STR, NULL}, {"subPathExpr", F_STR, NULL},
-    {"recursiveReadOnly", F_STR, NULL}, END};
+static const struct field f_mount[] = {{"name", F_STR, NULL},
+                                       {"readOnly", F_BOOL, NULL},
+                                       {"mountPath", F_STR, NULL},
+                                       {"subPath", F_STR, NULL},
+                                       {"mountPropagation", F_STR, NULL},
+                                       {"subPathExpr", F_STR, NULL},
+                                       {"recursiveReadOnly", F_STR, NULL},
+                                       END};
 static const struct field f_exec[] = {{"command", F_STRS, NULL}, END};
 static const struct field f_header[] = {{"name", F_STR, NULL}, {"value", F_STR, NULL}, END};
-static const struct field f_http[] = {{"path", F_STR, NULL},       {"port", F_INTORSTR, NULL},
-                                      {"host", F_STR, NULL},       {"scheme", F_STR, NULL},
-                                      {"httpHeaders", F_LIST, f_header}, END};
+static const struct field f_http[] = {
+    {"path", F_STR, NULL},   {"port", F_INTORSTR, NULL},        {"host", F_STR, NULL},
+    {"scheme", F_STR, NULL}, {"httpHeaders", F_LIST, f_header}, END};
 static const struct field f_tcp[] = {{"port", F_INTORSTR, NULL}, {"host", F_STR, NULL}, END};
 static const struct field f_sleep[] = {{"seconds", F_INT, NULL}, END};
-static const struct field f_probe[] = {
-    {"exec", F_OBJ, f_exec},
-    {"httpGet", F_OBJ, f_http},
-    {"tcpSocket", F_OBJ, f_tcp},
-    {"grpc", F_ANY, NULL},
-    {"initialDelaySeconds", F_INT, NULL},
-    {"timeoutSeconds", F_INT, NULL},
-    {"periodSeconds", F_INT, NULL},
-    {"successThreshold", F_INT, NULL},
-    {"failureThreshold", F_INT, NULL},
-    {"terminationGracePeriodSeconds", F_INT, NULL},
-    END};
+static const struct field f_probe[] = {{"exec", F_OBJ, f_exec},
+                                       {"httpGet", F_OBJ, f_http},
+                                       {"tcpSocket", F_OBJ, f_tcp},
+                                       {"grpc", F_ANY, NULL},
+                                       {"initialDelaySeconds", F_INT, NULL},
+                                       {"timeoutSeconds", F_INT, NULL},
+                                       {"periodSeconds", F_INT, NULL},
+                                       {"successThreshold", F_INT, NULL},
+                                       {"failureThreshold", F_INT, NULL},
+                                       {"terminationGracePeriodSeconds", F_INT, NULL},
+                                       END};
 static const struct field f_handler[] = {{"exec", F_OBJ, f_exec},
                                          {"httpGet", F_OBJ, f_http},
                                          {"tcpSocket", F_OBJ, f_tcp},
@@ -97,65 +103,61 @@ static const struct field f_lifecycle[] = {{"postStart", F_OBJ, f_handler},
 static const struct field f_caps[] = {{"add", F_STRS, NULL}, {"drop", F_STRS, NULL}, END};
 static const struct field f_seccomp[] = {
     {"type", F_STR, NULL}, {"localhostProfile", F_STR, NULL}, END};
-static const struct field f_secctx[] = {
-    {"capabilities", F_OBJ, f_caps},
-    {"privileged", F_BOOL, NULL},
-    {"seLinuxOptions", F_ANY, NULL},
-    {"windowsOptions", F_ANY, NULL},
-    {"runAsUser", F_INT, NULL},
-    {"runAsGroup", F_INT, NULL},
-    {"runAsNonRoot", F_BOOL, NULL},
-    {"readOnlyRootFilesystem", F_BOOL, NULL},
-    {"allowPrivilegeEscalation", F_BOOL, NULL},
-    {"procMount", F_STR, NULL},
-    {"seccompProfile", F_OBJ, f_seccomp},
-    {"appArmorProfile", F_ANY, NULL},
-    END};
-static const struct field f_container[] = {
-    {"name", F_STR, NULL},
-    {"image", F_STR, NULL},
-    {"command", F_STRS, NULL},
-    {"args", F_STRS, NULL},
-    {"workingDir", F_STR, NULL},
-    {"ports", F_LIST, f_port},
-    {"envFrom", F_LIST, f_envfrom},
-    {"env", F_LIST, f_env},
-    {"resources", F_OBJ, f_resources},
-    {"resizePolicy", F_ANY, NULL},
-    {"restartPolicy", F_STR, NULL},
-    {"volumeMounts", F_LIST, f_mount},
-    {"volumeDevices", F_ANY, NULL},
-    {"livenessProbe", F_OBJ, f_probe},
-    {"readinessProbe", F_OBJ, f_probe},
-    {"startupProbe", F_OBJ, f_probe},
-    {"lifecycle", F_OBJ, f_lifecycle},
-    {"terminationMessagePath", F_STR, NULL},
-    {"terminationMessagePolicy", F_STR, NULL},
-    {"imagePullPolicy", F_STR, NULL},
-    {"securityContext", F_OBJ, f_secctx},
-    {"stdin", F_BOOL, NULL},
-    {"stdinOnce", F_BOOL, NULL},
-    {"tty", F_BOOL, NULL},
-    END};
-static const struct field f_podsecctx[] = {
-    {"runAsUser", F_INT, NULL},
-    {"runAsGroup", F_INT, NULL},
-    {"runAsNonRoot", F_BOOL, NULL},
-    {"supplementalGroups", F_INTS, NULL},
-    {"supplementalGroupsPolicy", F_STR, NULL},
-    {"fsGroup", F_INT, NULL},
-    {"fsGroupChangePolicy", F_STR, NULL},
-    {"sysctls", F_ANY, NULL},
-    {"seccompProfile", F_OBJ, f_seccomp},
-    {"seLinuxOptions", F_ANY, NULL},
-    {"seLinuxChangePolicy", F_ANY, NULL},
-    {"windowsOptions", F_ANY, NULL},
-    {"appArmorProfile", F_ANY, NULL},
-    END};
+static const struct field f_secctx[] = {{"capabilities", F_OBJ, f_caps},
+                                        {"privileged", F_BOOL, NULL},
+                                        {"seLinuxOptions", F_ANY, NULL},
+                                        {"windowsOptions", F_ANY, NULL},
+                                        {"runAsUser", F_INT, NULL},
+                                        {"runAsGroup", F_INT, NULL},
+                                        {"runAsNonRoot", F_BOOL, NULL},
+                                        {"readOnlyRootFilesystem", F_BOOL, NULL},
+                                        {"allowPrivilegeEscalation", F_BOOL, NULL},
+                                        {"procMount", F_STR, NULL},
+                                        {"seccompProfile", F_OBJ, f_seccomp},
+                                        {"appArmorProfile", F_ANY, NULL},
+                                        END};
+static const struct field f_container[] = {{"name", F_STR, NULL},
+                                           {"image", F_STR, NULL},
+                                           {"command", F_STRS, NULL},
+                                           {"args", F_STRS, NULL},
+                                           {"workingDir", F_STR, NULL},
+                                           {"ports", F_LIST, f_port},
+                                           {"envFrom", F_LIST, f_envfrom},
+                                           {"env", F_LIST, f_env},
+                                           {"resources", F_OBJ, f_resources},
+                                           {"resizePolicy", F_ANY, NULL},
+                                           {"restartPolicy", F_STR, NULL},
+                                           {"volumeMounts", F_LIST, f_mount},
+                                           {"volumeDevices", F_ANY, NULL},
+                                           {"livenessProbe", F_OBJ, f_probe},
+                                           {"readinessProbe", F_OBJ, f_probe},
+                                           {"startupProbe", F_OBJ, f_probe},
+                                           {"lifecycle", F_OBJ, f_lifecycle},
+                                           {"terminationMessagePath", F_STR, NULL},
+                                           {"terminationMessagePolicy", F_STR, NULL},
+                                           {"imagePullPolicy", F_STR, NULL},
+                                           {"securityContext", F_OBJ, f_secctx},
+                                           {"stdin", F_BOOL, NULL},
+                                           {"stdinOnce", F_BOOL, NULL},
+                                           {"tty", F_BOOL, NULL},
+                                           END};
+static const struct field f_podsecctx[] = {{"runAsUser", F_INT, NULL},
+                                           {"runAsGroup", F_INT, NULL},
+                                           {"runAsNonRoot", F_BOOL, NULL},
+                                           {"supplementalGroups", F_INTS, NULL},
+                                           {"supplementalGroupsPolicy", F_STR, NULL},
+                                           {"fsGroup", F_INT, NULL},
+                                           {"fsGroupChangePolicy", F_STR, NULL},
+                                           {"sysctls", F_ANY, NULL},
+                                           {"seccompProfile", F_OBJ, f_seccomp},
+                                           {"seLinuxOptions", F_ANY, NULL},
+                                           {"seLinuxChangePolicy", F_ANY, NULL},
+                                           {"windowsOptions", F_ANY, NULL},
+                                           {"appArmorProfile", F_ANY, NULL},
+                                           END};
 static const struct field f_keypath[] = {
     {"key", F_STR, NULL}, {"path", F_STR, NULL}, {"mode", F_INT, NULL}, END};
-static const struct field f_emptydir[] = {
-    {"medium", F_STR, NULL}, {"sizeLimit", F_QTY, NULL}, END};
+static const struct field f_emptydir[] = {{"medium", F_STR, NULL}, {"sizeLimit", F_QTY, NULL}, END};
 static const struct field f_hostpath[] = {{"path", F_STR, NULL}, {"type", F_STR, NULL}, END};
 static const struct field f_cmvol[] = {{"name", F_STR, NULL},
                                        {"items", F_LIST, f_keypath},
@@ -167,8 +169,7 @@ static const struct field f_secretvol[] = {{"secretName", F_STR, NULL},
                                            {"defaultMode", F_INT, NULL},
                                            {"optional", F_BOOL, NULL},
                                            END};
-static const struct field f_pvc[] = {
-    {"claimName", F_STR, NULL}, {"readOnly", F_BOOL, NULL}, END};
+static const struct field f_pvc[] = {{"claimName", F_STR, NULL}, {"readOnly", F_BOOL, NULL}, END};
 static const struct field f_dapi_item[] = {{"path", F_STR, NULL},
                                            {"fieldRef", F_OBJ, f_fieldref},
                                            {"resourceFieldRef", F_OBJ, f_resref},
@@ -210,70 +211,67 @@ static const struct field f_volume[] = {
     {"storageos", F_ANY, NULL},
     {"vsphereVolume", F_ANY, NULL},
     END};
-static const struct field f_hostalias[] = {
-    {"ip", F_STR, NULL}, {"hostnames", F_STRS, NULL}, END};
-static const struct field f_podspec[] = {
-    {"containers", F_LIST, f_container},
-    {"initContainers", F_LIST, f_container},
-    {"ephemeralContainers", F_ANY, NULL},
-    {"volumes", F_LIST, f_volume},
-    {"restartPolicy", F_STR, NULL},
-    {"terminationGracePeriodSeconds", F_INT, NULL},
-    {"activeDeadlineSeconds", F_INT, NULL},
-    {"dnsPolicy", F_STR, NULL},
-    {"dnsConfig", F_ANY, NULL},
-    {"nodeSelector", F_STRMAP, NULL},
-    {"serviceAccountName", F_STR, NULL},
-    {"serviceAccount", F_STR, NULL},
-    {"automountServiceAccountToken", F_BOOL, NULL},
-    {"nodeName", F_STR, NULL},
-    {"hostNetwork", F_BOOL, NULL},
-    {"hostPID", F_BOOL, NULL},
-    {"hostIPC", F_BOOL, NULL},
-    {"shareProcessNamespace", F_BOOL, NULL},
-    {"securityContext", F_OBJ, f_podsecctx},
-    {"imagePullSecrets", F_ANY, NULL},
-    {"hostname", F_STR, NULL},
-    {"subdomain", F_STR, NULL},
-    {"affinity", F_ANY, NULL},
-    {"schedulerName", F_STR, NULL},
-    {"tolerations", F_ANY, NULL},
-    {"hostAliases", F_LIST, f_hostalias},
-    {"priorityClassName", F_STR, NULL},
-    {"priority", F_INT, NULL},
-    {"readinessGates", F_ANY, NULL},
-    {"runtimeClassName", F_STR, NULL},
-    {"enableServiceLinks", F_BOOL, NULL},
-    {"preemptionPolicy", F_STR, NULL},
-    {"overhead", F_ANY, NULL},
-    {"topologySpreadConstraints", F_ANY, NULL},
-    {"setHostnameAsFQDN", F_BOOL, NULL},
-    {"os", F_ANY, NULL},
-    {"hostUsers", F_BOOL, NULL},
-    {"schedulingGates", F_ANY, NULL},
-    {"resourceClaims", F_ANY, NULL},
-    {"resources", F_ANY, NULL},
-    END};
-static const struct field f_meta[] = {
-    {"name", F_STR, NULL},
-    {"generateName", F_STR, NULL},
-    {"namespace", F_STR, NULL},
-    {"labels", F_STRMAP, NULL},
-    {"annotations", F_STRMAP, NULL},
-    {"uid", F_STR, NULL},
-    {"resourceVersion", F_ANY, NULL},
-    {"generation", F_ANY, NULL},
-    {"creationTimestamp", F_ANY, NULL},
-    {"deletionTimestamp", F_ANY, NULL},
-    {"deletionGracePeriodSeconds", F_ANY, NULL},
-    {"ownerReferences", F_ANY, NULL},
-    {"finalizers", F_ANY, NULL},
-    {"managedFields", F_ANY, NULL},
-    {"selfLink", F_ANY, NULL},
-    END};
+static const struct field f_hostalias[] = {{"ip", F_STR, NULL}, {"hostnames", F_STRS, NULL}, END};
+static const struct field f_podspec[] = {{"containers", F_LIST, f_container},
+                                         {"initContainers", F_LIST, f_container},
+                                         {"ephemeralContainers", F_ANY, NULL},
+                                         {"volumes", F_LIST, f_volume},
+                                         {"restartPolicy", F_STR, NULL},
+                                         {"terminationGracePeriodSeconds", F_INT, NULL},
+                                         {"activeDeadlineSeconds", F_INT, NULL},
+                                         {"dnsPolicy", F_STR, NULL},
+                                         {"dnsConfig", F_ANY, NULL},
+                                         {"nodeSelector", F_STRMAP, NULL},
+                                         {"serviceAccountName", F_STR, NULL},
+                                         {"serviceAccount", F_STR, NULL},
+                                         {"automountServiceAccountToken", F_BOOL, NULL},
+                                         {"nodeName", F_STR, NULL},
+                                         {"hostNetwork", F_BOOL, NULL},
+                                         {"hostPID", F_BOOL, NULL},
+                                         {"hostIPC", F_BOOL, NULL},
+                                         {"shareProcessNamespace", F_BOOL, NULL},
+                                         {"securityContext", F_OBJ, f_podsecctx},
+                                         {"imagePullSecrets", F_ANY, NULL},
+                                         {"hostname", F_STR, NULL},
+                                         {"subdomain", F_STR, NULL},
+                                         {"affinity", F_ANY, NULL},
+                                         {"schedulerName", F_STR, NULL},
+                                         {"tolerations", F_ANY, NULL},
+                                         {"hostAliases", F_LIST, f_hostalias},
+                                         {"priorityClassName", F_STR, NULL},
+                                         {"priority", F_INT, NULL},
+                                         {"readinessGates", F_ANY, NULL},
+                                         {"runtimeClassName", F_STR, NULL},
+                                         {"enableServiceLinks", F_BOOL, NULL},
+                                         {"preemptionPolicy", F_STR, NULL},
+                                         {"overhead", F_ANY, NULL},
+                                         {"topologySpreadConstraints", F_ANY, NULL},
+                                         {"setHostnameAsFQDN", F_BOOL, NULL},
+                                         {"os", F_ANY, NULL},
+                                         {"hostUsers", F_BOOL, NULL},
+                                         {"schedulingGates", F_ANY, NULL},
+                                         {"resourceClaims", F_ANY, NULL},
+                                         {"resources", F_ANY, NULL},
+                                         END};
+static const struct field f_meta[] = {{"name", F_STR, NULL},
+                                      {"generateName", F_STR, NULL},
+                                      {"namespace", F_STR, NULL},
+                                      {"labels", F_STRMAP, NULL},
+                                      {"annotations", F_STRMAP, NULL},
+                                      {"uid", F_STR, NULL},
+                                      {"resourceVersion", F_ANY, NULL},
+                                      {"generation", F_ANY, NULL},
+                                      {"creationTimestamp", F_ANY, NULL},
+                                      {"deletionTimestamp", F_ANY, NULL},
+                                      {"deletionGracePeriodSeconds", F_ANY, NULL},
+                                      {"ownerReferences", F_ANY, NULL},
+                                      {"finalizers", F_ANY, NULL},
+                                      {"managedFields", F_ANY, NULL},
+                                      {"selfLink", F_ANY, NULL},
+                                      END};
 static const struct field f_pod[] = {{"apiVersion", F_STR, NULL}, {"kind", F_STR, NULL},
-                                     {"metadata", F_OBJ, f_meta},  {"spec", F_OBJ, f_podspec},
-                                     {"status", F_ANY, NULL},      END};
+                                     {"metadata", F_OBJ, f_meta}, {"spec", F_OBJ, f_podspec},
+                                     {"status", F_ANY, NULL},     END};
 static const struct field f_template[] = {
     {"metadata", F_OBJ, f_meta}, {"spec", F_OBJ, f_podspec}, END};
 
@@ -358,7 +356,10 @@ validate_value(const struct val *v, const struct field *f, struct sb *path, stru
     case F_INTS: {
         if (v->kind != VAL_SEQ)
             return type_error(v, path->buf, "array", errp);
-        struct field elem = {NULL, f->kind == F_LIST ? F_OBJ : f->kind == F_STRS ? F_STR : F_INT,
+        struct field elem = {NULL,
+                             f->kind == F_LIST   ? F_OBJ
+                             : f->kind == F_STRS ? F_STR
+                                                 : F_INT,
                              f->sub};
         for (size_t i = 0; i < val_seq_len(v); i++) {
             size_t mark = path->len;
@@ -388,8 +389,8 @@ validate_obj(const struct val *v, const struct field *fields, struct sb *path,
         sb_addf(path, "%s%s", path->len ? "." : "", k->u.s.ptr);
         int rc;
         if (!f->name)
-            rc = pkg_err_setloc(errp, PKG_EINVAL, k->file, k->line, k->col,
-                                "unknown field \"%s\"", path->buf);
+            rc = pkg_err_setloc(errp, PKG_EINVAL, k->file, k->line, k->col, "unknown field \"%s\"",
+                                path->buf);
         else
             rc = validate_value(v->u.map.ents[i].v, f, path, errp);
         sb_setlen(path, mark);
@@ -424,11 +425,22 @@ node_quantity(int64_t *out, const struct val *q, int64_t scale, struct pkg_err *
     static const struct {
         const char *suf;
         double mul;
-    } sufs[] = {{"", 1},        {"m", 1e-3},      {"k", 1e3},       {"M", 1e6},
-                {"G", 1e9},     {"T", 1e12},      {"P", 1e15},      {"E", 1e18},
-                {"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0},
-                {"Ti", 1099511627776.0}, {"Pi", 1125899906842624.0}, {"Ei", 1152921504606846976.0},
-                {"u", 1e-6},    {"n", 1e-9}};
+    } sufs[] = {{"", 1},
+                {"m", 1e-3},
+                {"k", 1e3},
+                {"M", 1e6},
+                {"G", 1e9},
+                {"T", 1e12},
+                {"P", 1e15},
+                {"E", 1e18},
+                {"Ki", 1024.0},
+                {"Mi", 1048576.0},
+                {"Gi", 1073741824.0},
+                {"Ti", 1099511627776.0},
+                {"Pi", 1125899906842624.0},
+                {"Ei", 1152921504606846976.0},
+                {"u", 1e-6},
+                {"n", 1e-9}};
     for (size_t i = 0; i < sizeof(sufs) / sizeof(sufs[0]); i++) {
         if (!strcmp(end, sufs[i].suf)) {
             double v = num * sufs[i].mul * (double)scale;
@@ -487,8 +499,7 @@ gstrs(struct arena *a, const struct val *m, const char *k, size_t *n)
 }
 
 static int
-fail_at(const struct val *v, struct pkg_err **errp, const char *fmt, const char *a1,
-        const char *a2)
+fail_at(const struct val *v, struct pkg_err **errp, const char *fmt, const char *a1, const char *a2)
 {
     char msg[512];
     snprintf(msg, sizeof(msg), fmt, a1, a2);
@@ -696,8 +707,8 @@ get_container(struct node_container *c, struct arena *a, const struct val *m,
         (c->liveness.kind || c->readiness.kind || c->startup.kind))
         return fail_at(m, errp, "%s: %s", path, "init containers may not have probes");
     snprintf(sub, sizeof(sub), "%s.lifecycle.postStart", path);
-    if ((rc = get_handler(&c->post_start, a, node_jget(lc, "postStart", VAL_MAP), false, sub,
-                          errp)))
+    if ((rc =
+             get_handler(&c->post_start, a, node_jget(lc, "postStart", VAL_MAP), false, sub, errp)))
         return rc;
     snprintf(sub, sizeof(sub), "%s.lifecycle.preStop", path);
     if ((rc = get_handler(&c->pre_stop, a, node_jget(lc, "preStop", VAL_MAP), false, sub, errp)))
@@ -811,8 +822,9 @@ get_volume(struct node_volume *v, const struct val *m, const char *path, struct 
     if (kinds == 0) {
         for (size_t i = 0; i < val_map_len(m); i++)
             if (strcmp(m->u.map.ents[i].key->u.s.ptr, "name") != 0)
-                return fail_at(m->u.map.ents[i].key, errp, "%s: volume type \"%s\" is not supported by this node",
-                               path, m->u.map.ents[i].key->u.s.ptr);
+                return fail_at(m->u.map.ents[i].key, errp,
+                               "%s: volume type \"%s\" is not supported by this node", path,
+                               m->u.map.ents[i].key->u.s.ptr);
         return fail_at(m, errp, "%s: %s", path, "must specify a volume type");
     }
     if (kinds > 1)
@@ -877,7 +889,8 @@ add_config(struct arena *a, struct node_pod_spec *spec, const struct val *doc, b
 {
     const char *name = gstr(node_jget(doc, "metadata", VAL_MAP), "name");
     if (!name)
-        return fail_at(doc, errp, "%s%s: metadata.name: Required value", secret ? "Secret" : "ConfigMap", "");
+        return fail_at(doc, errp, "%s%s: metadata.name: Required value",
+                       secret ? "Secret" : "ConfigMap", "");
     struct val *data = val_map(a);
     struct val *d = node_jget(doc, "data", VAL_MAP);
     for (size_t i = 0; d && i < val_map_len(d); i++) {
@@ -928,9 +941,8 @@ build_spec(struct node_pod_spec *spec, struct arena *a, struct val *pod, struct 
     if (!spec->name)
         return fail_at(meta ? meta : pod, errp, "%s%s", "metadata.name: Required value", "");
     if (!valid_subdomain(spec->name) || strlen(spec->name) > 63)
-        return fail_at(val_map_getz(meta, "name"), errp,
-                       "metadata.name: Invalid value: \"%s\"%s", spec->name,
-                       ": a lowercase RFC 1123 label is required");
+        return fail_at(val_map_getz(meta, "name"), errp, "metadata.name: Invalid value: \"%s\"%s",
+                       spec->name, ": a lowercase RFC 1123 label is required");
     if (!valid_dns_label(spec->ns))
         return fail_at(val_map_getz(meta, "namespace"), errp,
                        "metadata.namespace: Invalid value: \"%s\"%s", spec->ns, "");
@@ -981,8 +993,9 @@ build_spec(struct node_pod_spec *spec, struct arena *a, struct val *pod, struct 
         bool init = i < ni;
         snprintf(path, sizeof(path), "spec.%s[%zu]", init ? "initContainers" : "containers",
                  init ? i : i - ni);
-        int rc = get_container(&spec->ctrs[i], a, val_seq_at(init ? inits : apps, init ? i : i - ni),
-                               init ? NODE_CTR_INIT : NODE_CTR_APP, psc, path, errp);
+        int rc =
+            get_container(&spec->ctrs[i], a, val_seq_at(init ? inits : apps, init ? i : i - ni),
+                          init ? NODE_CTR_INIT : NODE_CTR_APP, psc, path, errp);
         if (rc)
             return rc;
         for (size_t j = 0; j < i; j++)

@@ -17,9 +17,9 @@ enum cg_mode { CG_NONE, CG_V1, CG_V2 };
 struct cg_limits {
     int64_t cpu_limit_milli; /* 0: none */
     int64_t cpu_request_milli;
-    int64_t mem_limit; /* bytes, 0: none */
+    int64_t mem_limit;  /* bytes, 0: none */
     int64_t pids_limit; /* 0: none */
-    bool devices;      /* restrict devices to the container default set (v1) */
+    bool devices;       /* restrict devices to the container default set (v1) */
 };
 
 struct cg_stats {
@@ -95,7 +95,6 @@ int node_caps_drop_bounding(uint64_t caps, const char **what);
 int node_caps_apply(uint64_t caps, bool ambient, const char **what);
 int node_seccomp_load(uint64_t caps, const char **what);
 
-
 /* ---- container launch (container.c) ---- */
 
 struct launch_mount {
@@ -119,27 +118,27 @@ struct launch {
     size_t n_mounts;
     const char *const *argv; /* argv[0] resolved in the container's PATH */
     const char *const *envp;
-    const char *cwd;         /* NULL: "/" */
-    const char *user;        /* the image's User when runAsUser is unset */
-    int64_t uid, gid;        /* -1: from `user` / root */
-    const int64_t *groups;   /* supplemental */
+    const char *cwd;       /* NULL: "/" */
+    const char *user;      /* the image's User when runAsUser is unset */
+    int64_t uid, gid;      /* -1: from `user` / root */
+    const int64_t *groups; /* supplemental */
     size_t n_groups;
     bool run_as_non_root;
     uint64_t caps;
     bool no_new_privs, seccomp, read_only_root, privileged;
-    int log_fd;     /* stdout and stderr */
-    int err_fd;     /* write end of the error pipe (CLOEXEC) */
-    int sync_fd;    /* read end: the parent's go-ahead */
+    int log_fd;       /* stdout and stderr */
+    int err_fd;       /* write end of the error pipe (CLOEXEC) */
+    int sync_fd;      /* read end: the parent's go-ahead */
     int close_fds[2]; /* the parent's ends, closed in the child (-1: none) */
-    int cgroup_fd;  /* v2: CLONE_INTO_CGROUP, else -1 */
-    int pidns_fd;   /* shared pid namespace of the pod, or -1 (a new one) */
+    int cgroup_fd;    /* v2: CLONE_INTO_CGROUP, else -1 */
+    int pidns_fd;     /* shared pid namespace of the pod, or -1 (a new one) */
     bool new_pidns;
 };
 
 /* The error a child reports before exec. */
 struct launch_error {
-    int err;       /* errno */
-    int config;    /* 1: a configuration problem (CreateContainerConfigError) */
+    int err;    /* errno */
+    int config; /* 1: a configuration problem (CreateContainerConfigError) */
     char msg[496];
 };
 
@@ -155,7 +154,7 @@ pid_t node_launch(const struct launch *l, int *pidfd, struct pkg_err **errp);
  * stdin/stdout/stderr (-1: /dev/null). Returns the pid of the helper whose
  * exit status is the command's. */
 struct enter_opts {
-    pid_t target;       /* the container's init */
+    pid_t target;             /* the container's init */
     const char *cgroup_procs; /* cgroup.procs file(s) to join, '\n'-separated, or NULL */
     const char *const *argv;
     const char *const *envp;
@@ -168,7 +167,6 @@ struct enter_opts {
     int fd_in, fd_out, fd_err;
 };
 pid_t node_enter(const struct enter_opts *o, struct pkg_err **errp);
-
 
 /* ---- pods in the supervisor (supervisor.c, sandbox.c, status.c) ---- */
 
@@ -185,7 +183,7 @@ struct term_info {
 enum helper_kind { H_NONE, H_LIVENESS, H_READINESS, H_STARTUP, H_POSTSTART, H_PRESTOP };
 
 struct probe_run {
-    double next;     /* monotonic time of the next run, 0: not scheduled */
+    double next; /* monotonic time of the next run, 0: not scheduled */
     int successes, failures;
     pid_t pid;       /* a running exec/http/tcp check */
     double deadline; /* its timeout */
@@ -218,8 +216,8 @@ struct ctr {
     pid_t hook_pid;
     double hook_deadline;
     enum helper_kind hook_kind;
-    bool killing;      /* liveness failure or stop: SIGTERM sent */
-    double kill_at;    /* SIGKILL deadline */
+    bool killing;   /* liveness failure or stop: SIGTERM sent */
+    double kill_at; /* SIGKILL deadline */
     char kill_reason[64];
     const struct node_image *image;
     char *log_path;

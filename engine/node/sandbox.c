@@ -336,8 +336,8 @@ prepare_volume(struct pod *p, const struct node_volume *v, struct pkg_err **errp
         chmod(dir, 0777);
         if (v->memory && (rc = mount_tmpfs(dir, v->size_limit, 0777, errp)))
             return rc;
-        if (s->fs_group >= 0 && (chown(dir, (uid_t)-1, (gid_t)s->fs_group) < 0 ||
-                                 chmod(dir, 02777) < 0))
+        if (s->fs_group >= 0 &&
+            (chown(dir, (uid_t)-1, (gid_t)s->fs_group) < 0 || chmod(dir, 02777) < 0))
             return pkg_err_sys(errp, "chown %s", dir);
         return 0;
     case NODE_VOL_HOSTPATH: {
@@ -367,8 +367,8 @@ prepare_volume(struct pod *p, const struct node_volume *v, struct pkg_err **errp
         return 0;
     }
     case NODE_VOL_PVC: {
-        cleanup_free char *pv = xasprintf("%s/volumes/%s/%s", node_super_home(p->sup), s->ns,
-                                          v->source);
+        cleanup_free char *pv =
+            xasprintf("%s/volumes/%s/%s", node_super_home(p->sup), s->ns, v->source);
         if ((rc = fs_mkdir_p(pv, 0777, errp)))
             return rc;
         return 0;
@@ -396,8 +396,10 @@ prepare_volume(struct pod *p, const struct node_volume *v, struct pkg_err **errp
                 if (!dv) {
                     if (v->optional)
                         continue;
-                    return pkg_err_set(errp, PKG_ENOENT, "configmap references non-existent "
-                                       "config key: %s", k ? k : "");
+                    return pkg_err_set(errp, PKG_ENOENT,
+                                       "configmap references non-existent "
+                                       "config key: %s",
+                                       k ? k : "");
                 }
                 int m = (int)(node_jget(it, "mode", VAL_INT) ? node_jint(it, "mode") : mode);
                 if ((rc = write_keyfile(dir, path ? path : k, dv->u.s.ptr, dv->u.s.len, m,
@@ -422,8 +424,9 @@ prepare_volume(struct pod *p, const struct node_volume *v, struct pkg_err **errp
             const char *path = node_jstr(it, "path");
             struct val *fr = node_jget(it, "fieldRef", VAL_MAP);
             struct val *rr = node_jget(it, "resourceFieldRef", VAL_MAP);
-            const char *val = fr ? field_value(p->a, p, node_jstr(fr, "fieldPath"))
-                                 : rr ? resource_value(p->a, p, NULL, rr) : NULL;
+            const char *val = fr   ? field_value(p->a, p, node_jstr(fr, "fieldPath"))
+                              : rr ? resource_value(p->a, p, NULL, rr)
+                                   : NULL;
             if (!path || !val)
                 return pkg_err_set(errp, PKG_EINVAL, "downwardAPI volume %s: unsupported item %zu",
                                    v->name, i);
@@ -488,8 +491,7 @@ unmount_under(const char *dir, struct pkg_err **errp)
     sb_release(&mi);
     /* Later mounts sit on earlier ones: undo in reverse. */
     for (size_t i = n; i-- > 0;) {
-        if (node_sys.umount2(mps[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT &&
-            !rc)
+        if (node_sys.umount2(mps[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT && !rc)
             rc = pkg_err_sys(errp, "umount %s", mps[i]);
         free(mps[i]);
     }
@@ -589,7 +591,8 @@ build_env(const char ***out, struct val **vars_out, struct arena *a, struct pod 
             struct val *opt = node_jget(ref, "optional", VAL_BOOL);
             if (opt && opt->u.b)
                 continue;
-            return config_error(c, cm ? "configmap \"%s\" not found%s" : "secret \"%s\" not found%s",
+            return config_error(c,
+                                cm ? "configmap \"%s\" not found%s" : "secret \"%s\" not found%s",
                                 name ? name : "", "");
         }
         for (size_t k = 0; k < val_map_len(data); k++) {
@@ -630,12 +633,12 @@ build_env(const char ***out, struct val **vars_out, struct arena *a, struct pod 
                     if (opt && opt->u.b)
                         continue;
                     if (!data)
-                        return config_error(c, ck ? "configmap \"%s\" not found%s"
-                                                  : "secret \"%s\" not found%s",
-                                            rn ? rn : "", "");
-                    return config_error(c, "couldn't find key %s in %s", key ? key : "",
-                                        arena_sprintf(a, "%s %s/%s", ck ? "ConfigMap" : "Secret",
-                                                      s->ns, rn));
+                        return config_error(
+                            c, ck ? "configmap \"%s\" not found%s" : "secret \"%s\" not found%s",
+                            rn ? rn : "", "");
+                    return config_error(
+                        c, "couldn't find key %s in %s", key ? key : "",
+                        arena_sprintf(a, "%s %s/%s", ck ? "ConfigMap" : "Secret", s->ns, rn));
                 }
                 value = dv->u.s.ptr;
             }
@@ -692,8 +695,8 @@ add_mount(struct arena *a, struct launch *l, size_t *cap, const char *src, const
         l->mounts = nm;
         *cap = ncap;
     }
-    l->mounts[l->n_mounts++] = (struct launch_mount){.src = src, .dst = dst, .fstype = fstype,
-                                                     .data = data, .read_only = ro, .file = file};
+    l->mounts[l->n_mounts++] = (struct launch_mount){
+        .src = src, .dst = dst, .fstype = fstype, .data = data, .read_only = ro, .file = file};
 }
 
 static bool
@@ -776,10 +779,9 @@ sandbox_prepare_ctr(struct launch *l, struct arena *a, struct pod *p, struct ctr
     size_t cap = 0;
     add_mount(a, l, &cap, NULL, "/proc", "proc", NULL, false, false);
     add_mount(a, l, &cap, NULL, "/dev", "tmpfs", "mode=755,size=65536k", false, false);
-    add_mount(a, l, &cap, NULL, "/dev/pts", "devpts",
-              "newinstance,ptmxmode=0666,mode=0620,gid=5", false, false);
-    add_mount(a, l, &cap, arena_sprintf(a, "%s/shm", p->dir), "/dev/shm", NULL, NULL, false,
-              false);
+    add_mount(a, l, &cap, NULL, "/dev/pts", "devpts", "newinstance,ptmxmode=0666,mode=0620,gid=5",
+              false, false);
+    add_mount(a, l, &cap, arena_sprintf(a, "%s/shm", p->dir), "/dev/shm", NULL, NULL, false, false);
     add_mount(a, l, &cap, NULL, "/dev/mqueue", "mqueue", NULL, false, false);
     add_mount(a, l, &cap, NULL, "/sys", "sysfs", NULL, !cs->privileged, false);
     for (size_t i = 0; i < cs->n_mounts; i++) {
@@ -825,8 +827,8 @@ sandbox_prepare_ctr(struct launch *l, struct arena *a, struct pod *p, struct ctr
             add_mount(a, l, &cap, arena_sprintf(a, "%s/etc/%s", p->dir, etc[i]), dst, NULL, NULL,
                       false, true);
     }
-    const char *tmp = cs->termination_message_path ? cs->termination_message_path
-                                                   : "/dev/termination-log";
+    const char *tmp =
+        cs->termination_message_path ? cs->termination_message_path : "/dev/termination-log";
     char *tlog = arena_sprintf(a, "%s/termination-log", cdir);
     int tfd = open(tlog, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0666);
     if (tfd < 0)

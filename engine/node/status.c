@@ -67,9 +67,9 @@ ctr_status(struct arena *a, const struct ctr *c)
             const char *at = strchr(img->ref, '@');
             const char *colon = strrchr(img->ref, ':');
             const char *slash = strrchr(img->ref, '/');
-            size_t n = at ? (size_t)(at - img->ref)
-                          : (colon && (!slash || colon > slash)) ? (size_t)(colon - img->ref)
-                                                                 : strlen(img->ref);
+            size_t n = at                                     ? (size_t)(at - img->ref)
+                       : (colon && (!slash || colon > slash)) ? (size_t)(colon - img->ref)
+                                                              : strlen(img->ref);
             set(a, m, "imageID", val_strf(a, "%.*s@%s", (int)n, img->ref, img->manifest));
         } else {
             set(a, m, "imageID", val_strz(a, img->id));
@@ -160,18 +160,20 @@ pod_status_val(struct arena *a, const struct pod *p)
     char unready[600], uninit[600];
     snprintf(unready, sizeof(unready), "containers with unready status: [%s]", un.buf);
     snprintf(uninit, sizeof(uninit), "containers with incomplete status: [%s]", ui.buf);
-    val_seq_push(a, conds, condition(a, "PodReadyToStartContainers", p->sandbox_ready && !terminal,
-                                     p->t_sandbox ? p->t_sandbox : p->created, NULL, NULL));
-    val_seq_push(a, conds, condition(a, "Initialized", p->initialized,
-                                     p->t_initialized ? p->t_initialized : p->created,
-                                     "ContainersNotInitialized", uninit));
+    val_seq_push(a, conds,
+                 condition(a, "PodReadyToStartContainers", p->sandbox_ready && !terminal,
+                           p->t_sandbox ? p->t_sandbox : p->created, NULL, NULL));
+    val_seq_push(a, conds,
+                 condition(a, "Initialized", p->initialized,
+                           p->t_initialized ? p->t_initialized : p->created,
+                           "ContainersNotInitialized", uninit));
     const char *nr = terminal ? "PodCompleted" : "ContainersNotReady";
-    val_seq_push(a, conds, condition(a, "Ready", p->ready && !terminal,
-                                     p->t_ready ? p->t_ready : p->created, nr,
-                                     terminal ? NULL : unready));
-    val_seq_push(a, conds, condition(a, "ContainersReady", p->cready && !terminal,
-                                     p->t_cready ? p->t_cready : p->created, nr,
-                                     terminal ? NULL : unready));
+    val_seq_push(a, conds,
+                 condition(a, "Ready", p->ready && !terminal, p->t_ready ? p->t_ready : p->created,
+                           nr, terminal ? NULL : unready));
+    val_seq_push(a, conds,
+                 condition(a, "ContainersReady", p->cready && !terminal,
+                           p->t_cready ? p->t_cready : p->created, nr, terminal ? NULL : unready));
     val_seq_push(a, conds, condition(a, "PodScheduled", true, p->t_scheduled, NULL, NULL));
     sb_release(&un);
     sb_release(&ui);
@@ -247,8 +249,7 @@ pod_state_write(struct pod *p, struct pkg_err **errp)
     for (size_t i = 0; i < p->n; i++) {
         const struct ctr *c = &p->ctrs[i];
         struct val *m = val_map(a);
-        static const char *const names[] = {"none", "waiting", "starting", "running",
-                                            "terminated"};
+        static const char *const names[] = {"none", "waiting", "starting", "running", "terminated"};
         set(a, m, "state", val_strz(a, names[c->state]));
         set(a, m, "pid", val_int(a, c->pid));
         set(a, m, "pidStart", val_int(a, (int64_t)c->pid_start));

@@ -195,7 +195,8 @@ restore_term(struct term_info *t, const struct val *m)
         return;
     t->exit_code = (int)node_jint(m, "exitCode");
     t->signal = (int)node_jint(m, "signal");
-    snprintf(t->reason, sizeof(t->reason), "%s", node_jstr(m, "reason") ? node_jstr(m, "reason") : "");
+    snprintf(t->reason, sizeof(t->reason), "%s",
+             node_jstr(m, "reason") ? node_jstr(m, "reason") : "");
     t->message = node_jstr(m, "message") ? xstrdup(node_jstr(m, "message")) : NULL;
     t->started_at = node_jint(m, "startedAtUnix");
     t->finished_at = node_jint(m, "finishedAtUnix");
@@ -209,8 +210,8 @@ restore_state(struct node_super *s, struct pod *p, const struct val *st)
     p->created = node_jint(st, "created");
     p->start_time = node_jint(st, "startTime");
     struct val *rt = node_jget(st, "runtime", VAL_MAP);
-    p->initialized = node_jget(rt, "initialized", VAL_BOOL) &&
-                     node_jget(rt, "initialized", VAL_BOOL)->u.b;
+    p->initialized =
+        node_jget(rt, "initialized", VAL_BOOL) && node_jget(rt, "initialized", VAL_BOOL)->u.b;
     p->t_initialized = node_jint(rt, "tInitialized");
     p->t_sandbox = node_jint(rt, "tSandbox");
     p->t_scheduled = node_jint(rt, "tScheduled");
@@ -655,8 +656,8 @@ on_running(struct ctr *c)
 static char *
 read_termination_log(const struct ctr *c)
 {
-    cleanup_free char *path = xasprintf("%s/containers/%s/termination-log", c->pod->dir,
-                                        c->spec->name);
+    cleanup_free char *path =
+        xasprintf("%s/containers/%s/termination-log", c->pod->dir, c->spec->name);
     struct sb sb = SB_INIT;
     struct pkg_err *e = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -759,8 +760,8 @@ start_ctr(struct ctr *c)
     c->start_failed = false;
     if (sandbox_prepare_ctr(&l, a, p, c, &err)) {
         if (c->start_err.config || c->start_err.msg[0]) {
-            set_waiting(c, c->start_err.config ? "CreateContainerConfigError"
-                                               : "CreateContainerError",
+            set_waiting(c,
+                        c->start_err.config ? "CreateContainerConfigError" : "CreateContainerError",
                         c->start_err.msg[0] ? c->start_err.msg : err->msg);
         } else {
             set_waiting(c, "CreateContainerError", err->msg);
@@ -790,7 +791,8 @@ start_ctr(struct ctr *c)
     free(c->log_path);
     c->log_path = xasprintf("%s/%d.log", ldir, c->restart_count);
     if (fs_mkdir_p(ldir, 0755, &err) ||
-        (logfd = open(c->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640)) < 0) {
+        (logfd = open(c->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640)) <
+            0) {
         if (!err)
             pkg_err_sys(&err, "open %s", c->log_path);
         set_waiting(c, "CreateContainerError", err->msg);
@@ -1144,8 +1146,7 @@ computed:
         bool apps_done = true;
         for (size_t i = 0; i < p->n; i++) {
             struct ctr *c = &p->ctrs[i];
-            if (c->spec->kind == NODE_CTR_APP &&
-                (c->state != CS_TERMINATED || should_restart(c)))
+            if (c->spec->kind == NODE_CTR_APP && (c->state != CS_TERMINATED || should_restart(c)))
                 apps_done = false;
         }
         if (apps_done)
@@ -1253,8 +1254,7 @@ reap(struct node_super *s)
                     if (c->probes[j].pid == pid) {
                         c->probes[j].pid = 0;
                         if (c->state == CS_RUNNING && !c->killing)
-                            probe_result(c, j,
-                                         WIFEXITED(st) && WEXITSTATUS(st) == 0);
+                            probe_result(c, j, WIFEXITED(st) && WEXITSTATUS(st) == 0);
                         goto next;
                     }
                 if (c->hook_pid == pid) {
