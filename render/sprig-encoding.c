@@ -62,8 +62,8 @@ skip_newlines(const unsigned char *src, size_t len, size_t si)
 /* base64.StdEncoding.DecodeString: appends the decoded bytes; returns -1,
  * or the offset Go's CorruptInputError names (decodeQuantum's rules: CR
  * and LF skipped, padding required, nothing after it). */
-static long
-b64_decode(const unsigned char *src, size_t len, struct sb *dst)
+long
+sprig_b64_decode(const unsigned char *src, size_t len, struct sb *dst)
 {
     size_t si = 0;
     while (si < len) {
@@ -119,7 +119,7 @@ fn_b64dec(struct tmpl_call *c, struct val **out)
     size_t n;
     const unsigned char *s = (const unsigned char *)tmpl_arg_str(c, 0, &n);
     struct sb sb = SB_INIT;
-    long bad = b64_decode(s, n, &sb);
+    long bad = sprig_b64_decode(s, n, &sb);
     if (bad >= 0) {
         char msg[64];
         snprintf(msg, sizeof(msg), "illegal base64 data at input byte %ld", bad);

@@ -48,6 +48,11 @@ struct val *sprig_str_sub(struct tmpl_call *c, const struct val *whole, const ch
  * one-item list (render/sprig-strings.c). */
 struct val *sprig_strslice(struct tmpl_call *c, struct val *v);
 
+/* base64.StdEncoding.DecodeString: appends the bytes and returns -1, or
+ * returns the input offset Go's "illegal base64 data at input byte N"
+ * names (render/sprig-encoding.c). */
+long sprig_b64_decode(const unsigned char *src, size_t len, struct sb *dst);
+
 /* ---- Reflection ---- */
 
 /* A slice or array as reflect sees it: the items of a VAL_SEQ (or of an
