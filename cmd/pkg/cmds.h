@@ -14,5 +14,13 @@ int cmd_pod(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
 const struct opt *cmd_pod_opts(void);
 int cmd_node(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
 const struct opt *cmd_node_opts(void);
+/* Chart repositories (repo-index/). */
+int cmd_repo(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+int cmd_search(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+const struct opt *cmd_search_opts(void);
+int cmd_pull(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+const struct opt *cmd_pull_opts(void);
+int cmd_verify(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+const struct opt *cmd_verify_opts(void);
 
 #endif

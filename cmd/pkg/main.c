@@ -30,6 +30,28 @@ const struct cmd cli_commands[] = {
      "archive or a `docker save` tarball; `pull` talks to an OCI registry (token auth,\n"
      "linux/amd64 from indexes, every blob's digest verified).",
      cmd_image_opts, false},
+    {"repo", cmd_repo, "add, list, remove, update, index and serve chart repositories",
+     "pkg repo add|list|remove|update|index|serve ...",
+     "Manages chart repositories the way `helm repo` does (pkg reads helm's\n"
+     "repositories.yaml too), builds index.yaml files and serves a directory of charts.",
+     NULL, false},
+    {"search", cmd_search, "search repositories for a keyword in charts",
+     "pkg search repo [KEYWORD] [--version C] [--versions] [--devel] [-r] [-o table|json|yaml]",
+     "Searches the cached indexes of the configured repositories (run `pkg repo update`\n"
+     "first). Shows the newest stable version of each matching chart, or every version\n"
+     "with --versions, filtered by --version.",
+     cmd_search_opts, false},
+    {"pull", cmd_pull, "download a chart from a repository",
+     "pkg pull REPO/CHART|URL [--version C] [--untar] [-d DIR] [--verify] [--repo URL]",
+     "Downloads the chart archive the repository index names for the version (or the\n"
+     "newest stable one) and checks its sha256 against the index's digest: on a\n"
+     "mismatch the file is removed and pull fails. --verify also checks the .prov file.",
+     cmd_pull_opts, false},
+    {"verify", cmd_verify, "verify that a chart archive is signed and intact",
+     "pkg verify CHART.tgz [--keyring FILE]",
+     "Checks CHART.tgz.prov: its OpenPGP signature must be made by a key of the keyring\n"
+     "and the sha256 it lists must be the archive's (helm verify).",
+     cmd_verify_opts, false},
     {NULL, NULL, NULL, NULL, NULL, NULL, false},
 };
 
