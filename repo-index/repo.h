@@ -87,6 +87,10 @@ int repo_metadata_normalize(struct val **out, struct arena *a, const struct val 
  * ("validation: chart.metadata.version \"x\" is invalid"). */
 int repo_metadata_validate(struct arena *a, struct val *md, struct pkg_err **errp);
 
+/* The same for a chart directory (DIR/Chart.yaml, DIR/requirements.yaml).
+ * NEEDSWORK: replace with chart/chart.h's loader. */
+int repo_dir_metadata(struct val **out, struct arena *a, const char *dir, struct pkg_err **errp);
+
 /* Reads Chart.yaml (and requirements.yaml, as Helm's loader folds it into
  * the metadata) from a chart archive and returns the normalized, validated
  * metadata. NEEDSWORK: replace with chart/chart.h's loader when it lands;
@@ -450,7 +454,8 @@ struct repo_dep_status {
     char *name, *version, *repository, *status;
 };
 /* `helm dependency list`: one row per dependency with its status ("ok",
- * "missing", "wrong version", "unpacked", "misnamed", ...). */
+ * "missing", "wrong version", "unpacked", "misnamed", ...). Returns 1 (and
+ * no rows) when Chart.yaml declares no dependencies. */
 int repo_dep_list(struct repo_dep_status **out, size_t *n, const char *chart_dir,
                   struct pkg_err **errp);
 void repo_dep_status_free(struct repo_dep_status *v, size_t n);

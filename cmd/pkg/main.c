@@ -47,6 +47,14 @@ const struct cmd cli_commands[] = {
      "newest stable one) and checks its sha256 against the index's digest: on a\n"
      "mismatch the file is removed and pull fails. --verify also checks the .prov file.",
      cmd_pull_opts, false},
+    {"dependency", cmd_dependency, "manage a chart's dependencies",
+     "pkg dependency update|build|list [CHART] [--skip-refresh] [--verify] [--keyring F]",
+     "update: resolves Chart.yaml's dependencies (repository URLs, \"@name\" repository\n"
+     "aliases, version constraints) against the repositories' indexes, downloads the\n"
+     "archives into CHART/charts (sha256 checked against the index) and writes\n"
+     "Chart.lock. build: installs what Chart.lock names (update without a lock).\n"
+     "list: shows each dependency and its status.",
+     cmd_dependency_opts, false},
     {"verify", cmd_verify, "verify that a chart archive is signed and intact",
      "pkg verify CHART.tgz [--keyring FILE]",
      "Checks CHART.tgz.prov: its OpenPGP signature must be made by a key of the keyring\n"
