@@ -499,8 +499,8 @@ repo_fetch_file(struct repo_fetch_result *res, const char *url, const char *dest
 }
 
 int
-repo_upload(struct sb *resp, long *status, const char *url, const char *path, bool post,
-            const struct repo_fetch_opts *o, struct pkg_err **errp)
+repo_upload(struct sb *resp, long *status, const char *url, const char *path, const char *prov_path,
+            bool post, const struct repo_fetch_opts *o, struct pkg_err **errp)
 {
     *status = 0;
     int rc = scheme_ok(url, errp);
@@ -521,6 +521,11 @@ repo_upload(struct sb *resp, long *status, const char *url, const char *path, bo
         curl_mimepart *part = curl_mime_addpart(mime);
         curl_mime_name(part, "chart");
         curl_mime_filedata(part, path);
+        if (prov_path) {
+            part = curl_mime_addpart(mime);
+            curl_mime_name(part, "prov");
+            curl_mime_filedata(part, prov_path);
+        }
         curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
     } else {
         curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);

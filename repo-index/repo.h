@@ -327,10 +327,12 @@ int repo_fetch(struct sb *body, struct repo_fetch_result *res, const char *url,
  * is removed and PKG_EDIGEST returned. */
 int repo_fetch_file(struct repo_fetch_result *res, const char *url, const char *dest_path,
                     const char *sha256_hex, const struct repo_fetch_opts *o, struct pkg_err **errp);
-/* PUT or POST a file (multipart form field "chart" for POST, as
- * ChartMuseum's /api/charts accepts). The response body goes to resp. */
-int repo_upload(struct sb *resp, long *status, const char *url, const char *path, bool post,
-                const struct repo_fetch_opts *o, struct pkg_err **errp);
+/* PUT or POST a file (multipart form fields "chart" and, when prov_path
+ * is not NULL, "prov" for POST, as ChartMuseum's /api/charts accepts). The
+ * response body goes to resp; *status is the HTTP status. */
+int repo_upload(struct sb *resp, long *status, const char *url, const char *path,
+                const char *prov_path, bool post, const struct repo_fetch_opts *o,
+                struct pkg_err **errp);
 
 /* Options from a configured repository. */
 void repo_fetch_opts_from_cfg(struct repo_fetch_opts *o, const struct repo_entry_cfg *e);

@@ -663,6 +663,44 @@ upload_cleanup(struct req *r)
     r->pp = NULL;
 }
 
+/* PUT /api/charts/NAME.tgz.prov: a provenance file for an archive that is
+ * already there. */
+static mhd_result
+upload_prov_finish(struct repo_server *s, struct MHD_Connection *c, struct req *r)
+{
+    const char *name = r->url + 12; /* after "/api/charts/" */
+    char *rel = confine(r->url + 11);
+    if (!rel || strchr(rel, '/')) {
+        free(rel);
+        return send_error(c, r, 400, "bad provenance file name");
+    }
+    free(rel);
+    char *dest = xasprintf("%s/%s", s->root, name);
+    char *chart = xstrndup(dest, strlen(dest) - 5);
+    mhd_result ret;
+    struct sb head = SB_INIT;
+    struct pkg_err *err = NULL;
+    if (!fs_exists(chart)) {
+        ret = send_error(c, r, 404, "no such chart archive");
+    } else if (sb_read_file(&head, r->tmp, 1 << 20, &err) < 0 ||
+               !strstr(head.buf, "-----BEGIN PGP SIGNED MESSAGE-----")) {
+        pkg_err_free(err);
+        ret = send_error(c, r, 400, "not a provenance file");
+    } else if (!MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "force") && fs_exists(dest)) {
+        ret = send_error(c, r, 409, "file already exists");
+    } else if (chmod(r->tmp, 0644) < 0 || rename(r->tmp, dest) < 0) {
+        ret = send_error(c, r, 500, "cannot store the provenance file");
+    } else {
+        free(r->tmp);
+        r->tmp = NULL;
+        ret = send_text(c, r, 201, "application/json", "{\"saved\":true}\n");
+    }
+    sb_release(&head);
+    free(chart);
+    free(dest);
+    return ret;
+}
+
 static mhd_result
 upload_finish(struct repo_server *s, struct MHD_Connection *c, struct req *r)
 {
@@ -672,6 +710,9 @@ upload_finish(struct repo_server *s, struct MHD_Connection *c, struct req *r)
         return send_error(c, r, r->io_error ? 500 : 400,
                           r->io_error ? "cannot store the upload" : "no chart in the request");
     fsync(r->fd);
+    size_t ul = strlen(r->url);
+    if (!r->multipart && ul > 17 && !strcmp(r->url + ul - 5, ".prov"))
+        return upload_prov_finish(s, c, r);
     struct arena *a = arena_new();
     struct val *md;
     struct pkg_err *err = NULL;

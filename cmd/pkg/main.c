@@ -47,6 +47,12 @@ const struct cmd cli_commands[] = {
      "newest stable one) and checks its sha256 against the index's digest: on a\n"
      "mismatch the file is removed and pull fails. --verify also checks the .prov file.",
      cmd_pull_opts, false},
+    {"push", cmd_push, "upload a chart archive to a chart repository",
+     "pkg push CHART.tgz URL|REPO [--username U --password P] [--put] [--force]",
+     "Uploads CHART.tgz (and CHART.tgz.prov when present) to a repository that accepts\n"
+     "ChartMuseum-style uploads: POST URL/api/charts (multipart field \"chart\"), or PUT\n"
+     "URL/api/charts/CHART.tgz with --put. `pkg repo serve` accepts both.",
+     cmd_push_opts, false},
     {"dependency", cmd_dependency, "manage a chart's dependencies",
      "pkg dependency update|build|list [CHART] [--skip-refresh] [--verify] [--keyring F]",
      "update: resolves Chart.yaml's dependencies (repository URLs, \"@name\" repository\n"
