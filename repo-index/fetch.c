@@ -547,9 +547,23 @@ repo_upload(struct sb *resp, long *status, const char *url, const char *path, co
                          url, curl_easy_strerror(cc));
     else if (code == 401 || code == 403)
         rc = pkg_err_set(errp, PKG_EPERM, "upload to %s refused: %s", url, x.status_text);
-    else if (code < 200 || code >= 300)
-        rc = pkg_err_set(errp, code == 409 ? PKG_EEXIST : PKG_ENET, "upload to %s failed: %s", url,
-                         x.status_text);
+    else if (code < 200 || code >= 300) {
+        /* The server's explanation, ChartMuseum style {"error":"..."}. */
+        const char *why = resp->len ? resp->buf : "";
+        const char *e = strstr(why, "\"error\":\"");
+        int wl = (int)strlen(why);
+        if (e) {
+            why = e + 9;
+            const char *q = strchr(why, '"');
+            wl = q ? (int)(q - why) : (int)strlen(why);
+        }
+        while (wl > 0 && (why[wl - 1] == '\n' || why[wl - 1] == '\r'))
+            wl--;
+        if (wl > 300)
+            wl = 300;
+        rc = pkg_err_set(errp, code == 409 ? PKG_EEXIST : PKG_ENET, "upload to %s failed: %s%s%.*s",
+                         url, x.status_text, wl ? ": " : "", wl, why);
+    }
     if (x.progress && x.drawn)
         fputc('\n', stderr);
     curl_mime_free(mime);
