@@ -22,6 +22,8 @@ int cmd_pull(const struct cmd *cmd, int argc, char **argv, struct global_opts *g
 const struct opt *cmd_pull_opts(void);
 int cmd_verify(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
 const struct opt *cmd_verify_opts(void);
+int cmd_sign(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+const struct opt *cmd_sign_opts(void);
 int cmd_push(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
 const struct opt *cmd_push_opts(void);
 int cmd_dependency(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);

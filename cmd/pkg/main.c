@@ -61,6 +61,12 @@ const struct cmd cli_commands[] = {
      "Chart.lock. build: installs what Chart.lock names (update without a lock).\n"
      "list: shows each dependency and its status.",
      cmd_dependency_opts, false},
+    {"sign", cmd_sign, "sign a packaged chart (write CHART.tgz.prov)",
+     "pkg sign CHART.tgz --key NAME [--keyring FILE] [--passphrase-file FILE]",
+     "Writes the provenance file helm package --sign writes: the chart's metadata and\n"
+     "the archive's sha256, clear-signed with an RSA OpenPGP key from the keyring\n"
+     "(export it with gpg --export-secret-keys). pkg verify and helm verify check it.",
+     cmd_sign_opts, false},
     {"verify", cmd_verify, "verify that a chart archive is signed and intact",
      "pkg verify CHART.tgz [--keyring FILE]",
      "Checks CHART.tgz.prov: its OpenPGP signature must be made by a key of the keyring\n"

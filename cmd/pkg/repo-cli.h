@@ -28,4 +28,10 @@ int repo_cli_update_all(const struct repo_config *cfg, const char *const *names,
 /* $GNUPGHOME/pubring.gpg or ~/.gnupg/pubring.gpg (heap). */
 char *repo_cli_default_keyring(void);
 
+/* Signs an archive (ARCHIVE.prov) the way `helm package --sign` does; the
+ * hook `pkg package --sign` calls. Prints errors; returns an exit status. */
+int repo_cli_sign(const char *archive, const char *key, const char *keyring,
+                  const char *passphrase_file);
+char *repo_cli_read_passphrase(const char *file, struct pkg_err **errp);
+
 #endif
