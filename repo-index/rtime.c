@@ -32,8 +32,13 @@ format_parts(char out[REPO_TIME_MAX], int y, int mo, int d, int h, int mi, int s
         long a = off < 0 ? -off : off;
         snprintf(zone, sizeof(zone), "%c%02ld:%02ld", sign, a / 3600, (a / 60) % 60);
     }
-    snprintf(out, REPO_TIME_MAX, "%04d-%02d-%02dT%02d:%02d:%02d%s%s", y, mo, d, h, mi, s, frac,
-             zone);
+    /* Years stay four digits (Go refuses to marshal others); the buffer
+     * holds the longest form. */
+    char buf[96];
+    snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d%s%s", y % 10000, mo % 100, d % 100,
+             h % 100, mi % 100, s % 100, frac, zone);
+    memcpy(out, buf, REPO_TIME_MAX - 1);
+    out[REPO_TIME_MAX - 1] = 0;
 }
 
 void
