@@ -1048,7 +1048,8 @@ repo_server_start(struct repo_server **out, const struct repo_server_opts *o, st
         }
         add_watches(s);
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (o->tls_cert && o->tls_key) {
         if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
             rc = pkg_err_set(errp, PKG_ENOTSUP, "libmicrohttpd was built without TLS support");
