@@ -49,7 +49,7 @@ repo_serve() {
     eval "${_name}_PID=$_pid"
     _i=0
     while [ $_i -lt 200 ]; do
-        _port=$(sed -n '1s,.*://127.0.0.1:\([0-9]*\)/.*,\1,p' "$TMP/$_name.log")
+        _port=$(sed -n '1s,.*://127.0.0.1:\([0-9]*\)/.*,\1,p' "$TMP/$_name.log" 2>/dev/null)
         if [ -n "$_port" ]; then
             eval "${_name}_PORT=$_port"
             return 0
