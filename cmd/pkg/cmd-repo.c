@@ -56,7 +56,8 @@ repo_cli_print_val(const struct val *v, int fmt)
 {
     struct sb sb = SB_INIT;
     struct pkg_err *err = NULL;
-    int rc = fmt == 1 ? val_json_emit(&sb, v, 0, &err) : val_yaml_emit(&sb, v, VAL_YAML_HELM, &err);
+    int rc = fmt == 1 ? val_json_emit(&sb, v, VAL_JSON_KEEP_ORDER, &err)
+                      : val_yaml_emit(&sb, v, VAL_YAML_HELM, &err);
     if (rc) {
         sb_release(&sb);
         return cli_fail(err);
@@ -471,7 +472,7 @@ repo_index_cmd(const struct cmd *cmd, int argc, char **argv, struct global_opts 
 static struct {
     const char *addr, *url, *username, *password, *cert, *key;
     bool watch, upload, upload_set, quiet;
-    long max_conn, threads;
+    long max_conn, threads, max_upload;
     int upload_seen;
 } serve_o = {.addr = "127.0.0.1:8879"};
 
@@ -495,6 +496,8 @@ repo_serve_opts(void)
         {"max-connections", 0, OPT_INT, &serve_o.max_conn, "N",
          "concurrent connection limit (default 256)", NULL},
         {"threads", 0, OPT_INT, &serve_o.threads, "N", "worker threads (default 4)", NULL},
+        {"max-upload", 0, OPT_INT, &serve_o.max_upload, "BYTES",
+         "largest chart upload accepted (default 1 GiB)", NULL},
         {"quiet", 'q', OPT_BOOL, &serve_o.quiet, NULL, "do not log requests", NULL},
         OPT_END,
     };
@@ -566,6 +569,7 @@ repo_serve(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
         .allow_upload = serve_o.upload_seen ? serve_o.upload : home_charts,
         .max_connections = (unsigned)serve_o.max_conn,
         .threads = (unsigned)serve_o.threads,
+        .max_upload = serve_o.max_upload > 0 ? (size_t)serve_o.max_upload : 0,
         .log = serve_o.quiet ? NULL : serve_log,
         .warn = repo_cli_warner,
     };
