@@ -133,7 +133,7 @@ bench: deps
 	@$(MAKE) --no-print-directory BUILD=release all
 	@scripts/bench.sh ./pkg
 
-FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+FORMAT_FILES = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null)
 format:
 	clang-format -i $(FORMAT_FILES)
 

@@ -128,9 +128,9 @@ const char *
 pkg_err_name(int code)
 {
     static const char *const names[] = {
-        "OK",      "EINVAL",   "ENOENT",   "EIO",       "ELIMIT", "ESYNTAX",
-        "ETYPE",   "ENOTSUP",  "EEXIST",   "EPERM",     "ENET",   "ETIMEOUT",
-        "EDIGEST", "ECONFLICT", "EFAIL",   "EUSAGE",    "ESTATE",
+        "OK",      "EINVAL",    "ENOENT", "EIO",    "ELIMIT", "ESYNTAX",
+        "ETYPE",   "ENOTSUP",   "EEXIST", "EPERM",  "ENET",   "ETIMEOUT",
+        "EDIGEST", "ECONFLICT", "EFAIL",  "EUSAGE", "ESTATE",
     };
     int i = -code;
     if (i >= 0 && (size_t)i < sizeof(names) / sizeof(names[0]))

@@ -167,8 +167,7 @@ remove_at(int dfd, const char *name, dev_t dev, struct pkg_err **errp)
         return errno == ENOENT ? 0 : pkg_err_sys(errp, "stat %s", name);
     if (S_ISDIR(st.st_mode)) {
         if (st.st_dev != dev)
-            return pkg_err_set(errp, PKG_EPERM, "refusing to remove %s: another file system",
-                               name);
+            return pkg_err_set(errp, PKG_EPERM, "refusing to remove %s: another file system", name);
         int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
             return pkg_err_sys(errp, "open %s", name);

@@ -18,6 +18,12 @@ void gofmt_float_v(struct sb *sb, double f);
  * 'e' with the exponent's leading zero dropped (1e-07 -> 1e-7). */
 void gofmt_float_json(struct sb *sb, double f);
 
+/* The same for a float32 value (held in a double): shortest digits are
+ * those that round-trip through float32, as FormatFloat(f, fmt, prec, 32)
+ * and encoding/json's float32 encoder print them. */
+void gofmt_float32(struct sb *sb, double f, char fmt, int prec);
+void gofmt_float32_json(struct sb *sb, double f);
+
 void gofmt_int(struct sb *sb, int64_t i);
 void gofmt_uint(struct sb *sb, uint64_t u);
 

@@ -49,8 +49,7 @@ int
 sb_check(const struct sb *sb, const char *what, struct pkg_err **errp)
 {
     if (sb->overflow)
-        return pkg_err_set(errp, PKG_ELIMIT, "%s exceeds the limit of %zu bytes", what,
-                           sb->limit);
+        return pkg_err_set(errp, PKG_ELIMIT, "%s exceeds the limit of %zu bytes", what, sb->limit);
     return 0;
 }
 

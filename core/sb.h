@@ -22,7 +22,10 @@ struct sb {
     bool overflow;
 };
 
-#define SB_INIT {.buf = sb_empty_, .len = 0, .cap = 0, .limit = 0, .overflow = false}
+#define SB_INIT                                                                                    \
+    {                                                                                              \
+        .buf = sb_empty_, .len = 0, .cap = 0, .limit = 0, .overflow = false                        \
+    }
 extern char sb_empty_[1];
 
 void sb_init(struct sb *sb);

@@ -524,7 +524,7 @@ val_path_get(const struct val *root, const char *path)
         }
         if (st.is_index) {
             cur = (cur->kind == VAL_SEQ && st.index < cur->u.seq.len) ? cur->u.seq.items[st.index]
-                                                                       : NULL;
+                                                                      : NULL;
         } else {
             cur = cur->kind == VAL_MAP ? val_map_get(cur, st.key.buf, st.key.len) : NULL;
         }

@@ -80,11 +80,11 @@ struct val_mapent {
 };
 
 struct val {
-    uint8_t kind;    /* enum val_kind */
-    uint8_t gotype;  /* enum val_gotype */
-    uint8_t style;   /* enum val_style */
-    uint8_t flags;   /* VAL_F_* */
-    uint32_t line;   /* 1-based source position; 0 when made in memory */
+    uint8_t kind;   /* enum val_kind */
+    uint8_t gotype; /* enum val_gotype */
+    uint8_t style;  /* enum val_style */
+    uint8_t flags;  /* VAL_F_* */
+    uint32_t line;  /* 1-based source position; 0 when made in memory */
     uint32_t col;
     const char *file; /* source file name, shared by the nodes of one load */
     const char *src;  /* a scalar's original text (YAML), or NULL */

@@ -50,8 +50,7 @@ struct loader {
     struct pkg_err **errp;
 };
 
-static int
-fail_at(struct loader *l, uint32_t line, uint32_t col, int code, const char *fmt, ...)
+static int fail_at(struct loader *l, uint32_t line, uint32_t col, int code, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
 static int
@@ -235,8 +234,7 @@ make_scalar(struct loader *l, const yaml_event_t *ev)
         v->flags |= VAL_F_BINARY;
         return v;
     }
-    if (tag_is(tag, "int") || tag_is(tag, "float") || tag_is(tag, "bool") ||
-        tag_is(tag, "null")) {
+    if (tag_is(tag, "int") || tag_is(tag, "float") || tag_is(tag, "bool") || tag_is(tag, "null")) {
         struct val r = *v;
         enum val_yaml_rtag rt = val_yaml_resolve(l->o.dialect, copy, n, &r);
         bool ok = (tag_is(tag, "int") && rt == VAL_YTAG_INT) ||
@@ -244,7 +242,7 @@ make_scalar(struct loader *l, const yaml_event_t *ev)
                   (tag_is(tag, "bool") && rt == VAL_YTAG_BOOL) ||
                   (tag_is(tag, "null") && rt == VAL_YTAG_NULL);
         if (!ok) {
-            static const char *const names[] = {"str", "null", "bool", "int",
+            static const char *const names[] = {"str",   "null",      "bool", "int",
                                                 "float", "timestamp", "merge"};
             fail_at(l, line, col, PKG_ETYPE, "cannot decode !!%s `%s` as a !!%s", names[rt], copy,
                     short_tag(tag));
@@ -532,8 +530,8 @@ val_yaml_load_all(struct val **out, struct arena *a, const char *buf, size_t len
             int style = is_seq ? ev.data.sequence_start.style : ev.data.mapping_start.style;
             if (style == YAML_FLOW_SEQUENCE_STYLE || style == YAML_FLOW_MAPPING_STYLE)
                 v->style = VAL_STYLE_FLOW;
-            const char *tag = (const char *)(is_seq ? ev.data.sequence_start.tag
-                                                    : ev.data.mapping_start.tag);
+            const char *tag =
+                (const char *)(is_seq ? ev.data.sequence_start.tag : ev.data.mapping_start.tag);
             if (tag)
                 v->flags |= VAL_F_TAGGED;
             struct frame *f = top(&l);

@@ -35,9 +35,9 @@ struct val_yaml_opts {
      * one wins (go-yaml v2 with sigs.k8s.io/yaml is strict; set this to
      * tolerate them). */
     bool allow_duplicate_keys;
-    size_t max_depth;   /* 0: 1000 */
-    size_t max_nodes;   /* alias expansion budget, 0: 10 million nodes */
-    size_t max_bytes;   /* 0: 256 MiB */
+    size_t max_depth; /* 0: 1000 */
+    size_t max_nodes; /* alias expansion budget, 0: 10 million nodes */
+    size_t max_bytes; /* 0: 256 MiB */
 };
 
 /* Loads every document of a stream. *out is a VAL_SEQ with one item per

@@ -5,12 +5,12 @@ set -u
 pkg=${1:-./pkg}
 run=../shared/conformance/run
 base=$(cat testdata/conformance-baseline 2>/dev/null || echo 0)
-if [ ! -x "$run" ]; then
+if [ ! -f "$run" ]; then
     echo "conformance: $run not found (../shared must sit beside the checkout)" >&2
     exit 1
 fi
 echo "== conformance (baseline $base)"
-line=$("$run" --pkg "$pkg" | tail -1)
+line=$(python3 "$run" --pkg "$pkg" | tail -1)
 echo "$line"
 passed=$(echo "$line" | sed -n 's/^conformance: \([0-9]*\) passed.*/\1/p')
 if [ -z "$passed" ]; then

@@ -214,8 +214,7 @@ cli_parse(const struct cmd *cmd, const struct opt *opts, int argc, char **argv,
                 const char *s = suggest_flag(opts, nm);
                 int rc;
                 if (s)
-                    rc = cli_usage_error(cmd, "unknown flag: %s (did you mean --%s?)", flagname,
-                                         s);
+                    rc = cli_usage_error(cmd, "unknown flag: %s (did you mean --%s?)", flagname, s);
                 else
                     rc = cli_usage_error(cmd, "unknown flag: %s", flagname);
                 free(nm);
@@ -247,8 +246,7 @@ cli_parse(const struct cmd *cmd, const struct opt *opts, int argc, char **argv,
                     value = c[1] == '=' ? c + 2 : c + 1;
                 } else {
                     if (i + 1 >= argc)
-                        return cli_usage_error(cmd, "flag needs an argument: '%c' in %s", *c,
-                                               arg);
+                        return cli_usage_error(cmd, "flag needs an argument: '%c' in %s", *c, arg);
                     value = argv[++i];
                 }
                 break;

@@ -42,14 +42,17 @@ struct opt {
     const char *help;
     int *seen_order; /* optional: set to the order the flag was seen (1-based) */
 };
-#define OPT_END {0}
+#define OPT_END                                                                                    \
+    {                                                                                              \
+        0                                                                                          \
+    }
 
 struct cmd {
     const char *name;
     int (*run)(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
-    const char *summary; /* one line for `pkg --help` */
-    const char *usage;   /* "pkg template [NAME] CHART [flags]" */
-    const char *help;    /* paragraphs for `pkg help CMD`, may be NULL */
+    const char *summary;             /* one line for `pkg --help` */
+    const char *usage;               /* "pkg template [NAME] CHART [flags]" */
+    const char *help;                /* paragraphs for `pkg help CMD`, may be NULL */
     const struct opt *(*opts)(void); /* the command's flags, for help; may be NULL */
     bool hidden;
 };

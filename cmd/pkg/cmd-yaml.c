@@ -38,8 +38,8 @@ fmt_one(const char *path, enum val_yaml_dialect dialect, bool json, struct sb *o
     if (rc)
         goto out;
     struct val_yaml_opts o = {.dialect = dialect};
-    rc = val_yaml_load_all(&docs, a, in.buf, in.len, strcmp(path, "-") ? path : "<stdin>", &o,
-                           errp);
+    rc =
+        val_yaml_load_all(&docs, a, in.buf, in.len, strcmp(path, "-") ? path : "<stdin>", &o, errp);
     if (rc)
         goto out;
     for (size_t i = 0; i < val_seq_len(docs); i++) {

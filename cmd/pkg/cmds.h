@@ -8,5 +8,11 @@ int cmd_version(const struct cmd *cmd, int argc, char **argv, struct global_opts
 int cmd_help(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
 int cmd_yaml(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
 const struct opt *cmd_yaml_opts(void);
+int cmd_image(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+const struct opt *cmd_image_opts(void);
+int cmd_pod(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+const struct opt *cmd_pod_opts(void);
+int cmd_node(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+const struct opt *cmd_node_opts(void);
 
 #endif

@@ -23,6 +23,13 @@ const struct cmd cli_commands[] = {
      "Loads each FILE (or - for stdin) as a YAML stream and prints it again in the style\n"
      "of helm's toYaml (default), kustomize's output, or Go's encoding/json.",
      cmd_yaml_opts, false},
+    {"image", cmd_image, "manage images of the node runtime (import, pull, ls, rm)",
+     "pkg image import PATH [--name REF] | pull REF [--insecure] | ls [-q] | rm REF...",
+     "Images live in a content-addressed store under $PKG_HOME/images; each layer is\n"
+     "unpacked once and shared. `import` reads an OCI image layout directory, an OCI\n"
+     "archive or a `docker save` tarball; `pull` talks to an OCI registry (token auth,\n"
+     "linux/amd64 from indexes, every blob's digest verified).",
+     cmd_image_opts, false},
     {NULL, NULL, NULL, NULL, NULL, NULL, false},
 };
 

@@ -205,8 +205,8 @@ test_fs_join(void **state)
     assert_int_equal(fs_join_under(&p, "/root", "/etc/passwd", &err), PKG_EPERM);
     pkg_err_clear(&err);
     const char *cases[][2] = {
-        {"", "."},       {"a//b", "a/b"}, {"/../a", "/a"}, {"../../a", "../../a"},
-        {"a/../..", ".."}, {"/", "/"},    {"./a/", "a"},   {"a/b/../../c/.", "c"},
+        {"", "."},         {"a//b", "a/b"}, {"/../a", "/a"}, {"../../a", "../../a"},
+        {"a/../..", ".."}, {"/", "/"},      {"./a/", "a"},   {"a/b/../../c/.", "c"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         p = fs_clean(cases[i][0]);

@@ -220,7 +220,8 @@ test_keys(void **state)
 {
     (void)state;
     struct arena *a = arena_new();
-    struct val *d = val_seq_at(load(a, "1: a\ntrue: b\n~: c\n1.50: d\n", VAL_YAML_HELM, 0, NULL), 0);
+    struct val *d =
+        val_seq_at(load(a, "1: a\ntrue: b\n~: c\n1.50: d\n", VAL_YAML_HELM, 0, NULL), 0);
     assert_non_null(val_map_getz(d, "1"));
     assert_non_null(val_map_getz(d, "true"));
     assert_non_null(val_map_getz(d, "~"));

@@ -1,0 +1,129 @@
+/* The replaceable system call table (sqlite's aSyscall idea): the calls
+ * whose failures tests must provoke go through node_sys, so a unit test can
+ * swap one for a function that fails, and small file helpers built on it. */
+#include "engine/node/node-int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int
+real_open(const char *path, int flags, mode_t mode)
+{
+    return open(path, flags, mode);
+}
+
+#define real_mount mount
+#define real_umount2 umount2
+#define real_mkdir mkdir
+#define real_rmdir rmdir
+#define real_write write
+#define real_read read
+#define real_unlink unlink
+#define real_kill kill
+
+static const struct node_syscalls sys_default = {
+#define X(name, ret, params) .name = real_##name,
+    NODE_SYSCALLS(X)
+#undef X
+};
+
+struct node_syscalls node_sys = {
+#define X(name, ret, params) .name = real_##name,
+    NODE_SYSCALLS(X)
+#undef X
+};
+
+int
+node_sys_override(const char *name, void *fn)
+{
+#define X(n, ret, params)                                                                          \
+    if (!strcmp(name, #n)) {                                                                       \
+        node_sys.n = fn ? (ret(*) params)fn : sys_default.n;                                       \
+        return 0;                                                                                  \
+    }
+    NODE_SYSCALLS(X)
+#undef X
+    return PKG_ENOENT;
+}
+
+void
+node_sys_reset(void)
+{
+    node_sys = sys_default;
+}
+
+int
+node_write_file(const char *path, const char *data, size_t len, bool create, struct pkg_err **errp)
+{
+    int fd = node_sys.open(path, O_WRONLY | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : 0), 0644);
+    if (fd < 0)
+        return pkg_err_sys(errp, "open %s", path);
+    while (len > 0) {
+        ssize_t n = node_sys.write(fd, data, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            close(fd);
+            errno = e;
+            /* Name what was written: the kernel's refusal of a value
+             * (EINVAL, EBUSY) is only readable with it. */
+            return pkg_err_sys(errp, "write \"%.*s\" to %s", (int)(len > 64 ? 64 : len), data,
+                               path);
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    close(fd);
+    return 0;
+}
+
+int
+node_write_filef(const char *path, struct pkg_err **errp, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof(buf))
+        return pkg_err_set(errp, PKG_ELIMIT, "value for %s too long", path);
+    return node_write_file(path, buf, (size_t)n, false, errp);
+}
+
+int
+node_read_file(struct sb *sb, const char *path, size_t limit, struct pkg_err **errp)
+{
+    int fd = node_sys.open(path, O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0)
+        return pkg_err_sys(errp, "open %s", path);
+    char buf[4096];
+    for (;;) {
+        ssize_t n = node_sys.read(fd, buf, sizeof(buf));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            close(fd);
+            errno = e;
+            return pkg_err_sys(errp, "read %s", path);
+        }
+        if (n == 0)
+            break;
+        if (limit && sb->len + (size_t)n > limit) {
+            close(fd);
+            return pkg_err_set(errp, PKG_ELIMIT, "%s: larger than %zu bytes", path, limit);
+        }
+        sb_add(sb, buf, (size_t)n);
+    }
+    close(fd);
+    return 0;
+}
