@@ -158,8 +158,8 @@ chart_split_manifests(const char ***out, size_t **lens, struct arena *a, const c
 }
 
 static const char *const hook_events[] = {
-    "pre-install",  "post-install",  "pre-delete", "post-delete", "pre-upgrade",
-    "post-upgrade", "pre-rollback", "post-rollback", "test",      "test-success",
+    "pre-install",  "post-install", "pre-delete",    "post-delete", "pre-upgrade",
+    "post-upgrade", "pre-rollback", "post-rollback", "test",        "test-success",
 };
 
 static int
@@ -400,10 +400,9 @@ chart_manifests_sort(struct chart_manifests *out, struct arena *a,
                 .kind = h.kind,
                 .name = h.name,
             };
-            const struct val *hv =
-                h.annotations && val_map_len(h.annotations)
-                    ? val_map_getz(h.annotations, "helm.sh/hook")
-                    : NULL;
+            const struct val *hv = h.annotations && val_map_len(h.annotations)
+                                       ? val_map_getz(h.annotations, "helm.sh/hook")
+                                       : NULL;
             if (!hv) {
                 push(a, &out->generic, &out->ngeneric, &capg, &m);
                 continue;
