@@ -51,6 +51,15 @@ void chart_add_dep(struct arena *a, struct chart *c, struct chart *sub);
 int chart_meta_decode(struct chart_meta *md, struct arena *a, const char *data, size_t len,
                       const char *what, struct pkg_err **errp);
 void chart_meta_init(struct chart_meta *md);
+/* chart.Lock decoded (generated must be an RFC 3339 time) into the value
+ * sigs.k8s.io/yaml.Marshal would print. */
+int chart_lock_decode(struct val **out, struct arena *a, const char *data, size_t len,
+                      const char *what, struct pkg_err **errp);
+
+/* Metadata and Dependency as the maps encoding/json makes of them. */
+struct val *chart_meta_to_val(struct arena *a, const struct chart_meta *md, bool with_deps);
+struct val *chart_dep_to_val(struct arena *a, const struct chart_dep *d);
+
 /* Metadata.Validate with Helm's messages. Sanitizes strings in place. */
 int chart_meta_validate(struct arena *a, struct chart_meta *md, struct pkg_err **errp);
 

@@ -70,6 +70,7 @@ struct chart {
     struct val *values; /* values.yaml as a map, or NULL when absent or null */
     const char *schema; /* values.schema.json bytes, or NULL */
     size_t schema_len;
+    struct val *lock;     /* Chart.lock (v1: requirements.lock) as Helm re-marshals it */
     struct chart *parent; /* NULL for the root */
     struct chart **deps;  /* subcharts (Helm's Dependencies()) */
     size_t ndeps;

@@ -663,12 +663,9 @@ chart_load_files(struct chart **out, struct arena *a, struct chart_buffered *fil
         if (!strcmp(name, "Chart.yaml")) {
             continue;
         } else if (!strcmp(name, "Chart.lock")) {
-            /* Only parsed for errors; pkg template does not use it. */
-            struct val *lk;
-            struct val_yaml_opts yo = {.dialect = VAL_YAML_HELM, .allow_duplicate_keys = true};
-            rc = val_yaml_load(&lk, a, data, len, "Chart.lock", &yo, errp);
+            rc = chart_lock_decode(&c->lock, a, data, len, "Chart.lock", errp);
             if (rc) {
-                pkg_err_wrap(errp, "cannot load Chart.lock: error converting YAML to JSON");
+                pkg_err_wrap(errp, "cannot load Chart.lock");
                 goto out;
             }
         } else if (!strcmp(name, "values.yaml")) {
@@ -694,6 +691,11 @@ chart_load_files(struct chart **out, struct arena *a, struct chart_buffered *fil
             if (!strcmp(c->meta->api_version, "v1"))
                 push_file(a, &c->files, &c->nfiles, &cap_f, arena_file(a, name, data, len));
         } else if (!strcmp(name, "requirements.lock")) {
+            rc = chart_lock_decode(&c->lock, a, data, len, "requirements.lock", errp);
+            if (rc) {
+                pkg_err_wrap(errp, "cannot load requirements.lock");
+                goto out;
+            }
             if (!c->meta) {
                 c->meta = arena_alloc(a, sizeof(*c->meta));
                 chart_meta_init(c->meta);

@@ -588,3 +588,101 @@ chart_meta_validate(struct arena *a, struct chart_meta *md, struct pkg_err **err
     }
     return 0;
 }
+
+/* ---- Chart.lock ---- */
+
+/* time.Time's JSON round trip of an RFC 3339 text: the same instant
+ * printed RFC3339Nano (trailing zeros of the fraction dropped). */
+static const char *
+rfc3339_nano(struct arena *a, const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 20)
+        return NULL;
+    for (int i = 0; i < 19; i++) {
+        bool digit = s[i] >= '0' && s[i] <= '9';
+        if ((i == 4 || i == 7)     ? s[i] != '-'
+            : i == 10              ? s[i] != 'T'
+            : (i == 13 || i == 16) ? s[i] != ':'
+                                   : !digit)
+            return NULL;
+    }
+    size_t i = 19;
+    const char *frac = "";
+    size_t fl = 0;
+    if (s[i] == '.') {
+        frac = s + i + 1;
+        i++;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++, fl++;
+        if (fl == 0)
+            return NULL;
+    }
+    const char *zone = s + i;
+    if (!(strcmp(zone, "Z") == 0 ||
+          (strlen(zone) == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':')))
+        return NULL;
+    while (fl && frac[fl - 1] == '0')
+        fl--;
+    if (fl > 9)
+        fl = 9;
+    if (!strcmp(zone, "+00:00") || !strcmp(zone, "-00:00"))
+        zone = "Z";
+    if (fl)
+        return arena_sprintf(a, "%.19s.%.*s%s", s, (int)fl, frac, zone);
+    return arena_sprintf(a, "%.19s%s", s, zone);
+}
+
+int
+chart_lock_decode(struct val **out, struct arena *a, const char *data, size_t len, const char *what,
+                  struct pkg_err **errp)
+{
+    struct val *doc = NULL;
+    struct val_yaml_opts yo = {.dialect = VAL_YAML_HELM, .allow_duplicate_keys = true};
+    int rc = val_yaml_load(&doc, a, data, len, arena_strdup(a, what), &yo, errp);
+    if (rc)
+        return pkg_err_wrap(errp, "error converting YAML to JSON");
+    struct val *m = val_map(a);
+    const char *generated = "0001-01-01T00:00:00Z", *digest = "";
+    struct val *deps = val_null(a);
+    if (doc->kind == VAL_MAP) {
+        struct dec d = {.a = a};
+        struct val_mapent *e = sorted(&d, doc);
+        for (size_t i = 0; i < val_map_len(doc); i++) {
+            const struct val *x = e[i].v;
+            if (key_is(e[i].key, "generated") && x->kind != VAL_NULL) {
+                const char *s = x->kind == VAL_STRING ? x->u.s.ptr : NULL;
+                const char *norm = s ? rfc3339_nano(a, s) : NULL;
+                if (!norm)
+                    return pkg_err_set(errp, PKG_EINVAL,
+                                       "error unmarshaling JSON: while decoding JSON: parsing "
+                                       "time \"%s\" as \"2006-01-02T15:04:05Z07:00\": cannot parse",
+                                       s ? s : "");
+                generated = norm;
+            } else if (key_is(e[i].key, "digest")) {
+                set_string(&d, &digest, x, "Lock", "digest");
+            } else if (key_is(e[i].key, "dependencies")) {
+                if (x->kind == VAL_SEQ) {
+                    deps = val_seq(a);
+                    for (size_t j = 0; j < val_seq_len(x); j++)
+                        val_seq_push(
+                            a, deps,
+                            chart_dep_to_val(a, dec_dep(&d, val_seq_at(x, j), "dependencies")));
+                } else if (x->kind != VAL_NULL) {
+                    type_error(&d, x, "Lock", "dependencies", "[]*chart.Dependency");
+                }
+            }
+        }
+        if (d.first) {
+            pkg_err_set(errp, PKG_EINVAL, "error unmarshaling JSON: while decoding JSON: %s",
+                        d.first->msg);
+            pkg_err_free(d.first);
+            return PKG_EINVAL;
+        }
+    }
+    val_map_setz(a, m, "generated", val_strz(a, generated));
+    val_map_setz(a, m, "digest", val_strz(a, digest));
+    val_map_setz(a, m, "dependencies", deps);
+    *out = m;
+    return 0;
+}
