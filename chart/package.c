@@ -14,6 +14,7 @@
 #include "chart/chart-int.h"
 #include "core/fsutil.h"
 #include "core/json.h"
+#include "core/semver.h"
 #include "core/xalloc.h"
 #include "core/yaml.h"
 
