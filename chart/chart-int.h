@@ -72,6 +72,17 @@ int chart_yaml_values(struct val **out, struct arena *a, const char *data, size_
 /* Go's fmt %v of a value kind for messages like "interface {} is string". */
 const char *chart_go_type(const struct val *v);
 
+/* gobwas/glob with '/' separators, as .Files.Glob uses it (a pattern that
+ * does not compile matches everything). */
+bool chart_glob_match(const char *pattern, const char *name);
+
+/* Helm's template objects (chart/objects.c), in arena a. */
+struct val *chart_files_object(struct arena *a, const struct chart *c);
+struct val *chart_capabilities_object(struct arena *a, const char *kube_version,
+                                      const char *kube_major, const char *kube_minor,
+                                      const char *const *extra, size_t nextra);
+struct val *chart_chart_object(struct arena *a, const struct chart *c);
+
 /* strconv.FormatFloat(f, 'g', -1, 32). */
 void chart_format_float32(struct sb *sb, double f);
 

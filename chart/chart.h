@@ -115,6 +115,9 @@ struct chart_value_opts {
     size_t nfiles;
     const char **set, **set_string, **set_file, **set_json, **set_literal;
     size_t nset, nset_string, nset_file, nset_json, nset_literal;
+    /* Merged over the files' values before the --set flags, as one more
+     * values file would be (kustomize's valuesInline); may be NULL. */
+    const struct val *inline_values;
 };
 
 /* Builds the user-supplied values map (Helm's values.Options.MergeValues). */
@@ -206,6 +209,56 @@ int chart_manifests_sort(struct chart_manifests *out, struct arena *a,
 size_t chart_split_manifests(const char ***out, size_t **lens, struct arena *a, const char *text,
                              size_t len);
 
+/* ---- helm template ---- */
+
+struct chart_template_opts {
+    const char *release_name; /* validated as Helm does; NULL: the chart's name */
+    const char *namespace;    /* NULL: "default" */
+    bool is_upgrade;
+    const char *kube_version;        /* NULL: v1.32.0, Helm v3.17.1's default */
+    const char *const *api_versions; /* added to the default set */
+    size_t napi_versions;
+    bool include_crds;
+    bool no_hooks;
+    bool skip_tests;
+    bool skip_schema_validation;
+    const char *const *show_only; /* --show-only patterns */
+    size_t nshow_only;
+    const char *output_dir;    /* write files there instead of printing */
+    bool use_release_name;     /* --release-name: output_dir/RELEASE/... */
+    const char *post_renderer; /* an executable (looked up in $PATH), or NULL */
+    const char *const *post_renderer_args;
+    size_t npost_renderer_args;
+    bool debug; /* on a YAML parse error, print the rendered files too */
+};
+
+/* Helm's ParseKubeVersion: "1.28" -> Version "v1.28.0", Major "1", Minor
+ * "28". Arena strings. */
+int chart_kube_version_parse(const char **version, const char **major, const char **minor,
+                             struct arena *a, const char *s, struct pkg_err **errp);
+
+/* chartutil.ValidateReleaseName, with Helm's wording. */
+int chart_release_name_validate(const char *name, struct pkg_err **errp);
+
+/* `helm template` on a loaded chart with the user's values (from
+ * chart_values_merge): checks installability and dependencies, processes
+ * dependencies, coalesces and validates values, renders every template,
+ * sorts the manifests and appends to `out` exactly what helm prints on
+ * stdout (with --output-dir, the "wrote FILE" lines). On failure nothing
+ * useful is in `out`; *render_error (may be NULL) tells whether Helm adds
+ * "Use --debug flag to render out invalid YAML" to this error. With
+ * o->debug, `out` may hold what Helm prints before such an error. */
+int chart_template(struct sb *out, bool *render_error, struct arena *a, struct chart *c,
+                   const struct val *vals, const struct chart_template_opts *o,
+                   struct pkg_err **errp);
+
+/* The whole command for a chart directory or archive, in Helm's order:
+ * values (chart_values_merge), loading, then chart_template. This is the
+ * call for kustomize's helmCharts inflation too. */
+int chart_template_path(struct sb *out, bool *render_error, const char *chart_path,
+                        const struct chart_value_opts *vo, const struct chart_template_opts *o,
+                        struct pkg_err **errp);
+
 /* ---- packaging ---- */
 
 struct chart_package_opts {
@@ -219,6 +272,20 @@ struct chart_package_opts {
  * the archive path (arena string). */
 int chart_package(const char **out_path, struct arena *a, const char *path,
                   const struct chart_package_opts *o, struct pkg_err **errp);
+
+/* ---- helm show ---- */
+
+enum chart_show_what {
+    CHART_SHOW_CHART,
+    CHART_SHOW_VALUES,
+    CHART_SHOW_README,
+    CHART_SHOW_CRDS,
+    CHART_SHOW_ALL,
+};
+
+/* Appends what `helm show WHAT` prints for the chart. */
+int chart_show(struct sb *out, struct arena *a, const struct chart *c, enum chart_show_what w,
+               struct pkg_err **errp);
 
 /* Go's path/filepath.Match (used by .helmignore and --show-only). Returns
  * 1 on match, 0 on no match, PKG_EINVAL for a malformed pattern. */

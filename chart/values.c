@@ -107,6 +107,8 @@ chart_values_merge(struct val **out, struct arena *a, const struct chart_value_o
             return pkg_err_wrap(errp, "failed to parse %s", o->files[i]);
         base = merge_maps(a, base, cur ? cur : val_map(a));
     }
+    if (o->inline_values && o->inline_values->kind == VAL_MAP)
+        base = merge_maps(a, base, (struct val *)o->inline_values);
     for (size_t i = 0; i < o->nset_json; i++) {
         if (chart_strvals_parse(a, base, o->set_json[i], CHART_SET_JSON, NULL, NULL, NULL))
             return pkg_err_set(errp, PKG_EINVAL, "failed parsing --set-json data %s",
