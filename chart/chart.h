@@ -232,6 +232,10 @@ struct chart_template_opts {
     bool debug; /* on a YAML parse error, print the rendered files too */
 };
 
+/* Go's exec.LookPath for the post-renderer: an absolute path (heap
+ * string) to an executable, searching $PATH for a bare name; NULL when none. */
+char *chart_look_path(const char *file);
+
 /* Helm's ParseKubeVersion: "1.28" -> Version "v1.28.0", Major "1", Minor
  * "28". Arena strings. */
 int chart_kube_version_parse(const char **version, const char **major, const char **minor,

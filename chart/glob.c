@@ -366,7 +366,8 @@ match_seq(struct mstate *m, const struct gseq *q, size_t qi, size_t si,
     case G_ANYOF: {
         /* Each alternative, then the rest of this sequence. */
         const struct gseq **stack = xmalloc((ncont + 2) * sizeof(*stack));
-        memcpy(stack, cont, ncont * sizeof(*stack));
+        if (ncont)
+            memcpy(stack, cont, ncont * sizeof(*stack));
         stack[ncont] = q;
         stack[ncont + 1] = (const struct gseq *)(uintptr_t)(qi + 1);
         bool ok = false;

@@ -117,7 +117,8 @@ walk_dir(struct walk *w, const char *path, const struct stat *st)
         names[n++] = xstrdup(de->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), cmp_names);
+    if (n)
+        qsort(names, n, sizeof(*names), cmp_names);
     size_t *capp = &w->capdirs;
     size_t need = w->ndirs + 1;
     size_t c2 = *capp;
@@ -737,7 +738,8 @@ chart_load_files(struct chart **out, struct arena *a, struct chart_buffered *fil
     if (rc)
         goto out;
 
-    qsort(subs, nsubs, sizeof(*subs), sub_cmp);
+    if (nsubs)
+        qsort(subs, nsubs, sizeof(*subs), sub_cmp);
     for (size_t k = 0; k < nsubs; k++) {
         const char *sn = subs[k].name;
         struct chart *sc = NULL;

@@ -370,8 +370,10 @@ chart_manifests_sort(struct chart_manifests *out, struct arena *a,
 {
     memset(out, 0, sizeof(*out));
     struct chart_rendered *sorted = xmalloc((n + 1) * sizeof(*sorted));
-    memcpy(sorted, files, n * sizeof(*sorted));
-    qsort(sorted, n, sizeof(*sorted), cmp_rendered);
+    if (n) {
+        memcpy(sorted, files, n * sizeof(*sorted));
+        qsort(sorted, n, sizeof(*sorted), cmp_rendered);
+    }
     size_t capg = 0, caph = 0;
     int rc = 0;
     for (size_t i = 0; i < n; i++) {

@@ -255,8 +255,10 @@ chart_files_object(struct arena *a, const struct chart *c)
 {
     struct files *f = arena_alloc(a, sizeof(*f));
     struct chart_file *sorted = arena_alloc(a, (c->nfiles + 1) * sizeof(*sorted));
-    memcpy(sorted, c->files, c->nfiles * sizeof(*sorted));
-    qsort(sorted, c->nfiles, sizeof(*sorted), cmp_file);
+    if (c->nfiles) {
+        memcpy(sorted, c->files, c->nfiles * sizeof(*sorted));
+        qsort(sorted, c->nfiles, sizeof(*sorted), cmp_file);
+    }
     f->names = arena_alloc(a, (c->nfiles + 1) * sizeof(*f->names));
     f->data = arena_alloc(a, (c->nfiles + 1) * sizeof(*f->data));
     for (size_t i = 0; i < c->nfiles; i++) {

@@ -276,9 +276,8 @@ mark_written(struct written *w, const char *name)
     w->v[w->n++] = name;
 }
 
-/* exec.LookPath */
-static char *
-look_path(const char *file)
+char *
+chart_look_path(const char *file)
 {
     if (strchr(file, '/'))
         return access(file, X_OK) == 0 ? realpath(file, NULL) : NULL;
@@ -306,7 +305,7 @@ static int
 post_render(struct sb *in, const char *prog, const char *const *args, size_t nargs,
             struct pkg_err **errp)
 {
-    char *full = look_path(prog);
+    char *full = chart_look_path(prog);
     if (!full)
         return pkg_err_set(errp, PKG_ENOENT,
                            "unable to find binary at %s: exec: \"%s\": executable file not found "

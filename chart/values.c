@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static bool
@@ -41,14 +42,22 @@ read_input(struct sb *sb, const char *path, struct pkg_err **errp)
         !strncmp(path, "oci://", 6))
         return pkg_err_set(errp, PKG_ENOTSUP, "reading values from %s: URLs are not supported",
                            path);
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return pkg_err_set(errp, PKG_EIO, "read %s: is a directory", path);
+    errno = 0;
     int rc = sb_read_file(sb, path, (size_t)256 << 20, NULL);
     if (rc) {
-        /* os.ReadFile's message. */
-        int e = errno;
+        /* os.ReadFile's message, with Go's lower-case errno texts. */
+        int e = errno ? errno : EIO;
         if (rc == PKG_ELIMIT)
             return pkg_err_set(errp, PKG_ELIMIT, "%s: file too large", path);
-        return pkg_err_set(errp, e == ENOENT ? PKG_ENOENT : PKG_EIO, "open %s: %s", path,
-                           strerror(e ? e : EIO));
+        char msg[128];
+        snprintf(msg, sizeof(msg), "%s", strerror(e));
+        if (msg[0] >= 'A' && msg[0] <= 'Z' && !(msg[1] >= 'A' && msg[1] <= 'Z'))
+            msg[0] = (char)(msg[0] + 32);
+        return pkg_err_set(errp, e == ENOENT ? PKG_ENOENT : PKG_EIO, "%s %s: %s",
+                           e == EISDIR ? "read" : "open", path, msg);
     }
     return 0;
 }

@@ -6,6 +6,7 @@
 #include "core/core.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -34,12 +35,14 @@ cmd_package_opts(void)
     return opts;
 }
 
-int
-cmd_package(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
+static int
+cmd_package_inner(const struct cmd *cmd, int argc, char **argv, struct global_opts *g,
+                  struct strv *posp)
 {
     struct strv pos = {0};
     bool help;
     int rc = cli_parse(cmd, cmd_package_opts(), argc, argv, g, &pos, &help);
+    *posp = pos;
     if (rc || help)
         return rc;
     struct pkg_err *err = NULL;
@@ -75,4 +78,13 @@ cmd_package(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
         arena_free(a);
     }
     return EXIT_OK;
+}
+
+int
+cmd_package(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
+{
+    struct strv pos = {0};
+    int rc = cmd_package_inner(cmd, argc, argv, g, &pos);
+    free(pos.v);
+    return rc;
 }

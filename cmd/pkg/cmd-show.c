@@ -6,6 +6,7 @@
 #include "core/core.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -26,12 +27,14 @@ cmd_show_opts(void)
     return opts;
 }
 
-int
-cmd_show(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
+static int
+cmd_show_inner(const struct cmd *cmd, int argc, char **argv, struct global_opts *g,
+               struct strv *posp)
 {
     struct strv pos = {0};
     bool help;
     int rc = cli_parse(cmd, cmd_show_opts(), argc, argv, g, &pos, &help);
+    *posp = pos;
     if (rc || help)
         return rc;
     if (pos.n < 1)
@@ -73,4 +76,13 @@ cmd_show(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     fwrite(out.buf, 1, out.len, stdout);
     sb_release(&out);
     return EXIT_OK;
+}
+
+int
+cmd_show(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
+{
+    struct strv pos = {0};
+    int rc = cmd_show_inner(cmd, argc, argv, g, &pos);
+    free(pos.v);
+    return rc;
 }

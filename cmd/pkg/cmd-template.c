@@ -16,6 +16,8 @@
 struct tflags {
     struct strv values, set, set_string, set_file, set_json, set_literal;
     struct strv show_only, api_versions, post_renderer_args, labels;
+    struct strv files_split, apis_split; /* heap strings, freed after the run */
+    char *name_owned;
     const char *kube_version, *output_dir, *name_template, *post_renderer, *version, *repo;
     const char *description, *dry_run, *timeout, *keyring, *username, *password, *ca_file,
         *cert_file, *key_file;
@@ -176,12 +178,13 @@ print_out(const struct sb *out)
 }
 
 static int
-run(const struct cmd *cmd, int argc, char **argv, struct global_opts *g, bool chart_name_release)
+run_inner(const struct cmd *cmd, int argc, char **argv, struct global_opts *g,
+          bool chart_name_release, struct strv *posp)
 {
-    memset(&F, 0, sizeof(F));
     struct strv pos = {0};
     bool help;
     int rc = cli_parse(cmd, cmd_template_opts(), argc, argv, g, &pos, &help);
+    *posp = pos;
     if (rc || help)
         return rc;
     struct pkg_err *err = NULL;
@@ -192,6 +195,18 @@ run(const struct cmd *cmd, int argc, char **argv, struct global_opts *g, bool ch
         pkg_err_wrap(&err, "invalid kube version '%s'", F.kube_version);
         arena_free(a);
         return cli_fail(err);
+    }
+    if (F.post_renderer && *F.post_renderer) {
+        char *full = chart_look_path(F.post_renderer);
+        if (!full) {
+            arena_free(a);
+            pkg_err_set(&err, PKG_EINVAL,
+                        "invalid argument \"%s\" for \"--post-renderer\" flag: unable to find "
+                        "binary at %s: exec: \"%s\": executable file not found in $PATH",
+                        F.post_renderer, F.post_renderer, F.post_renderer);
+            return cli_fail(err);
+        }
+        free(full);
     }
     if (pos.n < 1) {
         arena_free(a);
@@ -228,10 +243,12 @@ run(const struct cmd *cmd, int argc, char **argv, struct global_opts *g, bool ch
                 pkg_err_set(&err, PKG_EINVAL, "cannot set --name-template and also specify a name");
     } else {
         chart = pos.v[0];
-        if (F.name_template && *F.name_template)
+        if (F.name_template && *F.name_template) {
             rc = name_from_template(&name, F.name_template, &err);
-        else
+            F.name_owned = (char *)name;
+        } else {
             name = "release-name"; /* helm template presets this name */
+        }
     }
     if (rc) {
         arena_free(a);
@@ -260,9 +277,9 @@ run(const struct cmd *cmd, int argc, char **argv, struct global_opts *g, bool ch
         return cli_fail(err);
     }
 
-    struct strv files = {0}, apis = {0};
-    split_csv(&files, &F.values);
-    split_csv(&apis, &F.api_versions);
+    split_csv(&F.files_split, &F.values);
+    split_csv(&F.apis_split, &F.api_versions);
+    struct strv files = F.files_split, apis = F.apis_split;
     struct chart_value_opts vo = {
         .files = files.v,
         .nfiles = files.n,
@@ -326,6 +343,40 @@ run(const struct cmd *cmd, int argc, char **argv, struct global_opts *g, bool ch
     print_out(&out);
     sb_release(&out);
     return EXIT_OK;
+}
+
+static void
+strv_free_all(struct strv *sv, bool owned)
+{
+    if (owned)
+        for (size_t i = 0; i < sv->n; i++)
+            free((char *)sv->v[i]);
+    free(sv->v);
+}
+
+static int
+run(const struct cmd *cmd, int argc, char **argv, struct global_opts *g, bool chart_name_release)
+{
+    memset(&F, 0, sizeof(F));
+    struct strv pos = {0};
+    int rc = run_inner(cmd, argc, argv, g, chart_name_release, &pos);
+    struct strv *lists[] = {&F.values,
+                            &F.set,
+                            &F.set_string,
+                            &F.set_file,
+                            &F.set_json,
+                            &F.set_literal,
+                            &F.show_only,
+                            &F.api_versions,
+                            &F.post_renderer_args,
+                            &F.labels,
+                            &pos};
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+        strv_free_all(lists[i], false);
+    strv_free_all(&F.files_split, true);
+    strv_free_all(&F.apis_split, true);
+    free(F.name_owned);
+    return rc;
 }
 
 int
