@@ -63,6 +63,12 @@ int tmpl_exec_run(struct tmpl_exec_shared *sh, struct tmpl_set *set, struct tmpl
 bool tmpl_value_truth(struct tmpl_value v);
 const char *tmpl_type_name(int typ);
 
+void tmpl_counts_free(struct tmpl_counts *c);
+
+/* BurntSushi/toml's encoding of v (render/toml.c); -1 with the error text
+ * in *errmsg on failure. */
+int tmpl_toml_encode(struct sb *out, struct arena *a, const struct val *v, const char **errmsg);
+
 /* Removes every "<no value>" from sb at or after start (Helm's ReplaceAll). */
 void tmpl_remove_no_value(struct sb *sb, size_t start);
 

@@ -803,7 +803,7 @@ handle_methods(struct pp *p, const struct val *v, int verb)
     if (p->erroring)
         return false;
     const struct tmpl_objtype *ot = tmpl_objtype_of(v);
-    if (!ot || !ot->string || p->sharp_v)
+    if (!ot || !ot->string || ot->string_needs_addr || p->sharp_v)
         return false;
     switch (verb) {
     case 'v':
@@ -1278,8 +1278,14 @@ tmpl_fmt_v(struct sb *out, const struct val *v)
 void
 tmpl_fmt_print_top(struct sb *out, const struct val *v)
 {
-    /* printableValue: pointers are printed as what they point to */
+    /* printableValue: pointers are printed as what they point to, and a
+     * String method with a pointer receiver applies (the value is
+     * addressable). */
     const struct tmpl_objtype *ot = tmpl_objtype_of(v);
+    if (ot && ot->string && ot->string_needs_addr) {
+        ot->string(out, v);
+        return;
+    }
     if (ot && ot->kind == TMPL_OBJ_POINTER && !ot->string) {
         struct pp p;
         memset(&p, 0, sizeof(p));

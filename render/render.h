@@ -76,6 +76,12 @@ struct tmpl_objtype {
     const struct tmpl_method *methods;
     /* fmt.Stringer: when set, %v %s %q %x %X print what it appends. */
     void (*string)(struct sb *out, const struct val *obj);
+    /* String has a pointer receiver on a struct type (KubeVersion): Go
+     * calls it only where the value is addressable, i.e. when a template
+     * prints the field directly ({{ .Capabilities.KubeVersion }} gives
+     * "v1.32.0"), not in printf/print or inside collections ("{v1.32.0 1
+     * 32}"). */
+    bool string_needs_addr;
     /* Struct printing without a Stringer: the field values in declaration
      * order (a VAL_SEQ; nested structs as VAL_OBJ), printed "{v1 v2 ...}"
      * as fmt does. May be NULL (prints "{}"). */
@@ -107,6 +113,9 @@ struct tmpl_set_opts {
     size_t max_output;  /* bytes one execution may write; 0: 256 MiB */
     unsigned max_depth; /* template call depth (Go's maxExecDepth); 0: 100000 */
     size_t max_steps;   /* 0: unlimited; a bound on executed nodes (fuzzing) */
+    /* Go's parse.SkipFuncCheck: unknown function names parse, and fail
+     * only when called ("\"name\" is not a defined function"). */
+    bool skip_func_check;
 };
 
 /* A new empty set. opts may be NULL (Go's defaults, Go builtins only). */

@@ -18,6 +18,23 @@ fi
 for d in /sys/fs/cgroup/pkg-test* /sys/fs/cgroup/*/pkg-test*; do
     [ -e "$d" ] && { echo "leftover: cgroup $d"; bad=1; }
 done
+# The node runtime's cgroups sit below pkg's own cgroup in each hierarchy.
+if [ -d /sys/fs/cgroup ]; then
+    for d in $(find /sys/fs/cgroup -mindepth 2 -maxdepth 8 -type d -name 'pkg-test*' 2>/dev/null); do
+        echo "leftover: cgroup $d"
+        bad=1
+    done
+fi
+# Supervisors and containers of the node tests: their environment names a
+# PKG_HOME under a test's scratch directory.
+for e in /proc/[0-9]*/environ; do
+    if grep -qa 'PKG_HOME=/tmp/pkg-test\.' "$e" 2>/dev/null; then
+        pid=${e#/proc/}; pid=${pid%/environ}
+        [ "$pid" = $$ ] && continue
+        echo "leftover: process $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | head -c 80)"
+        bad=1
+    fi
+done
 if pgrep -f 'pkg-test\.' >/dev/null 2>&1; then
     echo "leftover: processes: $(pgrep -af 'pkg-test\.' | head -5)"
     bad=1

@@ -14,6 +14,8 @@ int cmd_pod(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
 const struct opt *cmd_pod_opts(void);
 int cmd_node(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
 const struct opt *cmd_node_opts(void);
+int cmd_tmpl(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+const struct opt *cmd_tmpl_opts(void);
 
 int cmd_template(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
 const struct opt *cmd_template_opts(void);
