@@ -15,7 +15,7 @@ BUILD ?= release
 PREFIX ?= /usr/local
 O := build/$(BUILD)
 
-LIBS := yaml-0.1 libarchive libgit2 libpcre2-8 libcurl libcrypto sqlite3 libmicrohttpd libseccomp
+LIBS := yaml-0.1 libarchive libgit2 libpcre2-8 libcurl libcrypto sqlite3 libmicrohttpd libseccomp zlib
 TEST_LIBS := cmocka
 
 CC ?= gcc

@@ -65,6 +65,10 @@ const char *tmpl_type_name(int typ);
 
 void tmpl_counts_free(struct tmpl_counts *c);
 
+/* chartutil.Values's methods (AsMap, PathValue, Table, YAML): maps of
+ * gotype VAL_GO_VALUES have them. */
+extern const struct tmpl_method tmpl_values_methods[];
+
 /* BurntSushi/toml's encoding of v (render/toml.c); -1 with the error text
  * in *errmsg on failure. */
 int tmpl_toml_encode(struct sb *out, struct arena *a, const struct val *v, const char **errmsg);
