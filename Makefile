@@ -117,7 +117,7 @@ e2e: $(PKG_BIN)
 	@TMPDIR=$(E2E_ROOT) PKG=$(CURDIR)/$(PKG_BIN) prove tests/t[0-9]*.sh
 
 conformance: $(PKG_BIN)
-	@scripts/conformance-ratchet.sh $(PKG_BIN)
+	@scripts/conformance-ratchet.sh $(CURDIR)/$(PKG_BIN)
 
 test: deps
 	@$(MAKE) --no-print-directory BUILD=release all
