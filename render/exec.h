@@ -14,6 +14,7 @@
 struct tmpl_set {
     struct tmpl_set_opts opts;
     struct arena *a;
+    bool owns_arena;
     struct tmpl_ns ns;
     const char *root_name; /* the name ExecuteTemplate errors mention ("gotpl" for Helm) */
     /* Helm's include recursion counts, per template name. */
