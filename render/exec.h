@@ -1,0 +1,94 @@
+/* render's executor state (module-private): the set, one execution's
+ * state and what nested executions (include, tpl) share. */
+#ifndef PKG_RENDER_EXEC_H
+#define PKG_RENDER_EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "render/funcs.h"
+#include "render/render.h"
+#include "render/tree.h"
+
+struct tmpl_set {
+    struct tmpl_set_opts opts;
+    struct arena *a;
+    bool owns_arena;
+    struct tmpl_ns ns;
+    const char *root_name; /* the name ExecuteTemplate errors mention ("gotpl" for Helm) */
+    /* Helm's include recursion counts, per template name. */
+    struct tmpl_counts *counts;
+};
+
+/* What every execution started by one top-level execute shares. */
+struct tmpl_exec_shared {
+    const char *root_name;
+    size_t max_output;
+    unsigned max_depth;
+    size_t max_steps;
+    size_t steps;
+    const char *stack_base; /* address of a local at the top-level entry */
+    size_t stack_budget;    /* bytes of C stack the executor may use */
+    char *err;              /* message of the first error (arena) */
+    int errcode;
+    bool exec_error; /* an ExecError (vs. a missing template) */
+};
+
+struct tmpl_var {
+    const char *name;
+    struct tmpl_value value;
+};
+
+struct tmpl_exec {
+    struct tmpl_set *set;
+    struct tmpl_exec_shared *sh;
+    struct tmpl_ns *ns; /* where {{template}} and include look names up */
+    struct arena *a;
+    struct sb *out;
+    const struct tmpl_tree *tmpl; /* the template being executed */
+    const struct tmpl_node *node; /* the node being evaluated, for errors */
+    struct tmpl_var *vars;
+    size_t nvars, capvars;
+    unsigned depth;
+};
+
+int tmpl_exec_errorf(struct tmpl_exec *x, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Runs template `name` of ns with data, appending to out. Errors leave the
+ * message in sh->err. */
+int tmpl_exec_run(struct tmpl_exec_shared *sh, struct tmpl_set *set, struct tmpl_ns *ns,
+                  const char *root_name, const char *name, struct tmpl_value data, struct sb *out);
+
+bool tmpl_value_truth(struct tmpl_value v);
+const char *tmpl_type_name(int typ);
+
+void tmpl_counts_free(struct tmpl_counts *c);
+
+/* chartutil.Values's methods (AsMap, PathValue, Table, YAML): maps of
+ * gotype VAL_GO_VALUES have them. */
+extern const struct tmpl_method tmpl_values_methods[];
+
+/* BurntSushi/toml's encoding of v (render/toml.c); -1 with the error text
+ * in *errmsg on failure. */
+int tmpl_toml_encode(struct sb *out, struct arena *a, const struct val *v, const char **errmsg);
+
+/* Removes every "<no value>" from sb at or after start (Helm's ReplaceAll). */
+void tmpl_remove_no_value(struct sb *sb, size_t start);
+
+/* fmt.Fprint of one value at the top of a template action. */
+void tmpl_fmt_print_top(struct sb *out, const struct val *v);
+
+static inline bool
+tmpl_stack_low(const struct tmpl_exec_shared *sh)
+{
+    char here;
+    if (!sh->stack_base)
+        return false;
+    size_t used = sh->stack_base > &here ? (size_t)(sh->stack_base - &here)
+                                         : (size_t)(&here - sh->stack_base);
+    return used > sh->stack_budget;
+}
+
+#endif

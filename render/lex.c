@@ -1,0 +1,689 @@
+/* The template lexer: Go's text/template/parse/lex.go state machine, item
+ * for item (trim markers, comments, numbers, quotes, keywords), pulled one
+ * item at a time by the parser. */
+#include "render/tree.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define EOF_RUNE (-1)
+
+enum lex_state {
+    ST_TEXT,
+    ST_LEFT_DELIM,
+    ST_COMMENT,
+    ST_RIGHT_DELIM,
+    ST_INSIDE,
+    ST_SPACE,
+    ST_IDENTIFIER,
+    ST_FIELD,
+    ST_VARIABLE,
+    ST_CHAR,
+    ST_NUMBER,
+    ST_QUOTE,
+    ST_RAW_QUOTE,
+    ST_DONE, /* an item is ready */
+};
+
+static const char LEFT_DELIM[] = "{{";
+static const char RIGHT_DELIM[] = "}}";
+
+void
+tmpl_lex_init(struct tmpl_lexer *l, struct arena *a, const char *input, size_t len)
+{
+    memset(l, 0, sizeof(*l));
+    l->input = input;
+    l->len = len;
+    l->line = 1;
+    l->start_line = 1;
+    l->a = a;
+    l->break_ok = true;
+    l->continue_ok = true;
+}
+
+static int
+lnext(struct tmpl_lexer *l)
+{
+    if (l->pos >= l->len) {
+        l->at_eof = true;
+        return EOF_RUNE;
+    }
+    unsigned char c = (unsigned char)l->input[l->pos];
+    if (c < 0x80) {
+        l->pos++;
+        if (c == '\n')
+            l->line++;
+        return c;
+    }
+    size_t w;
+    uint32_t r = tmpl_utf8_decode(l->input + l->pos, l->len - l->pos, &w);
+    l->pos += w;
+    return (int)r;
+}
+
+static void
+lbackup(struct tmpl_lexer *l)
+{
+    if (l->at_eof || l->pos == 0)
+        return;
+    /* Step back over one rune (utf8.DecodeLastRuneInString). */
+    size_t p = l->pos - 1;
+    unsigned char c = (unsigned char)l->input[p];
+    if (c >= 0x80) {
+        size_t start = p;
+        size_t lim = l->pos >= 4 ? l->pos - 4 : 0;
+        while (start > lim && ((unsigned char)l->input[start] & 0xC0) == 0x80)
+            start--;
+        size_t w;
+        tmpl_utf8_decode(l->input + start, l->pos - start, &w);
+        if (start + w == l->pos)
+            p = start;
+    }
+    l->pos = p;
+    if (c == '\n')
+        l->line--;
+}
+
+static int
+lpeek(struct tmpl_lexer *l)
+{
+    int r = lnext(l);
+    lbackup(l);
+    return r;
+}
+
+static bool
+has_prefix(const struct tmpl_lexer *l, size_t at, const char *p)
+{
+    size_t n = strlen(p);
+    return at <= l->len && l->len - at >= n && memcmp(l->input + at, p, n) == 0;
+}
+
+static size_t
+count_nl(const char *s, size_t n)
+{
+    size_t c = 0;
+    const char *e = s + n;
+    while ((s = memchr(s, '\n', (size_t)(e - s))) != NULL) {
+        c++;
+        s++;
+    }
+    return c;
+}
+
+static bool
+is_space(int r)
+{
+    return r == ' ' || r == '\t' || r == '\r' || r == '\n';
+}
+
+static bool
+is_alnum(int r)
+{
+    if (r < 0)
+        return false;
+    return r == '_' || tmpl_uni_is_letter((uint32_t)r) || tmpl_uni_is_digit((uint32_t)r);
+}
+
+static bool
+has_left_trim(const struct tmpl_lexer *l, size_t at)
+{
+    return l->len - at >= 2 && l->input[at] == '-' && is_space((unsigned char)l->input[at + 1]);
+}
+
+static bool
+has_right_trim(const struct tmpl_lexer *l, size_t at)
+{
+    return at <= l->len && l->len - at >= 2 && is_space((unsigned char)l->input[at]) &&
+           l->input[at + 1] == '-';
+}
+
+static struct tmpl_item
+this_item(struct tmpl_lexer *l, enum tmpl_item_type t)
+{
+    struct tmpl_item i = {(uint8_t)t, (uint32_t)l->start, l->input + l->start, l->pos - l->start,
+                          l->start_line};
+    l->start = l->pos;
+    l->start_line = l->line;
+    return i;
+}
+
+static enum lex_state
+emit_item(struct tmpl_lexer *l, struct tmpl_item i)
+{
+    l->item = i;
+    return ST_DONE;
+}
+
+static enum lex_state
+emit(struct tmpl_lexer *l, enum tmpl_item_type t)
+{
+    return emit_item(l, this_item(l, t));
+}
+
+static void
+ignore(struct tmpl_lexer *l)
+{
+    l->line += (int)count_nl(l->input + l->start, l->pos - l->start);
+    l->start = l->pos;
+    l->start_line = l->line;
+}
+
+static bool
+accept(struct tmpl_lexer *l, const char *valid)
+{
+    int r = lnext(l);
+    if (r >= 0 && r < 0x80 && r != 0 && strchr(valid, r))
+        return true;
+    lbackup(l);
+    return false;
+}
+
+static void
+accept_run(struct tmpl_lexer *l, const char *valid)
+{
+    for (;;) {
+        int r = lnext(l);
+        if (!(r > 0 && r < 0x80 && strchr(valid, r)))
+            break;
+    }
+    lbackup(l);
+}
+
+/* %#U of a rune, as fmt writes it. */
+static void
+fmt_sharp_u(char *buf, size_t n, int r)
+{
+    int k = snprintf(buf, n, "U+%04X", (unsigned)r);
+    if (r >= 0 && tmpl_uni_is_print((uint32_t)r) && (size_t)k + 8 < n) {
+        struct sb sb = SB_INIT;
+        tmpl_utf8_append(&sb, (uint32_t)r);
+        snprintf(buf + k, n - (size_t)k, " '%s'", sb.buf);
+        sb_release(&sb);
+    }
+}
+
+static enum lex_state __attribute__((format(printf, 2, 3)))
+errorf(struct tmpl_lexer *l, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    struct sb sb = SB_INIT;
+    sb_vaddf(&sb, fmt, ap);
+    va_end(ap);
+    char *msg = arena_strndup(l->a, sb.buf, sb.len);
+    struct tmpl_item i = {ITEM_ERROR, (uint32_t)l->start, msg, sb.len, l->start_line};
+    sb_release(&sb);
+    l->item = i;
+    l->start = 0;
+    l->pos = 0;
+    l->len = 0;
+    return ST_DONE;
+}
+
+/* Is the lexer at a right delimiter, possibly preceded by a trim marker? */
+static bool
+at_right_delim(struct tmpl_lexer *l, bool *trim)
+{
+    if (has_right_trim(l, l->pos) && has_prefix(l, l->pos + 2, RIGHT_DELIM)) {
+        *trim = true;
+        return true;
+    }
+    *trim = false;
+    return has_prefix(l, l->pos, RIGHT_DELIM);
+}
+
+static size_t
+right_trim_len(const char *s, size_t n)
+{
+    size_t k = n;
+    while (k > 0 && is_space((unsigned char)s[k - 1]))
+        k--;
+    return n - k;
+}
+
+static size_t
+left_trim_len(const char *s, size_t n)
+{
+    size_t k = 0;
+    while (k < n && is_space((unsigned char)s[k]))
+        k++;
+    return k;
+}
+
+static enum lex_state
+lex_text(struct tmpl_lexer *l)
+{
+    const char *p =
+        l->pos < l->len ? memmem(l->input + l->pos, l->len - l->pos, LEFT_DELIM, 2) : NULL;
+    if (p) {
+        size_t x = (size_t)(p - (l->input + l->pos));
+        if (x > 0) {
+            l->pos += x;
+            size_t trim = 0;
+            size_t delim_end = l->pos + 2;
+            if (has_left_trim(l, delim_end))
+                trim = right_trim_len(l->input + l->start, l->pos - l->start);
+            l->pos -= trim;
+            l->line += (int)count_nl(l->input + l->start, l->pos - l->start);
+            struct tmpl_item i = this_item(l, ITEM_TEXT);
+            l->pos += trim;
+            ignore(l);
+            if (i.len > 0)
+                return emit_item(l, i);
+        }
+        return ST_LEFT_DELIM;
+    }
+    l->pos = l->len;
+    if (l->pos > l->start) {
+        l->line += (int)count_nl(l->input + l->start, l->pos - l->start);
+        return emit(l, ITEM_TEXT);
+    }
+    return emit(l, ITEM_EOF);
+}
+
+static enum lex_state
+lex_left_delim(struct tmpl_lexer *l)
+{
+    l->pos += 2;
+    bool trim = has_left_trim(l, l->pos);
+    size_t after = trim ? 2 : 0;
+    if (has_prefix(l, l->pos + after, "/*")) {
+        l->pos += after;
+        ignore(l);
+        return ST_COMMENT;
+    }
+    struct tmpl_item i = this_item(l, ITEM_LEFT_DELIM);
+    l->inside_action = true;
+    l->pos += after;
+    ignore(l);
+    l->paren_depth = 0;
+    return emit_item(l, i);
+}
+
+static enum lex_state
+lex_comment(struct tmpl_lexer *l)
+{
+    l->pos += 2;
+    const char *p = memmem(l->input + l->pos, l->len - l->pos, "*/", 2);
+    if (!p)
+        return errorf(l, "unclosed comment");
+    l->pos = (size_t)(p - l->input) + 2;
+    bool trim;
+    if (!at_right_delim(l, &trim))
+        return errorf(l, "comment ends before closing delimiter");
+    l->line += (int)count_nl(l->input + l->start, l->pos - l->start);
+    struct tmpl_item i = this_item(l, ITEM_COMMENT);
+    (void)i;
+    if (trim)
+        l->pos += 2;
+    l->pos += 2;
+    if (trim)
+        l->pos += left_trim_len(l->input + l->pos, l->len - l->pos);
+    ignore(l);
+    return ST_TEXT;
+}
+
+static enum lex_state
+lex_right_delim(struct tmpl_lexer *l)
+{
+    bool trim;
+    at_right_delim(l, &trim);
+    if (trim) {
+        l->pos += 2;
+        ignore(l);
+    }
+    l->pos += 2;
+    struct tmpl_item i = this_item(l, ITEM_RIGHT_DELIM);
+    if (trim) {
+        l->pos += left_trim_len(l->input + l->pos, l->len - l->pos);
+        ignore(l);
+    }
+    l->inside_action = false;
+    return emit_item(l, i);
+}
+
+static enum lex_state
+lex_inside(struct tmpl_lexer *l)
+{
+    bool trim;
+    if (at_right_delim(l, &trim)) {
+        if (l->paren_depth == 0)
+            return ST_RIGHT_DELIM;
+        return errorf(l, "unclosed left paren");
+    }
+    int r = lnext(l);
+    if (r == EOF_RUNE)
+        return errorf(l, "unclosed action");
+    if (is_space(r)) {
+        lbackup(l);
+        return ST_SPACE;
+    }
+    switch (r) {
+    case '=':
+        return emit(l, ITEM_ASSIGN);
+    case ':':
+        if (lnext(l) != '=')
+            return errorf(l, "expected :=");
+        return emit(l, ITEM_DECLARE);
+    case '|':
+        return emit(l, ITEM_PIPE);
+    case '"':
+        return ST_QUOTE;
+    case '`':
+        return ST_RAW_QUOTE;
+    case '$':
+        return ST_VARIABLE;
+    case '\'':
+        return ST_CHAR;
+    case '.':
+        if (l->pos < l->len) {
+            char c = l->input[l->pos];
+            if (c < '0' || c > '9')
+                return ST_FIELD;
+        }
+        lbackup(l);
+        return ST_NUMBER;
+    case '(':
+        l->paren_depth++;
+        return emit(l, ITEM_LEFT_PAREN);
+    case ')':
+        l->paren_depth--;
+        if (l->paren_depth < 0)
+            return errorf(l, "unexpected right paren");
+        return emit(l, ITEM_RIGHT_PAREN);
+    }
+    if (r == '+' || r == '-' || (r >= '0' && r <= '9')) {
+        lbackup(l);
+        return ST_NUMBER;
+    }
+    if (is_alnum(r)) {
+        lbackup(l);
+        return ST_IDENTIFIER;
+    }
+    if (r < 0x80 && r >= 0x20 && r < 0x7F)
+        return emit(l, ITEM_CHAR);
+    char u[32];
+    fmt_sharp_u(u, sizeof(u), r);
+    return errorf(l, "unrecognized character in action: %s", u);
+}
+
+static enum lex_state
+lex_space(struct tmpl_lexer *l)
+{
+    int num = 0;
+    for (;;) {
+        int r = lpeek(l);
+        if (!is_space(r))
+            break;
+        lnext(l);
+        num++;
+    }
+    if (has_right_trim(l, l->pos - 1) && has_prefix(l, l->pos - 1 + 2, RIGHT_DELIM)) {
+        lbackup(l);
+        if (num == 1)
+            return ST_RIGHT_DELIM;
+    }
+    return emit(l, ITEM_SPACE);
+}
+
+static bool
+at_terminator(struct tmpl_lexer *l)
+{
+    int r = lpeek(l);
+    if (is_space(r))
+        return true;
+    switch (r) {
+    case EOF_RUNE:
+    case '.':
+    case ',':
+    case '|':
+    case ':':
+    case ')':
+    case '(':
+        return true;
+    }
+    return has_prefix(l, l->pos, RIGHT_DELIM);
+}
+
+static const struct {
+    const char *word;
+    enum tmpl_item_type type;
+} keywords[] = {
+    {".", ITEM_DOT},
+    {"block", ITEM_BLOCK},
+    {"break", ITEM_BREAK},
+    {"continue", ITEM_CONTINUE},
+    {"define", ITEM_DEFINE},
+    {"else", ITEM_ELSE},
+    {"end", ITEM_END},
+    {"if", ITEM_IF},
+    {"range", ITEM_RANGE},
+    {"nil", ITEM_NIL},
+    {"template", ITEM_TEMPLATE},
+    {"with", ITEM_WITH},
+};
+
+static enum lex_state
+lex_identifier(struct tmpl_lexer *l)
+{
+    for (;;) {
+        int r = lnext(l);
+        if (is_alnum(r))
+            continue;
+        lbackup(l);
+        const char *w = l->input + l->start;
+        size_t n = l->pos - l->start;
+        if (!at_terminator(l)) {
+            char u[32];
+            fmt_sharp_u(u, sizeof(u), r);
+            return errorf(l, "bad character %s", u);
+        }
+        for (size_t k = 0; k < sizeof(keywords) / sizeof(keywords[0]); k++) {
+            if (strlen(keywords[k].word) == n && !memcmp(keywords[k].word, w, n)) {
+                enum tmpl_item_type t = keywords[k].type;
+                if ((t == ITEM_BREAK && !l->break_ok) || (t == ITEM_CONTINUE && !l->continue_ok))
+                    return emit(l, ITEM_IDENTIFIER);
+                return emit(l, t);
+            }
+        }
+        if (w[0] == '.')
+            return emit(l, ITEM_FIELD);
+        if ((n == 4 && !memcmp(w, "true", 4)) || (n == 5 && !memcmp(w, "false", 5)))
+            return emit(l, ITEM_BOOL);
+        return emit(l, ITEM_IDENTIFIER);
+    }
+}
+
+static enum lex_state
+lex_field_or_variable(struct tmpl_lexer *l, enum tmpl_item_type typ)
+{
+    if (at_terminator(l)) {
+        if (typ == ITEM_VARIABLE)
+            return emit(l, ITEM_VARIABLE);
+        return emit(l, ITEM_DOT);
+    }
+    int r;
+    for (;;) {
+        r = lnext(l);
+        if (!is_alnum(r)) {
+            lbackup(l);
+            break;
+        }
+    }
+    if (!at_terminator(l)) {
+        char u[32];
+        fmt_sharp_u(u, sizeof(u), r);
+        return errorf(l, "bad character %s", u);
+    }
+    return emit(l, typ);
+}
+
+static enum lex_state
+lex_variable(struct tmpl_lexer *l)
+{
+    if (at_terminator(l))
+        return emit(l, ITEM_VARIABLE);
+    return lex_field_or_variable(l, ITEM_VARIABLE);
+}
+
+static enum lex_state
+lex_char(struct tmpl_lexer *l)
+{
+    for (;;) {
+        int r = lnext(l);
+        if (r == '\\') {
+            r = lnext(l);
+            if (r != EOF_RUNE && r != '\n')
+                continue;
+            return errorf(l, "unterminated character constant");
+        }
+        if (r == EOF_RUNE || r == '\n')
+            return errorf(l, "unterminated character constant");
+        if (r == '\'')
+            break;
+    }
+    return emit(l, ITEM_CHAR_CONSTANT);
+}
+
+static bool
+scan_number(struct tmpl_lexer *l)
+{
+    accept(l, "+-");
+    const char *digits = "0123456789_";
+    if (accept(l, "0")) {
+        if (accept(l, "xX"))
+            digits = "0123456789abcdefABCDEF_";
+        else if (accept(l, "oO"))
+            digits = "01234567_";
+        else if (accept(l, "bB"))
+            digits = "01_";
+    }
+    accept_run(l, digits);
+    if (accept(l, "."))
+        accept_run(l, digits);
+    size_t dl = strlen(digits);
+    if (dl == 10 + 1 && accept(l, "eE")) {
+        accept(l, "+-");
+        accept_run(l, "0123456789_");
+    }
+    if (dl == 16 + 6 + 1 && accept(l, "pP")) {
+        accept(l, "+-");
+        accept_run(l, "0123456789_");
+    }
+    accept(l, "i");
+    if (is_alnum(lpeek(l))) {
+        lnext(l);
+        return false;
+    }
+    return true;
+}
+
+static enum lex_state
+bad_number(struct tmpl_lexer *l)
+{
+    struct sb q = SB_INIT;
+    tmpl_quote(&q, l->input + l->start, l->pos - l->start);
+    enum lex_state s = errorf(l, "bad number syntax: %s", q.buf);
+    sb_release(&q);
+    return s;
+}
+
+static enum lex_state
+lex_number(struct tmpl_lexer *l)
+{
+    if (!scan_number(l))
+        return bad_number(l);
+    int sign = lpeek(l);
+    if (sign == '+' || sign == '-') {
+        if (!scan_number(l) || l->input[l->pos - 1] != 'i')
+            return bad_number(l);
+        return emit(l, ITEM_COMPLEX);
+    }
+    return emit(l, ITEM_NUMBER);
+}
+
+static enum lex_state
+lex_quote(struct tmpl_lexer *l)
+{
+    for (;;) {
+        int r = lnext(l);
+        if (r == '\\') {
+            r = lnext(l);
+            if (r != EOF_RUNE && r != '\n')
+                continue;
+            return errorf(l, "unterminated quoted string");
+        }
+        if (r == EOF_RUNE || r == '\n')
+            return errorf(l, "unterminated quoted string");
+        if (r == '"')
+            break;
+    }
+    return emit(l, ITEM_STRING);
+}
+
+static enum lex_state
+lex_raw_quote(struct tmpl_lexer *l)
+{
+    for (;;) {
+        int r = lnext(l);
+        if (r == EOF_RUNE)
+            return errorf(l, "unterminated raw quoted string");
+        if (r == '`')
+            break;
+    }
+    return emit(l, ITEM_RAW_STRING);
+}
+
+struct tmpl_item
+tmpl_lex_next(struct tmpl_lexer *l)
+{
+    struct tmpl_item eof = {ITEM_EOF, (uint32_t)l->pos, "EOF", 3, l->start_line};
+    l->item = eof;
+    enum lex_state st = l->inside_action ? ST_INSIDE : ST_TEXT;
+    for (;;) {
+        switch (st) {
+        case ST_TEXT:
+            st = lex_text(l);
+            break;
+        case ST_LEFT_DELIM:
+            st = lex_left_delim(l);
+            break;
+        case ST_COMMENT:
+            st = lex_comment(l);
+            break;
+        case ST_RIGHT_DELIM:
+            st = lex_right_delim(l);
+            break;
+        case ST_INSIDE:
+            st = lex_inside(l);
+            break;
+        case ST_SPACE:
+            st = lex_space(l);
+            break;
+        case ST_IDENTIFIER:
+            st = lex_identifier(l);
+            break;
+        case ST_FIELD:
+            st = lex_field_or_variable(l, ITEM_FIELD);
+            break;
+        case ST_VARIABLE:
+            st = lex_variable(l);
+            break;
+        case ST_CHAR:
+            st = lex_char(l);
+            break;
+        case ST_NUMBER:
+            st = lex_number(l);
+            break;
+        case ST_QUOTE:
+            st = lex_quote(l);
+            break;
+        case ST_RAW_QUOTE:
+            st = lex_raw_quote(l);
+            break;
+        case ST_DONE:
+            return l->item;
+        }
+    }
+}

@@ -1,0 +1,1590 @@
+/* The template parser: Go's text/template/parse/parse.go, with the same
+ * three-token lookahead, the same checks (functions and variables are
+ * checked at parse time) and the same error messages, building the node
+ * tree of render/tree.h in an arena. Errors unwind with longjmp: every node
+ * lives in the arena, so nothing leaks. */
+#include "render/tree.h"
+
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_STACK_DEPTH 10000
+#define MAX_PIPELINE_CMDS 100000
+
+struct treeset {
+    struct tmpl_tree **v;
+    size_t n, cap;
+};
+
+struct parser {
+    struct tmpl_lexer lex;
+    struct arena *a;
+    const struct tmpl_src *src;
+    enum tmpl_funcset funcs;
+    bool skip_func_check;
+    struct treeset set;
+    jmp_buf jb;
+    char *err;
+};
+
+/* One Tree's parsing state (Go's per-Tree fields). */
+struct ptree {
+    struct parser *p;
+    struct tmpl_tree *t;
+    struct tmpl_item token[3];
+    int peek_count;
+    const char **vars;
+    size_t nvars, capvars;
+    int action_line;
+    int range_depth;
+    int stack_depth;
+};
+
+/* ---- errors ---- */
+
+static void __attribute__((noreturn, format(printf, 2, 3)))
+perrorf(struct ptree *t, const char *fmt, ...)
+{
+    struct sb sb = SB_INIT;
+    sb_addf(&sb, "template: %s:%d: ", t->p->src->name, t->token[0].line);
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vaddf(&sb, fmt, ap);
+    va_end(ap);
+    t->p->err = arena_strndup(t->p->a, sb.buf, sb.len);
+    sb_release(&sb);
+    longjmp(t->p->jb, 1);
+}
+
+/* item.String() */
+static void
+item_string(struct sb *sb, const struct tmpl_item *i)
+{
+    if (i->type == ITEM_EOF) {
+        sb_addstr(sb, "EOF");
+    } else if (i->type == ITEM_ERROR) {
+        sb_add(sb, i->val, i->len);
+    } else if (i->type > ITEM_KEYWORD) {
+        sb_addch(sb, '<');
+        sb_add(sb, i->val, i->len);
+        sb_addch(sb, '>');
+    } else if (tmpl_utf8_count(i->val, i->len) > 10) {
+        /* %.10q: the first ten runes, quoted, then "..." */
+        size_t k = 0, w;
+        for (int r = 0; r < 10; r++) {
+            tmpl_utf8_decode(i->val + k, i->len - k, &w);
+            k += w;
+        }
+        tmpl_quote(sb, i->val, k);
+        sb_addstr(sb, "...");
+    } else {
+        tmpl_quote(sb, i->val, i->len);
+    }
+}
+
+static void __attribute__((noreturn))
+unexpected(struct ptree *t, const struct tmpl_item *tok, const char *context)
+{
+    struct sb sb = SB_INIT;
+    item_string(&sb, tok);
+    if (tok->type == ITEM_ERROR) {
+        if (t->action_line != 0 && t->action_line != tok->line) {
+            bool action = tok->len >= 7 && !memcmp(tok->val + tok->len - 7, " action", 7);
+            sb_addf(&sb, "%s started at %s:%d", action ? "" : " in action", t->p->src->name,
+                    t->action_line);
+        }
+        char *m = arena_strndup(t->p->a, sb.buf, sb.len);
+        sb_release(&sb);
+        perrorf(t, "%s", m);
+    }
+    char *m = arena_strndup(t->p->a, sb.buf, sb.len);
+    sb_release(&sb);
+    perrorf(t, "unexpected %s in %s", m, context);
+}
+
+/* ---- tokens ---- */
+
+static struct tmpl_item
+next(struct ptree *t)
+{
+    if (t->peek_count > 0)
+        t->peek_count--;
+    else
+        t->token[0] = tmpl_lex_next(&t->p->lex);
+    return t->token[t->peek_count];
+}
+
+static void
+backup(struct ptree *t)
+{
+    t->peek_count++;
+}
+
+static void
+backup2(struct ptree *t, struct tmpl_item t1)
+{
+    t->token[1] = t1;
+    t->peek_count = 2;
+}
+
+static void
+backup3(struct ptree *t, struct tmpl_item t2, struct tmpl_item t1)
+{
+    t->token[1] = t1;
+    t->token[2] = t2;
+    t->peek_count = 3;
+}
+
+static struct tmpl_item
+peek(struct ptree *t)
+{
+    if (t->peek_count > 0)
+        return t->token[t->peek_count - 1];
+    t->peek_count = 1;
+    t->token[0] = tmpl_lex_next(&t->p->lex);
+    return t->token[0];
+}
+
+static struct tmpl_item
+next_non_space(struct ptree *t)
+{
+    struct tmpl_item tok;
+    do
+        tok = next(t);
+    while (tok.type == ITEM_SPACE);
+    return tok;
+}
+
+static struct tmpl_item
+peek_non_space(struct ptree *t)
+{
+    struct tmpl_item tok = next_non_space(t);
+    backup(t);
+    return tok;
+}
+
+static struct tmpl_item
+expect(struct ptree *t, enum tmpl_item_type type, const char *context)
+{
+    struct tmpl_item tok = next_non_space(t);
+    if (tok.type != type)
+        unexpected(t, &tok, context);
+    return tok;
+}
+
+/* ---- nodes ---- */
+
+static struct tmpl_node *
+new_node(struct ptree *t, enum tmpl_node_type type, uint32_t pos)
+{
+    struct tmpl_node *n = arena_alloc(t->p->a, sizeof(*n));
+    n->type = (uint8_t)type;
+    n->pos = pos;
+    n->src = t->p->src;
+    return n;
+}
+
+static void
+list_push(struct arena *a, struct tmpl_nodelist *l, struct tmpl_node *n)
+{
+    if (l->n == l->cap) {
+        uint32_t nc = l->cap ? l->cap * 2 : 4;
+        l->v = arena_realloc(a, l->v, l->cap * sizeof(*l->v), nc * sizeof(*l->v));
+        l->cap = nc;
+    }
+    l->v[l->n++] = n;
+}
+
+static const char *
+dupn(struct ptree *t, const char *s, size_t n)
+{
+    return arena_strndup(t->p->a, s, n);
+}
+
+/* Splits ".a.b" or "$x.a.b" into identifiers (Go's strings.Split(ident, ".")
+ * without the empty first element of a field). */
+static void
+split_ident(struct ptree *t, const char *s, size_t n, bool field, const char ***out, uint32_t *cnt)
+{
+    size_t parts = 1;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '.')
+            parts++;
+    const char **v = arena_alloc(t->p->a, parts * sizeof(*v));
+    uint32_t k = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || s[i] == '.') {
+            if (!(field && k == 0 && i == 0 && start == 0 && i == start))
+                v[k++] = dupn(t, s + start, i - start);
+            start = i + 1;
+        }
+    }
+    *out = v;
+    *cnt = k;
+}
+
+static struct tmpl_node *
+new_field(struct ptree *t, uint32_t pos, const char *s, size_t n)
+{
+    struct tmpl_node *f = new_node(t, TMPL_NODE_FIELD, pos);
+    /* s starts with '.'; drop it. */
+    split_ident(t, s + 1, n - 1, false, &f->u.field.ident, &f->u.field.n);
+    return f;
+}
+
+static struct tmpl_node *
+new_variable(struct ptree *t, uint32_t pos, const char *s, size_t n)
+{
+    struct tmpl_node *v = new_node(t, TMPL_NODE_VARIABLE, pos);
+    split_ident(t, s, n, false, &v->u.field.ident, &v->u.field.n);
+    return v;
+}
+
+/* ---- numbers: strconv's ParseUint/ParseInt (base 0) and ParseFloat ---- */
+
+static int
+lower(int c)
+{
+    return c | 0x20;
+}
+
+static bool
+underscore_ok(const char *s, size_t n)
+{
+    char saw = '^';
+    size_t i = 0;
+    if (n >= 1 && (s[0] == '-' || s[0] == '+')) {
+        s++;
+        n--;
+    }
+    bool hex = false;
+    if (n >= 2 && s[0] == '0' && (lower(s[1]) == 'b' || lower(s[1]) == 'o' || lower(s[1]) == 'x')) {
+        i = 2;
+        saw = '0';
+        hex = lower(s[1]) == 'x';
+    }
+    for (; i < n; i++) {
+        if ((s[i] >= '0' && s[i] <= '9') || (hex && lower(s[i]) >= 'a' && lower(s[i]) <= 'f')) {
+            saw = '0';
+            continue;
+        }
+        if (s[i] == '_') {
+            if (saw != '0')
+                return false;
+            saw = '_';
+            continue;
+        }
+        if (saw == '_')
+            return false;
+        saw = '!';
+    }
+    return saw != '_';
+}
+
+static bool
+parse_uint0(const char *s0, size_t n0, uint64_t *out)
+{
+    const char *s = s0;
+    size_t n = n0;
+    if (n == 0)
+        return false;
+    unsigned base = 10;
+    if (s[0] == '0') {
+        if (n >= 3 && lower(s[1]) == 'b') {
+            base = 2;
+            s += 2;
+            n -= 2;
+        } else if (n >= 3 && lower(s[1]) == 'o') {
+            base = 8;
+            s += 2;
+            n -= 2;
+        } else if (n >= 3 && lower(s[1]) == 'x') {
+            base = 16;
+            s += 2;
+            n -= 2;
+        } else {
+            base = 8;
+            s++;
+            n--;
+        }
+    }
+    uint64_t v = 0;
+    bool underscores = false, overflow = false;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        unsigned d;
+        if (c == '_') {
+            underscores = true;
+            continue;
+        } else if (c >= '0' && c <= '9') {
+            d = (unsigned)(c - '0');
+        } else if (lower(c) >= 'a' && lower(c) <= 'z') {
+            d = (unsigned)(lower(c) - 'a' + 10);
+        } else {
+            return false;
+        }
+        if (d >= base)
+            return false;
+        if (v > (UINT64_MAX - d) / base)
+            overflow = true;
+        v = v * base + d;
+    }
+    if (underscores && !underscore_ok(s0, n0))
+        return false;
+    if (overflow)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool
+parse_int0(const char *s, size_t n, int64_t *out)
+{
+    if (n == 0)
+        return false;
+    bool neg = false;
+    const char *p = s;
+    size_t k = n;
+    if (p[0] == '+' || p[0] == '-') {
+        neg = p[0] == '-';
+        p++;
+        k--;
+    }
+    uint64_t u;
+    if (!parse_uint0(p, k, &u))
+        return false;
+    if (!neg && u > (uint64_t)INT64_MAX)
+        return false;
+    if (neg && u > (uint64_t)INT64_MAX + 1)
+        return false;
+    *out = neg ? (int64_t)(0 - u) : (int64_t)u;
+    return true;
+}
+
+/* strconv.ParseFloat(s, 64) for what the lexer can produce: decimal and
+ * hexadecimal (with a p exponent) floats with underscores. */
+static bool
+parse_float(const char *s, size_t n, double *out)
+{
+    char buf[128];
+    size_t k = 0;
+    size_t i = 0;
+    if (n == 0 || n >= sizeof(buf))
+        return false;
+    bool underscores = false;
+    if (s[i] == '+' || s[i] == '-')
+        buf[k++] = s[i++];
+    bool hex = n - i >= 2 && s[i] == '0' && lower(s[i + 1]) == 'x';
+    bool digits = false, dot = false, exp = false;
+    if (hex) {
+        buf[k++] = '0';
+        buf[k++] = 'x';
+        i += 2;
+    }
+    for (; i < n; i++) {
+        int c = (unsigned char)s[i];
+        if (c == '_') {
+            underscores = true;
+            continue;
+        }
+        if ((c >= '0' && c <= '9') || (hex && !exp && lower(c) >= 'a' && lower(c) <= 'f')) {
+            if (!exp)
+                digits = true;
+            buf[k++] = (char)c;
+        } else if (c == '.' && !dot && !exp) {
+            dot = true;
+            buf[k++] = '.';
+        } else if (!exp && ((hex && lower(c) == 'p') || (!hex && lower(c) == 'e'))) {
+            if (!digits)
+                return false;
+            exp = true;
+            buf[k++] = (char)c;
+            if (i + 1 < n && (s[i + 1] == '+' || s[i + 1] == '-'))
+                buf[k++] = s[++i];
+            if (i + 1 >= n)
+                return false;
+            bool ed = false;
+            for (size_t j = i + 1; j < n; j++) {
+                if (s[j] >= '0' && s[j] <= '9')
+                    ed = true;
+                else if (s[j] != '_')
+                    return false;
+            }
+            if (!ed)
+                return false;
+        } else {
+            return false;
+        }
+    }
+    if (!digits || (hex && !exp))
+        return false;
+    if (underscores && !underscore_ok(s, n))
+        return false;
+    buf[k] = 0;
+    errno = 0;
+    char *end;
+    double f = strtod(buf, &end);
+    if (*end != 0)
+        return false;
+    if (errno == ERANGE && isinf(f))
+        return false;
+    *out = f;
+    return true;
+}
+
+static bool
+contains_any(const char *s, size_t n, const char *set)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strchr(set, s[i]) && s[i])
+            return true;
+    return false;
+}
+
+/* newNumber */
+static struct tmpl_node *
+new_number(struct ptree *t, const struct tmpl_item *tok)
+{
+    struct tmpl_node *nn = new_node(t, TMPL_NODE_NUMBER, tok->pos);
+    struct tmpl_number *n = &nn->u.number.num;
+    const char *text = tok->val;
+    size_t len = tok->len;
+    nn->u.number.text = dupn(t, text, len);
+    nn->u.number.len = len;
+    if (tok->type == ITEM_CHAR_CONSTANT) {
+        const char *u;
+        size_t ul;
+        /* strconv.UnquoteChar(text[1:], text[0]) then the tail must be "'" */
+        struct sb one = SB_INIT;
+        int rc = tmpl_unquote(t->p->a, text, len, &u, &ul);
+        sb_release(&one);
+        if (rc == -2) {
+            perrorf(t, "malformed character constant: %.*s", (int)len, text);
+        } else if (rc < 0) {
+            perrorf(t, "invalid syntax");
+        }
+        size_t w;
+        uint32_t r = tmpl_utf8_decode(u, ul, &w);
+        if (ul == 1)
+            r = (unsigned char)u[0];
+        n->is_int = n->is_uint = n->is_float = true;
+        n->i = r;
+        n->u = r;
+        n->f = r;
+        return nn;
+    }
+    if (tok->type == ITEM_COMPLEX || (len > 0 && text[len - 1] == 'i')) {
+        /* NEEDSWORK: complex constants are not supported (Helm charts do
+         * not use them); Go would accept them. */
+        if (tok->type == ITEM_COMPLEX) {
+            n->is_complex = true;
+            return nn;
+        }
+        double f;
+        if (parse_float(text, len - 1, &f)) {
+            n->is_complex = true;
+            if (f == 0) {
+                n->is_float = true;
+                n->f = 0;
+                n->is_int = n->is_uint = true;
+            }
+            return nn;
+        }
+    }
+    uint64_t u;
+    if (parse_uint0(text, len, &u)) {
+        n->is_uint = true;
+        n->u = u;
+    }
+    int64_t i;
+    if (parse_int0(text, len, &i)) {
+        n->is_int = true;
+        n->i = i;
+        if (i == 0) {
+            n->is_uint = true;
+            n->u = 0;
+        }
+    }
+    if (n->is_int) {
+        n->is_float = true;
+        n->f = (double)n->i;
+    } else if (n->is_uint) {
+        n->is_float = true;
+        n->f = (double)n->u;
+    } else {
+        double f;
+        if (parse_float(text, len, &f)) {
+            if (!contains_any(text, len, ".eEpP")) {
+                struct sb q = SB_INIT;
+                tmpl_quote(&q, text, len);
+                char *m = arena_strndup(t->p->a, q.buf, q.len);
+                sb_release(&q);
+                perrorf(t, "integer overflow: %s", m);
+            }
+            n->is_float = true;
+            n->f = f;
+            if (!n->is_int && f >= -9223372036854775808.0 && f < 9223372036854775808.0 &&
+                (double)(int64_t)f == f) {
+                n->is_int = true;
+                n->i = (int64_t)f;
+            }
+            if (!n->is_uint && f >= 0 && f < 18446744073709551616.0 && (double)(uint64_t)f == f) {
+                n->is_uint = true;
+                n->u = (uint64_t)f;
+            }
+        }
+    }
+    if (!n->is_int && !n->is_uint && !n->is_float) {
+        struct sb q = SB_INIT;
+        tmpl_quote(&q, text, len);
+        char *m = arena_strndup(t->p->a, q.buf, q.len);
+        sb_release(&q);
+        perrorf(t, "illegal number syntax: %s", m);
+    }
+    return nn;
+}
+
+/* idealConstant's value (exec.go): a float64 when the text has a
+ * fraction or exponent (and is not a hex int or a char), else an int;
+ * NULL for what execution must report (complex, uint overflow). */
+static struct val *
+ideal_value(struct arena *a, const struct tmpl_node *c)
+{
+    const struct tmpl_number *n = &c->u.number.num;
+    const char *t = c->u.number.text;
+    size_t len = c->u.number.len;
+    if (n->is_complex)
+        return NULL;
+    bool hex_int = len > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X') && !memchr(t, 'p', len) &&
+                   !memchr(t, 'P', len);
+    bool fexp = false;
+    for (size_t i = 0; i < len; i++)
+        if (strchr(".eEpP", t[i]))
+            fexp = true;
+    struct val *v = NULL;
+    if (n->is_float && !hex_int && !(len > 0 && t[0] == '\'') && fexp)
+        v = val_float(a, n->f);
+    else if (n->is_int)
+        v = val_int(a, n->i);
+    if (v)
+        v->flags |= VAL_F_READONLY;
+    return v;
+}
+
+/* ---- strconv.Unquote ---- */
+
+static int
+unhex(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (lower(c) >= 'a' && lower(c) <= 'f')
+        return lower(c) - 'a' + 10;
+    return -1;
+}
+
+/* strconv.UnquoteChar: one (possibly escaped) character of s; appends it to
+ * sb. Returns the bytes consumed, or 0 on a syntax error. */
+static size_t
+unquote_char(struct sb *sb, const char *s, size_t n, char quote)
+{
+    if (n == 0)
+        return 0;
+    unsigned char c = (unsigned char)s[0];
+    if (c == (unsigned char)quote && (quote == '\'' || quote == '"'))
+        return 0;
+    if (c >= 0x80) {
+        size_t w;
+        uint32_t r = tmpl_utf8_decode(s, n, &w);
+        tmpl_utf8_append(sb, r);
+        return w;
+    }
+    if (c != '\\') {
+        sb_addch(sb, c);
+        return 1;
+    }
+    if (n <= 1)
+        return 0;
+    c = (unsigned char)s[1];
+    size_t used = 2;
+    switch (c) {
+    case 'a':
+        sb_addch(sb, '\a');
+        break;
+    case 'b':
+        sb_addch(sb, '\b');
+        break;
+    case 'f':
+        sb_addch(sb, '\f');
+        break;
+    case 'n':
+        sb_addch(sb, '\n');
+        break;
+    case 'r':
+        sb_addch(sb, '\r');
+        break;
+    case 't':
+        sb_addch(sb, '\t');
+        break;
+    case 'v':
+        sb_addch(sb, '\v');
+        break;
+    case 'x':
+    case 'u':
+    case 'U': {
+        size_t k = c == 'x' ? 2 : c == 'u' ? 4 : 8;
+        if (n - 2 < k)
+            return 0;
+        uint32_t v = 0;
+        for (size_t j = 0; j < k; j++) {
+            int x = unhex((unsigned char)s[2 + j]);
+            if (x < 0)
+                return 0;
+            v = v << 4 | (uint32_t)x;
+        }
+        used += k;
+        if (c == 'x') {
+            sb_addch(sb, (int)v);
+            break;
+        }
+        if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+            return 0;
+        tmpl_utf8_append(sb, v);
+        break;
+    }
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7': {
+        uint32_t v = (uint32_t)(c - '0');
+        if (n - 2 < 2)
+            return 0;
+        for (size_t j = 0; j < 2; j++) {
+            int x = (unsigned char)s[2 + j] - '0';
+            if (x < 0 || x > 7)
+                return 0;
+            v = (v << 3) | (uint32_t)x;
+        }
+        if (v > 255)
+            return 0;
+        used += 2;
+        sb_addch(sb, (int)v);
+        break;
+    }
+    case '\\':
+        sb_addch(sb, '\\');
+        break;
+    case '\'':
+    case '"':
+        if (c != (unsigned char)quote)
+            return 0;
+        sb_addch(sb, c);
+        break;
+    default:
+        return 0;
+    }
+    return used;
+}
+
+int
+tmpl_unquote(struct arena *a, const char *s, size_t n, const char **out, size_t *outlen)
+{
+    if (n < 2)
+        return -1;
+    char quote = s[0];
+    if (quote != s[n - 1])
+        return -1;
+    const char *in = s + 1;
+    size_t m = n - 2;
+    if (quote == '`') {
+        if (memchr(in, '`', m))
+            return -1;
+        if (memchr(in, '\r', m)) {
+            char *b = arena_alloc(a, m + 1);
+            size_t k = 0;
+            for (size_t i = 0; i < m; i++)
+                if (in[i] != '\r')
+                    b[k++] = in[i];
+            *out = b;
+            *outlen = k;
+            return 0;
+        }
+        *out = arena_strndup(a, in, m);
+        *outlen = m;
+        return 0;
+    }
+    if (quote != '"' && quote != '\'')
+        return -1;
+    struct sb sb = SB_INIT;
+    size_t i = 0;
+    int rc = 0;
+    while (i < m) {
+        if (in[i] == '\n') {
+            rc = -1;
+            break;
+        }
+        size_t used = unquote_char(&sb, in + i, m - i, quote);
+        if (used == 0) {
+            rc = -1;
+            break;
+        }
+        i += used;
+        if (quote == '\'') {
+            if (i != m)
+                rc = -2; /* more than one character */
+            break;
+        }
+    }
+    if (quote == '\'' && m == 0)
+        rc = -1;
+    if (rc == 0) {
+        *out = arena_strndup(a, sb.buf, sb.len);
+        *outlen = sb.len;
+    }
+    sb_release(&sb);
+    return rc;
+}
+
+/* ---- the grammar ---- */
+
+static struct tmpl_node *pipeline(struct ptree *t, const char *context, enum tmpl_item_type end);
+static struct tmpl_node *text_or_action(struct ptree *t);
+static struct tmpl_node *if_control(struct ptree *t);
+static struct tmpl_node *with_control(struct ptree *t);
+
+static void
+push_var(struct ptree *t, const char *name)
+{
+    if (t->nvars == t->capvars) {
+        size_t nc = t->capvars ? t->capvars * 2 : 8;
+        t->vars =
+            arena_realloc(t->p->a, t->vars, t->capvars * sizeof(*t->vars), nc * sizeof(*t->vars));
+        t->capvars = nc;
+    }
+    t->vars[t->nvars++] = name;
+}
+
+static void
+start_parse(struct ptree *t, struct parser *p, struct tmpl_tree *tree)
+{
+    memset(t, 0, sizeof(*t));
+    t->p = p;
+    t->t = tree;
+    push_var(t, "$");
+}
+
+/* add(): installs the tree in this parse's tree set. */
+static void
+tree_add(struct ptree *t)
+{
+    struct treeset *s = &t->p->set;
+    for (size_t i = 0; i < s->n; i++) {
+        if (!strcmp(s->v[i]->name, t->t->name)) {
+            if (tmpl_tree_is_empty(s->v[i]->root)) {
+                s->v[i] = t->t;
+                return;
+            }
+            if (!tmpl_tree_is_empty(t->t->root)) {
+                struct sb q = SB_INIT;
+                tmpl_quote(&q, t->t->name, strlen(t->t->name));
+                char *m = arena_strndup(t->p->a, q.buf, q.len);
+                sb_release(&q);
+                perrorf(t, "template: multiple definition of template %s", m);
+            }
+            return;
+        }
+    }
+    if (s->n == s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 8;
+        s->v = arena_realloc(t->p->a, s->v, s->cap * sizeof(*s->v), nc * sizeof(*s->v));
+        s->cap = nc;
+    }
+    s->v[s->n++] = t->t;
+}
+
+static struct tmpl_node *
+new_list(struct ptree *t, uint32_t pos)
+{
+    return new_node(t, TMPL_NODE_LIST, pos);
+}
+
+/* itemList: textOrAction* up to {{end}} or {{else}}, returned in *nextp. */
+static struct tmpl_node *
+item_list(struct ptree *t, struct tmpl_node **nextp)
+{
+    struct tmpl_node *list = new_list(t, peek_non_space(t).pos);
+    while (peek_non_space(t).type != ITEM_EOF) {
+        struct tmpl_node *n = text_or_action(t);
+        if (n->type == TMPL_NODE_END || n->type == TMPL_NODE_ELSE) {
+            *nextp = n;
+            return list;
+        }
+        list_push(t->p->a, &list->u.list, n);
+    }
+    perrorf(t, "unexpected EOF");
+}
+
+static void
+node_string_quoted(struct ptree *t, const struct tmpl_node *n, char **out)
+{
+    struct sb sb = SB_INIT;
+    tmpl_node_string(&sb, n);
+    *out = arena_strndup(t->p->a, sb.buf, sb.len);
+    sb_release(&sb);
+}
+
+static void
+check_pipeline(struct ptree *t, struct tmpl_node *pipe, const char *context)
+{
+    if (pipe->u.pipe.cmds.n == 0)
+        perrorf(t, "missing value for %s", context);
+    for (uint32_t i = 1; i < pipe->u.pipe.cmds.n; i++) {
+        struct tmpl_node *c = pipe->u.pipe.cmds.v[i];
+        switch (c->u.args.v[0]->type) {
+        case TMPL_NODE_BOOL:
+        case TMPL_NODE_DOT:
+        case TMPL_NODE_NIL:
+        case TMPL_NODE_NUMBER:
+        case TMPL_NODE_STRING:
+            perrorf(t, "non executable command in pipeline stage %u", i + 1);
+        default:
+            break;
+        }
+    }
+}
+
+static struct tmpl_node *
+use_var(struct ptree *t, uint32_t pos, const char *name, size_t n)
+{
+    struct tmpl_node *v = new_variable(t, pos, name, n);
+    for (size_t i = 0; i < t->nvars; i++)
+        if (!strcmp(t->vars[i], v->u.field.ident[0]))
+            return v;
+    struct sb q = SB_INIT;
+    tmpl_quote(&q, v->u.field.ident[0], strlen(v->u.field.ident[0]));
+    char *m = arena_strndup(t->p->a, q.buf, q.len);
+    sb_release(&q);
+    perrorf(t, "undefined variable %s", m);
+}
+
+static struct tmpl_node *
+term(struct ptree *t)
+{
+    struct tmpl_item tok = next_non_space(t);
+    switch (tok.type) {
+    case ITEM_IDENTIFIER: {
+        const struct tmpl_sig *sig;
+        bool builtin;
+        const struct tmpl_func *fn = tmpl_func_find(t->p->funcs, tok.val, tok.len, &sig, &builtin);
+        if (!fn && !t->p->skip_func_check) {
+            struct sb q = SB_INIT;
+            tmpl_quote(&q, tok.val, tok.len);
+            char *m = arena_strndup(t->p->a, q.buf, q.len);
+            sb_release(&q);
+            perrorf(t, "function %s not defined", m);
+        }
+        struct tmpl_node *n = new_node(t, TMPL_NODE_IDENTIFIER, tok.pos);
+        n->u.ident.name = dupn(t, tok.val, tok.len);
+        n->u.ident.fn = fn;
+        n->u.ident.sig = sig;
+        n->u.ident.builtin = builtin;
+        return n;
+    }
+    case ITEM_DOT:
+        return new_node(t, TMPL_NODE_DOT, tok.pos);
+    case ITEM_NIL:
+        return new_node(t, TMPL_NODE_NIL, tok.pos);
+    case ITEM_VARIABLE:
+        return use_var(t, tok.pos, tok.val, tok.len);
+    case ITEM_FIELD:
+        return new_field(t, tok.pos, tok.val, tok.len);
+    case ITEM_BOOL: {
+        struct tmpl_node *n = new_node(t, TMPL_NODE_BOOL, tok.pos);
+        n->u.b = tok.len == 4;
+        n->cval = val_bool(t->p->a, n->u.b);
+        n->cval->flags |= VAL_F_READONLY;
+        return n;
+    }
+    case ITEM_CHAR_CONSTANT:
+    case ITEM_COMPLEX:
+    case ITEM_NUMBER: {
+        struct tmpl_node *n = new_number(t, &tok);
+        n->cval = ideal_value(t->p->a, n);
+        return n;
+    }
+    case ITEM_LEFT_PAREN: {
+        if (t->stack_depth >= MAX_STACK_DEPTH)
+            perrorf(t, "max expression depth exceeded");
+        t->stack_depth++;
+        struct tmpl_node *n = pipeline(t, "parenthesized pipeline", ITEM_RIGHT_PAREN);
+        t->stack_depth--;
+        return n;
+    }
+    case ITEM_STRING:
+    case ITEM_RAW_STRING: {
+        const char *s;
+        size_t n;
+        if (tmpl_unquote(t->p->a, tok.val, tok.len, &s, &n) < 0)
+            perrorf(t, "invalid syntax");
+        struct tmpl_node *nd = new_node(t, TMPL_NODE_STRING, tok.pos);
+        nd->u.str.quoted = dupn(t, tok.val, tok.len);
+        nd->u.str.qlen = tok.len;
+        nd->u.str.s = s;
+        nd->u.str.n = n;
+        nd->cval = val_str_nocopy(t->p->a, s, n);
+        nd->cval->flags |= VAL_F_READONLY;
+        return nd;
+    }
+    default:
+        break;
+    }
+    backup(t);
+    return NULL;
+}
+
+static struct tmpl_node *
+operand(struct ptree *t)
+{
+    struct tmpl_node *node = term(t);
+    if (!node)
+        return NULL;
+    if (peek(t).type == ITEM_FIELD) {
+        struct tmpl_node *chain = new_node(t, TMPL_NODE_CHAIN, peek(t).pos);
+        chain->u.chain.node = node;
+        size_t cap = 0;
+        while (peek(t).type == ITEM_FIELD) {
+            struct tmpl_item f = next(t);
+            if (chain->u.chain.nfield == cap) {
+                size_t nc = cap ? cap * 2 : 4;
+                chain->u.chain.field = arena_realloc(t->p->a, chain->u.chain.field,
+                                                     cap * sizeof(char *), nc * sizeof(char *));
+                cap = nc;
+            }
+            chain->u.chain.field[chain->u.chain.nfield++] = dupn(t, f.val + 1, f.len - 1);
+        }
+        switch (node->type) {
+        case TMPL_NODE_FIELD:
+        case TMPL_NODE_VARIABLE: {
+            struct sb sb = SB_INIT;
+            tmpl_node_string(&sb, chain);
+            struct tmpl_node *n = node->type == TMPL_NODE_FIELD
+                                      ? new_field(t, chain->pos, sb.buf, sb.len)
+                                      : new_variable(t, chain->pos, sb.buf, sb.len);
+            sb_release(&sb);
+            return n;
+        }
+        case TMPL_NODE_BOOL:
+        case TMPL_NODE_STRING:
+        case TMPL_NODE_NUMBER:
+        case TMPL_NODE_NIL:
+        case TMPL_NODE_DOT: {
+            struct sb sb = SB_INIT, q = SB_INIT;
+            tmpl_node_string(&sb, node);
+            tmpl_quote(&q, sb.buf, sb.len);
+            char *m = arena_strndup(t->p->a, q.buf, q.len);
+            sb_release(&sb);
+            sb_release(&q);
+            perrorf(t, "unexpected . after term %s", m);
+        }
+        default:
+            return chain;
+        }
+    }
+    return node;
+}
+
+static struct tmpl_node *
+command(struct ptree *t)
+{
+    struct tmpl_node *cmd = new_node(t, TMPL_NODE_COMMAND, peek_non_space(t).pos);
+    for (;;) {
+        peek_non_space(t);
+        struct tmpl_node *op = operand(t);
+        if (op)
+            list_push(t->p->a, &cmd->u.args, op);
+        struct tmpl_item tok = next(t);
+        if (tok.type == ITEM_SPACE)
+            continue;
+        if (tok.type == ITEM_RIGHT_DELIM || tok.type == ITEM_RIGHT_PAREN)
+            backup(t);
+        else if (tok.type != ITEM_PIPE)
+            unexpected(t, &tok, "operand");
+        break;
+    }
+    if (cmd->u.args.n == 0)
+        perrorf(t, "empty command");
+    return cmd;
+}
+
+static struct tmpl_node *
+pipeline(struct ptree *t, const char *context, enum tmpl_item_type end)
+{
+    struct tmpl_item tok = peek_non_space(t);
+    struct tmpl_node *pipe = new_node(t, TMPL_NODE_PIPE, tok.pos);
+decls:;
+    struct tmpl_item v = peek_non_space(t);
+    if (v.type == ITEM_VARIABLE) {
+        next(t);
+        struct tmpl_item after = peek(t);
+        struct tmpl_item nx = peek_non_space(t);
+        if (nx.type == ITEM_ASSIGN || nx.type == ITEM_DECLARE) {
+            pipe->u.pipe.is_assign = nx.type == ITEM_ASSIGN;
+            next_non_space(t);
+            struct tmpl_node *var = new_variable(t, v.pos, v.val, v.len);
+            list_push(t->p->a, &pipe->u.pipe.decl, var);
+            push_var(t, var->u.field.ident[0]);
+        } else if (nx.type == ITEM_CHAR && nx.len == 1 && nx.val[0] == ',') {
+            next_non_space(t);
+            struct tmpl_node *var = new_variable(t, v.pos, v.val, v.len);
+            list_push(t->p->a, &pipe->u.pipe.decl, var);
+            push_var(t, var->u.field.ident[0]);
+            if (!strcmp(context, "range") && pipe->u.pipe.decl.n < 2) {
+                switch (peek_non_space(t).type) {
+                case ITEM_VARIABLE:
+                case ITEM_RIGHT_DELIM:
+                case ITEM_RIGHT_PAREN:
+                    goto decls;
+                default:
+                    perrorf(t, "range can only initialize variables");
+                }
+            }
+            perrorf(t, "too many declarations in %s", context);
+        } else if (after.type == ITEM_SPACE) {
+            backup3(t, v, after);
+        } else {
+            backup2(t, v);
+        }
+    }
+    for (;;) {
+        struct tmpl_item tk = next_non_space(t);
+        if (tk.type == end) {
+            check_pipeline(t, pipe, context);
+            return pipe;
+        }
+        switch (tk.type) {
+        case ITEM_BOOL:
+        case ITEM_CHAR_CONSTANT:
+        case ITEM_COMPLEX:
+        case ITEM_DOT:
+        case ITEM_FIELD:
+        case ITEM_IDENTIFIER:
+        case ITEM_NUMBER:
+        case ITEM_NIL:
+        case ITEM_RAW_STRING:
+        case ITEM_STRING:
+        case ITEM_VARIABLE:
+        case ITEM_LEFT_PAREN:
+            backup(t);
+            list_push(t->p->a, &pipe->u.pipe.cmds, command(t));
+            if (pipe->u.pipe.cmds.n > MAX_PIPELINE_CMDS)
+                perrorf(t, "pipeline too long");
+            break;
+        default:
+            unexpected(t, &tk, context);
+        }
+    }
+}
+
+static struct tmpl_node *
+parse_control(struct ptree *t, enum tmpl_node_type type, const char *context)
+{
+    size_t saved_vars = t->nvars;
+    struct tmpl_node *pipe = pipeline(t, context, ITEM_RIGHT_DELIM);
+    if (type == TMPL_NODE_RANGE)
+        t->range_depth++;
+    struct tmpl_node *nx = NULL;
+    struct tmpl_node *list = item_list(t, &nx);
+    if (type == TMPL_NODE_RANGE)
+        t->range_depth--;
+    struct tmpl_node *elselist = NULL;
+    if (nx->type == TMPL_NODE_ELSE) {
+        if (type == TMPL_NODE_IF && peek(t).type == ITEM_IF) {
+            next(t);
+            elselist = new_list(t, nx->pos);
+            list_push(t->p->a, &elselist->u.list, if_control(t));
+        } else if (type == TMPL_NODE_WITH && peek(t).type == ITEM_WITH) {
+            next(t);
+            elselist = new_list(t, nx->pos);
+            list_push(t->p->a, &elselist->u.list, with_control(t));
+        } else {
+            elselist = item_list(t, &nx);
+            if (nx->type != TMPL_NODE_END) {
+                char *m;
+                node_string_quoted(t, nx, &m);
+                perrorf(t, "expected end; found %s", m);
+            }
+        }
+    }
+    t->nvars = saved_vars;
+    struct tmpl_node *n = new_node(t, type, pipe->pos);
+    n->u.branch.pipe = pipe;
+    n->u.branch.list = list;
+    n->u.branch.elselist = elselist;
+    return n;
+}
+
+static struct tmpl_node *
+if_control(struct ptree *t)
+{
+    return parse_control(t, TMPL_NODE_IF, "if");
+}
+
+static struct tmpl_node *
+with_control(struct ptree *t)
+{
+    return parse_control(t, TMPL_NODE_WITH, "with");
+}
+
+static const char *
+parse_template_name(struct ptree *t, const struct tmpl_item *tok, const char *context)
+{
+    if (tok->type == ITEM_STRING || tok->type == ITEM_RAW_STRING) {
+        const char *s;
+        size_t n;
+        if (tmpl_unquote(t->p->a, tok->val, tok->len, &s, &n) < 0)
+            perrorf(t, "invalid syntax");
+        return s;
+    }
+    unexpected(t, tok, context);
+}
+
+static struct tmpl_node *
+template_control(struct ptree *t)
+{
+    const char *context = "template clause";
+    struct tmpl_item tok = next_non_space(t);
+    const char *name = parse_template_name(t, &tok, context);
+    struct tmpl_node *pipe = NULL;
+    if (next_non_space(t).type != ITEM_RIGHT_DELIM) {
+        backup(t);
+        pipe = pipeline(t, context, ITEM_RIGHT_DELIM);
+    }
+    struct tmpl_node *n = new_node(t, TMPL_NODE_TEMPLATE, tok.pos);
+    n->u.tmpl.name = name;
+    n->u.tmpl.pipe = pipe;
+    return n;
+}
+
+static struct tmpl_node *
+block_control(struct ptree *t)
+{
+    const char *context = "block clause";
+    struct tmpl_item tok = next_non_space(t);
+    const char *name = parse_template_name(t, &tok, context);
+    struct tmpl_node *pipe = pipeline(t, context, ITEM_RIGHT_DELIM);
+
+    struct tmpl_tree *bt = arena_alloc(t->p->a, sizeof(*bt));
+    bt->name = name;
+    bt->src = t->p->src;
+    struct ptree block;
+    start_parse(&block, t->p, bt);
+    struct tmpl_node *end = NULL;
+    bt->root = item_list(&block, &end);
+    if (end->type != TMPL_NODE_END) {
+        char *m;
+        node_string_quoted(t, end, &m);
+        perrorf(t, "unexpected %s in %s", m, context);
+    }
+    tree_add(&block);
+
+    struct tmpl_node *n = new_node(t, TMPL_NODE_TEMPLATE, tok.pos);
+    n->u.tmpl.name = name;
+    n->u.tmpl.pipe = pipe;
+    return n;
+}
+
+static struct tmpl_node *
+action(struct ptree *t)
+{
+    struct tmpl_item tok = next_non_space(t);
+    switch (tok.type) {
+    case ITEM_BLOCK:
+        return block_control(t);
+    case ITEM_BREAK:
+    case ITEM_CONTINUE: {
+        bool brk = tok.type == ITEM_BREAK;
+        struct tmpl_item nx = next_non_space(t);
+        if (nx.type != ITEM_RIGHT_DELIM)
+            unexpected(t, &nx, brk ? "{{break}}" : "{{continue}}");
+        if (t->range_depth == 0)
+            perrorf(t, "%s outside {{range}}", brk ? "{{break}}" : "{{continue}}");
+        return new_node(t, brk ? TMPL_NODE_BREAK : TMPL_NODE_CONTINUE, tok.pos);
+    }
+    case ITEM_ELSE: {
+        struct tmpl_item pk = peek_non_space(t);
+        if (pk.type == ITEM_IF || pk.type == ITEM_WITH)
+            return new_node(t, TMPL_NODE_ELSE, pk.pos);
+        struct tmpl_item e = expect(t, ITEM_RIGHT_DELIM, "else");
+        return new_node(t, TMPL_NODE_ELSE, e.pos);
+    }
+    case ITEM_END: {
+        struct tmpl_item e = expect(t, ITEM_RIGHT_DELIM, "end");
+        return new_node(t, TMPL_NODE_END, e.pos);
+    }
+    case ITEM_IF:
+        return if_control(t);
+    case ITEM_RANGE:
+        return parse_control(t, TMPL_NODE_RANGE, "range");
+    case ITEM_TEMPLATE:
+        return template_control(t);
+    case ITEM_WITH:
+        return with_control(t);
+    default:
+        break;
+    }
+    backup(t);
+    struct tmpl_item pk = peek(t);
+    struct tmpl_node *n = new_node(t, TMPL_NODE_ACTION, pk.pos);
+    n->u.action = pipeline(t, "command", ITEM_RIGHT_DELIM);
+    return n;
+}
+
+static struct tmpl_node *
+text_or_action(struct ptree *t)
+{
+    struct tmpl_item tok = next_non_space(t);
+    switch (tok.type) {
+    case ITEM_TEXT: {
+        struct tmpl_node *n = new_node(t, TMPL_NODE_TEXT, tok.pos);
+        n->u.text.p = tok.val; /* points into the source text, which the set keeps */
+        n->u.text.n = tok.len;
+        return n;
+    }
+    case ITEM_LEFT_DELIM: {
+        t->action_line = tok.line;
+        struct tmpl_node *n = action(t);
+        t->action_line = 0;
+        return n;
+    }
+    case ITEM_COMMENT:
+        return new_node(t, TMPL_NODE_COMMENT, tok.pos);
+    default:
+        unexpected(t, &tok, "input");
+    }
+}
+
+static void
+parse_definition(struct ptree *t)
+{
+    const char *context = "define clause";
+    struct tmpl_item name = next_non_space(t);
+    if (name.type != ITEM_STRING && name.type != ITEM_RAW_STRING)
+        unexpected(t, &name, context);
+    const char *s;
+    size_t n;
+    if (tmpl_unquote(t->p->a, name.val, name.len, &s, &n) < 0)
+        perrorf(t, "invalid syntax");
+    t->t->name = s;
+    expect(t, ITEM_RIGHT_DELIM, context);
+    struct tmpl_node *end = NULL;
+    t->t->root = item_list(t, &end);
+    if (end->type != TMPL_NODE_END) {
+        char *m;
+        node_string_quoted(t, end, &m);
+        perrorf(t, "unexpected %s in %s", m, context);
+    }
+    tree_add(t);
+}
+
+static void
+parse_top(struct ptree *t)
+{
+    t->t->root = new_list(t, peek(t).pos);
+    while (peek(t).type != ITEM_EOF) {
+        if (peek(t).type == ITEM_LEFT_DELIM) {
+            struct tmpl_item delim = next(t);
+            if (next_non_space(t).type == ITEM_DEFINE) {
+                struct tmpl_tree *nt = arena_alloc(t->p->a, sizeof(*nt));
+                nt->name = "definition";
+                nt->src = t->p->src;
+                struct ptree def;
+                start_parse(&def, t->p, nt);
+                parse_definition(&def);
+                continue;
+            }
+            backup2(t, delim);
+        }
+        struct tmpl_node *n = text_or_action(t);
+        if (n->type == TMPL_NODE_END || n->type == TMPL_NODE_ELSE) {
+            char *m;
+            node_string_quoted(t, n, &m);
+            perrorf(t, "unexpected %s", m);
+        }
+        list_push(t->p->a, &t->t->root->u.list, n);
+    }
+}
+
+int
+tmpl_parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, bool skip_func_check,
+           const char *name, const char *text, size_t len, struct pkg_err **errp)
+{
+    struct parser *p = arena_alloc(a, sizeof(*p));
+    struct tmpl_src *src = arena_alloc(a, sizeof(*src));
+    src->name = arena_strdup(a, name);
+    src->text = arena_strndup(a, text, len);
+    src->len = len;
+    p->a = a;
+    p->src = src;
+    p->funcs = funcs;
+    p->skip_func_check = skip_func_check;
+    tmpl_lex_init(&p->lex, a, src->text, len);
+    p->lex.break_ok = !tmpl_func_find(funcs, "break", 5, NULL, NULL);
+    p->lex.continue_ok = !tmpl_func_find(funcs, "continue", 8, NULL, NULL);
+
+    struct tmpl_tree *top = arena_alloc(a, sizeof(*top));
+    top->name = src->name;
+    top->src = src;
+    struct ptree *t = arena_alloc(a, sizeof(*t));
+    start_parse(t, p, top);
+    if (setjmp(p->jb)) {
+        return pkg_err_set(errp, PKG_ESYNTAX, "%s", p->err);
+    }
+    parse_top(t);
+    tree_add(t);
+    for (size_t i = 0; i < p->set.n; i++)
+        tmpl_ns_add(ns, p->set.v[i]);
+    return 0;
+}
+
+bool
+tmpl_tree_is_empty(const struct tmpl_node *n)
+{
+    if (!n)
+        return true;
+    switch (n->type) {
+    case TMPL_NODE_COMMENT:
+        return true;
+    case TMPL_NODE_LIST:
+        for (uint32_t i = 0; i < n->u.list.n; i++)
+            if (!tmpl_tree_is_empty(n->u.list.v[i]))
+                return false;
+        return true;
+    case TMPL_NODE_TEXT:
+        return tmpl_is_space_only(n->u.text.p, n->u.text.n);
+    default:
+        return false;
+    }
+}
+
+/* ---- Node.String() ---- */
+
+static void
+pipe_string(struct sb *sb, const struct tmpl_node *p)
+{
+    if (!p) {
+        sb_addstr(sb, "<nil>");
+        return;
+    }
+    if (p->u.pipe.decl.n > 0) {
+        for (uint32_t i = 0; i < p->u.pipe.decl.n; i++) {
+            if (i > 0)
+                sb_addstr(sb, ", ");
+            tmpl_node_string(sb, p->u.pipe.decl.v[i]);
+        }
+        sb_addstr(sb, p->u.pipe.is_assign ? " = " : " := ");
+    }
+    for (uint32_t i = 0; i < p->u.pipe.cmds.n; i++) {
+        if (i > 0)
+            sb_addstr(sb, " | ");
+        tmpl_node_string(sb, p->u.pipe.cmds.v[i]);
+    }
+}
+
+void
+tmpl_node_string(struct sb *sb, const struct tmpl_node *n)
+{
+    switch (n->type) {
+    case TMPL_NODE_TEXT:
+        sb_add(sb, n->u.text.p, n->u.text.n);
+        break;
+    case TMPL_NODE_COMMENT: {
+        /* Comments never become nodes (no ParseComments mode). */
+        sb_addstr(sb, "{{}}");
+        break;
+    }
+    case TMPL_NODE_ACTION:
+        sb_addstr(sb, "{{");
+        pipe_string(sb, n->u.action);
+        sb_addstr(sb, "}}");
+        break;
+    case TMPL_NODE_BOOL:
+        sb_addstr(sb, n->u.b ? "true" : "false");
+        break;
+    case TMPL_NODE_CHAIN:
+        if (n->u.chain.node->type == TMPL_NODE_PIPE) {
+            sb_addch(sb, '(');
+            tmpl_node_string(sb, n->u.chain.node);
+            sb_addch(sb, ')');
+        } else {
+            tmpl_node_string(sb, n->u.chain.node);
+        }
+        for (uint32_t i = 0; i < n->u.chain.nfield; i++) {
+            sb_addch(sb, '.');
+            sb_addstr(sb, n->u.chain.field[i]);
+        }
+        break;
+    case TMPL_NODE_COMMAND:
+        for (uint32_t i = 0; i < n->u.args.n; i++) {
+            if (i > 0)
+                sb_addch(sb, ' ');
+            const struct tmpl_node *arg = n->u.args.v[i];
+            if (arg->type == TMPL_NODE_PIPE) {
+                sb_addch(sb, '(');
+                tmpl_node_string(sb, arg);
+                sb_addch(sb, ')');
+            } else {
+                tmpl_node_string(sb, arg);
+            }
+        }
+        break;
+    case TMPL_NODE_DOT:
+        sb_addch(sb, '.');
+        break;
+    case TMPL_NODE_ELSE:
+        sb_addstr(sb, "{{else}}");
+        break;
+    case TMPL_NODE_END:
+        sb_addstr(sb, "{{end}}");
+        break;
+    case TMPL_NODE_FIELD:
+        for (uint32_t i = 0; i < n->u.field.n; i++) {
+            sb_addch(sb, '.');
+            sb_addstr(sb, n->u.field.ident[i]);
+        }
+        break;
+    case TMPL_NODE_VARIABLE:
+        for (uint32_t i = 0; i < n->u.field.n; i++) {
+            if (i > 0)
+                sb_addch(sb, '.');
+            sb_addstr(sb, n->u.field.ident[i]);
+        }
+        break;
+    case TMPL_NODE_IDENTIFIER:
+        sb_addstr(sb, n->u.ident.name);
+        break;
+    case TMPL_NODE_IF:
+    case TMPL_NODE_RANGE:
+    case TMPL_NODE_WITH:
+        sb_addstr(sb, n->type == TMPL_NODE_IF      ? "{{if "
+                      : n->type == TMPL_NODE_RANGE ? "{{range "
+                                                   : "{{with ");
+        pipe_string(sb, n->u.branch.pipe);
+        sb_addstr(sb, "}}");
+        tmpl_node_string(sb, n->u.branch.list);
+        if (n->u.branch.elselist) {
+            sb_addstr(sb, "{{else}}");
+            tmpl_node_string(sb, n->u.branch.elselist);
+        }
+        sb_addstr(sb, "{{end}}");
+        break;
+    case TMPL_NODE_LIST:
+        for (uint32_t i = 0; i < n->u.list.n; i++)
+            tmpl_node_string(sb, n->u.list.v[i]);
+        break;
+    case TMPL_NODE_NIL:
+        sb_addstr(sb, "nil");
+        break;
+    case TMPL_NODE_NUMBER:
+        sb_add(sb, n->u.number.text, n->u.number.len);
+        break;
+    case TMPL_NODE_PIPE:
+        pipe_string(sb, n);
+        break;
+    case TMPL_NODE_STRING:
+        sb_add(sb, n->u.str.quoted, n->u.str.qlen);
+        break;
+    case TMPL_NODE_TEMPLATE:
+        sb_addstr(sb, "{{template ");
+        tmpl_quote(sb, n->u.tmpl.name, strlen(n->u.tmpl.name));
+        if (n->u.tmpl.pipe) {
+            sb_addch(sb, ' ');
+            pipe_string(sb, n->u.tmpl.pipe);
+        }
+        sb_addstr(sb, "}}");
+        break;
+    case TMPL_NODE_BREAK:
+        sb_addstr(sb, "{{break}}");
+        break;
+    case TMPL_NODE_CONTINUE:
+        sb_addstr(sb, "{{continue}}");
+        break;
+    }
+}
+
+/* ---- namespaces ---- */
+
+static uint64_t
+hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static struct tmpl_tree **
+ns_slot(const struct tmpl_ns *ns, const char *name)
+{
+    if (!ns->cap)
+        return NULL;
+    size_t i = hash_str(name) & (ns->cap - 1);
+    for (;;) {
+        struct tmpl_tree **s = &ns->slots[i];
+        if (!*s || !strcmp((*s)->name, name))
+            return s;
+        i = (i + 1) & (ns->cap - 1);
+    }
+}
+
+struct tmpl_tree *
+tmpl_ns_lookup(const struct tmpl_ns *ns, const char *name)
+{
+    for (; ns; ns = ns->parent) {
+        struct tmpl_tree **s = ns_slot(ns, name);
+        if (s && *s)
+            return *s;
+    }
+    return NULL;
+}
+
+void
+tmpl_ns_add(struct tmpl_ns *ns, struct tmpl_tree *tree)
+{
+    struct tmpl_tree *old = tmpl_ns_lookup(ns, tree->name);
+    if (old && tmpl_tree_is_empty(tree->root) && old->root)
+        return;
+    if ((ns->n + 1) * 2 > ns->cap) {
+        size_t nc = ns->cap ? ns->cap * 2 : 64;
+        struct tmpl_tree **old_slots = ns->slots;
+        size_t old_cap = ns->cap;
+        ns->slots = calloc(nc, sizeof(*ns->slots));
+        if (!ns->slots)
+            abort();
+        ns->cap = nc;
+        for (size_t i = 0; i < old_cap; i++)
+            if (old_slots[i])
+                *ns_slot(ns, old_slots[i]->name) = old_slots[i];
+        free(old_slots);
+    }
+    struct tmpl_tree **s = ns_slot(ns, tree->name);
+    if (!*s)
+        ns->n++;
+    *s = tree;
+}
+
+void
+tmpl_ns_release(struct tmpl_ns *ns)
+{
+    free(ns->slots);
+    ns->slots = NULL;
+    ns->cap = ns->n = 0;
+}

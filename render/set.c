@@ -1,0 +1,353 @@
+/* Template sets and Helm's engine: the public API of render.h. Executions
+ * run on a thread with a large stack so that Go's recursion limits
+ * (maxExecDepth 100000, Helm's 1000 nested includes) are reached as limits
+ * with Go's messages rather than as a crashed C stack. */
+#include "render/exec.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+
+#define DEFAULT_MAX_OUTPUT (256u << 20)
+#define DEFAULT_MAX_DEPTH 100000u
+#define BIG_STACK (1024ul << 20)
+#define STACK_RESERVE (16ul << 20)
+#define SMALL_STACK_BUDGET (6ul << 20)
+
+struct tmpl_set *
+tmpl_set_new(const struct tmpl_set_opts *opts)
+{
+    struct tmpl_set *s = xcalloc(1, sizeof(*s));
+    if (opts)
+        s->opts = *opts;
+    if (!s->opts.max_output)
+        s->opts.max_output = DEFAULT_MAX_OUTPUT;
+    if (!s->opts.max_depth)
+        s->opts.max_depth = DEFAULT_MAX_DEPTH;
+    s->a = arena_new();
+    s->owns_arena = true;
+    s->root_name = "gotpl";
+    return s;
+}
+
+void
+tmpl_set_free(struct tmpl_set *set)
+{
+    if (!set)
+        return;
+    tmpl_ns_release(&set->ns);
+    if (set->owns_arena)
+        arena_free(set->a);
+    tmpl_counts_free(set->counts);
+    free(set);
+}
+
+struct arena *
+tmpl_set_arena(struct tmpl_set *set)
+{
+    return set->a;
+}
+
+bool
+tmpl_set_has(const struct tmpl_set *set, const char *name)
+{
+    return tmpl_ns_lookup(&set->ns, name) != NULL;
+}
+
+/* ---- running on a big stack ---- */
+
+static __thread bool on_big_stack;
+static __thread size_t big_budget;
+
+struct big_call {
+    void (*fn)(void *arg, size_t budget);
+    void *arg;
+};
+
+static void *
+big_thread(void *p)
+{
+    struct big_call *bc = p;
+    on_big_stack = true;
+    big_budget = BIG_STACK - STACK_RESERVE;
+    bc->fn(bc->arg, big_budget);
+    return NULL;
+}
+
+/* Calls fn on a thread with a BIG_STACK stack (or right here when already
+ * on one), passing the stack budget the executor may use. */
+static void
+run_big(void (*fn)(void *arg, size_t budget), void *arg)
+{
+    if (on_big_stack) {
+        fn(arg, big_budget);
+        return;
+    }
+    struct big_call bc = {fn, arg};
+    pthread_attr_t attr;
+    pthread_t th;
+    if (pthread_attr_init(&attr) == 0) {
+        bool ok = pthread_attr_setstacksize(&attr, BIG_STACK) == 0 &&
+                  pthread_create(&th, &attr, big_thread, &bc) == 0;
+        pthread_attr_destroy(&attr);
+        if (ok) {
+            pthread_join(th, NULL);
+            return;
+        }
+    }
+    /* No thread: run here with what the main stack can take. */
+    fn(arg, SMALL_STACK_BUDGET);
+}
+
+struct job {
+    struct tmpl_set *set;
+    const char *name;
+    const struct val *data;
+    struct sb *out;
+    struct tmpl_exec_shared sh;
+    int rc;
+};
+
+static void
+run_job(void *arg, size_t budget)
+{
+    struct job *j = arg;
+    char base;
+    j->sh.stack_base = &base;
+    j->sh.stack_budget = budget;
+    struct tmpl_value d = {(struct val *)j->data, false};
+    if (j->data && j->data->kind == VAL_NULL)
+        d.v = NULL;
+    j->rc = tmpl_exec_run(&j->sh, j->set, &j->set->ns, j->set->root_name, j->name, d, j->out);
+}
+
+struct parse_job {
+    struct tmpl_set *set;
+    const char *name, *text;
+    size_t len;
+    struct pkg_err **errp;
+    int rc;
+};
+
+static void
+run_parse(void *arg, size_t budget)
+{
+    struct parse_job *p = arg;
+    (void)budget;
+    p->rc = tmpl_parse(&p->set->ns, p->set->a, p->set->opts.funcs, p->set->opts.skip_func_check,
+                       p->name, p->text, p->len, p->errp);
+}
+
+int
+tmpl_set_parse(struct tmpl_set *set, const char *name, const char *text, size_t len,
+               struct pkg_err **errp)
+{
+    /* Deeply nested (( )) recurse in the parser: parse on the big stack. */
+    struct parse_job p = {set, name, text, len, errp, 0};
+    run_big(run_parse, &p);
+    return p.rc;
+}
+
+int
+tmpl_set_execute(struct tmpl_set *set, const char *name, const struct val *data, struct sb *out,
+                 struct pkg_err **errp)
+{
+    struct job j;
+    memset(&j, 0, sizeof(j));
+    j.set = set;
+    j.name = name;
+    j.data = data;
+    j.out = out;
+    j.sh.root_name = set->root_name;
+    j.sh.max_output = out->len + set->opts.max_output;
+    j.sh.max_depth = set->opts.max_depth;
+    j.sh.max_steps = set->opts.max_steps;
+    run_big(run_job, &j);
+    if (j.rc < 0)
+        return pkg_err_set(errp, j.sh.errcode ? j.sh.errcode : j.rc, "%s",
+                           j.sh.err ? j.sh.err : "template execution failed");
+    return 0;
+}
+
+/* ---- Helm's engine ---- */
+
+static size_t
+count_slashes(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (*s == '/')
+            n++;
+    return n;
+}
+
+static const char *const *sort_names;
+
+/* sort.Sort(sort.Reverse(byPathLen)): more slashes first; among equal
+ * depths, reverse lexical order. */
+static int
+cmp_helm(const void *a, const void *b)
+{
+    const char *x = sort_names[*(const size_t *)a];
+    const char *y = sort_names[*(const size_t *)b];
+    size_t cx = count_slashes(x), cy = count_slashes(y);
+    if (cx != cy)
+        return cx > cy ? -1 : 1;
+    return -strcmp(x, y);
+}
+
+void
+tmpl_helm_order(size_t *idx, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    sort_names = names;
+    qsort(idx, n, sizeof(*idx), cmp_helm);
+    sort_names = NULL;
+}
+
+/* cleanupParseError: "parse error at (LOCATION): LAST" */
+static int
+helm_parse_error(struct pkg_err **errp, const char *filename, const char *msg)
+{
+    const char *first = strstr(msg, ": ");
+    if (!first)
+        return pkg_err_set(errp, PKG_ESYNTAX, "parse error in (%s): %s", filename, msg);
+    const char *loc = first + 2;
+    const char *loc_end = strstr(loc, ": ");
+    size_t loc_len = loc_end ? (size_t)(loc_end - loc) : strlen(loc);
+    const char *last = msg;
+    for (const char *p = msg; (p = strstr(p, ": ")) != NULL; p += 2)
+        last = p + 2;
+    return pkg_err_set(errp, PKG_ESYNTAX, "parse error at (%.*s): %s", (int)loc_len, loc, last);
+}
+
+/* cleanupExecError */
+static int
+helm_exec_error(struct pkg_err **errp, int code, const char *filename, const char *msg,
+                bool exec_error)
+{
+    if (!exec_error)
+        return pkg_err_set(errp, code, "%s", msg);
+    const char *t1 = strstr(msg, ": ");
+    const char *t2 = t1 ? strstr(t1 + 2, ": ") : NULL;
+    if (!t2)
+        return pkg_err_set(errp, code, "execution error in (%s): %s", filename, msg);
+    const char *loc = t1 + 2;
+    size_t loc_len = (size_t)(t2 - loc);
+    const char *rest = t2 + 2;
+    const char *s = strstr(rest, "HELM_ERR_START");
+    if (s) {
+        const char *e = NULL;
+        for (const char *p = s + 14; (p = strstr(p, "HELM_ERR_END")) != NULL; p++)
+            e = p;
+        if (e)
+            return pkg_err_set(errp, code, "execution error at (%.*s): %.*s", (int)loc_len, loc,
+                               (int)(e - (s + 14)), s + 14);
+    }
+    return pkg_err_set(errp, code, "%s", msg);
+}
+
+struct helm_job {
+    struct tmpl_set *set;
+    struct tmpl_helm_file *files;
+    size_t *order;
+    size_t n;
+    struct arena *out_arena;
+    struct pkg_err *err;
+    int rc;
+};
+
+static void
+helm_render_on_stack(void *arg, size_t budget)
+{
+    struct helm_job *h = arg;
+    for (size_t k = 0; k < h->n; k++) {
+        struct tmpl_helm_file *f = &h->files[h->order[k]];
+        struct pkg_err *err = NULL;
+        if (tmpl_parse(&h->set->ns, h->set->a, h->set->opts.funcs, false, f->name, f->text, f->len,
+                       &err) < 0) {
+            h->rc = helm_parse_error(&h->err, f->name, err->msg);
+            pkg_err_free(err);
+            return;
+        }
+    }
+    struct sb out = SB_INIT;
+    for (size_t k = 0; k < h->n; k++) {
+        struct tmpl_helm_file *f = &h->files[h->order[k]];
+        if (!f->render)
+            continue;
+        if (f->data && f->data->kind == VAL_MAP) {
+            struct arena *a = h->set->a;
+            struct val *t = val_map(a);
+            t->gotype = VAL_GO_VALUES;
+            val_map_setz(a, t, "Name", val_strz(a, f->name));
+            val_map_setz(a, t, "BasePath", val_strz(a, f->base_path ? f->base_path : ""));
+            val_map_setz(a, f->data, "Template", t);
+        }
+        sb_reset(&out);
+        struct job j;
+        memset(&j, 0, sizeof(j));
+        j.set = h->set;
+        j.name = f->name;
+        j.data = f->data;
+        j.out = &out;
+        j.sh.root_name = h->set->root_name;
+        j.sh.max_output = h->set->opts.max_output;
+        j.sh.max_depth = h->set->opts.max_depth;
+        j.sh.max_steps = h->set->opts.max_steps;
+        run_job(&j, budget);
+        if (j.rc < 0) {
+            int code = j.sh.errcode ? j.sh.errcode : j.rc;
+            h->rc =
+                helm_exec_error(&h->err, code, f->name,
+                                j.sh.err ? j.sh.err : "template execution failed", j.sh.exec_error);
+            break;
+        }
+        tmpl_remove_no_value(&out, 0);
+        f->out = arena_strndup(h->out_arena, out.buf, out.len);
+        f->out_len = out.len;
+    }
+    sb_release(&out);
+}
+
+int
+tmpl_helm_render(struct tmpl_helm_file *files, size_t n, const struct tmpl_helm_opts *opts,
+                 struct arena *a, struct pkg_err **errp)
+{
+    struct tmpl_set_opts so = {0};
+    so.missingkey = opts && opts->strict ? TMPL_MISSINGKEY_ERROR : TMPL_MISSINGKEY_ZERO;
+    so.funcs = TMPL_FUNCS_HELM;
+    so.lint_mode = opts && opts->lint_mode;
+    so.max_output = opts ? opts->max_output : 0;
+    struct tmpl_set *set = tmpl_set_new(&so);
+    /* Values made while executing (the .Template maps, maps that `set` or
+     * `merge` put into the data) must outlive the set: use the caller's
+     * arena. */
+    arena_free(set->a);
+    set->a = a;
+    set->owns_arena = false;
+    size_t *order = xcalloc(n ? n : 1, sizeof(*order));
+    const char **names = xcalloc(n ? n : 1, sizeof(*names));
+    for (size_t i = 0; i < n; i++)
+        names[i] = files[i].name;
+    tmpl_helm_order(order, names, n);
+    free(names);
+    int rc = 0;
+    struct helm_job h = {set, files, order, n, a, NULL, 0};
+    run_big(helm_render_on_stack, &h);
+    if (h.rc) {
+        rc = h.rc;
+        if (errp) {
+            pkg_err_free(*errp);
+            *errp = h.err;
+        } else {
+            pkg_err_free(h.err);
+        }
+    }
+    free(order);
+    tmpl_set_free(set);
+    return rc;
+}

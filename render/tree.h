@@ -1,0 +1,245 @@
+/* render's parse trees, lexer and namespaces (module-private): the node
+ * types of Go's text/template/parse, the lexer's items, and the name ->
+ * tree tables a set and a tpl call use. */
+#ifndef PKG_RENDER_TREE_H
+#define PKG_RENDER_TREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/sb.h"
+#include "render/funcs.h"
+
+/* ---- Lexer (render/lex.c) ---- */
+
+enum tmpl_item_type {
+    ITEM_ERROR,
+    ITEM_BOOL,
+    ITEM_CHAR,
+    ITEM_CHAR_CONSTANT,
+    ITEM_COMMENT,
+    ITEM_COMPLEX,
+    ITEM_ASSIGN,
+    ITEM_DECLARE,
+    ITEM_EOF,
+    ITEM_FIELD,
+    ITEM_IDENTIFIER,
+    ITEM_LEFT_DELIM,
+    ITEM_LEFT_PAREN,
+    ITEM_NUMBER,
+    ITEM_PIPE,
+    ITEM_RAW_STRING,
+    ITEM_RIGHT_DELIM,
+    ITEM_RIGHT_PAREN,
+    ITEM_SPACE,
+    ITEM_STRING,
+    ITEM_TEXT,
+    ITEM_VARIABLE,
+    ITEM_KEYWORD, /* keywords after this */
+    ITEM_BLOCK,
+    ITEM_BREAK,
+    ITEM_CONTINUE,
+    ITEM_DOT,
+    ITEM_DEFINE,
+    ITEM_ELSE,
+    ITEM_END,
+    ITEM_IF,
+    ITEM_NIL,
+    ITEM_RANGE,
+    ITEM_TEMPLATE,
+    ITEM_WITH,
+};
+
+struct tmpl_item {
+    uint8_t type;
+    uint32_t pos;
+    const char *val; /* into the input, or an error message (arena) */
+    size_t len;
+    int line;
+};
+
+struct tmpl_lexer {
+    const char *input;
+    size_t len;
+    size_t pos, start;
+    bool at_eof;
+    int paren_depth;
+    int line, start_line;
+    bool inside_action;
+    bool break_ok, continue_ok;
+    struct tmpl_item item;
+    struct arena *a; /* error messages */
+};
+
+void tmpl_lex_init(struct tmpl_lexer *l, struct arena *a, const char *input, size_t len);
+struct tmpl_item tmpl_lex_next(struct tmpl_lexer *l);
+
+/* ---- Nodes ---- */
+
+enum tmpl_node_type {
+    TMPL_NODE_TEXT,
+    TMPL_NODE_ACTION,
+    TMPL_NODE_BOOL,
+    TMPL_NODE_CHAIN,
+    TMPL_NODE_COMMAND,
+    TMPL_NODE_DOT,
+    TMPL_NODE_ELSE, /* parse-time only */
+    TMPL_NODE_END,  /* parse-time only */
+    TMPL_NODE_FIELD,
+    TMPL_NODE_IDENTIFIER,
+    TMPL_NODE_IF,
+    TMPL_NODE_LIST,
+    TMPL_NODE_NIL,
+    TMPL_NODE_NUMBER,
+    TMPL_NODE_PIPE,
+    TMPL_NODE_RANGE,
+    TMPL_NODE_STRING,
+    TMPL_NODE_TEMPLATE,
+    TMPL_NODE_VARIABLE,
+    TMPL_NODE_WITH,
+    TMPL_NODE_COMMENT,
+    TMPL_NODE_BREAK,
+    TMPL_NODE_CONTINUE,
+};
+
+/* The text one Parse call read: error positions are computed from it, and
+ * ParseName (the top-level name) is what Go prints in locations. */
+struct tmpl_src {
+    const char *name;
+    const char *text;
+    size_t len;
+};
+
+struct tmpl_node;
+
+struct tmpl_nodelist {
+    struct tmpl_node **v;
+    uint32_t n, cap;
+};
+
+struct tmpl_number {
+    bool is_int, is_uint, is_float, is_complex;
+    int64_t i;
+    uint64_t u;
+    double f;
+};
+
+struct tmpl_node {
+    uint8_t type;
+    uint32_t pos;
+    const struct tmpl_src *src;
+    /* BOOL, STRING and NUMBER: the constant's value (Go's ideal constant
+     * for numbers; NULL when it is not an int or float), made once at
+     * parse time and shared read-only by every evaluation. */
+    struct val *cval;
+    union {
+        struct {
+            const char *p;
+            size_t n;
+        } text;                   /* TEXT, COMMENT */
+        struct tmpl_node *action; /* ACTION: its PIPE */
+        bool b;                   /* BOOL */
+        struct {
+            struct tmpl_node *node;
+            const char **field;
+            uint32_t nfield;
+        } chain;
+        struct tmpl_nodelist args; /* COMMAND */
+        struct {
+            const char **ident; /* FIELD: names without the dot; VARIABLE: ident[0] is "$x" */
+            uint32_t n;
+        } field;
+        struct {
+            const char *name;
+            const struct tmpl_func *fn;
+            const struct tmpl_sig *sig;
+            bool builtin;
+        } ident;
+        struct {
+            struct tmpl_node *pipe;
+            struct tmpl_node *list, *elselist;
+        } branch; /* IF, RANGE, WITH */
+        struct tmpl_nodelist list;
+        struct {
+            struct tmpl_number num;
+            const char *text;
+            size_t len;
+        } number;
+        struct {
+            const char *quoted;
+            size_t qlen;
+            const char *s;
+            size_t n;
+        } str;
+        struct {
+            bool is_assign;
+            struct tmpl_nodelist decl; /* VARIABLE nodes */
+            struct tmpl_nodelist cmds; /* COMMAND nodes */
+        } pipe;
+        struct {
+            const char *name;
+            struct tmpl_node *pipe; /* may be NULL */
+        } tmpl;
+    } u;
+};
+
+/* A named template. */
+struct tmpl_tree {
+    const char *name;
+    const struct tmpl_src *src;
+    struct tmpl_node *root; /* LIST */
+};
+
+/* ---- Namespaces: name -> tree ---- */
+
+struct tmpl_ns {
+    struct tmpl_ns *parent; /* looked up when a name is not here (tpl's clone) */
+    struct tmpl_tree **slots;
+    size_t cap, n;
+};
+
+struct tmpl_tree *tmpl_ns_lookup(const struct tmpl_ns *ns, const char *name);
+/* Go's associate: installs tree unless it is empty and a tree of that name
+ * exists (in this namespace or a parent). */
+void tmpl_ns_add(struct tmpl_ns *ns, struct tmpl_tree *tree);
+void tmpl_ns_release(struct tmpl_ns *ns);
+
+/* ---- Parser (render/parse.c) ---- */
+
+/* Go's parse.Parse(name, text) plus Template.Parse's AddParseTree: parses
+ * text as template `name` and adds it and its definitions to ns. Nodes live
+ * in a. Errors are Go's ("template: NAME:LINE: ..."). */
+int tmpl_parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, bool skip_func_check,
+               const char *name, const char *text, size_t len, struct pkg_err **errp);
+
+/* Go's parse.IsEmptyTree. */
+bool tmpl_tree_is_empty(const struct tmpl_node *n);
+
+/* Node.String() as Go writes it, for error contexts. */
+void tmpl_node_string(struct sb *sb, const struct tmpl_node *n);
+
+/* strconv.Unquote for "..." and `...` (and '...' for chars: returns the
+ * rune). 0 on success, -1 on a syntax error. */
+int tmpl_unquote(struct arena *a, const char *s, size_t n, const char **out, size_t *outlen);
+
+/* unicode.IsSpace over UTF-8: length of leading/trailing space bytes
+ * (bytes.TrimSpace). */
+bool tmpl_is_space_only(const char *s, size_t n);
+
+/* ---- Unicode (render/unicode.c) ---- */
+bool tmpl_uni_is_letter(uint32_t r);
+bool tmpl_uni_is_digit(uint32_t r);
+bool tmpl_uni_is_print(uint32_t r); /* strconv.IsPrint */
+bool tmpl_uni_is_space(uint32_t r); /* unicode.IsSpace */
+bool tmpl_uni_is_graphic(uint32_t r);
+/* utf8.DecodeRune: the rune (0xFFFD for invalid bytes) and its width (1
+ * for invalid bytes, 0 at the end). */
+uint32_t tmpl_utf8_decode(const char *s, size_t n, size_t *width);
+/* utf8.AppendRune. */
+void tmpl_utf8_append(struct sb *sb, uint32_t r);
+size_t tmpl_utf8_count(const char *s, size_t n);
+
+#endif
