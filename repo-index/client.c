@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The validators saved beside a cached index: "etag\nlast-modified\n". */
 static void
@@ -120,6 +121,17 @@ repo_load_cached(struct repo_index **out, const char *name, const struct repo_wa
 void
 repo_resolved_release(struct repo_resolved *r)
 {
+    if (r->owned) {
+        struct repo_entry_cfg *e = r->owned;
+        free(e->name);
+        free(e->url);
+        free(e->username);
+        free(e->password);
+        free(e->cert_file);
+        free(e->key_file);
+        free(e->ca_file);
+        free(e);
+    }
     free(r->url);
     free(r->digest);
     free(r->name);
@@ -271,7 +283,73 @@ repo_download(char **out_path, const struct repo_resolved *r, const char *dest_d
 }
 
 int
-repo_chart_fetch_cached(char **out_path, const char *ref, const char *version,
+repo_resolve_in_url(struct repo_resolved *out, const char *repo_url,
+                    const struct repo_entry_cfg *creds, const char *chart, const char *version,
+                    const struct repo_warn *warn, struct pkg_err **errp)
+{
+    memset(out, 0, sizeof(*out));
+    /* A random name, as Helm uses, so that concurrent runs do not meet. */
+    unsigned char rnd[12];
+    FILE *ur = fopen("/dev/urandom", "rb");
+    if (!ur || fread(rnd, 1, sizeof(rnd), ur) != sizeof(rnd)) {
+        if (ur)
+            fclose(ur);
+        return pkg_err_sys(errp, "read /dev/urandom");
+    }
+    fclose(ur);
+    char name[40] = "pkg-adhoc-";
+    for (size_t i = 0; i < sizeof(rnd); i++)
+        snprintf(name + 10 + 2 * i, 3, "%02x", rnd[i]);
+    struct repo_entry_cfg e = {0};
+    if (creds)
+        e = *creds;
+    e.name = name;
+    e.url = (char *)repo_url;
+    static char empty[] = "";
+    char **fields[] = {&e.username, &e.password, &e.cert_file, &e.key_file, &e.ca_file};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        if (!*fields[i])
+            *fields[i] = empty;
+    struct repo_config cfg = {0};
+    char *cache = repo_cache_dir();
+    struct repo_update_result res;
+    int rc = repo_update_one(&res, &e, cache, false, warn, errp);
+    if (rc) {
+        pkg_err_wrap(errp, "looks like \"%s\" is not a valid chart repository or cannot be reached",
+                     repo_url);
+    } else {
+        repo_config_set(&cfg, &e);
+        char *ref = xasprintf("%s/%s", name, chart);
+        rc = repo_resolve(out, &cfg, ref, version, warn, errp);
+        free(ref);
+        if (rc == 0) {
+            /* The entry dies with cfg: the result keeps its own copy (the
+             * download needs the credentials and TLS options). */
+            struct repo_entry_cfg *o = xcalloc(1, sizeof(*o));
+            *o = e;
+            o->name = xstrdup(e.name);
+            o->url = xstrdup(e.url);
+            o->username = xstrdup(e.username);
+            o->password = xstrdup(e.password);
+            o->cert_file = xstrdup(e.cert_file);
+            o->key_file = xstrdup(e.key_file);
+            o->ca_file = xstrdup(e.ca_file);
+            out->owned = out->repo = o;
+        }
+    }
+    const char *suffix[] = {"-index.yaml", "-charts.txt", "-index.meta"};
+    for (int k = 0; k < 3; k++) {
+        char *p = xasprintf("%s/%s%s", cache, name, suffix[k]);
+        unlink(p);
+        free(p);
+    }
+    free(cache);
+    repo_config_release(&cfg);
+    return rc;
+}
+
+int
+repo_chart_fetch_cached(char **out_path, const char *ref, const char *version, const char *repo_url,
                         const struct repo_warn *warn, struct pkg_err **errp)
 {
     *out_path = NULL;
@@ -279,19 +357,11 @@ repo_chart_fetch_cached(char **out_path, const char *ref, const char *version,
     int rc = repo_config_load(&cfg, errp);
     if (rc)
         return rc;
-    const char *slash = strchr(ref, '/');
-    bool url = is_abs_url(ref);
-    if (!url) {
-        char *rname = slash ? xstrndup(ref, (size_t)(slash - ref)) : NULL;
-        bool known = rname && repo_config_get(&cfg, rname);
-        free(rname);
-        if (!known) {
-            repo_config_release(&cfg);
-            return pkg_err_set(errp, PKG_ENOENT, "%s: not a configured repository chart", ref);
-        }
-    }
     struct repo_resolved r;
-    rc = repo_resolve(&r, &cfg, ref, version, warn, errp);
+    if (repo_url && *repo_url)
+        rc = repo_resolve_in_url(&r, repo_url, NULL, ref, version, warn, errp);
+    else
+        rc = repo_resolve(&r, &cfg, ref, version, warn, errp);
     if (rc == 0) {
         char *home = repo_pkg_home();
         char *dir = xasprintf("%s/cache/charts", home);

@@ -363,7 +363,8 @@ struct repo_resolved {
     char *url;    /* absolute archive URL (heap) */
     char *digest; /* from the index, heap, may be "" */
     char *name, *version;
-    struct repo_entry_cfg *repo; /* borrowed from the config, NULL for a plain URL */
+    struct repo_entry_cfg *repo;  /* borrowed from the config (or owned), NULL for a plain URL */
+    struct repo_entry_cfg *owned; /* heap copy for repositories not in a config */
 };
 void repo_resolved_release(struct repo_resolved *r);
 
@@ -384,13 +385,25 @@ int repo_download(char **out_path, const struct repo_resolved *r, const char *de
  * folder exists. */
 int repo_untar(const char *archive, const char *dest, struct pkg_err **errp);
 
-/* The library call `pkg template REPO/CHART --version C` uses: when ref
- * names a configured repository ("REPO/CHART", REPO in the config), resolve
- * it and return the path of the archive in $PKG_HOME/cache/charts (downloaded
- * and digest-checked if not cached yet). PKG_ENOENT when ref is not of that
- * form (the caller then treats it as a path). */
+/* Resolves CHART in the repository at repo_url without adding it (`pull
+ * --repo URL`, Helm's FindChartInAuthAndTLSAndPassRepoURL): its index is
+ * fetched to a temporary cache entry that is removed again. creds may be
+ * NULL; its url field is ignored. */
+int repo_resolve_in_url(struct repo_resolved *out, const char *repo_url,
+                        const struct repo_entry_cfg *creds, const char *chart, const char *version,
+                        const struct repo_warn *warn, struct pkg_err **errp);
+
+/* The library call behind `pkg template|install REPO/CHART --version C`
+ * (Helm's LocateChart for a name that is not a local path): resolves ref
+ * ("REPO/CHART" of a configured repository, an http(s) URL, or CHART with
+ * repo_url) and returns in *out_path an archive in $PKG_HOME/cache/charts,
+ * downloaded and digest-checked unless an archive with the index's digest
+ * is already there. version may be NULL (newest stable). Errors read as
+ * Helm's ("repo NAME not found", "chart \"x\" matching 1.2 not found in
+ * NAME index"). */
 int repo_chart_fetch_cached(char **out_path, const char *ref, const char *version,
-                            const struct repo_warn *warn, struct pkg_err **errp);
+                            const char *repo_url, const struct repo_warn *warn,
+                            struct pkg_err **errp);
 
 /* ---- search ---------------------------------------------------------- */
 

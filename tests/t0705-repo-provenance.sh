@@ -52,6 +52,14 @@ test_expect_code 1 'an ambiguous key name is refused' '
 test_expect_code 1 'unpacked charts cannot be verified' '
     mkdir -p dir.tgz && "$PKG" verify dir.tgz 2>err; rc=$?; test_grep "unpacked charts cannot be verified" err; exit $rc
 '
+test_expect_success 'pkg package --sign signs what it packages' '
+    mkdir -p pk && "$PKG" package --sign --key "pkg test" --keyring "$KEYS/secring.gpg" -d pk \
+        "$TESTDATA/repo/charts/alpha-1.2.0" >out &&
+    test_grep "Successfully packaged chart and saved it to: pk/alpha-1.2.0.tgz" out &&
+    "$PKG" verify pk/alpha-1.2.0.tgz --keyring "$KEYS/pubring.gpg" >/dev/null &&
+    ! "$PKG" package --sign -d pk "$TESTDATA/repo/charts/alpha-1.2.0" 2>err &&
+    test_grep "key is required for signing" err
+'
 if command -v gpgv >/dev/null; then
     test_expect_success 'gpgv accepts the signature' '
         gpgv --keyring "$KEYS/pubring.gpg" alpha-1.2.3.tgz.prov 2>err && test_grep "Good signature" err

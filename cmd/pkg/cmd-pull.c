@@ -81,37 +81,18 @@ cmd_pull(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     if (repo_config_load(&cfg, &err) < 0)
         return cli_fail(err);
     struct repo_resolved r;
-    struct repo_entry_cfg adhoc = {0};
-    char *adhoc_name = NULL;
     if (po.repo) {
-        /* --repo URL: a one-off repository, its index fetched to a temp name. */
-        adhoc_name = xasprintf("pkg-adhoc-%d", (int)getpid());
-        adhoc.name = adhoc_name;
-        adhoc.url = (char *)po.repo;
-        adhoc.username = (char *)(po.username ? po.username : "");
-        adhoc.password = (char *)(po.password ? po.password : "");
-        adhoc.ca_file = (char *)(po.ca ? po.ca : "");
-        adhoc.cert_file = (char *)(po.cert ? po.cert : "");
-        adhoc.key_file = (char *)(po.key ? po.key : "");
-        adhoc.insecure_skip_tls_verify = po.insecure;
-        adhoc.pass_credentials_all = po.pass_all;
-        char *cache = repo_cache_dir();
-        struct repo_update_result ur;
-        rc = repo_update_one(&ur, &adhoc, cache, false, &repo_cli_warner, &err);
-        free(cache);
-        if (rc) {
-            pkg_err_wrap(&err,
-                         "looks like \"%s\" is not a valid chart repository or cannot be "
-                         "reached",
-                         po.repo);
-            repo_config_release(&cfg);
-            free(adhoc_name);
-            return cli_fail(err);
-        }
-        repo_config_set(&cfg, &adhoc);
-        char *full = xasprintf("%s/%s", adhoc_name, ref);
-        rc = repo_resolve(&r, &cfg, full, version, &repo_cli_warner, &err);
-        free(full);
+        /* --repo URL: a one-off repository, not added to the configuration. */
+        struct repo_entry_cfg creds = {
+            .username = (char *)(po.username ? po.username : ""),
+            .password = (char *)(po.password ? po.password : ""),
+            .ca_file = (char *)(po.ca ? po.ca : ""),
+            .cert_file = (char *)(po.cert ? po.cert : ""),
+            .key_file = (char *)(po.key ? po.key : ""),
+            .insecure_skip_tls_verify = po.insecure,
+            .pass_credentials_all = po.pass_all,
+        };
+        rc = repo_resolve_in_url(&r, po.repo, &creds, ref, version, &repo_cli_warner, &err);
     } else {
         rc = repo_resolve(&r, &cfg, ref, version, &repo_cli_warner, &err);
     }
@@ -150,17 +131,6 @@ cmd_pull(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
         if (rc == 0)
             unlink(path);
         free(dir);
-    }
-    if (adhoc_name) {
-        char *cache = repo_cache_dir();
-        const char *suffix[] = {"-index.yaml", "-charts.txt", "-index.meta"};
-        for (int k = 0; k < 3; k++) {
-            char *p = xasprintf("%s/%s%s", cache, adhoc_name, suffix[k]);
-            unlink(p);
-            free(p);
-        }
-        free(cache);
-        free(adhoc_name);
     }
     free(path);
     repo_resolved_release(&r);
