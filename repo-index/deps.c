@@ -60,52 +60,6 @@ load_yaml_file(struct val **out, struct arena *a, const char *path, struct pkg_e
     return rc;
 }
 
-/* Chart.yaml (and requirements.yaml folded in, as Helm's loader does) of a
- * chart directory: normalized and validated metadata. NEEDSWORK: switch to
- * chart/chart.h's loader once it is in main. */
-int
-repo_dir_metadata(struct val **out, struct arena *a, const char *dir, struct pkg_err **errp)
-{
-    char *cy = xasprintf("%s/Chart.yaml", dir);
-    char *ry = xasprintf("%s/requirements.yaml", dir);
-    struct val *raw = NULL, *req = NULL, *md = NULL;
-    int rc = 0;
-    if (!fs_exists(cy)) {
-        rc = pkg_err_set(errp, PKG_ENOENT, "Chart.yaml file is missing in %s", dir);
-        goto out;
-    }
-    rc = load_yaml_file(&raw, a, cy, errp);
-    if (rc)
-        goto out;
-    if (raw->kind == VAL_NULL)
-        raw = val_map(a);
-    if (raw->kind != VAL_MAP) {
-        rc = pkg_err_set(errp, PKG_ETYPE, "cannot load Chart.yaml: %s is not a map", cy);
-        goto out;
-    }
-    if (fs_exists(ry)) {
-        rc = load_yaml_file(&req, a, ry, errp);
-        if (rc)
-            goto out;
-        for (size_t i = 0; req->kind == VAL_MAP && i < val_map_len(req); i++)
-            val_map_set(a, raw, req->u.map.ents[i].key->u.s.ptr, req->u.map.ents[i].key->u.s.len,
-                        req->u.map.ents[i].v);
-    }
-    rc = repo_metadata_normalize(&md, a, raw, REPO_DECODE_CHART_YAML, cy, errp);
-    if (rc)
-        goto out;
-    if (!*str_of(md, "apiVersion"))
-        val_map_setz(a, md, "apiVersion", val_strz(a, "v1"));
-    rc = repo_metadata_validate(a, md, errp);
-    if (rc)
-        goto out;
-    *out = md;
-out:
-    free(cy);
-    free(ry);
-    return rc;
-}
-
 /* Chart.lock (or requirements.lock): *out NULL when there is none. */
 static int
 load_lock(struct val **out, struct arena *a, const char *dir, struct pkg_err **errp)

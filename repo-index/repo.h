@@ -87,16 +87,13 @@ int repo_metadata_normalize(struct val **out, struct arena *a, const struct val 
  * ("validation: chart.metadata.version \"x\" is invalid"). */
 int repo_metadata_validate(struct arena *a, struct val *md, struct pkg_err **errp);
 
-/* The same for a chart directory (DIR/Chart.yaml, DIR/requirements.yaml).
- * NEEDSWORK: replace with chart/chart.h's loader. */
-int repo_dir_metadata(struct val **out, struct arena *a, const char *dir, struct pkg_err **errp);
-
-/* Reads Chart.yaml (and requirements.yaml, as Helm's loader folds it into
- * the metadata) from a chart archive and returns the normalized, validated
- * metadata. NEEDSWORK: replace with chart/chart.h's loader when it lands;
- * this reads only those two files (bounded), not the whole chart. */
+/* The metadata of a chart archive or directory as Helm's loader gives it
+ * (chart/chart.h's chart_load: the whole chart is loaded and checked, so
+ * an archive Helm would not load fails here too), normalized as above and
+ * validated. */
 int repo_archive_metadata(struct val **out, struct arena *a, const char *path,
                           struct pkg_err **errp);
+int repo_dir_metadata(struct val **out, struct arena *a, const char *dir, struct pkg_err **errp);
 
 /* ---- index documents ------------------------------------------------- */
 

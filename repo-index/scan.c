@@ -7,6 +7,7 @@
 #include "core/fsutil.h"
 #include "core/xalloc.h"
 #include "core/yaml.h"
+#include "chart/chart.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -64,174 +65,136 @@ repo_sha256_file(char out[65], const char *path, struct pkg_err **errp)
     return rc;
 }
 
-/* ---- reading Chart.yaml from an archive ------------------------------------ */
+/* ---- chart metadata through chart/chart.h --------------------------------- */
 
-#define MAX_META_FILE (5u << 20)       /* Helm's MaxDecompressedFileSize */
-#define MAX_ARCHIVE_TOTAL (100u << 20) /* Helm's MaxDecompressedChartSize */
-
-static int
-read_entry(struct sb *sb, struct archive *ar, const char *path, const char *name,
-           struct pkg_err **errp)
+static const char *
+nz(const char *s)
 {
-    sb_reset(sb);
-    char buf[16384];
-    for (;;) {
-        la_ssize_t n = archive_read_data(ar, buf, sizeof(buf));
-        if (n < 0)
-            return pkg_err_set(errp, PKG_EINVAL, "%s: %s: %s", path, name,
-                               archive_error_string(ar));
-        if (n == 0)
-            break;
-        if (sb->len + (size_t)n > MAX_META_FILE)
-            return pkg_err_set(errp, PKG_ELIMIT, "%s: %s is larger than %u bytes", path, name,
-                               MAX_META_FILE);
-        sb_add(sb, buf, (size_t)n);
-    }
-    /* Helm drops a UTF-8 byte order mark. */
-    if (sb->len >= 3 && !memcmp(sb->buf, "\xef\xbb\xbf", 3)) {
-        memmove(sb->buf, sb->buf + 3, sb->len - 3);
-        sb_setlen(sb, sb->len - 3);
-    }
-    return 0;
+    return s ? s : "";
 }
 
-/* Overlays the keys of a decoded map onto dst (json.Unmarshal into a struct
- * that already holds values: present fields replace, maps merge). */
 static void
-overlay_map(struct arena *a, struct val *dst, const struct val *src)
+put_str(struct arena *a, struct val *m, const char *k, const char *v, bool omitempty)
 {
-    for (size_t i = 0; i < val_map_len(src); i++) {
-        const struct val_mapent *e = &src->u.map.ents[i];
-        val_map_set(a, dst, e->key->u.s.ptr, e->key->u.s.len, e->v);
+    if (!omitempty || (v && *v))
+        val_map_setz(a, m, k, val_strz(a, nz(v)));
+}
+
+static void
+put_strs(struct arena *a, struct val *m, const char *k, const char *const *v, size_t n)
+{
+    if (!n)
+        return;
+    struct val *seq = val_seq(a);
+    for (size_t i = 0; i < n; i++)
+        val_seq_push(a, seq, val_strz(a, nz(v[i])));
+    val_map_setz(a, m, k, seq);
+}
+
+/* chart.Metadata as encoding/json marshals it, from the loader's struct. */
+static struct val *
+metadata_from_chart(struct arena *a, const struct chart_meta *c)
+{
+    struct val *m = val_map(a);
+    put_str(a, m, "name", c->name, true);
+    put_str(a, m, "home", c->home, true);
+    put_strs(a, m, "sources", c->sources, c->nsources);
+    put_str(a, m, "version", c->version, true);
+    put_str(a, m, "description", c->description, true);
+    put_strs(a, m, "keywords", c->keywords, c->nkeywords);
+    if (c->nmaintainers) {
+        struct val *seq = val_seq(a);
+        for (size_t i = 0; i < c->nmaintainers; i++) {
+            const struct chart_maintainer *mt = c->maintainers[i];
+            if (!mt) {
+                val_seq_push(a, seq, val_null(a));
+                continue;
+            }
+            struct val *e = val_map(a);
+            put_str(a, e, "name", mt->name, true);
+            put_str(a, e, "email", mt->email, true);
+            put_str(a, e, "url", mt->url, true);
+            val_seq_push(a, seq, e);
+        }
+        val_map_setz(a, m, "maintainers", seq);
     }
+    put_str(a, m, "icon", c->icon, true);
+    put_str(a, m, "apiVersion", c->api_version, true);
+    put_str(a, m, "condition", c->condition, true);
+    put_str(a, m, "tags", c->tags, true);
+    put_str(a, m, "appVersion", c->app_version, true);
+    if (c->deprecated)
+        val_map_setz(a, m, "deprecated", val_bool(a, true));
+    if (c->annotations && val_map_len(c->annotations))
+        val_map_setz(a, m, "annotations", val_copy(a, c->annotations));
+    put_str(a, m, "kubeVersion", c->kube_version, true);
+    if (c->ndeps) {
+        struct val *seq = val_seq(a);
+        for (size_t i = 0; i < c->ndeps; i++) {
+            const struct chart_dep *d = c->deps[i];
+            if (!d) {
+                val_seq_push(a, seq, val_null(a));
+                continue;
+            }
+            struct val *e = val_map(a);
+            put_str(a, e, "name", d->name, false);
+            put_str(a, e, "version", d->version, true);
+            put_str(a, e, "repository", d->repository, false);
+            put_str(a, e, "condition", d->condition, true);
+            put_strs(a, e, "tags", d->tags, d->ntags);
+            if (d->enabled)
+                val_map_setz(a, e, "enabled", val_bool(a, true));
+            if (d->import_values && val_len(d->import_values))
+                val_map_setz(a, e, "import-values", val_copy(a, d->import_values));
+            put_str(a, e, "alias", d->alias, true);
+            val_seq_push(a, seq, e);
+        }
+        val_map_setz(a, m, "dependencies", seq);
+    }
+    put_str(a, m, "type", c->type, true);
+    return m;
+}
+
+/* Loads a chart (archive or directory) with Helm's loader and returns its
+ * metadata, normalized and validated. */
+static int
+chart_metadata(struct val **out, struct arena *a, const char *path, struct pkg_err **errp)
+{
+    *out = NULL;
+    struct arena *ca = arena_new();
+    struct chart *c = NULL;
+    /* Helm 3.17's loader has no per-file limit (3.18 added 5 MiB); keep
+     * only the total bound, so that what helm 3.17 indexes, pkg indexes. */
+    struct chart_load_opts lo = {.max_file_bytes = 100u << 20};
+    int rc = chart_load(&c, ca, path, &lo, errp);
+    if (rc == 0) {
+        struct val *md = metadata_from_chart(a, c->meta);
+        const struct val *api = val_map_getz(md, "apiVersion");
+        if (!api || !api->u.s.len)
+            val_map_setz(a, md, "apiVersion", val_strz(a, "v1"));
+        rc = repo_metadata_validate(a, md, errp);
+        if (rc == 0)
+            *out = md;
+    }
+    chart_release(c);
+    arena_free(ca);
+    return rc;
 }
 
 int
 repo_archive_metadata(struct val **out, struct arena *a, const char *path, struct pkg_err **errp)
 {
-    *out = NULL;
-    struct archive *ar = archive_read_new();
-    archive_read_support_filter_gzip(ar);
-    archive_read_support_format_tar(ar);
-    struct sb chart = SB_INIT, req = SB_INIT, cur = SB_INIT;
-    bool have_chart = false, have_req = false;
-    size_t total = 0, files = 0;
-    int rc = 0;
+    if (fs_is_dir(path))
+        return pkg_err_set(errp, PKG_EINVAL, "%s: a directory, not a chart archive", path);
+    return chart_metadata(out, a, path, errp);
+}
 
-    /* Helm sniffs the first bytes: a chart must be gzip. */
-    unsigned char magic[3] = {0};
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        rc = pkg_err_sys(errp, "open %s", path);
-        goto out;
-    }
-    ssize_t got = read(fd, magic, 3);
-    close(fd);
-    if (got < 3 || magic[0] != 0x1f || magic[1] != 0x8b || magic[2] != 0x08) {
-        rc = pkg_err_set(errp, PKG_EINVAL, "file '%s' does not appear to be a gzipped archive",
-                         path);
-        goto out;
-    }
-    if (archive_read_open_filename(ar, path, 1 << 16) != ARCHIVE_OK) {
-        rc = pkg_err_set(errp, PKG_EINVAL, "%s: %s", path, archive_error_string(ar));
-        goto out;
-    }
-    struct archive_entry *ent;
-    for (;;) {
-        int r = archive_read_next_header(ar, &ent);
-        if (r == ARCHIVE_EOF)
-            break;
-        if (r < ARCHIVE_WARN) {
-            rc = pkg_err_set(errp, PKG_EINVAL, "%s: %s", path, archive_error_string(ar));
-            goto out;
-        }
-        if (archive_entry_filetype(ent) == AE_IFDIR)
-            continue;
-        const char *name = archive_entry_pathname(ent);
-        if (!name)
-            continue;
-        files++;
-        const char *slash = strchr(name, '/');
-        if (!slash) {
-            if (!strcmp(name, "Chart.yaml")) {
-                rc = pkg_err_set(errp, PKG_EINVAL, "%s: chart yaml not in base directory", path);
-                goto out;
-            }
-            continue;
-        }
-        const char *rel = slash + 1;
-        int64_t sz = archive_entry_size(ent);
-        if (sz > 0)
-            total += (size_t)sz;
-        if (total > MAX_ARCHIVE_TOTAL) {
-            rc = pkg_err_set(errp, PKG_ELIMIT,
-                             "%s: chart exceeds the maximum decompressed size of %u bytes", path,
-                             MAX_ARCHIVE_TOTAL);
-            goto out;
-        }
-        if (rel[0] == '/' || !strncmp(rel, "../", 3) || !strcmp(rel, "..")) {
-            rc = pkg_err_set(errp, PKG_EPERM, "%s: chart illegally references parent directory",
-                             path);
-            goto out;
-        }
-        if (!strcmp(rel, "Chart.yaml") || !strcmp(rel, "requirements.yaml")) {
-            rc = read_entry(&cur, ar, path, rel, errp);
-            if (rc)
-                goto out;
-            struct sb *dst = rel[0] == 'C' ? &chart : &req;
-            sb_reset(dst);
-            sb_add(dst, cur.buf, cur.len);
-            if (rel[0] == 'C')
-                have_chart = true;
-            else
-                have_req = true;
-        }
-    }
-    if (files == 0) {
-        rc = pkg_err_set(errp, PKG_EINVAL, "%s: no files in chart archive", path);
-        goto out;
-    }
-    if (!have_chart) {
-        rc = pkg_err_set(errp, PKG_EINVAL, "%s: Chart.yaml file is missing", path);
-        goto out;
-    }
-    struct val_yaml_opts yo = {.dialect = VAL_YAML_HELM, .allow_duplicate_keys = true};
-    struct val *doc, *raw;
-    const char *fname = arena_sprintf(a, "%s: Chart.yaml", path);
-    rc = val_yaml_load(&doc, a, chart.buf, chart.len, fname, &yo, errp);
-    if (rc)
-        goto out;
-    if (doc->kind != VAL_MAP && doc->kind != VAL_NULL) {
-        rc = pkg_err_set(errp, PKG_ETYPE, "%s: cannot load Chart.yaml: not a map", path);
-        goto out;
-    }
-    raw = doc->kind == VAL_MAP ? doc : val_map(a);
-    if (have_req) {
-        const char *rname = arena_sprintf(a, "%s: requirements.yaml", path);
-        struct val *rdoc;
-        rc = val_yaml_load(&rdoc, a, req.buf, req.len, rname, &yo, errp);
-        if (rc)
-            goto out;
-        if (rdoc->kind == VAL_MAP)
-            overlay_map(a, raw, rdoc);
-    }
-    struct val *md;
-    rc = repo_metadata_normalize(&md, a, raw, REPO_DECODE_CHART_YAML, fname, errp);
-    if (rc)
-        goto out;
-    const struct val *api = val_map_getz(md, "apiVersion");
-    if (!api || api->kind != VAL_STRING || !api->u.s.len)
-        val_map_setz(a, md, "apiVersion", val_strz(a, "v1"));
-    rc = repo_metadata_validate(a, md, errp);
-    if (rc)
-        goto out;
-    *out = md;
-out:
-    archive_read_free(ar);
-    sb_release(&chart);
-    sb_release(&req);
-    sb_release(&cur);
-    return rc;
+int
+repo_dir_metadata(struct val **out, struct arena *a, const char *dir, struct pkg_err **errp)
+{
+    if (!fs_is_dir(dir))
+        return pkg_err_set(errp, PKG_ENOENT, "%s: not a chart directory", dir);
+    return chart_metadata(out, a, dir, errp);
 }
 
 /* ---- IndexDirectory ---------------------------------------------------- */
