@@ -17,4 +17,7 @@ const struct opt *cmd_node_opts(void);
 int cmd_tmpl(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
 const struct opt *cmd_tmpl_opts(void);
 
+int cmd_render(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+const struct opt *cmd_render_opts(void);
+
 #endif
