@@ -155,14 +155,29 @@ yaml_style_float(const char *s, size_t n)
 /* strconv.ParseFloat for the decimal forms reached here (hex floats, inf
  * and nan spelled out are also Go syntax: accepted as Go does). Fails on
  * bad syntax and on overflow, as Go's ErrRange does. */
+static int parse_float_go_z(char *buf, size_t n, double *out);
+
 static int
 parse_float_go(const char *s, size_t n, double *out)
 {
-    char buf[128];
-    if (n == 0 || n >= sizeof(buf))
+    /* Go parses numbers of any length ("1" * 400 is 1.1e399... or +Inf). */
+    char small[128];
+    if (n == 0)
+        return -1;
+    char *buf = n < sizeof(small) ? small : malloc(n + 1);
+    if (!buf)
         return -1;
     memcpy(buf, s, n);
     buf[n] = 0;
+    int rc = parse_float_go_z(buf, n, out);
+    if (buf != small)
+        free(buf);
+    return rc;
+}
+
+static int
+parse_float_go_z(char *buf, size_t n, double *out)
+{
     /* Go accepts underscores only with a base prefix; refuse them here. */
     if (memchr(buf, '_', n))
         return -1;
@@ -275,6 +290,8 @@ parse_timestamp(const char *s, size_t n)
     return false;
 }
 
+static enum val_yaml_rtag resolve_number(const char *plain, size_t pn, struct val *out);
+
 enum val_yaml_rtag
 val_yaml_resolve(enum val_yaml_dialect dialect, const char *s, size_t n, struct val *out)
 {
@@ -288,6 +305,8 @@ val_yaml_resolve(enum val_yaml_dialect dialect, const char *s, size_t n, struct 
         return VAL_YTAG_STR;
     const struct word *words = dialect == VAL_YAML_HELM ? v2_words : v3_words;
     for (const struct word *w = words; w->s; w++) {
+        if (n && w->s[0] != s[0])
+            continue; /* cheap first test: this runs for every plain scalar */
         if (strlen(w->s) == n && memcmp(w->s, s, n) == 0) {
             if (out) {
                 switch (w->tag) {
@@ -324,16 +343,27 @@ val_yaml_resolve(enum val_yaml_dialect dialect, const char *s, size_t n, struct 
         return VAL_YTAG_STR;
     if (parse_timestamp(s, n))
         return VAL_YTAG_TIMESTAMP;
-    char plain[128];
+    char small[128];
+    char *plain = n < sizeof(small) ? small : malloc(n + 1);
+    if (!plain)
+        return VAL_YTAG_STR;
     size_t pn = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '_')
             continue;
-        if (pn + 1 >= sizeof(plain))
-            return VAL_YTAG_STR;
         plain[pn++] = s[i];
     }
     plain[pn] = 0;
+    enum val_yaml_rtag tag = resolve_number(plain, pn, out);
+    if (plain != small)
+        free(plain);
+    return tag;
+}
+
+/* The number part of v2/v3 resolve, on the scalar without underscores. */
+static enum val_yaml_rtag
+resolve_number(const char *plain, size_t pn, struct val *out)
+{
     /* strconv.ParseInt(plain, 0, 64) */
     bool neg = false;
     size_t off = 0;

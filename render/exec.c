@@ -439,6 +439,10 @@ static int
 ideal_constant(struct tmpl_exec *x, const struct tmpl_node *c, struct tmpl_value *out)
 {
     x->node = c;
+    if (c->cval) {
+        *out = concrete(c->cval);
+        return 0;
+    }
     const struct tmpl_number *n = &c->u.number.num;
     const char *t = c->u.number.text;
     size_t len = c->u.number.len;
@@ -500,9 +504,8 @@ eval_field(struct tmpl_exec *x, struct tmpl_value dot, const char *field,
 
     const struct tmpl_method *m = find_method(r, field);
     if (m) {
-        struct tmpl_sig sig;
-        tmpl_sig_parse(&sig, m->sig);
-        return eval_call(x, dot, NULL, m, r, &sig, false, node, field, args, 0, final, out);
+        return eval_call(x, dot, NULL, m, r, tmpl_method_sig(m), false, node, field, args, 0, final,
+                         out);
     }
     bool has_args = (args && args->n > 1) || final;
     if (r->kind == VAL_MAP) {
@@ -605,6 +608,8 @@ eval_function(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_node
               const struct tmpl_value *final, struct tmpl_value *out)
 {
     x->node = ident;
+    if (!ident->u.ident.fn)
+        return tmpl_exec_errorf(x, "%s is not a defined function", qstr(x, ident->u.ident.name));
     return eval_call(x, dot, ident->u.ident.fn, NULL, NULL, ident->u.ident.sig,
                      ident->u.ident.builtin, cmd, ident->u.ident.name, args, 1, final, out);
 }
@@ -636,7 +641,7 @@ eval_empty_interface(struct tmpl_exec *x, struct tmpl_value dot, const struct tm
     x->node = n;
     switch (n->type) {
     case TMPL_NODE_BOOL:
-        *out = concrete(val_bool(x->a, n->u.b));
+        *out = concrete(n->cval);
         return 0;
     case TMPL_NODE_DOT:
         *out = dot;
@@ -650,7 +655,7 @@ eval_empty_interface(struct tmpl_exec *x, struct tmpl_value dot, const struct tm
     case TMPL_NODE_NUMBER:
         return ideal_constant(x, n, out);
     case TMPL_NODE_STRING:
-        *out = concrete(val_str_nocopy(x->a, n->u.str.s, n->u.str.n));
+        *out = concrete(n->cval);
         return 0;
     case TMPL_NODE_VARIABLE:
         return eval_variable_node(x, dot, n, NULL, NULL, out);
@@ -709,7 +714,7 @@ eval_arg(struct tmpl_exec *x, struct tmpl_value dot, int typ, const struct tmpl_
     switch (typ) {
     case TMPL_T_BOOL:
         if (n->type == TMPL_NODE_BOOL) {
-            *out = concrete(val_bool(x->a, n->u.b));
+            *out = concrete(n->cval);
             return 0;
         }
         return tmpl_exec_errorf(x, "expected bool; found %s", nstr(x, n));
@@ -747,7 +752,7 @@ eval_arg(struct tmpl_exec *x, struct tmpl_value dot, int typ, const struct tmpl_
         return eval_empty_interface(x, dot, n, out);
     case TMPL_T_STRING:
         if (n->type == TMPL_NODE_STRING) {
-            *out = concrete(val_str_nocopy(x->a, n->u.str.s, n->u.str.n));
+            *out = concrete(n->cval);
             return 0;
         }
         return tmpl_exec_errorf(x, "expected string; found %s", nstr(x, n));
@@ -905,7 +910,7 @@ eval_command(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_node 
         return rc;
     switch (first->type) {
     case TMPL_NODE_BOOL:
-        *out = concrete(val_bool(x->a, first->u.b));
+        *out = concrete(first->cval);
         return 0;
     case TMPL_NODE_DOT:
         *out = dot;
@@ -915,7 +920,7 @@ eval_command(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_node 
     case TMPL_NODE_NUMBER:
         return ideal_constant(x, first, out);
     case TMPL_NODE_STRING:
-        *out = concrete(val_str_nocopy(x->a, first->u.str.s, first->u.str.n));
+        *out = concrete(first->cval);
         return 0;
     default:
         return tmpl_exec_errorf(x, "can't evaluate command %s", qstr(x, nstr(x, first)));
@@ -1227,7 +1232,8 @@ tmpl_call_tpl(struct tmpl_call *c, const char *text, size_t len, const struct va
     layer.parent = x->ns;
     struct pkg_err *err = NULL;
     const char *root = x->sh->root_name;
-    int rc = tmpl_parse(&layer, x->a, x->set->opts.funcs, root, text, len, &err);
+    int rc = tmpl_parse(&layer, x->a, x->set->opts.funcs, x->set->opts.skip_func_check, root, text,
+                        len, &err);
     if (rc) {
         struct sb sb = SB_INIT;
         sb_addstr(&sb, "cannot parse template ");

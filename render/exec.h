@@ -65,6 +65,10 @@ const char *tmpl_type_name(int typ);
 
 void tmpl_counts_free(struct tmpl_counts *c);
 
+/* BurntSushi/toml's encoding of v (render/toml.c); -1 with the error text
+ * in *errmsg on failure. */
+int tmpl_toml_encode(struct sb *out, struct arena *a, const struct val *v, const char **errmsg);
+
 /* Removes every "<no value>" from sb at or after start (Helm's ReplaceAll). */
 void tmpl_remove_no_value(struct sb *sb, size_t start);
 

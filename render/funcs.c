@@ -241,6 +241,51 @@ tmpl_func_find(enum tmpl_funcset set, const char *name, size_t len, const struct
     return NULL;
 }
 
+/* Methods' signatures, parsed once per method row. */
+static pthread_mutex_t msig_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    const struct tmpl_method *m;
+    struct tmpl_sig *sig; /* stable: callers keep the pointer */
+} * msig_slots;
+static size_t msig_cap, msig_used;
+
+const struct tmpl_sig *
+tmpl_method_sig(const struct tmpl_method *m)
+{
+    pthread_mutex_lock(&msig_lock);
+    if ((msig_used + 1) * 2 > msig_cap) {
+        size_t nc = msig_cap ? msig_cap * 2 : 64;
+        __typeof__(msig_slots) ns = calloc(nc, sizeof(*ns));
+        if (!ns)
+            abort();
+        for (size_t i = 0; i < msig_cap; i++) {
+            if (!msig_slots[i].m)
+                continue;
+            size_t k = ((uintptr_t)msig_slots[i].m >> 4) & (nc - 1);
+            while (ns[k].m)
+                k = (k + 1) & (nc - 1);
+            ns[k] = msig_slots[i];
+        }
+        free(msig_slots);
+        msig_slots = ns;
+        msig_cap = nc;
+    }
+    size_t k = ((uintptr_t)m >> 4) & (msig_cap - 1);
+    while (msig_slots[k].m && msig_slots[k].m != m)
+        k = (k + 1) & (msig_cap - 1);
+    if (!msig_slots[k].m) {
+        msig_slots[k].m = m;
+        msig_slots[k].sig = malloc(sizeof(struct tmpl_sig));
+        if (!msig_slots[k].sig)
+            abort();
+        tmpl_sig_parse(msig_slots[k].sig, m->sig);
+        msig_used++;
+    }
+    const struct tmpl_sig *r = msig_slots[k].sig;
+    pthread_mutex_unlock(&msig_lock);
+    return r;
+}
+
 /* ---- helpers for implementations ---- */
 
 int

@@ -209,6 +209,8 @@ const struct tmpl_set_opts *tmpl_call_opts(const struct tmpl_call *c);
 /* Function lookup (render/funcs.c). builtin is set for Go's builtins. */
 const struct tmpl_func *tmpl_func_find(enum tmpl_funcset set, const char *name, size_t len,
                                        const struct tmpl_sig **sig, bool *builtin);
+/* A method row's parsed signature (cached). */
+const struct tmpl_sig *tmpl_method_sig(const struct tmpl_method *m);
 /* Parses a Go signature; aborts on a type it does not know (a table bug,
  * caught by the unit tests, which parse every row). */
 void tmpl_sig_parse(struct tmpl_sig *sig, const char *text);

@@ -180,8 +180,37 @@ fn_to_json(struct tmpl_call *c, struct val **out)
     return 0;
 }
 
+/* go-yaml v2's message for a libyaml error, from core's "FILE:L:C:
+ * PROBLEM[ CONTEXT (line CL)]": "line N: PROBLEM", where N is the problem
+ * problem line (0-based, plus one for scanner errors) or else the 0-based
+ * context line, and none when both are 0, as go-yaml's parser.fail()
+ * computes it. */
+static void
+goyaml_message(struct sb *sb, const char *msg, size_t prefix_len)
+{
+    const char *p = msg + prefix_len;
+    unsigned long line = strtoul(p, NULL, 10);
+    const char *rest = strstr(p, ": ");
+    rest = rest ? rest + 2 : p;
+    const char *ctx = strstr(rest, " while ");
+    size_t plen = ctx ? (size_t)(ctx - rest) : strlen(rest);
+    bool scanner = ctx && !strncmp(ctx, " while scanning", 15);
+    unsigned long n = 0;
+    if (line > 1) {
+        n = scanner ? line : line - 1;
+    } else if (ctx) {
+        const char *cl = strstr(ctx, "(line ");
+        unsigned long c = cl ? strtoul(cl + 6, NULL, 10) : 0;
+        n = c > 1 ? c - 1 : 0;
+    }
+    sb_addstr(sb, "error converting YAML to JSON: yaml: ");
+    if (n)
+        sb_addf(sb, "line %lu: ", n);
+    sb_add(sb, rest, plen);
+}
+
 /* The first document of a YAML text as sigs.k8s.io/yaml.Unmarshal gives it
- * (JSON-compatible: float64 numbers, string keys). */
+ * (JSON-compatible: float64 numbers, string keys, duplicate keys allowed). */
 static int
 load_yaml_doc(struct tmpl_call *c, struct val **doc, const char **errmsg)
 {
@@ -190,14 +219,16 @@ load_yaml_doc(struct tmpl_call *c, struct val **doc, const char **errmsg)
     struct val_yaml_opts o = {0};
     o.dialect = VAL_YAML_HELM;
     o.json_compat = true;
+    o.allow_duplicate_keys = true;
     struct val *all = NULL;
     struct pkg_err *err = NULL;
-    if (val_yaml_load_all(&all, c->a, s, len, "<fromYaml>", &o, &err) < 0) {
-        /* sigs.k8s.io/yaml: "error converting YAML to JSON: yaml: line N: ..." */
-        const char *m = err->msg;
-        const char *p = strstr(m, ": ");
+    static const char name[] = "<fromYaml>";
+    if (val_yaml_load_all(&all, c->a, s, len, name, &o, &err) < 0) {
         struct sb sb = SB_INIT;
-        sb_addf(&sb, "error converting YAML to JSON: yaml: %s", p ? p + 2 : m);
+        if (!strncmp(err->msg, name, sizeof(name) - 1) && err->msg[sizeof(name) - 1] == ':')
+            goyaml_message(&sb, err->msg, sizeof(name));
+        else
+            sb_addf(&sb, "error converting YAML to JSON: yaml: %s", err->msg);
         *errmsg = arena_strndup(c->a, sb.buf, sb.len);
         sb_release(&sb);
         pkg_err_free(err);
@@ -283,8 +314,16 @@ load_json_doc(struct tmpl_call *c, struct val **doc, const char **errmsg)
     size_t len;
     const char *s = tmpl_arg_str(c, 0, &len);
     struct pkg_err *err = NULL;
-    if (val_json_load(doc, c->a, s, len, "<fromJson>", NULL, &err) < 0) {
-        *errmsg = arena_strdup(c->a, err->msg);
+    static const char name[] = "<fromJson>";
+    if (val_json_load(doc, c->a, s, len, name, NULL, &err) < 0) {
+        /* encoding/json's messages carry no position: drop core's. */
+        const char *m = err->msg;
+        if (!strncmp(m, name, sizeof(name) - 1)) {
+            const char *r = strstr(m, ": ");
+            if (r)
+                m = r + 2;
+        }
+        *errmsg = arena_strdup(c->a, m);
         pkg_err_free(err);
         return -1;
     }
@@ -336,9 +375,25 @@ fn_from_json_array(struct tmpl_call *c, struct val **out)
 }
 
 static int
+fn_to_toml(struct tmpl_call *c, struct val **out)
+{
+    const struct val *v = c->argv[0];
+    if (v->kind == VAL_NULL)
+        return tmpl_fail(c, "reflect: call of reflect.Value.Type on zero Value");
+    struct sb sb = SB_INIT;
+    const char *err = NULL;
+    if (tmpl_toml_encode(&sb, c->a, v, &err) < 0)
+        *out = tmpl_mkstrz(c, err);
+    else
+        *out = tmpl_mkstr(c, sb.buf, sb.len);
+    sb_release(&sb);
+    return 0;
+}
+
+static int
 fn_toml_unsupported(struct tmpl_call *c, struct val **out)
 {
-    /* NEEDSWORK: BurntSushi/toml's encoder and decoder. */
+    /* NEEDSWORK: BurntSushi/toml's decoder. */
     (void)out;
     return tmpl_fail(c, "%s is not supported by pkg yet", c->name);
 }
@@ -370,7 +425,7 @@ const struct tmpl_func tmpl_funcs_helm[] = {
     {"toJson", fn_to_json, "func(interface {}) string"},
     {"fromJson", fn_from_json, "func(string) map[string]interface {}"},
     {"fromJsonArray", fn_from_json_array, "func(string) []interface {}"},
-    {"toToml", fn_toml_unsupported, "func(interface {}) string"},
+    {"toToml", fn_to_toml, "func(interface {}) string"},
     {"fromToml", fn_toml_unsupported, "func(string) map[string]interface {}"},
     {"lookup", fn_lookup, "func(string, string, string, string) (map[string]interface {}, error)"},
     {"getHostByName", fn_get_host_by_name, "func(string) string"},

@@ -25,6 +25,7 @@ struct parser {
     struct arena *a;
     const struct tmpl_src *src;
     enum tmpl_funcset funcs;
+    bool skip_func_check;
     struct treeset set;
     jmp_buf jb;
     char *err;
@@ -548,6 +549,33 @@ new_number(struct ptree *t, const struct tmpl_item *tok)
     return nn;
 }
 
+/* idealConstant's value (exec.go): a float64 when the text has a
+ * fraction or exponent (and is not a hex int or a char), else an int;
+ * NULL for what execution must report (complex, uint overflow). */
+static struct val *
+ideal_value(struct arena *a, const struct tmpl_node *c)
+{
+    const struct tmpl_number *n = &c->u.number.num;
+    const char *t = c->u.number.text;
+    size_t len = c->u.number.len;
+    if (n->is_complex)
+        return NULL;
+    bool hex_int = len > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X') && !memchr(t, 'p', len) &&
+                   !memchr(t, 'P', len);
+    bool fexp = false;
+    for (size_t i = 0; i < len; i++)
+        if (strchr(".eEpP", t[i]))
+            fexp = true;
+    struct val *v = NULL;
+    if (n->is_float && !hex_int && !(len > 0 && t[0] == '\'') && fexp)
+        v = val_float(a, n->f);
+    else if (n->is_int)
+        v = val_int(a, n->i);
+    if (v)
+        v->flags |= VAL_F_READONLY;
+    return v;
+}
+
 /* ---- strconv.Unquote ---- */
 
 static int
@@ -857,7 +885,7 @@ term(struct ptree *t)
         const struct tmpl_sig *sig;
         bool builtin;
         const struct tmpl_func *fn = tmpl_func_find(t->p->funcs, tok.val, tok.len, &sig, &builtin);
-        if (!fn) {
+        if (!fn && !t->p->skip_func_check) {
             struct sb q = SB_INIT;
             tmpl_quote(&q, tok.val, tok.len);
             char *m = arena_strndup(t->p->a, q.buf, q.len);
@@ -882,12 +910,17 @@ term(struct ptree *t)
     case ITEM_BOOL: {
         struct tmpl_node *n = new_node(t, TMPL_NODE_BOOL, tok.pos);
         n->u.b = tok.len == 4;
+        n->cval = val_bool(t->p->a, n->u.b);
+        n->cval->flags |= VAL_F_READONLY;
         return n;
     }
     case ITEM_CHAR_CONSTANT:
     case ITEM_COMPLEX:
-    case ITEM_NUMBER:
-        return new_number(t, &tok);
+    case ITEM_NUMBER: {
+        struct tmpl_node *n = new_number(t, &tok);
+        n->cval = ideal_value(t->p->a, n);
+        return n;
+    }
     case ITEM_LEFT_PAREN: {
         if (t->stack_depth >= MAX_STACK_DEPTH)
             perrorf(t, "max expression depth exceeded");
@@ -907,6 +940,8 @@ term(struct ptree *t)
         nd->u.str.qlen = tok.len;
         nd->u.str.s = s;
         nd->u.str.n = n;
+        nd->cval = val_str_nocopy(t->p->a, s, n);
+        nd->cval->flags |= VAL_F_READONLY;
         return nd;
     }
     default:
@@ -1289,8 +1324,8 @@ parse_top(struct ptree *t)
 }
 
 int
-tmpl_parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, const char *name,
-           const char *text, size_t len, struct pkg_err **errp)
+tmpl_parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, bool skip_func_check,
+           const char *name, const char *text, size_t len, struct pkg_err **errp)
 {
     struct parser *p = arena_alloc(a, sizeof(*p));
     struct tmpl_src *src = arena_alloc(a, sizeof(*src));
@@ -1300,6 +1335,7 @@ tmpl_parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, const c
     p->a = a;
     p->src = src;
     p->funcs = funcs;
+    p->skip_func_check = skip_func_check;
     tmpl_lex_init(&p->lex, a, src->text, len);
     p->lex.break_ok = !tmpl_func_find(funcs, "break", 5, NULL, NULL);
     p->lex.continue_ok = !tmpl_func_find(funcs, "continue", 8, NULL, NULL);

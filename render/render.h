@@ -113,6 +113,9 @@ struct tmpl_set_opts {
     size_t max_output;  /* bytes one execution may write; 0: 256 MiB */
     unsigned max_depth; /* template call depth (Go's maxExecDepth); 0: 100000 */
     size_t max_steps;   /* 0: unlimited; a bound on executed nodes (fuzzing) */
+    /* Go's parse.SkipFuncCheck: unknown function names parse, and fail
+     * only when called ("\"name\" is not a defined function"). */
+    bool skip_func_check;
 };
 
 /* A new empty set. opts may be NULL (Go's defaults, Go builtins only). */

@@ -48,13 +48,6 @@ tmpl_set_arena(struct tmpl_set *set)
     return set->a;
 }
 
-int
-tmpl_set_parse(struct tmpl_set *set, const char *name, const char *text, size_t len,
-               struct pkg_err **errp)
-{
-    return tmpl_parse(&set->ns, set->a, set->opts.funcs, name, text, len, errp);
-}
-
 bool
 tmpl_set_has(const struct tmpl_set *set, const char *name)
 {
@@ -62,6 +55,49 @@ tmpl_set_has(const struct tmpl_set *set, const char *name)
 }
 
 /* ---- running on a big stack ---- */
+
+static __thread bool on_big_stack;
+static __thread size_t big_budget;
+
+struct big_call {
+    void (*fn)(void *arg, size_t budget);
+    void *arg;
+};
+
+static void *
+big_thread(void *p)
+{
+    struct big_call *bc = p;
+    on_big_stack = true;
+    big_budget = BIG_STACK - STACK_RESERVE;
+    bc->fn(bc->arg, big_budget);
+    return NULL;
+}
+
+/* Calls fn on a thread with a BIG_STACK stack (or right here when already
+ * on one), passing the stack budget the executor may use. */
+static void
+run_big(void (*fn)(void *arg, size_t budget), void *arg)
+{
+    if (on_big_stack) {
+        fn(arg, big_budget);
+        return;
+    }
+    struct big_call bc = {fn, arg};
+    pthread_attr_t attr;
+    pthread_t th;
+    if (pthread_attr_init(&attr) == 0) {
+        bool ok = pthread_attr_setstacksize(&attr, BIG_STACK) == 0 &&
+                  pthread_create(&th, &attr, big_thread, &bc) == 0;
+        pthread_attr_destroy(&attr);
+        if (ok) {
+            pthread_join(th, NULL);
+            return;
+        }
+    }
+    /* No thread: run here with what the main stack can take. */
+    fn(arg, SMALL_STACK_BUDGET);
+}
 
 struct job {
     struct tmpl_set *set;
@@ -73,8 +109,9 @@ struct job {
 };
 
 static void
-run_job(struct job *j, size_t budget)
+run_job(void *arg, size_t budget)
 {
+    struct job *j = arg;
     char base;
     j->sh.stack_base = &base;
     j->sh.stack_budget = budget;
@@ -84,39 +121,31 @@ run_job(struct job *j, size_t budget)
     j->rc = tmpl_exec_run(&j->sh, j->set, &j->set->ns, j->set->root_name, j->name, d, j->out);
 }
 
-static void *
-job_thread(void *arg)
-{
-    run_job(arg, BIG_STACK - STACK_RESERVE);
-    return NULL;
-}
-
-static __thread bool on_big_stack;
-
-static void *
-job_thread_mark(void *arg)
-{
-    on_big_stack = true;
-    return job_thread(arg);
-}
+struct parse_job {
+    struct tmpl_set *set;
+    const char *name, *text;
+    size_t len;
+    struct pkg_err **errp;
+    int rc;
+};
 
 static void
-run_on_big_stack(struct job *j)
+run_parse(void *arg, size_t budget)
 {
-    if (on_big_stack) {
-        run_job(j, BIG_STACK - STACK_RESERVE);
-        return;
-    }
-    pthread_attr_t attr;
-    pthread_t th;
-    if (pthread_attr_init(&attr) == 0 && pthread_attr_setstacksize(&attr, BIG_STACK) == 0 &&
-        pthread_create(&th, &attr, job_thread_mark, j) == 0) {
-        pthread_join(th, NULL);
-        pthread_attr_destroy(&attr);
-        return;
-    }
-    /* No thread: run here with what the main stack can take. */
-    run_job(j, SMALL_STACK_BUDGET);
+    struct parse_job *p = arg;
+    (void)budget;
+    p->rc = tmpl_parse(&p->set->ns, p->set->a, p->set->opts.funcs, p->set->opts.skip_func_check,
+                       p->name, p->text, p->len, p->errp);
+}
+
+int
+tmpl_set_parse(struct tmpl_set *set, const char *name, const char *text, size_t len,
+               struct pkg_err **errp)
+{
+    /* Deeply nested (( )) recurse in the parser: parse on the big stack. */
+    struct parse_job p = {set, name, text, len, errp, 0};
+    run_big(run_parse, &p);
+    return p.rc;
 }
 
 int
@@ -133,7 +162,7 @@ tmpl_set_execute(struct tmpl_set *set, const char *name, const struct val *data,
     j.sh.max_output = out->len + set->opts.max_output;
     j.sh.max_depth = set->opts.max_depth;
     j.sh.max_steps = set->opts.max_steps;
-    run_on_big_stack(&j);
+    run_big(run_job, &j);
     if (j.rc < 0)
         return pkg_err_set(errp, j.sh.errcode ? j.sh.errcode : j.rc, "%s",
                            j.sh.err ? j.sh.err : "template execution failed");
@@ -230,8 +259,19 @@ struct helm_job {
 };
 
 static void
-helm_render_on_stack(struct helm_job *h, size_t budget)
+helm_render_on_stack(void *arg, size_t budget)
 {
+    struct helm_job *h = arg;
+    for (size_t k = 0; k < h->n; k++) {
+        struct tmpl_helm_file *f = &h->files[h->order[k]];
+        struct pkg_err *err = NULL;
+        if (tmpl_parse(&h->set->ns, h->set->a, h->set->opts.funcs, false, f->name, f->text, f->len,
+                       &err) < 0) {
+            h->rc = helm_parse_error(&h->err, f->name, err->msg);
+            pkg_err_free(err);
+            return;
+        }
+    }
     struct sb out = SB_INIT;
     for (size_t k = 0; k < h->n; k++) {
         struct tmpl_helm_file *f = &h->files[h->order[k]];
@@ -271,14 +311,6 @@ helm_render_on_stack(struct helm_job *h, size_t budget)
     sb_release(&out);
 }
 
-static void *
-helm_thread(void *arg)
-{
-    on_big_stack = true;
-    helm_render_on_stack(arg, BIG_STACK - STACK_RESERVE);
-    return NULL;
-}
-
 int
 tmpl_helm_render(struct tmpl_helm_file *files, size_t n, const struct tmpl_helm_opts *opts,
                  struct arena *a, struct pkg_err **errp)
@@ -296,26 +328,8 @@ tmpl_helm_render(struct tmpl_helm_file *files, size_t n, const struct tmpl_helm_
     tmpl_helm_order(order, names, n);
     free(names);
     int rc = 0;
-    for (size_t k = 0; k < n; k++) {
-        struct tmpl_helm_file *f = &files[order[k]];
-        struct pkg_err *err = NULL;
-        if (tmpl_set_parse(set, f->name, f->text, f->len, &err) < 0) {
-            rc = helm_parse_error(errp, f->name, err->msg);
-            pkg_err_free(err);
-            goto out;
-        }
-    }
     struct helm_job h = {set, files, order, n, a, NULL, 0};
-    pthread_attr_t attr;
-    pthread_t th;
-    if (!on_big_stack && pthread_attr_init(&attr) == 0 &&
-        pthread_attr_setstacksize(&attr, BIG_STACK) == 0 &&
-        pthread_create(&th, &attr, helm_thread, &h) == 0) {
-        pthread_join(th, NULL);
-        pthread_attr_destroy(&attr);
-    } else {
-        helm_render_on_stack(&h, on_big_stack ? BIG_STACK - STACK_RESERVE : SMALL_STACK_BUDGET);
-    }
+    run_big(helm_render_on_stack, &h);
     if (h.rc) {
         rc = h.rc;
         if (errp) {
@@ -325,7 +339,6 @@ tmpl_helm_render(struct tmpl_helm_file *files, size_t n, const struct tmpl_helm_
             pkg_err_free(h.err);
         }
     }
-out:
     free(order);
     tmpl_set_free(set);
     return rc;

@@ -131,6 +131,10 @@ struct tmpl_node {
     uint8_t type;
     uint32_t pos;
     const struct tmpl_src *src;
+    /* BOOL, STRING and NUMBER: the constant's value (Go's ideal constant
+     * for numbers; NULL when it is not an int or float), made once at
+     * parse time and shared read-only by every evaluation. */
+    struct val *cval;
     union {
         struct {
             const char *p;
@@ -208,8 +212,8 @@ void tmpl_ns_release(struct tmpl_ns *ns);
 /* Go's parse.Parse(name, text) plus Template.Parse's AddParseTree: parses
  * text as template `name` and adds it and its definitions to ns. Nodes live
  * in a. Errors are Go's ("template: NAME:LINE: ..."). */
-int tmpl_parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, const char *name,
-               const char *text, size_t len, struct pkg_err **errp);
+int tmpl_parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, bool skip_func_check,
+               const char *name, const char *text, size_t len, struct pkg_err **errp);
 
 /* Go's parse.IsEmptyTree. */
 bool tmpl_tree_is_empty(const struct tmpl_node *n);

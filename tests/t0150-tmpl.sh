@@ -55,6 +55,14 @@ test_expect_code 1 'a missing template file is an error' '
 test_expect_code 2 'tmpl without a subcommand is a usage error' '
     "$PKG" tmpl 2>err; rc=$?; test_grep "missing subcommand" err && exit $rc
 '
+test_expect_success 'tmpl parse accepts unknown functions with --skip-func-check' '
+    printf "{{ define \"a\" }}{{ toKebabCase . }}{{ end }}" >p.tpl &&
+    "$PKG" tmpl parse --skip-func-check p.tpl
+'
+test_expect_code 1 'tmpl parse reports the first parse error' '
+    printf "{{ if }}" >p.tpl && "$PKG" tmpl parse p.tpl 2>err; rc=$?;
+    test_grep "template: p.tpl:1: missing value for if" err && exit $rc
+'
 test_expect_success 'tmpl is hidden from pkg --help' '
     "$PKG" --help >out && ! grep -q "^  tmpl " out
 '

@@ -14,6 +14,7 @@
 
 static struct strv values_files;
 static const char *chart_name = "chart";
+static bool skip_func_check;
 
 const struct opt *
 cmd_tmpl_opts(void)
@@ -23,6 +24,8 @@ cmd_tmpl_opts(void)
          "values YAML for .Values (repeatable, merged in order)", NULL},
         {"chart-name", 0, OPT_STRING, &chart_name, "NAME",
          "name prefix of the template files (default \"chart\")", NULL},
+        {"skip-func-check", 0, OPT_BOOL, &skip_func_check, NULL,
+         "parse: accept unknown function names (Go's SkipFuncCheck)", NULL},
         OPT_END,
     };
     return opts;
@@ -47,6 +50,27 @@ load_values(struct arena *a, struct val *values, struct pkg_err **errp)
     return 0;
 }
 
+/* pkg tmpl parse FILE...: parses every file into one set, as Helm does,
+ * and reports the first error. */
+static int
+tmpl_parse_files(struct strv *pos)
+{
+    struct tmpl_set_opts o = {.funcs = TMPL_FUNCS_HELM, .skip_func_check = skip_func_check};
+    struct tmpl_set *set = tmpl_set_new(&o);
+    struct pkg_err *err = NULL;
+    int rc = 0;
+    for (size_t i = 1; i < pos->n && rc == 0; i++) {
+        struct sb text = SB_INIT;
+        rc = sb_read_file(&text, pos->v[i], 64u << 20, &err);
+        if (rc == 0)
+            rc = tmpl_set_parse(set, pos->v[i], text.buf, text.len, &err);
+        sb_release(&text);
+    }
+    tmpl_set_free(set);
+    free(pos->v);
+    return rc ? cli_fail(err) : EXIT_OK;
+}
+
 int
 cmd_tmpl(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
 {
@@ -55,6 +79,8 @@ cmd_tmpl(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     int rc = cli_parse(cmd, cmd_tmpl_opts(), argc, argv, g, &pos, &help);
     if (rc || help)
         return rc;
+    if (pos.n >= 1 && !strcmp(pos.v[0], "parse"))
+        return tmpl_parse_files(&pos);
     if (pos.n < 1 || strcmp(pos.v[0], "exec") != 0)
         return cli_usage_error(cmd, pos.n ? "unknown subcommand \"%s\"" : "missing subcommand%s",
                                pos.n ? pos.v[0] : "");

@@ -24,7 +24,7 @@ const struct cmd cli_commands[] = {
      "of helm's toYaml (default), kustomize's output, or Go's encoding/json.",
      cmd_yaml_opts, false},
     {"tmpl", cmd_tmpl, "render template files with Helm's engine (developer tool)",
-     "pkg tmpl exec FILE... [-f VALUES]...",
+     "pkg tmpl exec FILE... [-f VALUES]...\n       pkg tmpl parse [--skip-func-check] FILE...",
      "Renders the first FILE as Helm renders a chart template (the other FILEs are parsed\n"
      "too, for their {{define}}s), with .Values from the -f files and .Release as\n"
      "`helm template` sets it. Prints the output, or helm's error.",
