@@ -157,7 +157,6 @@ nbr_merge_one(struct ktconfig *c, const struct knbr *other, struct pkg_err **err
     return 0;
 }
 
-
 static struct ktconfig *default_config;
 
 static struct ktconfig *
@@ -398,10 +397,9 @@ ktconfig_parse(struct kbuild *b, struct ktconfig **out, const char *buf, size_t 
             continue;
         }
         struct kfsslice *s = NULL;
-        static const char *const names[] = {"namePrefix",   "nameSuffix",        "namespace",
-                                            "commonLabels", "labels",            "templateLabels",
-                                            "commonAnnotations", "varReference", "images",
-                                            "replicas"};
+        static const char *const names[] = {
+            "namePrefix",     "nameSuffix",        "namespace",    "commonLabels", "labels",
+            "templateLabels", "commonAnnotations", "varReference", "images",       "replicas"};
         for (size_t j = 0; j < sizeof(names) / sizeof(names[0]); j++)
             if (!strcasecmp(k, names[j]))
                 s = section(c, names[j]);

@@ -112,8 +112,8 @@ kcrd_load_config(struct kbuild *b, struct kloader *ldr, const struct val *paths,
         struct crdctx c = {b, ktconfig_empty(b), doc, 0};
         for (size_t j = 0; doc && doc->kind == VAL_MAP && j < val_map_len(doc); j++) {
             const char *name = doc->u.map.ents[j].key->u.s.ptr;
-            const struct val *props = get_fold(get_fold(doc->u.map.ents[j].v, "schema"),
-                                               "properties");
+            const struct val *props =
+                get_fold(get_fold(doc->u.map.ents[j].v, "schema"), "properties");
             if (!kn_get(props, "kind") || !kn_get(props, "apiVersion") ||
                 !kn_get(props, "metadata"))
                 continue;

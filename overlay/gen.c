@@ -85,8 +85,7 @@ utf8_ok(const unsigned char *s, size_t n)
 }
 
 static int
-env_pairs(struct kbuild *b, struct kvlist *out, const char *buf, size_t len,
-          struct pkg_err **errp)
+env_pairs(struct kbuild *b, struct kvlist *out, const char *buf, size_t len, struct pkg_err **errp)
 {
     size_t line = 0;
     const char *p = buf, *end = buf + len;
@@ -176,8 +175,9 @@ load_pairs(struct kbuild *b, struct kloader *ldr, const struct val *args, struct
             key = slash && slash[1] ? slash + 1 : src;
             path = src;
         } else if (eqs == 1 && src[0] == '=') {
-            rc = pkg_err_set(errp, PKG_EINVAL,
-                             "missing key name for file path \"%s\" in source \"%s\"", src + 1, src);
+            rc =
+                pkg_err_set(errp, PKG_EINVAL,
+                            "missing key name for file path \"%s\" in source \"%s\"", src + 1, src);
         } else if (eqs == 1 && src[strlen(src) - 1] == '=') {
             rc = pkg_err_set(errp, PKG_EINVAL,
                              "missing file path for key name \"%.*s\" in source \"%s\"",

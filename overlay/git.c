@@ -28,9 +28,9 @@ struct krepo {
 
 /* Per-build state: clones already opened or failed (by raw clone key). */
 struct kgit_entry {
-    char *key;      /* clone url + '\n' + ref */
-    char *dir;      /* checkout, NULL on failure */
-    char *error;    /* message on failure */
+    char *key;   /* clone url + '\n' + ref */
+    char *dir;   /* checkout, NULL on failure */
+    char *error; /* message on failure */
     int code;
 };
 
@@ -141,8 +141,8 @@ kgit_parse(struct arena *a, struct krepospec *out, const char *url, struct pkg_e
         if (!strcmp(sm, "true") || !strcmp(sm, "1") || !strcmp(sm, "t") || !strcmp(sm, "T") ||
             !strcmp(sm, "TRUE") || !strcmp(sm, "True"))
             out->submodules = true;
-        else if (!strcmp(sm, "false") || !strcmp(sm, "0") || !strcmp(sm, "f") ||
-                 !strcmp(sm, "F") || !strcmp(sm, "FALSE") || !strcmp(sm, "False"))
+        else if (!strcmp(sm, "false") || !strcmp(sm, "0") || !strcmp(sm, "f") || !strcmp(sm, "F") ||
+                 !strcmp(sm, "FALSE") || !strcmp(sm, "False"))
             out->submodules = false;
     } else {
         out->ref = "";
@@ -480,16 +480,15 @@ clone_into(const char *dir, const struct krepospec *rs, struct meta *m, char **e
         }
         git_object *o = NULL;
         if (git_revparse_single(&o, repo, rs->ref) != 0) {
-            *errmsg = xasprintf("git: couldn't find remote ref %s in '%s'", rs->ref,
-                                rs->clone_url);
+            *errmsg = xasprintf("git: couldn't find remote ref %s in '%s'", rs->ref, rs->clone_url);
             goto out;
         }
         oid = *git_object_id(o);
         git_object_free(o);
         immutable = strlen(rs->ref) == GIT_OID_HEXSZ;
     } else {
-        *errmsg = xasprintf("git: couldn't find remote ref %s in '%s'",
-                            *rs->ref ? rs->ref : "HEAD", rs->clone_url);
+        *errmsg = xasprintf("git: couldn't find remote ref %s in '%s'", *rs->ref ? rs->ref : "HEAD",
+                            rs->clone_url);
         goto out;
     }
     if (git_object_lookup(&target, repo, &oid, GIT_OBJECT_ANY) != 0) {
@@ -586,8 +585,8 @@ ensure_clone(const char *root, bool offline, const struct krepospec *rs, char **
             return 0;
         }
     }
-    char *tmp = xasprintf("%s/.tmp-%s-%d-%lx", root, key, (int)getpid(),
-                          (unsigned long)pthread_self());
+    char *tmp =
+        xasprintf("%s/.tmp-%s-%d-%lx", root, key, (int)getpid(), (unsigned long)pthread_self());
     fs_remove_all(tmp, NULL);
     char *work = xasprintf("%s/repo", tmp);
     int rc = 0;
@@ -748,15 +747,16 @@ kgit_open_root(struct kbuild *b, struct kloader *l, struct kloader *referrer, co
         pthread_mutex_unlock(&g->lock);
     }
     if (!e->dir)
-        return pkg_err_set(errp, e->code ? e->code : PKG_ENET, "%s", e->error ? e->error : "git clone failed");
+        return pkg_err_set(errp, e->code ? e->code : PKG_ENET, "%s",
+                           e->error ? e->error : "git clone failed");
     char *rp = realpath(e->dir, NULL);
     const char *clone = arena_strdup(b->a, rp ? rp : e->dir);
     free(rp);
     const char *abs = *rs.path ? arena_sprintf(b->a, "%s/%s", clone, rs.path) : clone;
     char *real = realpath(abs, NULL);
     if (!real)
-        return pkg_err_set(errp, PKG_ENOENT, "evalsymlink failure on '%s' : lstat %s: %s", abs,
-                           abs, kerrno_str(errno));
+        return pkg_err_set(errp, PKG_ENOENT, "evalsymlink failure on '%s' : lstat %s: %s", abs, abs,
+                           kerrno_str(errno));
     struct stat st;
     bool isdir = stat(real, &st) == 0 && S_ISDIR(st.st_mode);
     const char *root = arena_strdup(b->a, real);
@@ -843,9 +843,10 @@ kgit_http_get(struct kbuild *b, struct sb *out, const char *url, struct pkg_err 
         if (kgit_is_repo_url(url))
             return pkg_err_set(errp, PKG_EINVAL, "URL is a git repository");
         return pkg_err_set(errp, PKG_ENET, "HTTP Error: status code %ld (%s)", status,
-                           status == 404 ? "Not Found" : status == 403 ? "Forbidden"
-                                                       : status == 401 ? "Unauthorized"
-                                                                       : "error");
+                           status == 404   ? "Not Found"
+                           : status == 403 ? "Forbidden"
+                           : status == 401 ? "Unauthorized"
+                                           : "error");
     }
     return 0;
 }

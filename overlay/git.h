@@ -24,8 +24,8 @@ int kgit_parse(struct arena *a, struct krepospec *out, const char *url, struct p
 
 /* Clones (or reuses the cached clone of) url and makes *l a root-only
  * loader at its path. */
-int kgit_open_root(struct kbuild *b, struct kloader *l, struct kloader *referrer,
-                   const char *url, struct pkg_err **errp);
+int kgit_open_root(struct kbuild *b, struct kloader *l, struct kloader *referrer, const char *url,
+                   struct pkg_err **errp);
 const char *kgit_clone_dir(const struct krepo *repo);
 const char *kgit_raw(const struct krepo *repo);
 

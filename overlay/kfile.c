@@ -18,10 +18,10 @@ enum kt_kind {
     KT_BOOL,
     KT_INT64,
     KT_INT,
-    KT_ANY,     /* interface{} */
-    KT_STRUCT,  /* sub */
-    KT_LIST,    /* of elem */
-    KT_MAP,     /* string keys, of elem */
+    KT_ANY,    /* interface{} */
+    KT_STRUCT, /* sub */
+    KT_LIST,   /* of elem */
+    KT_MAP,    /* string keys, of elem */
 };
 
 struct kt_type;
@@ -33,10 +33,10 @@ struct kt_field {
 
 struct kt_type {
     enum kt_kind kind;
-    const char *goname;              /* as Go prints the type */
-    const struct kt_field *fields;   /* KT_STRUCT, NULL-terminated by type == NULL */
-    const struct kt_type *elem;      /* KT_LIST, KT_MAP */
-    const char *structname;          /* KT_STRUCT: for "Go struct field X.path" */
+    const char *goname;            /* as Go prints the type */
+    const struct kt_field *fields; /* KT_STRUCT, NULL-terminated by type == NULL */
+    const struct kt_type *elem;    /* KT_LIST, KT_MAP */
+    const char *structname;        /* KT_STRUCT: for "Go struct field X.path" */
 };
 
 #define T_SCALAR(id, k, go) static const struct kt_type id = {k, go, NULL, NULL, NULL}
@@ -55,10 +55,13 @@ static const struct kt_type t_psmlist = {KT_LIST, "[]types.PatchStrategicMerge",
                                          NULL};
 
 #define STRUCT(id, go, sname, ...)                                                                 \
-    static const struct kt_field id##_fields[] = {__VA_ARGS__, {NULL, NULL}};                       \
+    static const struct kt_field id##_fields[] = {__VA_ARGS__, {NULL, NULL}};                      \
     static const struct kt_type id = {KT_STRUCT, go, id##_fields, NULL, sname}
 #define LIST(id, go, elem) static const struct kt_type id = {KT_LIST, go, NULL, &elem, NULL}
-#define INLINE(t) {NULL, &t}
+#define INLINE(t)                                                                                  \
+    {                                                                                              \
+        NULL, &t                                                                                   \
+    }
 
 STRUCT(t_typemeta, "types.TypeMeta", "TypeMeta", {"kind", &t_string}, {"apiVersion", &t_string});
 STRUCT(t_gvk, "resid.Gvk", "Gvk", {"group", &t_string}, {"version", &t_string},
@@ -67,8 +70,8 @@ STRUCT(t_resid, "resid.ResId", "ResId", INLINE(t_gvk), {"name", &t_string},
        {"namespace", &t_string});
 STRUCT(t_objectmeta, "types.ObjectMeta", "ObjectMeta", {"name", &t_string},
        {"namespace", &t_string}, {"labels", &t_strmap}, {"annotations", &t_strmap});
-STRUCT(t_selector, "types.Selector", "Selector", INLINE(t_resid),
-       {"annotationSelector", &t_string}, {"labelSelector", &t_string});
+STRUCT(t_selector, "types.Selector", "Selector", INLINE(t_resid), {"annotationSelector", &t_string},
+       {"labelSelector", &t_string});
 LIST(t_selectorlist, "[]*types.Selector", t_selector);
 STRUCT(t_patch, "types.Patch", "Patch", {"path", &t_string}, {"patch", &t_string},
        {"target", &t_selector}, {"options", &t_boolmap});
@@ -307,8 +310,8 @@ check_value(struct check *c, struct val **vp, const struct kt_type *t, struct pk
                     return 0;
                 }
             }
-            return type_error(c, v, arena_sprintf(c->b->a, "number %s", number_text(c->b->a, v)),
-                              t, errp);
+            return type_error(c, v, arena_sprintf(c->b->a, "number %s", number_text(c->b->a, v)), t,
+                              errp);
         }
         return type_error(c, v, json_kind(v), t, errp);
     case KT_STRUCT:
@@ -436,10 +439,14 @@ fix_kustomization(struct kbuild *b, struct val *k)
             struct val *c = val_map(a);
             const struct {
                 const char *from, *to;
-            } m[] = {{"chartName", "name"},        {"chartVersion", "version"},
-                     {"chartRepoUrl", "repo"},     {"releaseName", "releaseName"},
-                     {"releaseNamespace", "namespace"}, {"values", "valuesFile"},
-                     {"valuesLocal", "valuesInline"}, {"valuesMerge", "valuesMerge"}};
+            } m[] = {{"chartName", "name"},
+                     {"chartVersion", "version"},
+                     {"chartRepoUrl", "repo"},
+                     {"releaseName", "releaseName"},
+                     {"releaseNamespace", "namespace"},
+                     {"values", "valuesFile"},
+                     {"valuesLocal", "valuesInline"},
+                     {"valuesMerge", "valuesMerge"}};
             for (size_t j = 0; j < sizeof(m) / sizeof(m[0]); j++) {
                 struct val *x = val_map_getz(o, m[j].from);
                 if (x && x->kind != VAL_NULL)
@@ -520,8 +527,7 @@ int
 kfile_load(struct kbuild *b, struct kloader *ldr, struct val **out, const char **file,
            struct pkg_err **errp)
 {
-    static const char *const names[] = {"kustomization.yaml", "kustomization.yml",
-                                        "Kustomization"};
+    static const char *const names[] = {"kustomization.yaml", "kustomization.yml", "Kustomization"};
     struct sb content = SB_INIT;
     const char *found = NULL;
     int matches = 0;
@@ -626,8 +632,7 @@ kfile_load(struct kbuild *b, struct kloader *ldr, struct val **out, const char *
 bool
 kust_is_kustomization_dir(const char *dir)
 {
-    static const char *const names[] = {"kustomization.yaml", "kustomization.yml",
-                                        "Kustomization"};
+    static const char *const names[] = {"kustomization.yaml", "kustomization.yml", "Kustomization"};
     for (int i = 0; i < 3; i++) {
         char *p = xasprintf("%s/%s", dir, names[i]);
         bool ok = fs_exists(p) && !fs_is_dir(p);

@@ -34,8 +34,8 @@
 #define KA_TRANSFORMATIONS "alpha.config.kubernetes.io/transformations"
 
 /* Hard limits for untrusted input. */
-#define KUST_MAX_DEPTH 64             /* kustomization nesting */
-#define KUST_MAX_FILE (64u << 20)     /* one file */
+#define KUST_MAX_DEPTH 64         /* kustomization nesting */
+#define KUST_MAX_FILE (64u << 20) /* one file */
 #define KUST_MAX_RESOURCES 200000
 
 struct kgit; /* git.c */
@@ -51,7 +51,7 @@ struct kbuild {
     struct sb warnings; /* lines for stderr (deprecations) */
     struct kgit *git;
     int depth;
-    bool err_located; /* the error already names its kustomization file */
+    bool err_located;       /* the error already names its kustomization file */
     struct ktconfig **cfgs; /* every transformer config made, freed at the end */
     size_t ncfgs, ccfgs;
 };
@@ -105,8 +105,7 @@ void kn_set(struct arena *a, struct val *m, const char *k, struct val *v);
 void kn_meta_map(struct arena *a, const struct val *obj, const char *field, struct kstrmap *out);
 /* setMapInMetadata: replaces metadata.<field> with string values sorted by
  * key; removes it when m is empty; creates metadata. */
-void kn_set_meta_map(struct arena *a, struct val *obj, const char *field,
-                     const struct kstrmap *m);
+void kn_set_meta_map(struct arena *a, struct val *obj, const char *field, const struct kstrmap *m);
 /* One annotation's text, or NULL. */
 const char *kn_annotation(struct arena *a, const struct val *obj, const char *key);
 /* yaml.SetAnnotation / SetLabel. */
@@ -158,7 +157,7 @@ bool kresid_same(const struct kresid *x, const struct kresid *y);
 /* ---- resources and resource maps (res.c) ---- */
 
 struct kres {
-    struct val *node; /* the object; NULL once deleted */
+    struct val *node;     /* the object; NULL once deleted */
     const char **refvars; /* names of the vars that refer to it (arena) */
     size_t nrefvars;
 };
@@ -203,8 +202,8 @@ void kresmap_by_any_id(struct kbuild *b, const struct kresmap *m, const struct k
 void kresmap_by_cur_id(struct kbuild *b, const struct kresmap *m, const struct kresid *id,
                        struct kresmap *out);
 /* GetById: exactly one match by any id, or an error like kustomize's. */
-struct kres *kresmap_get_by_id(struct kbuild *b, const struct kresmap *m,
-                               const struct kresid *id, struct pkg_err **errp);
+struct kres *kresmap_get_by_id(struct kbuild *b, const struct kresmap *m, const struct kresid *id,
+                               struct pkg_err **errp);
 
 /* Patch and transformer targets (types.Selector). */
 struct kselector {
@@ -268,8 +267,7 @@ int kfsslice_from_val(struct kbuild *b, struct kfsslice *out, const struct val *
 
 /* The setter called on each node a field spec reaches; it changes the node
  * in place (kyaml's SetFn on an RNode). */
-typedef int (*kfs_setter)(struct kbuild *b, struct val *node, void *payload,
-                          struct pkg_err **errp);
+typedef int (*kfs_setter)(struct kbuild *b, struct val *node, void *payload, struct pkg_err **errp);
 /* fieldspec.Filter: when the spec's gvk matches obj, walks its path
  * (`a/b[]/c`, `\/` escapes) and calls set on what it reaches. With
  * spec->create, missing fields are created: maps on the way, the last of
@@ -372,11 +370,9 @@ int kvarset_merge(struct kbuild *b, struct kvarset *s, const struct kvar *in, si
                   struct pkg_err **errp);
 int kx_vars(struct kbuild *b, struct kresmap *m, const struct kvarset *vars,
             const struct kfsslice *fs, struct pkg_err **errp);
-int kx_sort(struct kbuild *b, struct kresmap *m, const struct val *sortopts,
-            struct pkg_err **errp);
+int kx_sort(struct kbuild *b, struct kresmap *m, const struct val *sortopts, struct pkg_err **errp);
 /* helm.c: helmCharts inflated by pkg's chart renderer. */
 int kx_helm(struct kbuild *b, struct kloader *ldr, const struct val *k, struct kresmap *out,
             struct pkg_err **errp);
-
 
 #endif

@@ -7,8 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum ltok { LT_END, LT_ID, LT_NOT, LT_EQ, LT_DEQ, LT_NEQ, LT_IN, LT_NOTIN, LT_GT, LT_LT,
-            LT_OPEN, LT_CLOSE, LT_COMMA };
+enum ltok {
+    LT_END,
+    LT_ID,
+    LT_NOT,
+    LT_EQ,
+    LT_DEQ,
+    LT_NEQ,
+    LT_IN,
+    LT_NOTIN,
+    LT_GT,
+    LT_LT,
+    LT_OPEN,
+    LT_CLOSE,
+    LT_COMMA
+};
 
 struct lex {
     const char *p;
@@ -99,8 +112,7 @@ parse_int(const char *s, long long *out)
 }
 
 int
-klabels_match(const char *selector, const struct kstrmap *set, bool *match,
-              struct pkg_err **errp)
+klabels_match(const char *selector, const struct kstrmap *set, bool *match, struct pkg_err **errp)
 {
     struct lex l = {.p = selector};
     bool all = true;
@@ -143,8 +155,9 @@ klabels_match(const char *selector, const struct kstrmap *set, bool *match,
                 } else if (op == LT_GT || op == LT_LT) {
                     long long want, got;
                     if (!parse_int(val, &want))
-                        return pkg_err_set(errp, PKG_EINVAL,
-                                           "for 'Gt', 'Lt' operators, the value must be an integer");
+                        return pkg_err_set(
+                            errp, PKG_EINVAL,
+                            "for 'Gt', 'Lt' operators, the value must be an integer");
                     ok = have && parse_int(have, &got) && (op == LT_GT ? got > want : got < want);
                 } else {
                     ok = have && !strcmp(have, val);

@@ -136,8 +136,7 @@ join(struct arena *a, const char *dir, const char *rel)
 }
 
 int
-kloader_new_root(struct kbuild *b, struct kloader **out, const char *path,
-                 struct pkg_err **errp)
+kloader_new_root(struct kbuild *b, struct kloader **out, const char *path, struct pkg_err **errp)
 {
     struct kloader *l = arena_alloc(b->a, sizeof(*l));
     l->root_only = b->opts->restrictor == KUST_LOAD_ROOT_ONLY;

@@ -102,8 +102,8 @@ prev_selected(const struct rinfo *r, const struct kgvk *g)
 
 /* selectReferral; *out is NULL when nothing matches. */
 static int
-select_referral(struct nctx *c, const char *old, struct rinfo **cands, size_t ncands,
-                bool match_ns, struct rinfo **out, struct pkg_err **errp)
+select_referral(struct nctx *c, const char *old, struct rinfo **cands, size_t ncands, bool match_ns,
+                struct rinfo **out, struct pkg_err **errp)
 {
     *out = NULL;
     struct rinfo **v = xcalloc(ncands + 1, sizeof(*v));
@@ -156,8 +156,7 @@ select_referral(struct nctx *c, const char *old, struct rinfo **cands, size_t nc
                     sb_addstr(&ids, ", ");
                 sb_addstr(&ids, kresid_string(c->b->a, &v[i]->cur));
             }
-            rc = pkg_err_set(errp, PKG_ECONFLICT, "found multiple possible referrals: %s",
-                             ids.buf);
+            rc = pkg_err_set(errp, PKG_ECONFLICT, "found multiple possible referrals: %s", ids.buf);
             sb_release(&ids);
         }
     }
@@ -299,8 +298,7 @@ candidates_for(struct nctx *c, struct rinfo *ref)
 }
 
 int
-kx_namerefs(struct kbuild *b, struct kresmap *m, const struct ktconfig *tc,
-            struct pkg_err **errp)
+kx_namerefs(struct kbuild *b, struct kresmap *m, const struct ktconfig *tc, struct pkg_err **errp)
 {
     if (!tc || tc->nnameref == 0 || m->n == 0)
         return 0;
@@ -331,8 +329,8 @@ kx_namerefs(struct kbuild *b, struct kresmap *m, const struct ktconfig *tc,
                 fs.create = false;
                 rc = kfs_apply_one(b, ref->r->node, &fs, -1, nameref_set, &c, errp);
                 if (rc)
-                    pkg_err_wrap(errp, "updating name reference in '%s' field of '%s'",
-                                 spec->path, kresid_string(b->a, &ref->cur));
+                    pkg_err_wrap(errp, "updating name reference in '%s' field of '%s'", spec->path,
+                                 kresid_string(b->a, &ref->cur));
             }
         }
     }

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,6 +19,16 @@ utf8_valid(const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
+        /* ASCII runs, eight bytes at a time */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (w & 0x8080808080808080ull)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         unsigned char c = s[i];
         if (c < 0x80) {
             i++;
@@ -105,8 +116,9 @@ kjson_roundtrip(struct arena *a, const struct val *v)
         return r ? r : val_float(a, f);
     }
     case VAL_STRING:
+        /* strings live in the arena already: shared, not copied */
         if (utf8_valid((const unsigned char *)v->u.s.ptr, v->u.s.len))
-            return val_str(a, v->u.s.ptr, v->u.s.len);
+            return val_str_nocopy(a, v->u.s.ptr, v->u.s.len);
         return fix_utf8(a, v);
     case VAL_SEQ: {
         struct val *s = val_seq(a);
@@ -133,7 +145,9 @@ check_finite(const struct val *v, struct pkg_err **errp)
 {
     if (v->kind == VAL_FLOAT && (isnan(v->u.f) || isinf(v->u.f)))
         return pkg_err_set(errp, PKG_EINVAL, "json: unsupported value: %s",
-                           isnan(v->u.f) ? "NaN" : v->u.f > 0 ? "+Inf" : "-Inf");
+                           isnan(v->u.f) ? "NaN"
+                           : v->u.f > 0  ? "+Inf"
+                                         : "-Inf");
     if (v->kind == VAL_SEQ)
         for (size_t i = 0; i < val_seq_len(v); i++) {
             int rc = check_finite(val_seq_at(v, i), errp);
@@ -159,10 +173,6 @@ kust_emit(struct sb *out, const struct val *objs, struct pkg_err **errp)
             return rc;
         if (i > 0)
             sb_addstr(out, "---\n");
-        if (getenv("PKG_KUST_JSON_DEV")) { /* DEV-ONLY-REMOVE */
-            rc = val_json_emit(out, o, VAL_JSON_INDENT, errp);
-            sb_addch(out, '\n');
-        } else
         rc = val_yaml_emit(out, o, VAL_YAML_KYAML, errp);
         if (rc)
             return rc;

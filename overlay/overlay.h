@@ -21,19 +21,9 @@ enum kust_load_restrictor {
     KUST_LOAD_NONE,          /* LoadRestrictionsNone */
 };
 
-/* Renders a Helm chart for helmCharts. The callee fills *out with the
- * rendered manifest text (the chart's documents, as `helm template` prints
- * them) and returns 0, or an error. `spec` is the helmCharts entry after
- * helmGlobals were applied, with chartHome resolved to an absolute
- * directory under "chartHome"; `values` the merged values map. */
-typedef int (*kust_helm_fn)(struct sb *out, const struct val *spec, const struct val *values,
-                            void *payload, struct pkg_err **errp);
-
 struct kust_opts {
     enum kust_load_restrictor restrictor;
-    bool enable_helm;
-    kust_helm_fn helm;  /* NULL: helmCharts fail with a clear error */
-    void *helm_payload;
+    bool enable_helm; /* helmCharts are inflated only when set (--enable-helm) */
     /* Git clone cache directory; NULL: $PKG_HOME/cache/git (or the default
      * PKG_HOME). */
     const char *git_cache;

@@ -44,9 +44,10 @@ kjson6902_parse(struct kbuild *b, const struct val **ops, const char *text, size
     for (size_t j = 0; j < val_seq_len(v); j++) {
         const struct val *op = val_seq_at(v, j);
         if (op->kind != VAL_MAP && op->kind != VAL_NULL)
-            return pkg_err_set(errp, PKG_ETYPE,
-                               "json: cannot unmarshal %s into Go value of type jsonpatch.Operation",
-                               op->kind == VAL_SEQ ? "array" : "string");
+            return pkg_err_set(
+                errp, PKG_ETYPE,
+                "json: cannot unmarshal %s into Go value of type jsonpatch.Operation",
+                op->kind == VAL_SEQ ? "array" : "string");
     }
     *ops = kjson_roundtrip(b->a, v);
     return 0;
@@ -131,8 +132,9 @@ con_get(struct val *con, const char *key, struct val **out, struct pkg_err **err
     if (!atoi_go(key, &idx))
         return pkg_err_set(errp, PKG_EINVAL, "strconv.Atoi: parsing \"%s\": invalid syntax", key);
     if (idx < 0 || (size_t)idx >= val_seq_len(con))
-        return pkg_err_set(errp, PKG_EINVAL, "Unable to access invalid index: %ld: invalid index "
-                                             "referenced",
+        return pkg_err_set(errp, PKG_EINVAL,
+                           "Unable to access invalid index: %ld: invalid index "
+                           "referenced",
                            idx);
     *out = val_seq_at(con, (size_t)idx);
     return 0;
@@ -208,7 +210,8 @@ apply_one(struct arena *a, struct val *doc, const struct val *op, struct pkg_err
     if (!strcmp(kind, "add")) {
         const char *path = op_str(op, "path", &ok);
         if (!ok)
-            return pkg_err_set(errp, PKG_EINVAL, "add operation failed to decode path: missing value");
+            return pkg_err_set(errp, PKG_EINVAL,
+                               "add operation failed to decode path: missing value");
         con = find_object(a, doc, path, &key);
         if (!con)
             return pkg_err_set(errp, PKG_ENOENT,
@@ -239,8 +242,9 @@ apply_one(struct arena *a, struct val *doc, const struct val *op, struct pkg_err
     if (!strcmp(kind, "replace")) {
         const char *path = op_str(op, "path", &ok);
         if (!ok)
-            return pkg_err_set(errp, PKG_EINVAL, "replace operation failed to decode path: "
-                                                 "operation missing path field: missing value");
+            return pkg_err_set(errp, PKG_EINVAL,
+                               "replace operation failed to decode path: "
+                               "operation missing path field: missing value");
         con = find_object(a, doc, path, &key);
         if (!con)
             return pkg_err_set(errp, PKG_ENOENT,
@@ -269,8 +273,9 @@ apply_one(struct arena *a, struct val *doc, const struct val *op, struct pkg_err
         bool is_move = kind[0] == 'm';
         const char *from = op_str(op, "from", &ok);
         if (!ok)
-            return pkg_err_set(errp, PKG_EINVAL, "%s operation failed to decode from: operation, "
-                                                 "missing from field: missing value",
+            return pkg_err_set(errp, PKG_EINVAL,
+                               "%s operation failed to decode from: operation, "
+                               "missing from field: missing value",
                                kind);
         con = find_object(a, doc, from, &key);
         if (!con)
@@ -281,8 +286,10 @@ apply_one(struct arena *a, struct val *doc, const struct val *op, struct pkg_err
         struct val *v;
         rc = con_get(con, key, &v, errp);
         if (rc) {
-            pkg_err_wrap(errp, is_move ? "error in move for path: '%s'" : "error in copy for from: "
-                                                                         "'%s'",
+            pkg_err_wrap(errp,
+                         is_move ? "error in move for path: '%s'"
+                                 : "error in copy for from: "
+                                   "'%s'",
                          is_move ? key : from);
             return rc;
         }
@@ -308,8 +315,9 @@ apply_one(struct arena *a, struct val *doc, const struct val *op, struct pkg_err
                                kind, path);
         rc = con_add(a, con, key, v, errp);
         if (rc)
-            pkg_err_wrap(errp, is_move ? "error in move for path: '%s'"
-                                       : "error while adding value during copy%s",
+            pkg_err_wrap(errp,
+                         is_move ? "error in move for path: '%s'"
+                                 : "error while adding value during copy%s",
                          is_move ? path : "");
         return rc;
     }

@@ -68,10 +68,10 @@ kind_name(const struct val *v)
 static int
 invalid_kind(const struct val *v, int want, struct pkg_err **errp)
 {
-    const char *w = want == VAL_MAP ? "MappingNode" : want == VAL_SEQ ? "SequenceNode"
-                                                                      : "ScalarNode";
-    return pkg_err_set(errp, PKG_ETYPE, "wrong node kind: expected %s but got %s", w,
-                       kind_name(v));
+    const char *w = want == VAL_MAP   ? "MappingNode"
+                    : want == VAL_SEQ ? "SequenceNode"
+                                      : "ScalarNode";
+    return pkg_err_set(errp, PKG_ETYPE, "wrong node kind: expected %s but got %s", w, kind_name(v));
 }
 
 /* ErrorIfInvalid: null passes. want is VAL_MAP, VAL_SEQ or VAL_STRING (scalar). */
@@ -89,8 +89,8 @@ check_kind(const struct val *v, int want, struct pkg_err **errp)
 /* FieldMatcher{Name: name, StringValue: value}: the field's value node when
  * present (and equal to value when value is not ""). */
 static int
-field_match(struct smp *s, struct val *rn, const char *name, const char *value,
-            struct val **out, struct pkg_err **errp)
+field_match(struct smp *s, struct val *rn, const char *name, const char *value, struct val **out,
+            struct pkg_err **errp)
 {
     *out = NULL;
     if (missing_or_null(rn))
@@ -427,8 +427,7 @@ values_equal(const char **x, const char **y, size_t n)
 
 /* ElementValuesList */
 static const char ***
-element_values(struct smp *s, struct val *seq, const char *const *keys, size_t nkeys,
-               size_t *count)
+element_values(struct smp *s, struct val *seq, const char *const *keys, size_t nkeys, size_t *count)
 {
     *count = 0;
     if (!seq || seq->kind != VAL_SEQ)
@@ -456,9 +455,8 @@ vlist_push(struct vlist *l, const char **v)
 
 /* validateKeys */
 static void
-validate_keys(struct smp *s, const struct vlist *all, const char **values,
-              const char *const *keys, size_t nkeys, const char ***vkeys, const char ***vvalues,
-              size_t *nvk, size_t *nvv)
+validate_keys(struct smp *s, const struct vlist *all, const char **values, const char *const *keys,
+              size_t nkeys, const char ***vkeys, const char ***vvalues, size_t *nvk, size_t *nvv)
 {
     bool *valid = arena_alloc(s->b->a, (nkeys + 1) * sizeof(*valid));
     size_t nvalid = 0;

@@ -237,8 +237,8 @@ kx_patch_plugin(struct kbuild *b, struct kloader *ldr, const struct val *cfg, st
 }
 
 int
-kx_patch_sm_plugin(struct kbuild *b, struct kloader *ldr, const struct val *cfg,
-                   struct kresmap *m, struct pkg_err **errp)
+kx_patch_sm_plugin(struct kbuild *b, struct kloader *ldr, const struct val *cfg, struct kresmap *m,
+                   struct pkg_err **errp)
 {
     struct kresmap patches = {0};
     const struct val *paths = kn_get(cfg, "paths");

@@ -167,7 +167,6 @@ x_namespace(struct kbuild *b, const struct val *cfg, struct kresmap *m, struct p
     return rc;
 }
 
-
 /* ---- prefix / suffix ---- */
 
 struct affix {
@@ -227,7 +226,6 @@ x_affix(struct kbuild *b, const struct val *cfg, bool prefix, struct kresmap *m,
     return rc;
 }
 
-
 /* ---- labels and annotations ---- */
 
 struct entry_set {
@@ -271,7 +269,6 @@ kx_labels(struct kbuild *b, struct kresmap *m, const struct kstrmap *labels,
 {
     return apply_entries(b, m, labels, fs, errp);
 }
-
 
 static int
 x_entries(struct kbuild *b, const struct val *cfg, const char *field, struct kresmap *m,
@@ -343,8 +340,7 @@ image_update(struct kbuild *b, struct val *node, void *payload, struct pkg_err *
         return pkg_err_set(errp, PKG_ETYPE, "wrong node kind: expected ScalarNode but got %s",
                            node->kind == VAL_MAP ? "MappingNode" : "SequenceNode");
     const char *value = kn_text(b->a, node);
-    if (!s->re ||
-        pcre2_match(s->re, (PCRE2_SPTR)value, strlen(value), 0, 0, s->md, NULL) < 0)
+    if (!s->re || pcre2_match(s->re, (PCRE2_SPTR)value, strlen(value), 0, 0, s->md, NULL) < 0)
         return 0;
     const char *name, *tag, *digest;
     image_split(b->a, value, &name, &tag, &digest);
@@ -386,8 +382,7 @@ image_legacy_walk(struct kbuild *b, struct val *node, struct image_set *s, int d
             if (rc)
                 return rc;
             const char *k = node->u.map.ents[i].key->u.s.ptr;
-            if ((!strcmp(k, "containers") || !strcmp(k, "initContainers")) &&
-                v->kind == VAL_SEQ) {
+            if ((!strcmp(k, "containers") || !strcmp(k, "initContainers")) && v->kind == VAL_SEQ) {
                 for (size_t j = 0; j < val_seq_len(v); j++) {
                     struct val *img = kn_get(val_seq_at(v, j), "image");
                     if (!img)
@@ -412,8 +407,13 @@ static int
 x_image(struct kbuild *b, const struct val *cfg, struct kresmap *m, struct pkg_err **errp)
 {
     const struct val *it = kn_get(cfg, "imageTag");
-    struct image_set s = {cfg_str(it, "name"),   cfg_str(it, "newName"), cfg_str(it, "newTag"),
-                          cfg_str(it, "digest"), cfg_str(it, "tagSuffix"), NULL, NULL};
+    struct image_set s = {cfg_str(it, "name"),
+                          cfg_str(it, "newName"),
+                          cfg_str(it, "newTag"),
+                          cfg_str(it, "digest"),
+                          cfg_str(it, "tagSuffix"),
+                          NULL,
+                          NULL};
     char *pat = xasprintf("^%s(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$", s.name);
     int ec;
     PCRE2_SIZE off;
@@ -435,7 +435,6 @@ x_image(struct kbuild *b, const struct val *cfg, struct kresmap *m, struct pkg_e
     pcre2_code_free(s.re);
     return rc;
 }
-
 
 /* ---- replicas ---- */
 
@@ -494,7 +493,6 @@ x_replicas(struct kbuild *b, const struct val *cfg, struct kresmap *m, struct pk
     free(fs.v);
     return rc;
 }
-
 
 /* ---- hash suffixes ---- */
 
@@ -572,12 +570,28 @@ sort_less(struct arena *a, const struct sortctx *c, const struct sortent *x,
 }
 
 static const char *const default_first[] = {
-    "Namespace",        "ResourceQuota",      "StorageClass",          "CustomResourceDefinition",
-    "ServiceAccount",   "PodSecurityPolicy",  "Role",                  "ClusterRole",
-    "RoleBinding",      "ClusterRoleBinding", "ConfigMap",             "Secret",
-    "Endpoints",        "Service",            "LimitRange",            "PriorityClass",
-    "PersistentVolume", "PersistentVolumeClaim", "Deployment",         "StatefulSet",
-    "CronJob",          "PodDisruptionBudget",
+    "Namespace",
+    "ResourceQuota",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "ServiceAccount",
+    "PodSecurityPolicy",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ConfigMap",
+    "Secret",
+    "Endpoints",
+    "Service",
+    "LimitRange",
+    "PriorityClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Deployment",
+    "StatefulSet",
+    "CronJob",
+    "PodDisruptionBudget",
 };
 static const char *const default_last[] = {"MutatingWebhookConfiguration",
                                            "ValidatingWebhookConfiguration"};
@@ -605,7 +619,8 @@ kx_sort(struct kbuild *b, struct kresmap *m, const struct val *opts, struct pkg_
             order = "fifo";
     }
     if (strcmp(order, "fifo") && strcmp(order, "legacy"))
-        return pkg_err_set(errp, PKG_EINVAL, "the field 'sortOptions.order' must be one of [fifo, legacy]");
+        return pkg_err_set(errp, PKG_EINVAL,
+                           "the field 'sortOptions.order' must be one of [fifo, legacy]");
     if (!strcmp(order, "fifo")) {
         if (legacy)
             return pkg_err_set(errp, PKG_EINVAL,
@@ -821,7 +836,7 @@ kplug_generate(struct kbuild *b, struct kloader *ldr, const char *kind, const st
             val_map_setz(b->a, args, "namespace", val_strz(b->a, cfg_str(md, "namespace")));
         struct kres *r = NULL;
         int rc = !strcmp(kind, "ConfigMapGenerator") ? kgen_configmap(b, ldr, args, NULL, &r, errp)
-                                                    : kgen_secret(b, ldr, args, NULL, &r, errp);
+                                                     : kgen_secret(b, ldr, args, NULL, &r, errp);
         if (!rc)
             kresmap_push(out, r);
         return rc;

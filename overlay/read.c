@@ -12,25 +12,32 @@ static int
 check_separators(const char *buf, size_t len, size_t *ndocs, struct pkg_err **errp)
 {
     size_t n = 1;
-    for (size_t i = 0; i + 4 <= len; i++) {
-        if (buf[i] != '\n' || memcmp(buf + i + 1, "---", 3) != 0)
+    const char *end = buf + len;
+    for (const char *p = buf; p + 4 <= end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl || nl + 4 > end)
+            break;
+        if (memcmp(nl + 1, "---", 3) != 0) {
+            p = nl + 1;
             continue;
-        const char *ls = buf + i + 4;
-        const char *nl = memchr(ls, '\n', len - (size_t)(ls - buf));
-        if (!nl)
+        }
+        const char *ls = nl + 4;
+        const char *eol = memchr(ls, '\n', (size_t)(end - ls));
+        if (!eol)
             break; /* the regexp needs the closing newline */
-        const char *p = ls;
-        while (p < nl && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\v' || *p == '\f'))
-            p++;
-        if (p < nl && *p != '#') {
-            const char *e = nl;
-            while (e > buf + i + 1 && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        const char *q = ls;
+        while (q < eol && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\v' || *q == '\f'))
+            q++;
+        if (q < eol && *q != '#') {
+            const char *e = eol;
+            while (e > nl + 1 && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
                 e--;
             return pkg_err_set(errp, PKG_ESYNTAX, "invalid document separator: %.*s",
-                               (int)(e - (buf + i + 1)), buf + i + 1);
+                               (int)(e - (nl + 1)), nl + 1);
         }
         n++;
-        i = (size_t)(nl - buf) - 1;
+        p = eol; /* the separator consumed its newline: the next match needs another */
+        p++;
     }
     *ndocs = n;
     return 0;
@@ -51,8 +58,7 @@ validate(struct kbuild *b, const struct val *obj, struct pkg_err **errp)
     if (obj->kind != VAL_MAP)
         return pkg_err_set(errp, PKG_EINVAL, "missing Resource metadata");
     bool any = !kn_nil_or_empty(kn_get(obj, "apiVersion")) ||
-               !kn_nil_or_empty(kn_get(obj, "kind")) ||
-               !kn_nil_or_empty(kn_get(obj, "metadata"));
+               !kn_nil_or_empty(kn_get(obj, "kind")) || !kn_nil_or_empty(kn_get(obj, "metadata"));
     if (!any)
         return pkg_err_set(errp, PKG_EINVAL, "missing Resource metadata");
     const char *kind = kn_kind(a, obj);
@@ -96,8 +102,7 @@ kread_resources(struct kbuild *b, struct kresmap *out, const char *buf, size_t l
             struct val *items = kn_get(d, "items");
             if ((!strcmp(kind, "List") || !strcmp(kind, "ResourceList")) &&
                 (items || kn_get(d, "functionConfig"))) {
-                for (size_t j = 0; items && items->kind == VAL_SEQ && j < val_seq_len(items);
-                     j++) {
+                for (size_t j = 0; items && items->kind == VAL_SEQ && j < val_seq_len(items); j++) {
                     queue = xgrow(queue, &cq, nq + 1, sizeof(*queue));
                     queue[nq++] = val_seq_at(items, j);
                 }

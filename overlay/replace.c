@@ -221,7 +221,8 @@ regex_match(const char *re, const char *s, struct pkg_err **errp, int *rc)
 {
     int ec;
     PCRE2_SIZE off;
-    pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &off, NULL);
+    pcre2_code *c =
+        pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &off, NULL);
     if (!c) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(ec, msg, sizeof(msg));
@@ -302,8 +303,7 @@ pm_filter(struct pmatch *p, struct val *rn, const char *const *path, size_t n,
     long idx;
     if (is_idx_number(path[0], &idx)) {
         if (rn->kind != VAL_SEQ && rn->kind != VAL_NULL)
-            return pkg_err_set(errp, PKG_ETYPE,
-                               "wrong node kind: expected SequenceNode but got %s",
+            return pkg_err_set(errp, PKG_ETYPE, "wrong node kind: expected SequenceNode but got %s",
                                rn->kind == VAL_MAP ? "MappingNode" : "ScalarNode");
         size_t len = rn->kind == VAL_SEQ ? val_seq_len(rn) : 0;
         if ((size_t)idx == len && p->create >= 0 && rn->kind == VAL_SEQ) {
@@ -319,8 +319,7 @@ pm_filter(struct pmatch *p, struct val *rn, const char *const *path, size_t n,
         return pm_seq(p, rn, path, n, errp);
     if (!strcmp(path[0], "*")) {
         if (rn->kind != VAL_SEQ && rn->kind != VAL_NULL)
-            return pkg_err_set(errp, PKG_ETYPE,
-                               "wrong node kind: expected SequenceNode but got %s",
+            return pkg_err_set(errp, PKG_ETYPE, "wrong node kind: expected SequenceNode but got %s",
                                rn->kind == VAL_MAP ? "MappingNode" : "ScalarNode");
         for (size_t i = 0; rn->kind == VAL_SEQ && i < val_seq_len(rn); i++) {
             int rc = pm_filter(p, val_seq_at(rn, i), path + 1, n - 1, errp);
@@ -431,11 +430,11 @@ retext(struct kbuild *b, struct val *target, const char *text, struct pkg_err **
                       : target->kind == VAL_FLOAT ? "float"
                       : target->kind == VAL_BOOL  ? "bool"
                                                   : "null";
-    bool ok = (int)r->kind == (int)target->kind ||
-              (target->kind == VAL_FLOAT && r->kind == VAL_INT);
+    bool ok =
+        (int)r->kind == (int)target->kind || (target->kind == VAL_FLOAT && r->kind == VAL_INT);
     if (!ok) {
-        const char *rt = r->kind == VAL_STRING ? "str"
-                         : r->kind == VAL_INT  ? "int"
+        const char *rt = r->kind == VAL_STRING  ? "str"
+                         : r->kind == VAL_INT   ? "int"
                          : r->kind == VAL_FLOAT ? "float"
                          : r->kind == VAL_BOOL  ? "bool"
                                                 : "null";
@@ -619,9 +618,8 @@ apply_replacement(struct kbuild *b, struct kresmap *m, const struct val *value,
             int rc = matches_selectors(b, r, sel, &ok, errp);
             if (rc)
                 return rc;
-            for (size_t j = 0; ok && rejects && rejects->kind == VAL_SEQ &&
-                               j < val_seq_len(rejects);
-                 j++) {
+            for (size_t j = 0;
+                 ok && rejects && rejects->kind == VAL_SEQ && j < val_seq_len(rejects); j++) {
                 const struct val *rj = val_seq_at(rejects, j);
                 if (!*str_of(rj, "annotationSelector") && !*str_of(rj, "labelSelector"))
                     continue;
@@ -635,8 +633,8 @@ apply_replacement(struct kbuild *b, struct kresmap *m, const struct val *value,
             if (!ok)
                 continue;
             bool rejected = false;
-            for (size_t j = 0; rejects && rejects->kind == VAL_SEQ && j < val_seq_len(rejects) &&
-                               !rejected;
+            for (size_t j = 0;
+                 rejects && rejects->kind == VAL_SEQ && j < val_seq_len(rejects) && !rejected;
                  j++) {
                 struct kresid rid = selector_id(val_seq_at(rejects, j));
                 if (resid_empty(&rid))

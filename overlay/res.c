@@ -66,12 +66,28 @@ kgvk_is_selected(const struct kgvk *x, const struct kgvk *sel)
 }
 
 static const char *const order_first[] = {
-    "Namespace",      "ResourceQuota",    "StorageClass",          "CustomResourceDefinition",
-    "ServiceAccount", "PodSecurityPolicy", "Role",                 "ClusterRole",
-    "RoleBinding",    "ClusterRoleBinding", "ConfigMap",           "Secret",
-    "Endpoints",      "Service",          "LimitRange",            "PriorityClass",
-    "PersistentVolume", "PersistentVolumeClaim", "Deployment",     "StatefulSet",
-    "CronJob",        "PodDisruptionBudget",
+    "Namespace",
+    "ResourceQuota",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "ServiceAccount",
+    "PodSecurityPolicy",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ConfigMap",
+    "Secret",
+    "Endpoints",
+    "Service",
+    "LimitRange",
+    "PriorityClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Deployment",
+    "StatefulSet",
+    "CronJob",
+    "PodDisruptionBudget",
 };
 static const char *const order_last[] = {"MutatingWebhookConfiguration",
                                          "ValidatingWebhookConfiguration"};
@@ -114,8 +130,7 @@ const char *
 kgvk_string(struct arena *a, const struct kgvk *g)
 {
     return arena_sprintf(a, "%s.%s.%s", *g->kind ? g->kind : "[noKind]",
-                         *g->version ? g->version : "[noVer]",
-                         *g->group ? g->group : "[noGrp]");
+                         *g->version ? g->version : "[noVer]", *g->group ? g->group : "[noGrp]");
 }
 
 const char *
@@ -335,13 +350,24 @@ bool
 kres_is_build_annotation(const char *k)
 {
     static const char *const keys[] = {
-        KA_PREV_KINDS,   KA_PREV_NAMES,   KA_PREFIXES,       KA_SUFFIXES,
-        KA_PREV_NAMESPACES, KA_ALLOW_NAME_CHANGE, KA_ALLOW_KIND_CHANGE, KA_REFBY,
-        KA_GEN_BEHAVIOR, KA_NEEDS_HASH,
-        "internal.config.kubernetes.io/path", "internal.config.kubernetes.io/index",
-        "internal.config.kubernetes.io/seqindent", "internal.config.kubernetes.io/id",
+        KA_PREV_KINDS,
+        KA_PREV_NAMES,
+        KA_PREFIXES,
+        KA_SUFFIXES,
+        KA_PREV_NAMESPACES,
+        KA_ALLOW_NAME_CHANGE,
+        KA_ALLOW_KIND_CHANGE,
+        KA_REFBY,
+        KA_GEN_BEHAVIOR,
+        KA_NEEDS_HASH,
+        "internal.config.kubernetes.io/path",
+        "internal.config.kubernetes.io/index",
+        "internal.config.kubernetes.io/seqindent",
+        "internal.config.kubernetes.io/id",
         "internal.config.kubernetes.io/annotations-migration-resource-id",
-        "config.kubernetes.io/path", "config.kubernetes.io/index", "config.k8s.io/id",
+        "config.kubernetes.io/path",
+        "config.kubernetes.io/index",
+        "config.k8s.io/id",
     };
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (!strcmp(keys[i], k))
@@ -461,8 +487,7 @@ int
 kresmap_append(struct kbuild *b, struct kresmap *m, struct kres *r, struct pkg_err **errp)
 {
     if (m->n >= KUST_MAX_RESOURCES)
-        return pkg_err_set(errp, PKG_ELIMIT, "too many resources (limit %d)",
-                           KUST_MAX_RESOURCES);
+        return pkg_err_set(errp, PKG_ELIMIT, "too many resources (limit %d)", KUST_MAX_RESOURCES);
     struct kresid id = kres_curid(b, r);
     for (size_t i = 0; i < m->n; i++) {
         struct kresid c = kres_curid(b, m->v[i]);
@@ -573,8 +598,9 @@ kresmap_absorb_all(struct kbuild *b, struct kresmap *m, const struct kresmap *o,
                 if (orig)
                     kn_set_annotation(b->a, r->node, KA_ORIGIN, orig);
             } else {
-                rc = pkg_err_set(errp, PKG_EEXIST, "id %s exists; behavior must be merge or replace",
-                                 resid_gostring(b->a, &id));
+                rc =
+                    pkg_err_set(errp, PKG_EEXIST, "id %s exists; behavior must be merge or replace",
+                                resid_gostring(b->a, &id));
             }
             if (!rc) {
                 /* Replace: by the (possibly new) current id. */

@@ -135,8 +135,7 @@ scope_lookup(const struct ksch_set *set, const char *apiversion, const char *kin
     size_t lo = 0, hi = set->nscopes;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c =
-            type_cmp(set, set->scopes[mid].apiversion, set->scopes[mid].kind, apiversion, kind);
+        int c = type_cmp(set, set->scopes[mid].apiversion, set->scopes[mid].kind, apiversion, kind);
         if (c == 0) {
             *ns = set->scopes[mid].namespaced;
             return true;
@@ -179,7 +178,7 @@ struct builder {
     struct fixup {
         int32_t node;
         const char *ref;
-    } *fix;
+    } * fix;
     size_t nfix, cfix;
 };
 
@@ -230,7 +229,7 @@ b_schema(struct builder *b, const struct val *v, int depth)
         ts = val_cstr(val_seq_at(t, 0));
     uint8_t type = KSCH_T_NONE;
     if (ts)
-        type = !strcmp(ts, "object") ? KSCH_T_OBJECT
+        type = !strcmp(ts, "object")  ? KSCH_T_OBJECT
                : !strcmp(ts, "array") ? KSCH_T_ARRAY
                                       : KSCH_T_SCALAR;
     b->nodes[idx].type = type;
@@ -312,8 +311,8 @@ gvk_of(const struct val *g, struct arena *a, const char **av, const char **kind)
 }
 
 int
-ksch_set_load(const struct ksch_set **out, struct arena *a, const struct val *doc,
-              const char *file, struct pkg_err **errp)
+ksch_set_load(const struct ksch_set **out, struct arena *a, const struct val *doc, const char *file,
+              struct pkg_err **errp)
 {
     struct builder b = {.a = a};
     struct tmptype *types = NULL, *scopes = NULL;
@@ -334,9 +333,8 @@ ksch_set_load(const struct ksch_set **out, struct arena *a, const struct val *do
     for (size_t i = 0; i < ndefs; i++) {
         const struct val *d = defs->u.map.ents[i].v;
         defnode[i] = b_schema(&b, d, 0);
-        const struct val *g = d && d->kind == VAL_MAP
-                                  ? val_map_getz(d, "x-kubernetes-group-version-kind")
-                                  : NULL;
+        const struct val *g =
+            d && d->kind == VAL_MAP ? val_map_getz(d, "x-kubernetes-group-version-kind") : NULL;
         for (size_t j = 0; g && g->kind == VAL_SEQ && j < val_seq_len(g); j++) {
             const char *av, *k;
             if (!gvk_of(val_seq_at(g, j), a, &av, &k))
@@ -381,12 +379,11 @@ ksch_set_load(const struct ksch_set **out, struct arena *a, const struct val *do
     struct ksch_set *set = arena_alloc(a, sizeof(*set));
     struct ksch_type *tt = arena_alloc(a, (ntypes + 1) * sizeof(*tt));
     for (size_t i = 0; i < ntypes; i++)
-        tt[i] = (struct ksch_type){b_str(&b, types[i].av), b_str(&b, types[i].kind),
-                                   types[i].node};
+        tt[i] = (struct ksch_type){b_str(&b, types[i].av), b_str(&b, types[i].kind), types[i].node};
     struct ksch_scope *ss = arena_alloc(a, (nscopes + 1) * sizeof(*ss));
     for (size_t i = 0; i < nscopes; i++)
-        ss[i] = (struct ksch_scope){b_str(&b, scopes[i].av), b_str(&b, scopes[i].kind),
-                                    scopes[i].ns};
+        ss[i] =
+            (struct ksch_scope){b_str(&b, scopes[i].av), b_str(&b, scopes[i].kind), scopes[i].ns};
     set->nodes = arena_memdup(a, b.nodes, b.nnodes * sizeof(*b.nodes));
     set->nnodes = b.nnodes;
     set->props = arena_memdup(a, b.props, (b.nprops + 1) * sizeof(*b.props));

@@ -19,11 +19,11 @@
 enum { KSCH_T_NONE, KSCH_T_OBJECT, KSCH_T_ARRAY, KSCH_T_SCALAR };
 
 struct ksch_node {
-    uint8_t type;     /* KSCH_T_* (NONE: no single type given) */
-    int32_t ref;      /* node of the $ref target, -1 */
-    int32_t items;    /* node, -1 */
-    int32_t addl;     /* additionalProperties node, -1 */
-    uint32_t prop0;   /* first property (sorted by name) */
+    uint8_t type;   /* KSCH_T_* (NONE: no single type given) */
+    int32_t ref;    /* node of the $ref target, -1 */
+    int32_t items;  /* node, -1 */
+    int32_t addl;   /* additionalProperties node, -1 */
+    uint32_t prop0; /* first property (sorted by name) */
     uint32_t nprops;
     uint32_t strategy; /* string index, 0 = "" */
     uint32_t mergekey; /* string index */

@@ -415,8 +415,7 @@ accumulate_directory(struct ktarget *kt, struct kaccum *ra, struct kloader *ldr,
         goto out;
     }
     if (!component && is_comp) {
-        rc = pkg_err_set(errp, PKG_EINVAL, "expected kind != 'Component' for path '%s'",
-                         ldr->root);
+        rc = pkg_err_set(errp, PKG_EINVAL, "expected kind != 'Component' for path '%s'", ldr->root);
         goto out;
     }
     if (component) {

@@ -22,8 +22,7 @@ const struct opt *
 cmd_render_opts(void)
 {
     static const struct opt opts[] = {
-        {"kustomize", 'k', OPT_STRING, &kdir, "DIR", "the kustomization directory to build",
-         NULL},
+        {"kustomize", 'k', OPT_STRING, &kdir, "DIR", "the kustomization directory to build", NULL},
         {"load-restrictor", 0, OPT_STRING, &load_restrictor, "RESTRICTOR",
          "LoadRestrictionsRootOnly (default: files must be in or below the kustomization) or "
          "LoadRestrictionsNone",
@@ -77,8 +76,9 @@ cmd_render(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
         dir = pos.n ? pos.v[0] : ".";
     free(pos.v);
     if (alpha_plugins || enable_exec)
-        return cli_usage_error(cmd, "%s is not supported: pkg runs only kustomize's built-in "
-                                    "generators and transformers",
+        return cli_usage_error(cmd,
+                               "%s is not supported: pkg runs only kustomize's built-in "
+                               "generators and transformers",
                                alpha_plugins ? "--enable-alpha-plugins" : "--enable-exec");
     struct kust_opts o = {0};
     if (!strcmp(load_restrictor, "LoadRestrictionsRootOnly") ||

@@ -9,7 +9,7 @@ items, additionalProperties and $ref links, the patch extensions
 group/version/kind of top-level types, and which kinds are namespaced (from
 the API paths).
 
-Usage: gen-schema.py swagger.pb > overlay/schema-builtin.c
+Usage: gen-schema.py swagger.pb > overlay/schema-builtin.c && clang-format -i overlay/schema-builtin.c
 """
 import sys
 
