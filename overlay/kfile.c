@@ -340,6 +340,46 @@ check_value(struct check *c, struct val **vp, const struct kt_type *t, struct pk
     return 0;
 }
 
+/* sigs.k8s.io/yaml's key conversion after a go-yaml v2 load: bools as
+ * "true"/"false", ints in decimal, floats with FormatFloat(f, 'g', -1, 32). */
+const char *
+kjson_v2_key(struct arena *a, const struct val *k)
+{
+    struct val r;
+    if (k->kind == VAL_STRING && k->style == VAL_STYLE_PLAIN && !(k->flags & VAL_F_TAGGED)) {
+        /* keys load as strings: resolve them as go-yaml v2 would */
+        r = *k;
+        val_yaml_resolve(VAL_YAML_HELM, k->u.s.ptr, k->u.s.len, &r);
+        if (r.kind == VAL_STRING)
+            return k->u.s.ptr;
+        r.style = VAL_STYLE_ANY;
+        return kjson_v2_key(a, &r);
+    }
+    switch (k->kind) {
+    case VAL_BOOL:
+        return k->u.b ? "true" : "false";
+    case VAL_INT:
+        return arena_sprintf(a, "%lld", (long long)k->u.i);
+    case VAL_FLOAT: {
+        struct sb sb = SB_INIT;
+        gofmt_float(&sb, (double)(float)k->u.f, 'g', -1);
+        const char *f = arena_strdup(a, sb.buf);
+        sb_release(&sb);
+        if (!strcmp(f, "+Inf"))
+            return ".inf";
+        if (!strcmp(f, "-Inf"))
+            return "-.inf";
+        if (!strcmp(f, "NaN"))
+            return ".nan";
+        return f;
+    }
+    case VAL_NULL:
+        return "null";
+    default:
+        return kn_text(a, k);
+    }
+}
+
 /* sigs.k8s.io/yaml turns non-string keys into strings. */
 static void
 stringify_keys(struct arena *a, struct val *v, int depth)
@@ -352,8 +392,9 @@ stringify_keys(struct arena *a, struct val *v, int depth)
     } else if (v->kind == VAL_MAP) {
         for (size_t i = 0; i < val_map_len(v); i++) {
             struct val *k = v->u.map.ents[i].key;
-            if (k->kind != VAL_STRING) {
-                struct val *nk = val_strz(a, kn_text(a, k));
+            const char *ks = kjson_v2_key(a, k);
+            if (k->kind != VAL_STRING || strcmp(ks, k->u.s.ptr)) {
+                struct val *nk = val_strz(a, ks);
                 val_set_pos(nk, k->file, k->line, k->col);
                 v->u.map.ents[i].key = nk;
             }

@@ -308,6 +308,8 @@ int kloader_load(struct kbuild *b, struct kloader *ldr, const char *path, struct
 /* True when path parses as a remote git URL (git.c). */
 bool kgit_is_repo_url(const char *path);
 
+/* sigs.k8s.io/yaml's string for a non-string map key (go-yaml v2 loads). */
+const char *kjson_v2_key(struct arena *a, const struct val *k);
 /* Go's error text for an errno ("no such file or directory"). */
 const char *kerrno_str(int e);
 

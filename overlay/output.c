@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -83,6 +84,152 @@ fix_utf8(struct arena *a, const struct val *v)
     return r;
 }
 
+/* Digits at s[*i], at most max of them; -1 when none. */
+static int
+digits(const char *s, size_t n, size_t *i, int max)
+{
+    int v = 0, k = 0;
+    while (*i < n && k < max && s[*i] >= '0' && s[*i] <= '9') {
+        v = v * 10 + (s[*i] - '0');
+        (*i)++;
+        k++;
+    }
+    return k ? v : -1;
+}
+
+/* A plain scalar go-yaml v3 decodes as a time.Time, printed as
+ * encoding/json prints one (RFC 3339 with nanoseconds, trailing zeros
+ * dropped, "Z" for UTC). NULL when s is not such a timestamp. The layouts
+ * are v3's: "2006-1-2T15:4:5.999999999Z07:00" (T or t), "2006-1-2
+ * 15:4:5.999999999" and "2006-1-2". */
+static const char *
+timestamp_json(struct arena *a, const char *s, size_t n)
+{
+    size_t i = 0;
+    int year = digits(s, n, &i, 4);
+    if (i != 4 || i >= n || s[i] != '-')
+        return NULL;
+    i++;
+    int mon = digits(s, n, &i, 2);
+    if (mon < 1 || mon > 12 || i >= n || s[i] != '-')
+        return NULL;
+    i++;
+    int day = digits(s, n, &i, 2);
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (day < 1 || day > mdays[mon - 1] || (mon == 2 && day == 29 && !leap))
+        return NULL;
+    int hh = 0, mm = 0, ss = 0;
+    long nsec = 0;
+    int off = 0; /* seconds east of UTC */
+    bool utc = true;
+    if (i < n) {
+        char sep = s[i];
+        bool zoned = sep == 'T' || sep == 't';
+        if (!zoned && sep != ' ')
+            return NULL;
+        i++;
+        hh = digits(s, n, &i, 2);
+        if (hh < 0 || hh > 23 || i >= n || s[i] != ':')
+            return NULL;
+        i++;
+        mm = digits(s, n, &i, 2);
+        if (mm < 0 || mm > 59 || i >= n || s[i] != ':')
+            return NULL;
+        i++;
+        ss = digits(s, n, &i, 2);
+        if (ss < 0 || ss > 59)
+            return NULL;
+        if (i < n && (s[i] == '.' || s[i] == ',') && i + 1 < n && s[i + 1] >= '0' &&
+            s[i + 1] <= '9') {
+            i++;
+            int nd = 0;
+            while (i < n && s[i] >= '0' && s[i] <= '9') {
+                if (nd < 9) {
+                    nsec = nsec * 10 + (s[i] - '0');
+                    nd++;
+                }
+                i++;
+            }
+            for (; nd < 9; nd++)
+                nsec *= 10;
+        }
+        if (zoned) {
+            if (i < n && s[i] == 'Z') {
+                i++;
+            } else if (i < n && (s[i] == '+' || s[i] == '-')) {
+                int sign = s[i] == '-' ? -1 : 1;
+                i++;
+                size_t st = i;
+                int oh = digits(s, n, &i, 2);
+                if (i - st != 2 || i >= n || s[i] != ':')
+                    return NULL;
+                i++;
+                st = i;
+                int om = digits(s, n, &i, 2);
+                if (i - st != 2 || oh > 23 || om > 59)
+                    return NULL;
+                off = sign * (oh * 3600 + om * 60);
+                utc = off == 0;
+            } else {
+                return NULL;
+            }
+        }
+        if (i != n)
+            return NULL;
+    }
+    struct sb sb = SB_INIT;
+    sb_addf(&sb, "%04d-%02d-%02dT%02d:%02d:%02d", year, mon, day, hh, mm, ss);
+    if (nsec) {
+        char frac[24];
+        snprintf(frac, sizeof(frac), "%09ld", nsec);
+        size_t fl = 9;
+        while (fl > 0 && frac[fl - 1] == '0')
+            fl--;
+        sb_addch(&sb, '.');
+        sb_add(&sb, frac, fl);
+    }
+    if (utc)
+        sb_addch(&sb, 'Z');
+    else
+        sb_addf(&sb, "%c%02d:%02d", off < 0 ? '-' : '+', abs(off) / 3600, abs(off) % 3600 / 60);
+    const char *r = arena_strdup(a, sb.buf);
+    sb_release(&sb);
+    return r;
+}
+
+/* A uint64 beyond int64 (the loader keeps it as a float): its exact value
+ * from the source text, as strconv.ParseUint(s, 0, 64) reads it. */
+static bool
+uint64_from_src(const char *src, uint64_t *out)
+{
+    char buf[96];
+    size_t n = 0;
+    for (const char *p = src; *p && n + 1 < sizeof(buf); p++)
+        if (*p != '_')
+            buf[n++] = *p;
+    buf[n] = 0;
+    int base = 10;
+    const char *p = buf;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+        base = 16, p += 2;
+    else if (p[0] == '0' && (p[1] == 'o' || p[1] == 'O'))
+        base = 8, p += 2;
+    else if (p[0] == '0' && (p[1] == 'b' || p[1] == 'B'))
+        base = 2, p += 2;
+    else if (p[0] == '0' && p[1])
+        base = 8, p += 1;
+    if (!*p || *p == '-' || *p == '+')
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(p, &end, base);
+    if (errno || *end)
+        return false;
+    *out = v;
+    return true;
+}
+
 struct val *kjson_roundtrip(struct arena *a, const struct val *v);
 
 struct val *
@@ -99,6 +246,12 @@ kjson_roundtrip(struct arena *a, const struct val *v)
         return val_int(a, v->u.i);
     case VAL_FLOAT: {
         double f = v->u.f;
+        uint64_t u;
+        if (v->gotype == VAL_GO_UINT64 && v->src && uint64_from_src(v->src, &u)) {
+            struct val *r = val_int(a, (int64_t)u);
+            r->gotype = VAL_GO_UINT64;
+            return r;
+        }
         if (isnan(f) || isinf(f))
             return val_float(a, f); /* kust_emit reports it */
         struct sb sb = SB_INIT;
@@ -116,6 +269,12 @@ kjson_roundtrip(struct arena *a, const struct val *v)
         return r ? r : val_float(a, f);
     }
     case VAL_STRING:
+        if (v->style == VAL_STYLE_PLAIN && !(v->flags & VAL_F_TAGGED) && v->u.s.len >= 8 &&
+            v->u.s.ptr[4] == '-') {
+            const char *t = timestamp_json(a, v->u.s.ptr, v->u.s.len);
+            if (t)
+                return val_strz(a, t);
+        }
         /* strings live in the arena already: shared, not copied */
         if (utf8_valid((const unsigned char *)v->u.s.ptr, v->u.s.len))
             return val_str_nocopy(a, v->u.s.ptr, v->u.s.len);

@@ -12,6 +12,24 @@
 
 struct val *kjson_roundtrip(struct arena *a, const struct val *v);
 
+static void
+v2_keys(struct arena *a, struct val *v, int depth)
+{
+    if (!v || depth > 500)
+        return;
+    if (v->kind == VAL_SEQ)
+        for (size_t i = 0; i < val_seq_len(v); i++)
+            v2_keys(a, val_seq_at(v, i), depth + 1);
+    if (v->kind == VAL_MAP)
+        for (size_t i = 0; i < val_map_len(v); i++) {
+            struct val *k = v->u.map.ents[i].key;
+            const char *ks = kjson_v2_key(a, k);
+            if (k->kind != VAL_STRING || strcmp(ks, k->u.s.ptr))
+                v->u.map.ents[i].key = val_strz(a, ks);
+            v2_keys(a, v->u.map.ents[i].v, depth + 1);
+        }
+}
+
 int
 kjson6902_parse(struct kbuild *b, const struct val **ops, const char *text, size_t len,
                 const char *file, struct pkg_err **errp)
@@ -34,6 +52,7 @@ kjson6902_parse(struct kbuild *b, const struct val **ops, const char *text, size
     }
     if (rc)
         return rc;
+    v2_keys(b->a, v, 0);
     if (v->kind != VAL_SEQ)
         return pkg_err_set(errp, PKG_ETYPE,
                            "json: cannot unmarshal %s into Go value of type jsonpatch.Patch",
