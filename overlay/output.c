@@ -290,6 +290,12 @@ kjson_roundtrip(struct arena *a, const struct val *v)
         for (size_t i = 0; i < val_map_len(v); i++) {
             const struct val *k = v->u.map.ents[i].key;
             const char *ks = k->kind == VAL_STRING ? k->u.s.ptr : kn_text(a, k);
+            if (!utf8_valid((const unsigned char *)ks, strlen(ks))) {
+                struct val tmp = {.kind = VAL_STRING};
+                tmp.u.s.ptr = ks;
+                tmp.u.s.len = strlen(ks);
+                ks = fix_utf8(a, &tmp)->u.s.ptr;
+            }
             val_map_setz(a, m, ks, kjson_roundtrip(a, v->u.map.ents[i].v));
         }
         return m;

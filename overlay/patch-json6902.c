@@ -115,7 +115,7 @@ find_object(struct arena *a, struct val *doc, const char *path, const char **key
 {
     struct kstrv parts = {0};
     kstr_split(a, &parts, path, '/');
-    struct val *cur = doc;
+    struct val *cur = doc && (doc->kind == VAL_MAP || doc->kind == VAL_SEQ) ? doc : NULL;
     if (parts.n < 2) {
         kstrv_free(&parts);
         return NULL;
@@ -368,6 +368,10 @@ int
 kjson6902_apply(struct kbuild *b, struct val **obj, const struct val *ops, struct pkg_err **errp)
 {
     struct val *doc = kjson_roundtrip(b->a, *obj);
+    if (doc->kind != VAL_MAP && doc->kind != VAL_SEQ)
+        return pkg_err_set(errp, PKG_ETYPE,
+                           "json: cannot unmarshal %s into Go value of type jsonpatch.partialDoc",
+                           doc->kind == VAL_STRING ? "string" : "number");
     for (size_t i = 0; i < val_seq_len(ops); i++) {
         const struct val *op = val_seq_at(ops, i);
         int rc = apply_one(b->a, doc, op, errp);
