@@ -126,6 +126,9 @@ spawn_daemon(const char *home, const char *exe)
     if (fork() != 0)
         _exit(0);
     setsid();
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     cleanup_free char *log = xasprintf("%s/node.log", home);
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

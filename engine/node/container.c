@@ -489,10 +489,24 @@ with_home(const char *const *envp, const char *home)
     return out;
 }
 
+/* The supervisor blocks signals for its signalfd and ignores SIGPIPE;
+ * both would survive exec into the container. */
+static void
+reset_signals(void)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            signal(sig, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static __attribute__((noreturn)) void
 child_main(const struct launch *l)
 {
     char c;
+    reset_signals();
     for (int i = 0; i < 2; i++)
         if (l->close_fds[i] >= 0)
             close(l->close_fds[i]);
@@ -645,6 +659,7 @@ node_enter(const struct enter_opts *o, struct pkg_err **errp)
         return helper;
     }
     /* The helper: join, fork the command, relay its status. */
+    reset_signals();
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (join_cgroups(o->cgroup_procs) < 0)
         dprintf(o->fd_err >= 0 ? o->fd_err : 2, "warning: could not join the container's cgroup\n");

@@ -451,6 +451,9 @@ run_net_check(struct ctr *c, const struct node_handler *h)
         close(nsfd);
         return pid;
     }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (setns(nsfd, CLONE_NEWNET) < 0)
         _exit(2);
@@ -600,7 +603,7 @@ should_restart(const struct ctr *c)
     bool failed = c->term.exit_code != 0 || c->start_failed;
     switch (c->spec->kind) {
     case NODE_CTR_SIDECAR:
-        return true;
+        return !p->finishing;
     case NODE_CTR_INIT:
         return failed && p->spec->restart != NODE_RESTART_NEVER;
     case NODE_CTR_APP:
@@ -1149,10 +1152,12 @@ computed:
             if (c->spec->kind == NODE_CTR_APP && (c->state != CS_TERMINATED || should_restart(c)))
                 apps_done = false;
         }
-        if (apps_done)
+        if (apps_done) {
+            p->finishing = true;
             for (size_t i = 0; i < p->n; i++)
                 if (p->ctrs[i].spec->kind == NODE_CTR_SIDECAR)
                     begin_kill(&p->ctrs[i], (double)p->spec->grace_seconds, "pod completed");
+        }
     }
 }
 
