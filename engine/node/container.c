@@ -160,10 +160,17 @@ mount_at(const struct launch *l, int rootfd, const struct launch_mount *m)
         flags |= MS_RDONLY;
     if (node_sys.mount(m->src ? m->src : m->fstype, target, m->fstype, flags, m->data) < 0)
         SYSFAIL(l, "mount %s on %s", m->src ? m->src : m->fstype, m->dst);
-    if (!m->fstype && m->read_only &&
-        node_sys.mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL) < 0)
-        SYSFAIL(l, "remount %s read-only", m->dst);
     close(fd);
+    if (!m->fstype && m->read_only) {
+        /* The fd named the directory under the new mount: open it again. */
+        fd = make_target(rootfd, m->dst, m->file);
+        if (fd < 0)
+            SYSFAIL(l, "open %s in %s", m->dst, l->rootfs);
+        snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+        if (node_sys.mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+            SYSFAIL(l, "remount %s read-only", m->dst);
+        close(fd);
+    }
     if (!strcmp(m->dst, "/dev")) {
         /* The standard devices and links. */
         static const struct {
