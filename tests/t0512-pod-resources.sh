@@ -29,7 +29,7 @@ EOY
 # The container's directory in a v1 hierarchy (this host) or in cgroup2.
 ctr_cgroup() { # POD CONTROLLER
     uid=$(pod_field "$1" "p[\"metadata\"][\"uid\"]")
-    find /sys/fs/cgroup -type d -path "*/$PKG_NODE_CGROUP_PARENT/pod-$uid/main" 2>/dev/null |
+    find /sys/fs/cgroup -type d -path "*/$PKG_NODE_CGROUP_PARENT/pod-$uid/main-0" 2>/dev/null |
         while read -r d; do [ -e "$d/$2" ] && echo "$d"; done | head -1
 }
 
