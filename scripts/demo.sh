@@ -10,3 +10,9 @@ echo "\$ pkg yaml fmt --style helm testdata/demo/example.yaml"
 echo
 echo "\$ pkg yaml fmt --style json testdata/demo/example.yaml"
 "$pkg" yaml fmt --style json testdata/demo/example.yaml
+echo
+echo "\$ pkg yaml fmt testdata/demo/broken.yaml"
+if "$pkg" yaml fmt testdata/demo/broken.yaml; then
+    echo "demo: expected an error" >&2
+    exit 1
+fi

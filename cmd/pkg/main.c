@@ -36,6 +36,22 @@ const struct cmd cli_commands[] = {
      "archive or a `docker save` tarball; `pull` talks to an OCI registry (token auth,\n"
      "linux/amd64 from indexes, every blob's digest verified).",
      cmd_image_opts, false},
+    {"template", cmd_template, "render a Helm chart's templates like helm template",
+     "pkg template [NAME] CHART [flags]",
+     "Renders CHART (a chart directory or .tgz archive) with its values and prints the\n"
+     "manifests exactly as `helm template` (v3.17) does: documents sorted by kind, hooks\n"
+     "last, `# Source:` headers. Values come from values.yaml, -f files (\"-\" is stdin)\n"
+     "and --set/--set-string/--set-file/--set-json/--set-literal, applied in Helm's order.",
+     cmd_template_opts, false},
+    {"package", cmd_package, "package a chart directory into a chart archive",
+     "pkg package CHART... [-d DIR] [--version V] [--app-version V]",
+     "Writes NAME-VERSION.tgz as `helm package` does (the layout and file modes helm\n"
+     "writes); the same chart always gives the same bytes (entry times are\n"
+     "SOURCE_DATE_EPOCH, or 0).",
+     cmd_package_opts, false},
+    {"show", cmd_show, "show a chart's metadata, values, README or CRDs",
+     "pkg show chart|values|readme|crds|all CHART",
+     "Prints what `helm show` prints for a chart directory or archive.", cmd_show_opts, false},
     {"pod", cmd_pod, "run Kubernetes pods on this machine (run, ls, get, logs, exec, stop, rm)",
      "pkg pod run -f POD.yaml [-d] [--rm] | ls [-A] | get NAME [-o yaml|json] | logs NAME [-c C] "
      "[-f] [-p] | exec NAME [-c C] -- CMD... | stop|rm NAME...",
