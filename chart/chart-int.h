@@ -30,9 +30,17 @@ struct chart_buffered {
     size_t len;
 };
 
+/* A file mapped for a chart's data (chart_release unmaps). */
+struct chart_map {
+    void *addr;
+    size_t len;
+    struct chart_map *next;
+};
+
 /* Load budget shared by nested archives. */
 struct chart_budget {
     struct chart_load_opts lim;
+    struct chart_map *maps;
     size_t used_bytes;
     size_t used_files;
     unsigned depth;

@@ -21,11 +21,13 @@
 #include "core/sb.h"
 #include "core/value.h"
 
+struct chart_map;
+
 /* ---- the chart ---- */
 
 struct chart_file {
     const char *name; /* slash-separated, relative to the chart root */
-    const char *data; /* NUL-terminated copy (a UTF-8 BOM is removed) */
+    const char *data; /* NUL-terminated, a UTF-8 BOM removed; in the arena or a mapping */
     size_t len;
 };
 
@@ -70,9 +72,10 @@ struct chart {
     struct val *values; /* values.yaml as a map, or NULL when absent or null */
     const char *schema; /* values.schema.json bytes, or NULL */
     size_t schema_len;
-    struct val *lock;     /* Chart.lock (v1: requirements.lock) as Helm re-marshals it */
-    struct chart *parent; /* NULL for the root */
-    struct chart **deps;  /* subcharts (Helm's Dependencies()) */
+    struct val *lock;       /* Chart.lock (v1: requirements.lock) as Helm re-marshals it */
+    struct chart_map *maps; /* the root's file mappings: chart_release() */
+    struct chart *parent;   /* NULL for the root */
+    struct chart **deps;    /* subcharts (Helm's Dependencies()) */
     size_t ndeps;
 };
 
@@ -94,6 +97,11 @@ struct chart_load_opts {
  * is required", ...). The chart lives in arena a. */
 int chart_load(struct chart **out, struct arena *a, const char *path,
                const struct chart_load_opts *opts, struct pkg_err **errp);
+
+/* Unmaps the files a directory chart's data point into. Call it before
+ * freeing the arena of a chart from chart_load (until then the files'
+ * bytes stay readable); NULL is a no-op. */
+void chart_release(struct chart *c);
 
 /* The same for an archive already in memory; `name` is used in messages. */
 int chart_load_archive(struct chart **out, struct arena *a, const void *data, size_t len,

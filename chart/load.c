@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,33 +53,100 @@ struct filelist {
     size_t n, cap;
 };
 
+/* The entries' names and data live in the load's arena (or in file
+ * mappings); only the vector is ours. */
 static void
 filelist_free(struct filelist *fl)
 {
-    for (size_t i = 0; i < fl->n; i++) {
-        free(fl->v[i].name);
-        free(fl->v[i].data);
-    }
     free(fl->v);
     memset(fl, 0, sizeof(*fl));
 }
 
 static void
-filelist_add(struct filelist *fl, char *name, char *data, size_t len)
+filelist_add(struct filelist *fl, const char *name, const char *data, size_t len)
 {
     fl->v = xgrow(fl->v, &fl->cap, fl->n + 1, sizeof(*fl->v));
     /* Helm drops a leading UTF-8 byte order mark. */
     if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
-        memmove(data, data + 3, len - 3);
+        data += 3;
         len -= 3;
-        data[len] = 0;
     }
-    fl->v[fl->n++] = (struct chart_buffered){name, data, len};
+    fl->v[fl->n++] = (struct chart_buffered){(char *)name, (char *)data, len};
+}
+
+/* Reads a file into memory the chart keeps: a private read-only mapping
+ * when the file does not end on a page boundary (the kernel's zero fill
+ * gives the NUL terminator, and pages never read never cost memory),
+ * otherwise a copy in the arena. */
+static int
+read_chart_file(const char **out, size_t *out_len, struct arena *a, struct chart_map **maps,
+                const char *path, size_t limit, struct pkg_err **errp)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return pkg_err_sys(errp, "open %s", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return pkg_err_sys(errp, "stat %s", path);
+    }
+    size_t size = (size_t)st.st_size;
+    if (size > limit) {
+        close(fd);
+        return pkg_err_set(errp, PKG_ELIMIT, "%s: larger than the limit of %zu bytes", path, limit);
+    }
+    long page = sysconf(_SC_PAGESIZE);
+    if (size > 0 && page > 0 && size % (size_t)page != 0) {
+        void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m != MAP_FAILED) {
+            close(fd);
+            struct chart_map *cm = arena_alloc(a, sizeof(*cm));
+            cm->addr = m;
+            cm->len = size;
+            cm->next = *maps;
+            *maps = cm;
+            *out = m;
+            *out_len = size;
+            return 0;
+        }
+    }
+    char *buf = arena_alloc(a, size + 1);
+    size_t got = 0;
+    while (got < size) {
+        ssize_t r = read(fd, buf + got, size - got);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            close(fd);
+            errno = e;
+            return pkg_err_sys(errp, "read %s", path);
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    buf[got] = 0;
+    *out = buf;
+    *out_len = got;
+    return 0;
+}
+
+void
+chart_release(struct chart *c)
+{
+    if (!c)
+        return;
+    for (struct chart_map *m = c->maps; m; m = m->next)
+        munmap(m->addr, m->len);
+    c->maps = NULL;
 }
 
 /* ---- directories ---- */
 
 struct walk {
+    struct arena *a;
     const char *top; /* absolute, with a trailing slash */
     size_t toplen;
     struct chart_ignore *rules;
@@ -183,16 +251,13 @@ walk_path(struct walk *w, const char *path, struct stat *st)
         return pkg_err_set(w->errp, PKG_ELIMIT,
                            "chart is larger than the maximum size %zu (at \"%s\")",
                            b->lim.max_total_bytes, rel);
-    struct sb sb = SB_INIT;
-    int rc = sb_read_file(&sb, path, b->lim.max_file_bytes, w->errp);
-    if (rc) {
-        sb_release(&sb);
+    const char *data = NULL;
+    size_t len = 0;
+    int rc = read_chart_file(&data, &len, w->a, &w->b->maps, path, b->lim.max_file_bytes, w->errp);
+    if (rc)
         return pkg_err_wrap(w->errp, "error reading %s", rel);
-    }
-    b->used_bytes += sb.len;
-    size_t len;
-    char *data = sb_detach(&sb, &len);
-    filelist_add(&w->files, xstrdup(rel), data, len);
+    b->used_bytes += len;
+    filelist_add(&w->files, arena_strdup(w->a, rel), data, len);
     return 0;
 }
 
@@ -203,7 +268,7 @@ load_dir(struct chart **out, struct arena *a, const char *dir, struct chart_budg
     char *abs = realpath(dir, NULL);
     if (!abs)
         return pkg_err_sys(errp, "%s", dir);
-    struct walk w = {.b = b, .errp = errp};
+    struct walk w = {.a = a, .b = b, .errp = errp};
     char *top = xasprintf("%s/", strcmp(abs, "/") ? abs : "");
     w.top = top;
     w.toplen = strlen(top);
@@ -278,8 +343,8 @@ link_inside(const char *linkname, const char *target)
 }
 
 static int
-archive_files(struct filelist *fl, struct archive *ar, const char *name, struct chart_budget *b,
-              struct pkg_err **errp)
+archive_files(struct filelist *fl, struct arena *a, struct archive *ar, const char *name,
+              struct chart_budget *b, struct pkg_err **errp)
 {
     struct archive_entry *e;
     int r;
@@ -375,42 +440,38 @@ archive_files(struct filelist *fl, struct archive *ar, const char *name, struct 
             return pkg_err_set(errp, PKG_EPERM,
                                "chart archive entry \"%s\" is a device, socket or FIFO", hn);
         }
-        struct sb sb = SB_INIT;
+        char *data = arena_alloc(a, (size_t)size + 1);
+        size_t len = 0;
         if (type == AE_IFREG && !archive_entry_hardlink(e) && size > 0) {
-            sb_grow(&sb, (size_t)size);
-            char buf[65536];
             for (;;) {
-                la_ssize_t got = archive_read_data(ar, buf, sizeof(buf));
+                la_ssize_t got = archive_read_data(ar, data + len, (size_t)size - len);
                 if (got < 0) {
                     rc = pkg_err_set(errp, PKG_EINVAL, "%s: %s", name, archive_error_string(ar));
                     break;
                 }
                 if (got == 0)
                     break;
-                if (sb.len + (size_t)got > (size_t)size ||
-                    sb.len + (size_t)got > b->lim.max_file_bytes) {
-                    rc = pkg_err_set(errp, PKG_ELIMIT,
-                                     "decompressed chart file \"%s\" is larger than its header "
-                                     "says",
-                                     hn);
+                len += (size_t)got;
+                if (len == (size_t)size) {
+                    /* libarchive stops at the size the header gives. */
+                    char extra;
+                    if (archive_read_data(ar, &extra, 1) > 0)
+                        rc = pkg_err_set(errp, PKG_ELIMIT,
+                                         "decompressed chart file \"%s\" is larger than its "
+                                         "header says",
+                                         hn);
                     break;
                 }
-                sb_add(&sb, buf, (size_t)got);
             }
             if (rc) {
-                sb_release(&sb);
                 free(n);
                 return rc;
             }
         }
-        b->used_bytes += sb.len;
-        size_t len;
-        char *data = sb_detach(&sb, &len);
-        if (!data) {
-            data = xstrdup("");
-            len = 0;
-        }
-        filelist_add(fl, n, data, len);
+        data[len] = 0;
+        b->used_bytes += len;
+        filelist_add(fl, arena_strdup(a, n), data, len);
+        free(n);
     }
     if (r != ARCHIVE_EOF)
         return pkg_err_set(errp, PKG_EINVAL, "%s: %s", name,
@@ -446,7 +507,7 @@ load_archive_mem(struct chart **out, struct arena *a, const void *data, size_t l
     if (archive_read_open_memory(ar, data, len) != ARCHIVE_OK)
         rc = pkg_err_set(errp, PKG_EINVAL, "%s: %s", name, archive_error_string(ar));
     else
-        rc = archive_files(&fl, ar, name, b, errp);
+        rc = archive_files(&fl, a, ar, name, b, errp);
     archive_read_free(ar);
     if (!rc)
         rc = chart_load_files(out, a, fl.v, fl.n, b, errp);
@@ -513,7 +574,7 @@ load_archive_file(struct chart **out, struct arena *a, const char *path, struct 
     if (archive_read_open_fd(ar, fd, 65536) != ARCHIVE_OK)
         rc = pkg_err_set(errp, PKG_EINVAL, "%s: %s", path, archive_error_string(ar));
     else
-        rc = archive_files(&fl, ar, path, b, errp);
+        rc = archive_files(&fl, a, ar, path, b, errp);
     archive_read_free(ar);
     close(fd);
     if (!rc)
@@ -533,9 +594,16 @@ chart_load(struct chart **out, struct arena *a, const char *path,
     struct stat st;
     if (stat(path, &st) < 0)
         return pkg_err_sys(errp, "stat %s", path);
-    if (S_ISDIR(st.st_mode))
-        return load_dir(out, a, path, &b, errp);
-    return load_archive_file(out, a, path, &b, errp);
+    int rc = S_ISDIR(st.st_mode) ? load_dir(out, a, path, &b, errp)
+                                 : load_archive_file(out, a, path, &b, errp);
+    if (rc) {
+        for (struct chart_map *m = b.maps; m; m = m->next)
+            munmap(m->addr, m->len);
+        *out = NULL;
+        return rc;
+    }
+    (*out)->maps = b.maps;
+    return 0;
 }
 
 int
@@ -555,13 +623,12 @@ struct sublist {
     struct filelist files; /* borrowed name/data pointers: not freed here */
 };
 
+/* Names and data already live as long as the chart (arena or mapping). */
 static struct chart_file
 arena_file(struct arena *a, const char *name, const char *data, size_t len)
 {
-    struct chart_file f;
-    f.name = arena_strdup(a, name);
-    f.data = arena_memdup(a, data, len + 1);
-    f.len = len;
+    (void)a;
+    struct chart_file f = {name, data, len};
     return f;
 }
 

@@ -306,19 +306,12 @@ write_chart(struct sb *tar, struct arena *a, const struct chart *c, const char *
     return 0;
 }
 
-int
-chart_package(const char **out_path, struct arena *a, const char *path,
-              const struct chart_package_opts *o, struct pkg_err **errp)
+static int
+package_loaded(const char **out_path, struct arena *a, struct chart *c,
+               const struct chart_package_opts *o, struct pkg_err **errp)
 {
+    int rc;
     struct stat st;
-    if (stat(path, &st) < 0)
-        return pkg_err_sys(errp, "stat %s", path);
-    if (!S_ISDIR(st.st_mode))
-        return pkg_err_set(errp, PKG_EINVAL, "%s: not a chart directory", path);
-    struct chart *c;
-    int rc = chart_load(&c, a, path, NULL, errp);
-    if (rc)
-        return rc;
     if (o && o->version && *o->version)
         c->meta->version = o->version;
     struct semver sv;
@@ -381,4 +374,22 @@ chart_package(const char **out_path, struct arena *a, const char *path,
         return pkg_err_wrap(errp, "failed to save");
     *out_path = outp;
     return 0;
+}
+
+int
+chart_package(const char **out_path, struct arena *a, const char *path,
+              const struct chart_package_opts *o, struct pkg_err **errp)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return pkg_err_sys(errp, "stat %s", path);
+    if (!S_ISDIR(st.st_mode))
+        return pkg_err_set(errp, PKG_EINVAL, "%s: not a chart directory", path);
+    struct chart *c;
+    int rc = chart_load(&c, a, path, NULL, errp);
+    if (rc)
+        return rc;
+    rc = package_loaded(out_path, a, c, o, errp);
+    chart_release(c);
+    return rc;
 }

@@ -678,8 +678,10 @@ chart_template_path(struct sb *out, bool *render_error, const char *chart_path,
     int rc = chart_values_merge(&vals, a, vo, errp);
     if (!rc)
         rc = chart_load(&c, a, chart_path, NULL, errp);
-    if (!rc)
+    if (!rc) {
         rc = chart_template(out, render_error, a, c, vals, o, errp);
+        chart_release(c);
+    }
     arena_free(a);
     return rc;
 }

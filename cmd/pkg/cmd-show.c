@@ -68,6 +68,7 @@ cmd_show_inner(const struct cmd *cmd, int argc, char **argv, struct global_opts 
                              : readme ? CHART_SHOW_README
                                       : CHART_SHOW_CRDS;
     rc = chart_show(&out, a, c, w, &err);
+    chart_release(c);
     arena_free(a);
     if (rc) {
         sb_release(&out);
