@@ -68,6 +68,71 @@ roundtrips(const char *digits, int n, int exp, double a, int bits)
     return strtod(buf, NULL) == a;
 }
 
+/* Is there a p-digit decimal that parses back to a? The nearest one (what
+ * printf gives) or, where the rounding interval is lopsided, its neighbour
+ * one unit away; when dec is not NULL it receives the digits. */
+static bool
+try_digits(struct gdec *dec, double a, int p, int bits)
+{
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%.*e", p - 1, a);
+    if (bits == 32 ? strtof(buf, NULL) == (float)a : strtod(buf, NULL) == a) {
+        if (dec)
+            dec_from_e(dec, buf);
+        return true;
+    }
+    char digs[24];
+    int n = 0;
+    const char *s = buf;
+    for (; *s != 'e'; s++) {
+        if (*s != '.')
+            digs[n++] = *s;
+    }
+    int exp = atoi(s + 1);
+    char up[24], down[24];
+    int upexp = exp, downexp = exp;
+    memcpy(up, digs, (size_t)n);
+    memcpy(down, digs, (size_t)n);
+    int i = n - 1;
+    while (i >= 0 && up[i] == '9')
+        up[i--] = '0';
+    if (i < 0) {
+        up[0] = '1';
+        upexp++;
+    } else {
+        up[i]++;
+    }
+    i = n - 1;
+    while (i >= 0 && down[i] == '0')
+        down[i--] = '9';
+    down[i]--; /* i >= 0: the first digit is never 0 */
+    if (down[0] == '0') {
+        /* Below 1.0..0eX the p-digit grid is finer: 9.9..9e(X-1). */
+        memset(down, '9', (size_t)n);
+        downexp--;
+    }
+    const char *hit = NULL;
+    int hitexp = 0;
+    if (roundtrips(up, n, upexp, a, bits)) {
+        hit = up;
+        hitexp = upexp;
+    } else if (roundtrips(down, n, downexp, a, bits)) {
+        hit = down;
+        hitexp = downexp;
+    }
+    if (!hit)
+        return false;
+    if (dec) {
+        int nd = n;
+        memcpy(dec->d, hit, (size_t)n);
+        while (nd > 0 && dec->d[nd - 1] == '0')
+            nd--;
+        dec->nd = nd;
+        dec->dp = hitexp + 1;
+    }
+    return true;
+}
+
 /* Shortest digits of a finite a > 0. */
 static void
 dec_shortest(struct gdec *dec, double a, int bits)
@@ -84,67 +149,41 @@ dec_shortest(struct gdec *dec, double a, int bits)
         dec->nd = n;
         return;
     }
-    char buf[64];
-    int maxp = bits == 32 ? 9 : 17;
-    for (int p = 1; p <= maxp; p++) {
-        snprintf(buf, sizeof(buf), "%.*e", p - 1, a);
+    /* The common case first. Any decimal of at most DIG (15; 6 for
+     * float32) significant digits comes back from the nearest normal float
+     * when printed with DIG digits. So if some decimal that short
+     * round-trips, it is unique and it is the DIG-digit form with its
+     * trailing zeros dropped: one conversion instead of a search. */
+    int dig = bits == 32 ? 6 : 15;
+    if (a >= (bits == 32 ? 1.1754943508222875e-38 : 2.2250738585072014e-308)) {
+        char buf[64];
+        snprintf(buf, sizeof(buf), "%.*e", dig - 1, a);
         if (bits == 32 ? strtof(buf, NULL) == (float)a : strtod(buf, NULL) == a) {
             dec_from_e(dec, buf);
             return;
         }
-        /* The neighbours one unit in the last place away. */
-        char digs[24];
-        int n = 0;
-        const char *s = buf;
-        for (; *s != 'e'; s++) {
-            if (*s != '.')
-                digs[n++] = *s;
-        }
-        int exp = atoi(s + 1);
-        char up[24], down[24];
-        int upexp = exp, downexp = exp;
-        memcpy(up, digs, (size_t)n);
-        memcpy(down, digs, (size_t)n);
-        int i = n - 1;
-        while (i >= 0 && up[i] == '9')
-            up[i--] = '0';
-        if (i < 0) {
-            up[0] = '1';
-            upexp++;
-        } else {
-            up[i]++;
-        }
-        i = n - 1;
-        while (i >= 0 && down[i] == '0')
-            down[i--] = '9';
-        down[i]--; /* i >= 0: the first digit is never 0 */
-        if (down[0] == '0') {
-            /* 10..0 - 1 = 9..9 one place lower. */
-            memset(down, '9', (size_t)n);
-            downexp--;
-        }
-        const char *hit = NULL;
-        int hitexp = 0;
-        if (roundtrips(up, n, upexp, a, bits)) {
-            hit = up;
-            hitexp = upexp;
-        } else if (roundtrips(down, n, downexp, a, bits)) {
-            hit = down;
-            hitexp = downexp;
-        }
-        if (hit) {
-            int nd = n;
-            memcpy(dec->d, hit, (size_t)n);
-            while (nd > 0 && dec->d[nd - 1] == '0')
-                nd--;
-            dec->nd = nd;
-            dec->dp = hitexp + 1;
+        for (int p = dig + 1; p < (bits == 32 ? 9 : 17); p++)
+            if (try_digits(dec, a, p, bits))
+                return;
+        if (try_digits(dec, a, bits == 32 ? 9 : 17, bits))
             return;
-        }
     }
-    /* Not reached: 17 (9) correctly rounded digits always round-trip. */
-    snprintf(buf, sizeof(buf), "%.*e", maxp - 1, a);
-    dec_from_e(dec, buf);
+    /* Subnormals: whether some p-digit decimal round-trips is monotone in p
+     * (a p-digit decimal is also a p+1-digit one): binary search. */
+    int lo = 1, hi = bits == 32 ? 9 : 17;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (try_digits(NULL, a, mid, bits))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    if (!try_digits(dec, a, lo, bits)) {
+        /* Not reached: 17 (9) correctly rounded digits always round-trip. */
+        char buf[64];
+        snprintf(buf, sizeof(buf), "%.*e", lo - 1, a);
+        dec_from_e(dec, buf);
+    }
 }
 
 /* Go's fmtE: -d.ddddde±dd with prec digits after the point. */

@@ -39,6 +39,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <pthread.h>
 
 #define BEST_INDENT 2
 #define BEST_WIDTH 80
@@ -1053,21 +1054,28 @@ rune_at(const struct skey *k, size_t i)
     return k->r ? k->r[i] : (unsigned char)k->s[i];
 }
 
+/* unicode.IsLetter and unicode.IsDigit beyond ASCII: PCRE2's Unicode
+ * tables, compiled once. */
 static pcre2_code *re_letter, *re_digit;
+static pthread_once_t re_once = PTHREAD_ONCE_INIT;
+
+static void
+compile_classes(void)
+{
+    int err;
+    PCRE2_SIZE off;
+    re_letter =
+        pcre2_compile((PCRE2_SPTR) "^\\p{L}$", PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err, &off, NULL);
+    re_digit =
+        pcre2_compile((PCRE2_SPTR) "^\\p{Nd}$", PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err, &off, NULL);
+}
 
 static bool
-unicode_class(pcre2_code **re, const char *pat, uint32_t r)
+unicode_class(pcre2_code *const *re, uint32_t r)
 {
-    if (!*re) {
-        int err;
-        PCRE2_SIZE off;
-        pcre2_code *c =
-            pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err, &off, NULL);
-        if (!c)
-            return false;
-        /* Racing threads would only compile it twice. */
-        *re = c;
-    }
+    pthread_once(&re_once, compile_classes);
+    if (!*re)
+        return false;
     char buf[4];
     size_t m;
     if (r < 0x800) {
@@ -1098,7 +1106,7 @@ is_letter(uint32_t r)
 {
     if (r < 0x80)
         return (r | 0x20) >= 'a' && (r | 0x20) <= 'z';
-    return unicode_class(&re_letter, "^\\p{L}$", r);
+    return unicode_class(&re_letter, r);
 }
 
 static bool
@@ -1106,7 +1114,7 @@ is_digit(uint32_t r)
 {
     if (r < 0x80)
         return r >= '0' && r <= '9';
-    return unicode_class(&re_digit, "^\\p{Nd}$", r);
+    return unicode_class(&re_digit, r);
 }
 
 /* keyList.Less for two string keys. */

@@ -7,7 +7,10 @@
  *    Marshal (Helm's toYaml): keys sorted, 2-space indent, sequences at
  *    their parent key's indent, go-yaml v2's quoting and line folding.
  *  - VAL_YAML_KYAML: what kustomize reads and prints: go-yaml v3 resolution
- *    (YAML 1.2 core schema) and kyaml's output.
+ *    (YAML 1.2 core schema) on load. `kubectl kustomize` prints each
+ *    resource with resource.AsYAML(), which is sigs.k8s.io/yaml's
+ *    JSONToYAML(json.Marshal(...)): the same output as Helm's toYaml, so
+ *    both dialects emit alike.
  *
  * Every loaded node keeps file:line:col. Loads are bounded: nesting depth,
  * alias expansion and input size limits fail with PKG_ELIMIT, never a hang. */
@@ -76,9 +79,20 @@ enum val_yaml_rtag {
 enum val_yaml_rtag val_yaml_resolve(enum val_yaml_dialect dialect, const char *s, size_t n,
                                     struct val *out);
 
-/* Emits one value as one YAML document (no leading "---"), appending to sb.
- * A scalar or empty collection at the top prints as go-yaml prints it
- * ("{}\n", "[]\n", "null\n", "foo\n"). */
+/* Emits one value as one YAML document (no leading "---"), appending to sb,
+ * byte for byte as sigs.k8s.io/yaml.Marshal does: the value goes through
+ * encoding/json and go-yaml v2's reading of that JSON, so floats that are
+ * integers print as ints (3.0 -> 3, 1e6 -> 1000000), others in Go's %v
+ * form (1e+21, 1.5e-07), invalid UTF-8 becomes U+FFFD, and map keys sort
+ * in go-yaml v2's order. A scalar or empty collection at the top prints as
+ * go-yaml prints it ("{}\n", "[]\n", "null\n", "foo\n"). Objects print as
+ * their type's to_val (null without one). The dialect does not change the
+ * output (see above). Fails (PKG_EINVAL, nothing appended) where Go fails:
+ * NaN or an infinity ("error marshaling into JSON: json: unsupported
+ * value: NaN"), DEL, C1 controls, U+FFFE or U+FFFF in a string ("yaml:
+ * control characters are not allowed"), a map key longer than 1022
+ * characters in JSON or holding a NEL; PKG_ELIMIT past 10000 nested
+ * collections. The output has no size limit of its own (sb's applies). */
 int val_yaml_emit(struct sb *sb, const struct val *v, enum val_yaml_dialect dialect,
                   struct pkg_err **errp);
 

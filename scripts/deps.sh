@@ -9,7 +9,7 @@ set -eu
 libs="yaml-0.1:libyaml-dev libarchive:libarchive-dev libgit2:libgit2-dev
 libpcre2-8:libpcre2-dev libcurl:libcurl4-openssl-dev libcrypto:libssl-dev
 sqlite3:libsqlite3-dev libmicrohttpd:libmicrohttpd-dev libseccomp:libseccomp-dev
-cmocka:libcmocka-dev"
+cmocka:libcmocka-dev zlib:zlib1g-dev"
 # command -> Debian package (build, tests, benchmarks)
 tools="pkg-config:pkg-config gcc:gcc make:make prove:perl clang-format:clang-format
 git:git python3:python3 busybox:busybox-static

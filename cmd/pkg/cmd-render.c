@@ -56,9 +56,53 @@ write_output(const char *path, const struct val *docs, const char *bytes, size_t
     return EXIT_OK;
 }
 
+/* The path `pkg render` was given, before its flags are parsed: the first
+ * argument that is neither a flag nor the value of one of render's flags
+ * taking a value. NULL with -k. */
+static const char *
+first_path(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if (!strcmp(s, "--"))
+            return i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(s, "-k") || !strcmp(s, "--kustomize") || !strncmp(s, "--kustomize=", 12))
+            return NULL;
+        if (!strcmp(s, "-o") || !strcmp(s, "--output") || !strcmp(s, "--load-restrictor") ||
+            !strcmp(s, "--helm-command")) {
+            i++;
+            continue;
+        }
+        if (s[0] == '-')
+            continue;
+        return s;
+    }
+    return NULL;
+}
+
+/* A Helm chart rather than a kustomization: a directory holding Chart.yaml
+ * and no kustomization file, or a chart archive. */
+static bool
+is_chart(const char *p)
+{
+    if (!p)
+        return false;
+    if (fs_is_dir(p)) {
+        char *c = xasprintf("%s/Chart.yaml", p);
+        bool chart = fs_exists(c) && !kust_is_kustomization_dir(p);
+        free(c);
+        return chart;
+    }
+    size_t n = strlen(p);
+    return fs_exists(p) &&
+           ((n > 4 && !strcmp(p + n - 4, ".tgz")) || (n > 7 && !strcmp(p + n - 7, ".tar.gz")));
+}
+
 int
 cmd_render(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
 {
+    if (is_chart(first_path(argc, argv)))
+        return cmd_template_render_chart(cmd, argc, argv, g);
     struct strv pos = {0};
     bool help = false;
     int rc = cli_parse(cmd, cmd_render_opts(), argc, argv, g, &pos, &help);

@@ -46,6 +46,37 @@ const struct cmd cli_commands[] = {
      cmd_render_opts, false},
     {"build", cmd_render, "build a kustomization (alias of render, as `kustomize build`)",
      "pkg build [DIR] [flags]", "Same as `pkg render`.", cmd_render_opts, false},
+    {"template", cmd_template, "render a Helm chart's templates like helm template",
+     "pkg template [NAME] CHART [flags]",
+     "Renders CHART (a chart directory or .tgz archive) with its values and prints the\n"
+     "manifests exactly as `helm template` (v3.17) does: documents sorted by kind, hooks\n"
+     "last, `# Source:` headers. Values come from values.yaml, -f files (\"-\" is stdin)\n"
+     "and --set/--set-string/--set-file/--set-json/--set-literal, applied in Helm's order.",
+     cmd_template_opts, false},
+    {"package", cmd_package, "package a chart directory into a chart archive",
+     "pkg package CHART... [-d DIR] [--version V] [--app-version V]",
+     "Writes NAME-VERSION.tgz as `helm package` does (the layout and file modes helm\n"
+     "writes); the same chart always gives the same bytes (entry times are\n"
+     "SOURCE_DATE_EPOCH, or 0).",
+     cmd_package_opts, false},
+    {"show", cmd_show, "show a chart's metadata, values, README or CRDs",
+     "pkg show chart|values|readme|crds|all CHART",
+     "Prints what `helm show` prints for a chart directory or archive.", cmd_show_opts, false},
+    {"pod", cmd_pod, "run Kubernetes pods on this machine (run, ls, get, logs, exec, stop, rm)",
+     "pkg pod run -f POD.yaml [-d] [--rm] | ls [-A] | get NAME [-o yaml|json] | logs NAME [-c C] "
+     "[-f] [-p] | exec NAME [-c C] -- CMD... | stop|rm NAME...",
+     "Runs a v1 Pod (or the pod template of a Deployment, StatefulSet, DaemonSet, Job...)\n"
+     "with Linux namespaces, overlayfs and cgroups: no Docker, containerd or kubelet.\n"
+     "`run` stays in the foreground until the pod ends (Ctrl-C stops it gracefully);\n"
+     "`run -d` hands it to the `pkg node` supervisor. Status, logs and exec work as\n"
+     "kubectl's do. PKG_NODE_CGROUP_PARENT names the parent cgroup (default \"pkg\",\n"
+     "under pkg's own cgroup); PKG_NODE_BACKOFF_SCALE scales restart back-off.",
+     cmd_pod_opts, false},
+    {"node", cmd_node, "run the node supervisor (started by `pkg pod run -d`)", "pkg node",
+     "Runs the supervisor in the foreground: adopts every pod under $PKG_HOME no other\n"
+     "supervisor holds, serves $PKG_HOME/node.sock. SIGTERM leaves the pods running for\n"
+     "the next supervisor.",
+     cmd_node_opts, false},
     {NULL, NULL, NULL, NULL, NULL, NULL, false},
 };
 

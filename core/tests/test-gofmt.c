@@ -189,6 +189,25 @@ test_format_v_and_ints(void **state)
     gofmt_uint(&sb, UINT64_MAX);
     assert_string_equal(sb.buf,
                         "1e+06 -0 +Inf -Inf NaN -9223372036854775808 0 18446744073709551615");
+    /* float32: the digits that round-trip through float32. */
+    sb_reset(&sb);
+    gofmt_float32(&sb, 0.1f, 'g', -1);
+    sb_addch(&sb, ' ');
+    gofmt_float32(&sb, 1.0f / 3, 'g', -1);
+    sb_addch(&sb, ' ');
+    gofmt_float32(&sb, 3.4028234663852886e38, 'g', -1);
+    sb_addch(&sb, ' ');
+    gofmt_float32(&sb, 1.401298464324817e-45, 'g', -1);
+    sb_addch(&sb, ' ');
+    gofmt_float32(&sb, 16777216.0f, 'g', -1);
+    sb_addch(&sb, ' ');
+    gofmt_float32(&sb, 0.1f, 'f', 12);
+    sb_addch(&sb, ' ');
+    gofmt_float32_json(&sb, 1e-7f);
+    sb_addch(&sb, ' ');
+    gofmt_float32_json(&sb, 1e21f);
+    assert_string_equal(sb.buf, "0.1 0.33333334 3.4028235e+38 1e-45 1.6777216e+07 0.100000001490 "
+                                "1e-7 1e+21");
     /* Appends, never truncates. */
     sb_reset(&sb);
     sb_addstr(&sb, "x=");

@@ -665,6 +665,8 @@ node_image_remove(const char *home, const char *ref, struct pkg_err **errp)
     struct arena *a = arena_new();
     struct refrec *recs, r;
     size_t n;
+    cleanup_free char *blobs = xasprintf("%s/images/blobs/sha256", home);
+    cleanup_free char *layers = xasprintf("%s/images/layers", home);
     int rc = read_refs(&recs, &n, a, home, errp);
     if (!rc)
         rc = find_ref(&r, recs, n, a, ref, errp);
@@ -698,8 +700,6 @@ node_image_remove(const char *home, const char *ref, struct pkg_err **errp)
         }
     }
     /* Images that pods still use are kept whole. */
-    cleanup_free char *blobs = xasprintf("%s/images/blobs/sha256", home);
-    cleanup_free char *layers = xasprintf("%s/images/layers", home);
     sweep_dir(blobs, keep);
     sweep_dir(layers, keep);
 out:

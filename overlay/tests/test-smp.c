@@ -62,8 +62,7 @@ test_recorded(void **state)
         struct pkg_err *err = NULL;
         int rc = apply(a, c->dest, c->patch, &out, &err);
         if (rc || strcmp(out.buf, c->want))
-            fprintf(stderr, "# %s:\n%s\n# want:\n%s\n", c->name, rc ? err->msg : out.buf,
-                    c->want);
+            fprintf(stderr, "# %s:\n%s\n# want:\n%s\n", c->name, rc ? err->msg : out.buf, c->want);
         assert_int_equal(rc, 0);
         assert_string_equal(out.buf, c->want);
         sb_release(&out);

@@ -72,8 +72,8 @@ test_repospec(void **state)
                      0);
     assert_int_equal(rs.timeout, 90);
     assert_false(rs.submodules);
-    static const char *const bad[] = {"../base", "base", "/abs/path", "ftp://x/y/z",
-                                      "https://host/a/b//../../x", "https://host"};
+    static const char *const bad[] = {
+        "../base", "base", "/abs/path", "ftp://x/y/z", "https://host/a/b//../../x", "https://host"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_not_equal(kgit_parse(a, &rs, bad[i], NULL), 0);
     assert_false(kgit_is_repo_url("overlays/prod"));
@@ -135,8 +135,7 @@ test_hash(void **state)
         const char *obj, *hash;
     } cases[] = {
         {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: b}\n", "4h2mbtbbt6"},
-        {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\ndata: {a: b}\n",
-         "4h2mbtbbt6"},
+        {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\ndata: {a: b}\n", "4h2mbtbbt6"},
         {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  K: 'v  '\n  L: \"\"\n  "
          "M: a=b\n  a b: \"1\"\n  c: q\n",
          "6fgmbb859t"},
@@ -209,8 +208,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_repospec),         cmocka_unit_test(test_label_selectors),
-        cmocka_unit_test(test_hash),             cmocka_unit_test(test_fieldspec_paths),
+        cmocka_unit_test(test_repospec),     cmocka_unit_test(test_label_selectors),
+        cmocka_unit_test(test_hash),         cmocka_unit_test(test_fieldspec_paths),
         cmocka_unit_test(test_config_merge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -53,3 +53,54 @@ EOC
     echo "registry did not start:"; cat "$TMP/registry/log"
     return 1
 }
+
+# node_setup: what every pod test needs: a cgroup parent of its own
+# (pkg-test-*, under pkg's own cgroup), the test image in the store, and a
+# cleanup hook that stops the supervisor daemon (by its pid), removes every
+# pod (processes, cgroups, mounts, namespaces) and the cgroup parent.
+node_setup() {
+    export PKG_NODE_CGROUP_PARENT="pkg-test-$(basename "$TMP" | tr -c 'a-zA-Z0-9\n' -)"
+    test_cleanup node_cleanup
+    mkdir -p "$TMP/img"
+    make_image layout "$TMP/img/lay" pkg.test/busybox:1 >/dev/null &&
+        "$PKG" image import "$TMP/img/lay" >/dev/null
+}
+
+node_cleanup() {
+    if [ -f "$PKG_HOME/node.pid" ]; then
+        _p=$(cat "$PKG_HOME/node.pid")
+        kill "$_p" 2>/dev/null
+        for _i in $(seq 1 100); do kill -0 "$_p" 2>/dev/null || break; sleep 0.05; done
+    fi
+    for _d in "$PKG_HOME"/pods/*_*; do
+        [ -d "$_d" ] || continue
+        _k=$(basename "$_d")
+        "$PKG" -n "${_k%%_*}" pod rm "${_k#*_}" --grace-period 0 >/dev/null 2>&1
+    done
+    # Anything still mounted under the scratch directory.
+    grep " $TMP" /proc/mounts | cut -d" " -f2 | sort -r | while read -r _m; do
+        umount -l "$_m" 2>/dev/null
+    done
+    find /sys/fs/cgroup -maxdepth 8 -depth -type d -name "$PKG_NODE_CGROUP_PARENT" 2>/dev/null |
+        while read -r _c; do
+            find "$_c" -depth -type d -exec rmdir {} \; 2>/dev/null
+        done
+}
+
+# pod_field NAME PYTHON-EXPR: evaluates EXPR over the pod's JSON (as `p`).
+pod_field() {
+    "$PKG" pod get "$1" -o json | python3 -c "import json,sys; p=json.load(sys.stdin); print($2)"
+}
+
+# wait_for SECONDS COMMAND...: retries COMMAND every 0.1 s.
+wait_for() {
+    _t=$1; shift
+    _n=$((_t * 10))
+    while [ $_n -gt 0 ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+        _n=$((_n - 1))
+    done
+    echo "timed out after ${_t}s: $*"
+    return 1
+}

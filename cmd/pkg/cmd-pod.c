@@ -1,0 +1,570 @@
+/* pkg pod: run Kubernetes pods on this machine with the node runtime, and
+ * pkg node: the supervisor daemon `pkg pod run -d` hands pods to. */
+#include "cmd/pkg/cli.h"
+#include "cmd/pkg/cmds.h"
+#include "core/core.h"
+#include "engine/node/node.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct strv opt_files;
+static bool opt_detach, opt_rm, opt_insecure, opt_follow, opt_previous, opt_all;
+static const char *opt_output, *opt_container;
+static long opt_grace = -1;
+
+const struct opt *
+cmd_pod_opts(void)
+{
+    static const struct opt opts[] = {
+        {"filename", 'f', OPT_STRINGS, &opt_files, "FILE",
+         "run: pod manifest (a Pod or a workload's pod template; ConfigMaps and Secrets "
+         "beside it); repeatable",
+         NULL},
+        {"detach", 'd', OPT_BOOL, &opt_detach, NULL,
+         "run: hand the pod to the pkg node supervisor and return", NULL},
+        {"rm", 0, OPT_BOOL, &opt_rm, NULL, "run: remove the pod when it ends (foreground)", NULL},
+        {"insecure", 0, OPT_BOOL, &opt_insecure, NULL, "run: pull images over plain HTTP", NULL},
+        {"output", 'o', OPT_STRING, &opt_output, "FORMAT", "get/ls: yaml, json or wide", NULL},
+        {"container", 'c', OPT_STRING, &opt_container, "NAME", "logs/exec: the container", NULL},
+        {"follow", 'f', OPT_BOOL, &opt_follow, NULL, "logs: keep printing new lines", NULL},
+        {"previous", 'p', OPT_BOOL, &opt_previous, NULL,
+         "logs: the instance before the last restart", NULL},
+        {"all-namespaces", 'A', OPT_BOOL, &opt_all, NULL, "ls: pods of every namespace", NULL},
+        {"grace-period", 0, OPT_INT, &opt_grace, "SECONDS",
+         "stop/rm: seconds before SIGKILL (default: the pod's own)", NULL},
+        OPT_END,
+    };
+    return opts;
+}
+
+/* `-f` means --filename for run and --follow for logs: the table has both,
+ * so pick by subcommand before parsing. */
+static const struct opt *
+opts_for(const char *sub)
+{
+    static struct opt run_opts[16], other_opts[16];
+    const struct opt *all = cmd_pod_opts();
+    struct opt *dst = sub && !strcmp(sub, "logs") ? other_opts : run_opts;
+    size_t n = 0;
+    for (const struct opt *o = all; o->name; o++) {
+        if (dst == run_opts && !strcmp(o->name, "follow"))
+            continue;
+        if (dst == other_opts && !strcmp(o->name, "filename"))
+            continue;
+        dst[n++] = *o;
+    }
+    dst[n] = (struct opt)OPT_END;
+    return dst;
+}
+
+static void
+human_age(char *buf, size_t n, int64_t secs)
+{
+    if (secs < 0)
+        secs = 0;
+    int64_t m = secs / 60, h = secs / 3600, d = h / 24;
+    if (secs < 120)
+        snprintf(buf, n, "%llds", (long long)secs);
+    else if (m < 10)
+        snprintf(buf, n, secs % 60 ? "%lldm%llds" : "%lldm", (long long)m, (long long)(secs % 60));
+    else if (m < 180)
+        snprintf(buf, n, "%lldm", (long long)m);
+    else if (h < 8)
+        snprintf(buf, n, m % 60 ? "%lldh%lldm" : "%lldh", (long long)h, (long long)(m % 60));
+    else if (h < 48)
+        snprintf(buf, n, "%lldh", (long long)h);
+    else if (h < 24 * 8)
+        snprintf(buf, n, h % 24 ? "%lldd%lldh" : "%lldd", (long long)d, (long long)(h % 24));
+    else
+        snprintf(buf, n, "%lldd", (long long)d);
+}
+
+static int64_t
+parse_ts(const char *s)
+{
+    struct tm tm = {0};
+    if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        return 0;
+    return (int64_t)timegm(&tm);
+}
+
+static const char *
+jstr(const struct val *m, const char *k)
+{
+    struct val *v = m && m->kind == VAL_MAP ? val_map_getz(m, k) : NULL;
+    return v && v->kind == VAL_STRING ? v->u.s.ptr : NULL;
+}
+
+static struct val *
+jmap(const struct val *m, const char *k)
+{
+    struct val *v = m && m->kind == VAL_MAP ? val_map_getz(m, k) : NULL;
+    return v && v->kind == VAL_MAP ? v : NULL;
+}
+
+static struct val *
+jseq(const struct val *m, const char *k)
+{
+    struct val *v = m && m->kind == VAL_MAP ? val_map_getz(m, k) : NULL;
+    return v && v->kind == VAL_SEQ ? v : NULL;
+}
+
+static int64_t
+jint(const struct val *m, const char *k)
+{
+    struct val *v = m && m->kind == VAL_MAP ? val_map_getz(m, k) : NULL;
+    return v && v->kind == VAL_INT ? v->u.i : v && v->kind == VAL_FLOAT ? (int64_t)v->u.f : 0;
+}
+
+/* kubectl's pod STATUS column (printPod). */
+static void
+pod_row(const struct val *pod, char *status, size_t sn, int *ready, int *total, int64_t *restarts,
+        int64_t *last_restart)
+{
+    const struct val *st = jmap(pod, "status");
+    const char *reason = jstr(st, "reason") ? jstr(st, "reason") : jstr(st, "phase");
+    snprintf(status, sn, "%s", reason ? reason : "Unknown");
+    *ready = *total = 0;
+    *restarts = *last_restart = 0;
+    struct val *ics = jseq(st, "initContainerStatuses");
+    struct val *inits = jseq(jmap(pod, "spec"), "initContainers");
+    bool initializing = false;
+    for (size_t i = 0; ics && i < val_seq_len(ics); i++) {
+        const struct val *c = val_seq_at(ics, i);
+        *restarts += jint(c, "restartCount");
+        const struct val *s = jmap(c, "state");
+        const struct val *t = jmap(s, "terminated"), *w = jmap(s, "waiting");
+        struct val *started = c && c->kind == VAL_MAP ? val_map_getz(c, "started") : NULL;
+        bool sidecar = false;
+        for (size_t k = 0; inits && k < val_seq_len(inits); k++)
+            if (jstr(val_seq_at(inits, k), "name") && jstr(c, "name") &&
+                !strcmp(jstr(val_seq_at(inits, k), "name"), jstr(c, "name")) &&
+                jstr(val_seq_at(inits, k), "restartPolicy"))
+                sidecar = true;
+        if (initializing)
+            continue;
+        if (t && jint(t, "exitCode") == 0)
+            continue;
+        if (sidecar && started && started->kind == VAL_BOOL && started->u.b)
+            continue;
+        if (t) {
+            const char *r = jstr(t, "reason");
+            if (r && *r)
+                snprintf(status, sn, "Init:%s", r);
+            else
+                snprintf(status, sn, "Init:ExitCode:%lld", (long long)jint(t, "exitCode"));
+        } else if (w && jstr(w, "reason") && strcmp(jstr(w, "reason"), "PodInitializing") != 0) {
+            snprintf(status, sn, "Init:%s", jstr(w, "reason"));
+        } else {
+            snprintf(status, sn, "Init:%zu/%zu", i, inits ? val_seq_len(inits) : 0);
+        }
+        initializing = true;
+    }
+    struct val *cs = jseq(st, "containerStatuses");
+    *total = cs ? (int)val_seq_len(cs) : 0;
+    bool running = false;
+    for (size_t i = cs ? val_seq_len(cs) : 0; i-- > 0;) {
+        const struct val *c = val_seq_at(cs, i);
+        *restarts += jint(c, "restartCount");
+        const struct val *lt = jmap(jmap(c, "lastState"), "terminated");
+        if (lt && parse_ts(jstr(lt, "finishedAt")) > *last_restart)
+            *last_restart = parse_ts(jstr(lt, "finishedAt"));
+        if (initializing)
+            continue;
+        const struct val *s = jmap(c, "state");
+        const struct val *t = jmap(s, "terminated"), *w = jmap(s, "waiting");
+        struct val *rd = val_map_getz(c, "ready");
+        bool is_ready = rd && rd->kind == VAL_BOOL && rd->u.b;
+        if (w && jstr(w, "reason") && *jstr(w, "reason"))
+            snprintf(status, sn, "%s", jstr(w, "reason"));
+        else if (t && jstr(t, "reason") && *jstr(t, "reason"))
+            snprintf(status, sn, "%s", jstr(t, "reason"));
+        else if (t)
+            snprintf(status, sn, jint(t, "signal") ? "Signal:%lld" : "ExitCode:%lld",
+                     (long long)(jint(t, "signal") ? jint(t, "signal") : jint(t, "exitCode")));
+        else if (is_ready && jmap(s, "running")) {
+            running = true;
+            (*ready)++;
+        }
+    }
+    if (!initializing && !strcmp(status, "Completed") && running)
+        snprintf(status, sn, "Running");
+}
+
+static void
+print_table(const struct val *pods, bool with_ns, bool wide)
+{
+    if (with_ns)
+        printf("%-16s ", "NAMESPACE");
+    printf("%-32s %-7s %-26s %-12s %s%s\n", "NAME", "READY", "STATUS", "RESTARTS", "AGE",
+           wide ? "   IP" : "");
+    int64_t now = (int64_t)time(NULL);
+    for (size_t i = 0; i < val_seq_len(pods); i++) {
+        const struct val *p = val_seq_at(pods, i);
+        const struct val *meta = jmap(p, "metadata");
+        char status[128], age[32], rs[64], ago[32];
+        int ready, total;
+        int64_t restarts, last;
+        pod_row(p, status, sizeof(status), &ready, &total, &restarts, &last);
+        human_age(age, sizeof(age), now - parse_ts(jstr(meta, "creationTimestamp")));
+        if (last) {
+            human_age(ago, sizeof(ago), now - last);
+            snprintf(rs, sizeof(rs), "%lld (%s ago)", (long long)restarts, ago);
+        } else {
+            snprintf(rs, sizeof(rs), "%lld", (long long)restarts);
+        }
+        char rd[32];
+        snprintf(rd, sizeof(rd), "%d/%d", ready, total);
+        const char *pns = jstr(meta, "namespace"), *pname = jstr(meta, "name");
+        if (with_ns)
+            printf("%-16s ", pns ? pns : "");
+        printf("%-32s %-7s %-26s %-12s %s", pname ? pname : "", rd, status, rs, age);
+        if (wide) {
+            const char *ip = jstr(jmap(p, "status"), "podIP");
+            printf("   %s", ip ? ip : "<none>");
+        }
+        printf("\n");
+    }
+}
+
+/* kubectl prints JSON with four-space indents. */
+static void
+print_json(const struct sb *sb)
+{
+    const char *p = sb->buf;
+    while (*p) {
+        size_t sp = 0;
+        while (p[sp] == ' ')
+            sp++;
+        for (size_t i = 0; i < sp * 2; i++)
+            putchar(' ');
+        const char *nl = strchr(p + sp, '\n');
+        size_t n = nl ? (size_t)(nl - p - sp) : strlen(p + sp);
+        fwrite(p + sp, 1, n, stdout);
+        putchar('\n');
+        p = nl ? nl + 1 : p + sp + n;
+    }
+}
+
+static int
+print_obj(const struct val *v, const char *fmt, struct pkg_err **errp)
+{
+    struct sb sb = SB_INIT;
+    int rc;
+    if (!strcmp(fmt, "json")) {
+        rc = val_json_emit(&sb, v, VAL_JSON_INDENT, errp);
+        if (!rc)
+            print_json(&sb);
+    } else {
+        rc = val_yaml_emit(&sb, v, VAL_YAML_HELM, errp);
+        if (!rc)
+            fwrite(sb.buf, 1, sb.len, stdout);
+    }
+    sb_release(&sb);
+    return rc;
+}
+
+static int
+pull_missing(struct arena *a, const char *home, const struct node_pod_spec *spec,
+             struct pkg_err **errp)
+{
+    for (size_t i = 0; i < spec->n_ctrs; i++) {
+        const struct node_container *c = &spec->ctrs[i];
+        const char *policy = c->pull_policy;
+        if (!policy) {
+            bool latest =
+                (!strchr(c->image, ':') || strstr(c->image, ":latest")) && !strchr(c->image, '@');
+            policy = latest ? "Always" : "IfNotPresent";
+        }
+        struct node_image img;
+        struct pkg_err *e = NULL;
+        int have = node_image_get(&img, a, home, c->image, &e);
+        if (have && e->code != PKG_ENOENT) {
+            *errp = e;
+            return pkg_err_wrap(errp, "container \"%s\"", c->name);
+        }
+        pkg_err_free(e);
+        e = NULL;
+        if (!strcmp(policy, "Never")) {
+            if (have)
+                return pkg_err_set(errp, PKG_ENOENT,
+                                   "container \"%s\": image \"%s\" is not present with pull "
+                                   "policy of Never (ErrImageNeverPull)",
+                                   c->name, c->image);
+            continue;
+        }
+        if (!have && strcmp(policy, "Always") != 0)
+            continue;
+        struct node_pull_opts o = {.insecure = opt_insecure};
+        if (node_image_pull(&img, a, home, c->image, &o, &e)) {
+            if (!have && !strcmp(policy, "Always")) {
+                fprintf(stderr, "warning: %s; using the image in the store\n", e->msg);
+                pkg_err_free(e);
+                continue;
+            }
+            *errp = e;
+            return pkg_err_wrap(errp,
+                                "container \"%s\": image \"%s\" is not in the store (ErrImagePull)",
+                                c->name, c->image);
+        }
+    }
+    return 0;
+}
+
+static int
+pod_run(const struct cmd *cmd, struct global_opts *g, const char *home)
+{
+    if (!opt_files.n)
+        return cli_usage_error(cmd, "run needs -f FILE");
+    struct arena *a = arena_new();
+    struct pkg_err *err = NULL;
+    struct node_pod_spec *spec;
+    struct val *skipped;
+    int status = EXIT_OK;
+    if (node_pod_load(&spec, &skipped, a, opt_files.v, opt_files.n, &err))
+        goto fail;
+    if (g->ns_set && g->ns)
+        spec->ns = g->ns;
+    for (size_t i = 0; i < val_seq_len(skipped); i++)
+        fprintf(stderr, "warning: skipping %s: not a pod\n", val_cstr(val_seq_at(skipped, i)));
+    if (pull_missing(a, home, spec, &err))
+        goto fail;
+    const char *key;
+    if (node_pod_create(&key, a, home, spec, opt_files.v, opt_files.n, &err))
+        goto fail;
+    if (opt_detach) {
+        char exe[4096];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (n <= 0) {
+            pkg_err_sys(&err, "readlink /proc/self/exe");
+            goto fail_rm;
+        }
+        exe[n] = 0;
+        if (node_daemon_run_pod(home, exe, key, &err))
+            goto fail_rm;
+        printf("pod/%s created\n", spec->name);
+        goto out;
+    }
+    struct node_super *s;
+    bool failed = false;
+    if (node_super_new(&s, home, false, &err))
+        goto fail_rm;
+    if (node_super_add(s, key, &err)) {
+        node_super_free(s);
+        goto fail_rm;
+    }
+    printf("pod/%s created\n", spec->name);
+    fflush(stdout);
+    node_super_run(s, &failed, &err);
+    node_super_free(s);
+    struct val *pod;
+    if (node_pod_get(&pod, a, home, spec->ns, spec->name, &err) == 0) {
+        const char *phase = jstr(jmap(pod, "status"), "phase");
+        fprintf(stderr, "pod/%s %s\n", spec->name, phase ? phase : "ended");
+    }
+    pkg_err_clear(&err);
+    if (opt_rm && node_pod_remove(home, spec->ns, spec->name, 0, &err))
+        goto fail;
+    status = failed ? EXIT_ERR : EXIT_OK;
+    goto out;
+fail_rm : {
+    /* Nothing half-made stays behind. */
+    struct pkg_err *e2 = NULL;
+    node_pod_remove(home, spec->ns, spec->name, 0, &e2);
+    pkg_err_free(e2);
+}
+fail:
+    status = cli_fail(err);
+out:
+    arena_free(a);
+    return status;
+}
+
+static int
+pod_logs(const char *home, const char *ns, const char *name)
+{
+    char *path = NULL;
+    struct pkg_err *err = NULL;
+    if (node_pod_log_path(&path, home, ns, name, opt_container, opt_previous, &err))
+        return cli_fail(err);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        pkg_err_sys(&err, "open %s", path);
+        free(path);
+        return cli_fail(err);
+    }
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n > 0) {
+            fwrite(buf, 1, (size_t)n, stdout);
+            continue;
+        }
+        if (!opt_follow || opt_previous)
+            break;
+        fflush(stdout);
+        if (!node_pod_container_running(home, ns, name, opt_container)) {
+            /* Drain what the last moments wrote, then stop. */
+            while ((n = read(fd, buf, sizeof(buf))) > 0)
+                fwrite(buf, 1, (size_t)n, stdout);
+            break;
+        }
+        /* A restart moves to a new file. */
+        char *now = NULL;
+        struct pkg_err *e = NULL;
+        if (node_pod_log_path(&now, home, ns, name, opt_container, false, &e) == 0 &&
+            strcmp(now, path) != 0) {
+            close(fd);
+            free(path);
+            path = now;
+            fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0)
+                break;
+            continue;
+        }
+        free(now);
+        pkg_err_free(e);
+        usleep(100000);
+    }
+    if (fd >= 0)
+        close(fd);
+    free(path);
+    return EXIT_OK;
+}
+
+int
+cmd_pod(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
+{
+    struct strv pos = {0};
+    bool help = false;
+    const char *sub = argc > 1 ? argv[1] : NULL;
+    int rc = cli_parse(cmd, opts_for(sub), argc, argv, g, &pos, &help);
+    if (rc || help)
+        return rc;
+    if (pos.n < 1)
+        return cli_usage_error(cmd, "missing subcommand (run, ls, get, logs, exec, stop, rm)");
+    sub = pos.v[0];
+    cleanup_free char *home = node_home_default();
+    const char *ns = g->ns_set && g->ns ? g->ns : "default";
+    struct arena *a = arena_new();
+    struct pkg_err *err = NULL;
+    int status = EXIT_OK;
+    if (!strcmp(sub, "run")) {
+        if (pos.n != 1)
+            status = cli_usage_error(cmd, "run takes no arguments, only -f FILE");
+        else
+            status = pod_run(cmd, g, home);
+    } else if (!strcmp(sub, "ls") || !strcmp(sub, "list")) {
+        struct val *pods;
+        if (node_pod_list(&pods, a, home, opt_all ? NULL : ns, &err))
+            goto fail;
+        if (opt_output && (!strcmp(opt_output, "yaml") || !strcmp(opt_output, "json"))) {
+            struct val *list = val_map(a);
+            val_map_setz(a, list, "apiVersion", val_strz(a, "v1"));
+            val_map_setz(a, list, "items", pods);
+            val_map_setz(a, list, "kind", val_strz(a, "List"));
+            struct val *md = val_map(a);
+            val_map_setz(a, md, "resourceVersion", val_strz(a, ""));
+            val_map_setz(a, list, "metadata", md);
+            if (print_obj(list, opt_output, &err))
+                goto fail;
+        } else if (val_seq_len(pods) == 0) {
+            fprintf(stderr, "No resources found%s%s%s.\n", opt_all ? "" : " in ", opt_all ? "" : ns,
+                    opt_all ? "" : " namespace");
+        } else {
+            print_table(pods, opt_all, opt_output && !strcmp(opt_output, "wide"));
+        }
+    } else if (!strcmp(sub, "get")) {
+        if (pos.n != 2) {
+            status = cli_usage_error(cmd, "get takes one pod NAME");
+            goto out;
+        }
+        struct val *pod;
+        if (node_pod_get(&pod, a, home, ns, pos.v[1], &err))
+            goto fail;
+        if (opt_output && (!strcmp(opt_output, "yaml") || !strcmp(opt_output, "json"))) {
+            if (print_obj(pod, opt_output, &err))
+                goto fail;
+        } else if (opt_output && strcmp(opt_output, "wide") != 0) {
+            status =
+                cli_usage_error(cmd, "unknown output format \"%s\" (yaml, json, wide)", opt_output);
+        } else {
+            struct val *one = val_seq(a);
+            val_seq_push(a, one, pod);
+            print_table(one, false, opt_output != NULL);
+        }
+    } else if (!strcmp(sub, "logs")) {
+        if (pos.n != 2) {
+            status = cli_usage_error(cmd, "logs takes one pod NAME");
+            goto out;
+        }
+        status = pod_logs(home, ns, pos.v[1]);
+    } else if (!strcmp(sub, "exec")) {
+        if (pos.n < 3) {
+            status = cli_usage_error(cmd, "exec needs NAME -- COMMAND [ARGS...]");
+            goto out;
+        }
+        const char **av = arena_alloc(a, (pos.n - 1) * sizeof(*av));
+        for (size_t i = 2; i < pos.n; i++)
+            av[i - 2] = pos.v[i];
+        int code;
+        fflush(stdout);
+        if (node_pod_exec(&code, home, ns, pos.v[1], opt_container, av, &err))
+            goto fail;
+        status = code;
+    } else if (!strcmp(sub, "stop") || !strcmp(sub, "rm") || !strcmp(sub, "delete")) {
+        if (pos.n < 2) {
+            status = cli_usage_error(cmd, "%s takes one or more pod NAMEs", sub);
+            goto out;
+        }
+        for (size_t i = 1; i < pos.n; i++) {
+            bool rm = strcmp(sub, "stop") != 0;
+            if ((rm ? node_pod_remove : node_pod_stop)(home, ns, pos.v[i], (int)opt_grace, &err))
+                goto fail;
+            printf("pod/%s %s\n", pos.v[i], rm ? "deleted" : "stopped");
+        }
+    } else {
+        status = cli_usage_error(cmd, "unknown subcommand \"%s\"", sub);
+    }
+    goto out;
+fail:
+    status = cli_fail(err);
+out:
+    arena_free(a);
+    free(pos.v);
+    return status;
+}
+
+const struct opt *
+cmd_node_opts(void)
+{
+    static const struct opt opts[] = {OPT_END};
+    return opts;
+}
+
+int
+cmd_node(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
+{
+    struct strv pos = {0};
+    bool help = false;
+    int rc = cli_parse(cmd, cmd_node_opts(), argc, argv, g, &pos, &help);
+    if (rc || help)
+        return rc;
+    if (pos.n)
+        return cli_usage_error(cmd, "unexpected argument \"%s\"", pos.v[0]);
+    cleanup_free char *home = node_home_default();
+    struct node_super *s;
+    struct pkg_err *err = NULL;
+    if (node_super_new(&s, home, true, &err))
+        return cli_fail(err);
+    node_super_run(s, NULL, &err);
+    node_super_free(s);
+    free(pos.v);
+    return err ? cli_fail(err) : EXIT_OK;
+}

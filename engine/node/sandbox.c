@@ -1,0 +1,840 @@
+/* The pod sandbox and what each container start needs from it: the pod's
+ * directory under $PKG_HOME/pods, its network/IPC/UTS namespaces (created
+ * once, kept by bind mounts on files in the pod directory so they outlive
+ * any process), /etc/hosts, /etc/hostname, /etc/resolv.conf, the pod's
+ * /dev/shm, its volumes, and the launch description of a container:
+ * command, environment, mounts, identity, cgroup. */
+#include "engine/node/node-int.h"
+#include "engine/node/runtime.h"
+#include "engine/node/super.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int
+mkdirs(const char *dir, const char *sub, struct pkg_err **errp)
+{
+    cleanup_free char *p = xasprintf("%s/%s", dir, sub);
+    return fs_mkdir_p(p, 0755, errp);
+}
+
+static int
+loopback_up(struct pkg_err **errp)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return pkg_err_sys(errp, "socket for loopback");
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+    int rc = 0;
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
+        rc = pkg_err_sys(errp, "ioctl SIOCGIFFLAGS lo");
+    } else {
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+            rc = pkg_err_sys(errp, "ioctl SIOCSIFFLAGS lo");
+    }
+    close(s);
+    return rc;
+}
+
+static bool
+is_nsfs(const char *path)
+{
+    /* A bind-mounted namespace file reports the nsfs inode, not a regular
+     * file's. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool ok = ioctl(fd, 0xb701 /* NS_GET_USERNS */) >= 0 || errno != ENOTTY;
+    close(fd);
+    return ok;
+}
+
+/* Creates the pod's namespaces in this process for a moment, keeps them
+ * with bind mounts, and returns to our own. */
+static int
+make_namespaces(struct pod *p, struct pkg_err **errp)
+{
+    static const struct {
+        const char *name;
+        int flag;
+    } nss[] = {{"net", CLONE_NEWNET}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}};
+    bool all = true;
+    for (size_t i = 0; i < 3; i++) {
+        cleanup_free char *f = xasprintf("%s/ns/%s", p->dir, nss[i].name);
+        all = all && is_nsfs(f);
+    }
+    if (all)
+        return 0;
+    int own[3];
+    for (size_t i = 0; i < 3; i++) {
+        cleanup_free char *f = xasprintf("/proc/self/ns/%s", nss[i].name);
+        own[i] = open(f, O_RDONLY | O_CLOEXEC);
+        if (own[i] < 0) {
+            int rc = pkg_err_sys(errp, "open %s", f);
+            while (i-- > 0)
+                close(own[i]);
+            return rc;
+        }
+    }
+    int rc = 0;
+    if (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0) {
+        rc = pkg_err_sys(errp, "unshare network, ipc and uts namespaces");
+        goto back;
+    }
+    const char *host = p->spec->hostname ? p->spec->hostname : p->spec->name;
+    if (sethostname(host, strlen(host)) < 0) {
+        rc = pkg_err_sys(errp, "sethostname %s", host);
+        goto back;
+    }
+    if ((rc = loopback_up(errp)))
+        goto back;
+    if ((rc = node_net_setup_pod(p, errp)))
+        goto back;
+    for (size_t i = 0; i < 3 && !rc; i++) {
+        cleanup_free char *f = xasprintf("%s/ns/%s", p->dir, nss[i].name);
+        cleanup_free char *src = xasprintf("/proc/self/ns/%s", nss[i].name);
+        int fd = open(f, O_CREAT | O_WRONLY | O_CLOEXEC, 0444);
+        if (fd < 0) {
+            rc = pkg_err_sys(errp, "create %s", f);
+            break;
+        }
+        close(fd);
+        if (node_sys.mount(src, f, NULL, MS_BIND, NULL) < 0)
+            rc = pkg_err_sys(errp, "bind %s on %s", src, f);
+    }
+back:
+    for (size_t i = 0; i < 3; i++) {
+        if (setns(own[i], nss[i].flag) < 0)
+            abort(); /* never stay in a pod's namespace */
+        close(own[i]);
+    }
+    return rc;
+}
+
+int
+sandbox_ns_fd(const struct pod *p, const char *which)
+{
+    cleanup_free char *f = xasprintf("%s/ns/%s", p->dir, which);
+    return open(f, O_RDONLY | O_CLOEXEC);
+}
+
+static int
+write_etc(struct pod *p, struct pkg_err **errp)
+{
+    const char *host = p->spec->hostname ? p->spec->hostname : p->spec->name;
+    struct sb sb = SB_INIT;
+    sb_addstr(&sb, "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n"
+                   "::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
+                   "fe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n");
+    if (p->ip[0]) {
+        if (p->spec->subdomain)
+            sb_addf(&sb, "%s\t%s.%s.%s.svc.cluster.local\t%s\n", p->ip, host, p->spec->subdomain,
+                    p->spec->ns, host);
+        else
+            sb_addf(&sb, "%s\t%s\n", p->ip, host);
+    }
+    const struct val *ha = p->spec->host_aliases;
+    if (ha && val_seq_len(ha)) {
+        sb_addstr(&sb, "\n# Entries added by HostAliases.\n");
+        for (size_t i = 0; i < val_seq_len(ha); i++) {
+            const struct val *e = val_seq_at(ha, i);
+            const char *ip = node_jstr(e, "ip");
+            struct val *hs = node_jget(e, "hostnames", VAL_SEQ);
+            if (!ip)
+                continue;
+            sb_addstr(&sb, ip);
+            for (size_t k = 0; hs && k < val_seq_len(hs); k++)
+                sb_addf(&sb, "\t%s", val_cstr(val_seq_at(hs, k)));
+            sb_addch(&sb, '\n');
+        }
+    }
+    cleanup_free char *hosts = xasprintf("%s/etc/hosts", p->dir);
+    cleanup_free char *hostname = xasprintf("%s/etc/hostname", p->dir);
+    cleanup_free char *resolv = xasprintf("%s/etc/resolv.conf", p->dir);
+    int rc = fs_write_atomic(hosts, sb.buf, sb.len, 0644, errp);
+    sb_reset(&sb);
+    sb_addf(&sb, "%s\n", host);
+    if (!rc)
+        rc = fs_write_atomic(hostname, sb.buf, sb.len, 0644, errp);
+    sb_reset(&sb);
+    if (!rc) {
+        struct pkg_err *e = NULL;
+        if (sb_read_file(&sb, "/etc/resolv.conf", 1 << 20, &e)) {
+            pkg_err_free(e);
+            sb_reset(&sb);
+        }
+        rc = fs_write_atomic(resolv, sb.buf, sb.len, 0644, errp);
+    }
+    sb_release(&sb);
+    return rc;
+}
+
+static bool
+is_mountpoint(const char *path)
+{
+    struct stat a, b;
+    cleanup_free char *parent = xasprintf("%s/..", path);
+    if (stat(path, &a) < 0 || stat(parent, &b) < 0)
+        return false;
+    return a.st_dev != b.st_dev;
+}
+
+static int
+mount_tmpfs(const char *dir, int64_t size, int mode, struct pkg_err **errp)
+{
+    if (is_mountpoint(dir))
+        return 0;
+    char opts[64];
+    if (size > 0)
+        snprintf(opts, sizeof(opts), "mode=%o,size=%lld", mode, (long long)size);
+    else
+        snprintf(opts, sizeof(opts), "mode=%o", mode);
+    if (node_sys.mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+        return pkg_err_sys(errp, "mount tmpfs on %s", dir);
+    return 0;
+}
+
+/* Writes the files of a configMap, secret or downwardAPI volume. */
+static int
+write_keyfile(const char *dir, const char *rel, const char *data, size_t len, int mode,
+              int64_t fs_group, struct pkg_err **errp)
+{
+    char *path = NULL;
+    int rc = fs_join_under(&path, dir, rel, errp);
+    if (rc)
+        return rc;
+    char *slash = strrchr(path, '/');
+    *slash = 0;
+    rc = fs_mkdir_p(path, 0755, errp);
+    *slash = '/';
+    if (!rc)
+        rc = fs_write_atomic(path, data, len, (mode_t)mode, errp);
+    if (!rc && fs_group >= 0 && chown(path, (uid_t)-1, (gid_t)fs_group) < 0)
+        rc = pkg_err_sys(errp, "chown %s", path);
+    free(path);
+    return rc;
+}
+
+static const char *
+field_value(struct arena *a, const struct pod *p, const char *path)
+{
+    const struct node_pod_spec *s = p->spec;
+    if (!strcmp(path, "metadata.name"))
+        return s->name;
+    if (!strcmp(path, "metadata.namespace"))
+        return s->ns;
+    if (!strcmp(path, "metadata.uid"))
+        return p->uid;
+    if (!strcmp(path, "spec.nodeName"))
+        return node_super_nodename(p->sup);
+    if (!strcmp(path, "spec.serviceAccountName")) {
+        const char *sa = node_jstr(node_jget(s->pod, "spec", VAL_MAP), "serviceAccountName");
+        return sa ? sa : "default";
+    }
+    if (!strcmp(path, "status.podIP") || !strcmp(path, "status.podIPs"))
+        return p->ip;
+    if (!strcmp(path, "status.hostIP") || !strcmp(path, "status.hostIPs"))
+        return node_super_hostip(p->sup);
+    const struct val *m = NULL;
+    size_t pre = 0;
+    if (!strncmp(path, "metadata.labels", 15)) {
+        m = s->labels;
+        pre = 15;
+    } else if (!strncmp(path, "metadata.annotations", 20)) {
+        m = s->annotations;
+        pre = 20;
+    } else {
+        return NULL;
+    }
+    if (!path[pre]) {
+        /* All of them, as key="value" lines, sorted. */
+        struct sb sb = SB_INIT;
+        if (m) {
+            struct val_mapent *e = val_map_sorted(a, m);
+            for (size_t i = 0; i < val_map_len(m); i++) {
+                sb_addf(&sb, "%s=", e[i].key->u.s.ptr);
+                val_json_quote(&sb, e[i].v->u.s.ptr, e[i].v->u.s.len, VAL_JSON_NO_ESCAPE_HTML);
+                if (i + 1 < val_map_len(m))
+                    sb_addch(&sb, '\n');
+            }
+        }
+        char *r = arena_strdup(a, sb.buf);
+        sb_release(&sb);
+        return r;
+    }
+    /* metadata.labels['key'] */
+    if (strncmp(path + pre, "['", 2) != 0)
+        return NULL;
+    const char *k = path + pre + 2;
+    const char *e = strstr(k, "']");
+    if (!e)
+        return NULL;
+    struct val *v = m ? val_map_get(m, k, (size_t)(e - k)) : NULL;
+    return v ? val_cstr(v) : "";
+}
+
+static const char *
+resource_value(struct arena *a, const struct pod *p, const struct node_container *self,
+               const struct val *ref)
+{
+    const char *cname = node_jstr(ref, "containerName");
+    const char *res = node_jstr(ref, "resource");
+    const struct node_container *c = self;
+    for (size_t i = 0; cname && i < p->spec->n_ctrs; i++)
+        if (!strcmp(p->spec->ctrs[i].name, cname))
+            c = &p->spec->ctrs[i];
+    if (!c || !res)
+        return NULL;
+    int64_t divisor = 1;
+    struct val *dv = val_map_getz(ref, "divisor");
+    bool cpu = strstr(res, "cpu") != NULL;
+    if (dv && dv->kind != VAL_NULL)
+        node_quantity(&divisor, dv, cpu ? 1000 : 1, NULL);
+    else
+        divisor = cpu ? 1000 : 1;
+    if (divisor <= 0)
+        divisor = 1;
+    int64_t v = 0;
+    if (!strcmp(res, "limits.cpu"))
+        v = c->cpu_limit_milli ? c->cpu_limit_milli : node_super_cpus(p->sup) * 1000;
+    else if (!strcmp(res, "requests.cpu"))
+        v = c->cpu_request_milli;
+    else if (!strcmp(res, "limits.memory"))
+        v = c->mem_limit ? c->mem_limit : node_super_memory(p->sup);
+    else if (!strcmp(res, "requests.memory"))
+        v = c->mem_request;
+    else
+        return NULL;
+    return arena_sprintf(a, "%lld", (long long)((v + divisor - 1) / divisor));
+}
+
+static int
+prepare_volume(struct pod *p, const struct node_volume *v, struct pkg_err **errp)
+{
+    cleanup_free char *dir = xasprintf("%s/volumes/%s", p->dir, v->name);
+    const struct node_pod_spec *s = p->spec;
+    int rc = 0;
+    int mode = v->default_mode >= 0 ? v->default_mode : 0644;
+    switch (v->kind) {
+    case NODE_VOL_EMPTYDIR:
+        if ((rc = fs_mkdir_p(dir, 0777, errp)))
+            return rc;
+        chmod(dir, 0777);
+        if (v->memory && (rc = mount_tmpfs(dir, v->size_limit, 0777, errp)))
+            return rc;
+        if (s->fs_group >= 0 &&
+            (chown(dir, (uid_t)-1, (gid_t)s->fs_group) < 0 || chmod(dir, 02777) < 0))
+            return pkg_err_sys(errp, "chown %s", dir);
+        return 0;
+    case NODE_VOL_HOSTPATH: {
+        const char *t = v->hostpath_type ? v->hostpath_type : "";
+        struct stat st;
+        bool exists = stat(v->source, &st) == 0;
+        if (!strcmp(t, "DirectoryOrCreate") && !exists)
+            return fs_mkdir_p(v->source, 0755, errp);
+        if (!strcmp(t, "FileOrCreate") && !exists) {
+            int fd = open(v->source, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+            if (fd < 0)
+                return pkg_err_sys(errp, "create %s", v->source);
+            close(fd);
+            return 0;
+        }
+        if (!*t)
+            return 0;
+        bool ok = exists && ((!strcmp(t, "Directory") && S_ISDIR(st.st_mode)) ||
+                             (!strcmp(t, "File") && S_ISREG(st.st_mode)) ||
+                             (!strcmp(t, "Socket") && S_ISSOCK(st.st_mode)) ||
+                             (!strcmp(t, "CharDevice") && S_ISCHR(st.st_mode)) ||
+                             (!strcmp(t, "BlockDevice") && S_ISBLK(st.st_mode)) ||
+                             !strcmp(t, "DirectoryOrCreate") || !strcmp(t, "FileOrCreate"));
+        if (!ok)
+            return pkg_err_set(errp, PKG_EINVAL, "hostPath type check failed: %s is not a %s",
+                               v->source, t);
+        return 0;
+    }
+    case NODE_VOL_PVC: {
+        cleanup_free char *pv =
+            xasprintf("%s/volumes/%s/%s", node_super_home(p->sup), s->ns, v->source);
+        if ((rc = fs_mkdir_p(pv, 0777, errp)))
+            return rc;
+        return 0;
+    }
+    case NODE_VOL_CONFIGMAP:
+    case NODE_VOL_SECRET: {
+        bool secret = v->kind == NODE_VOL_SECRET;
+        struct val *data = val_map_getz(secret ? s->secrets : s->configmaps, v->source);
+        struct pkg_err *e = NULL;
+        fs_remove_all(dir, &e);
+        pkg_err_free(e);
+        if ((rc = fs_mkdir_p(dir, 0755, errp)))
+            return rc;
+        if (!data) {
+            if (v->optional)
+                return 0;
+            return pkg_err_set(errp, PKG_ENOENT, "%s \"%s\" not found",
+                               secret ? "secret" : "configmap", v->source);
+        }
+        if (v->items) {
+            for (size_t i = 0; i < val_seq_len(v->items); i++) {
+                const struct val *it = val_seq_at(v->items, i);
+                const char *k = node_jstr(it, "key"), *path = node_jstr(it, "path");
+                struct val *dv = k ? val_map_getz(data, k) : NULL;
+                if (!dv) {
+                    if (v->optional)
+                        continue;
+                    return pkg_err_set(errp, PKG_ENOENT,
+                                       "configmap references non-existent "
+                                       "config key: %s",
+                                       k ? k : "");
+                }
+                int m = (int)(node_jget(it, "mode", VAL_INT) ? node_jint(it, "mode") : mode);
+                if ((rc = write_keyfile(dir, path ? path : k, dv->u.s.ptr, dv->u.s.len, m,
+                                        s->fs_group, errp)))
+                    return rc;
+            }
+        } else {
+            for (size_t i = 0; i < val_map_len(data); i++) {
+                const struct val *dv = data->u.map.ents[i].v;
+                if ((rc = write_keyfile(dir, data->u.map.ents[i].key->u.s.ptr, dv->u.s.ptr,
+                                        dv->u.s.len, mode, s->fs_group, errp)))
+                    return rc;
+            }
+        }
+        return 0;
+    }
+    case NODE_VOL_DOWNWARD: {
+        if ((rc = fs_mkdir_p(dir, 0755, errp)))
+            return rc;
+        for (size_t i = 0; v->items && i < val_seq_len(v->items); i++) {
+            const struct val *it = val_seq_at(v->items, i);
+            const char *path = node_jstr(it, "path");
+            struct val *fr = node_jget(it, "fieldRef", VAL_MAP);
+            struct val *rr = node_jget(it, "resourceFieldRef", VAL_MAP);
+            const char *val = fr   ? field_value(p->a, p, node_jstr(fr, "fieldPath"))
+                              : rr ? resource_value(p->a, p, NULL, rr)
+                                   : NULL;
+            if (!path || !val)
+                return pkg_err_set(errp, PKG_EINVAL, "downwardAPI volume %s: unsupported item %zu",
+                                   v->name, i);
+            int m = (int)(node_jget(it, "mode", VAL_INT) ? node_jint(it, "mode") : mode);
+            if ((rc = write_keyfile(dir, path, val, strlen(val), m, s->fs_group, errp)))
+                return rc;
+        }
+        return 0;
+    }
+    }
+    return 0;
+}
+
+int
+sandbox_create(struct pod *p, struct pkg_err **errp)
+{
+    static const char *const subs[] = {"ns", "etc", "volumes", "containers", "logs", "shm", NULL};
+    int rc = 0;
+    for (size_t i = 0; subs[i] && !rc; i++)
+        rc = mkdirs(p->dir, subs[i], errp);
+    if (rc)
+        return rc;
+    cleanup_free char *shm = xasprintf("%s/shm", p->dir);
+    if ((rc = mount_tmpfs(shm, 64 << 20, 01777, errp)))
+        return rc;
+    if ((rc = make_namespaces(p, errp)))
+        return rc;
+    if ((rc = write_etc(p, errp)))
+        return rc;
+    for (size_t i = 0; i < p->spec->n_vols; i++)
+        if ((rc = prepare_volume(p, &p->spec->vols[i], errp)))
+            return pkg_err_wrap(errp, "volume \"%s\"", p->spec->vols[i].name);
+    struct cg *cg = node_super_cg(p->sup);
+    cleanup_free char *rel = xasprintf("pod-%s", p->uid);
+    if (cg && (rc = cg->ops->create(cg, rel, errp)))
+        return rc;
+    return 0;
+}
+
+/* Unmounts everything under dir, deepest first. */
+static int
+unmount_under(const char *dir, struct pkg_err **errp)
+{
+    struct sb mi = SB_INIT;
+    int rc = sb_read_file(&mi, "/proc/self/mountinfo", 16u << 20, errp);
+    if (rc) {
+        sb_release(&mi);
+        return rc;
+    }
+    size_t dl = strlen(dir);
+    char **mps = NULL;
+    size_t n = 0, cap = 0;
+    for (char *line = strtok(mi.buf, "\n"); line; line = strtok(NULL, "\n")) {
+        char mp[4096];
+        if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+            continue;
+        if (!strncmp(mp, dir, dl) && (mp[dl] == '/' || !mp[dl])) {
+            mps = xgrow(mps, &cap, n + 1, sizeof(*mps));
+            mps[n++] = xstrdup(mp);
+        }
+    }
+    sb_release(&mi);
+    /* Later mounts sit on earlier ones: undo in reverse. */
+    for (size_t i = n; i-- > 0;) {
+        if (node_sys.umount2(mps[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT && !rc)
+            rc = pkg_err_sys(errp, "umount %s", mps[i]);
+        free(mps[i]);
+    }
+    free(mps);
+    return rc;
+}
+
+int
+sandbox_destroy(const char *home, const char *dir, struct cg *cg, const char *uid,
+                struct pkg_err **errp)
+{
+    (void)home;
+    int rc = 0;
+    if (cg && uid) {
+        cleanup_free char *rel = xasprintf("pod-%s", uid);
+        rc = cg->ops->destroy(cg, rel, errp);
+        if (rc)
+            return rc;
+    }
+    node_net_teardown_pod(dir);
+    if ((rc = unmount_under(dir, errp)))
+        return rc;
+    return fs_remove_all(dir, errp);
+}
+
+/* ---- containers ---- */
+
+/* Kubernetes' $(VAR) expansion: $(NAME) becomes the value of an earlier
+ * variable, $$ is a literal $, an unknown reference stays as written. */
+static const char *
+expand(struct arena *a, const char *s, const struct val *vars)
+{
+    if (!strchr(s, '$'))
+        return s;
+    struct sb sb = SB_INIT;
+    for (const char *p = s; *p;) {
+        if (p[0] == '$' && p[1] == '$') {
+            sb_addch(&sb, '$');
+            p += 2;
+        } else if (p[0] == '$' && p[1] == '(') {
+            const char *e = strchr(p + 2, ')');
+            struct val *v = e ? val_map_get(vars, p + 2, (size_t)(e - p - 2)) : NULL;
+            if (v) {
+                sb_add(&sb, v->u.s.ptr, v->u.s.len);
+                p = e + 1;
+            } else if (e) {
+                sb_add(&sb, p, (size_t)(e - p + 1));
+                p = e + 1;
+            } else {
+                sb_addstr(&sb, p);
+                break;
+            }
+        } else {
+            sb_addch(&sb, *p++);
+        }
+    }
+    char *r = arena_strdup(a, sb.buf);
+    sb_release(&sb);
+    return r;
+}
+
+static int
+config_error(struct ctr *c, const char *fmt, const char *a1, const char *a2)
+{
+    c->start_err.config = 1;
+    snprintf(c->start_err.msg, sizeof(c->start_err.msg), fmt, a1, a2 ? a2 : "");
+    return PKG_EINVAL;
+}
+
+/* Builds the environment: image Env, then envFrom, then env, in order,
+ * later names replacing earlier ones; $(VAR) expanded. */
+static int
+build_env(const char ***out, struct val **vars_out, struct arena *a, struct pod *p, struct ctr *c)
+{
+    const struct node_container *cs = c->spec;
+    const struct node_pod_spec *s = p->spec;
+    struct val *vars = val_map(a);
+    const struct node_image *img = c->image;
+    for (size_t i = 0; img && i < img->n_env; i++) {
+        const char *eq = strchr(img->env[i], '=');
+        if (eq)
+            val_map_set(a, vars, img->env[i], (size_t)(eq - img->env[i]), val_strz(a, eq + 1));
+    }
+    const char *host = s->hostname ? s->hostname : s->name;
+    val_map_setz(a, vars, "HOSTNAME", val_strz(a, host));
+    for (size_t i = 0; cs->env_from && i < val_seq_len(cs->env_from); i++) {
+        const struct val *ef = val_seq_at(cs->env_from, i);
+        const char *prefix = node_jstr(ef, "prefix");
+        struct val *cm = node_jget(ef, "configMapRef", VAL_MAP);
+        struct val *sr = node_jget(ef, "secretRef", VAL_MAP);
+        struct val *ref = cm ? cm : sr;
+        if (!ref)
+            continue;
+        const char *name = node_jstr(ref, "name");
+        struct val *data = name ? val_map_getz(cm ? s->configmaps : s->secrets, name) : NULL;
+        if (!data) {
+            struct val *opt = node_jget(ref, "optional", VAL_BOOL);
+            if (opt && opt->u.b)
+                continue;
+            return config_error(c,
+                                cm ? "configmap \"%s\" not found%s" : "secret \"%s\" not found%s",
+                                name ? name : "", "");
+        }
+        for (size_t k = 0; k < val_map_len(data); k++) {
+            const char *key = data->u.map.ents[k].key->u.s.ptr;
+            char *nk = arena_sprintf(a, "%s%s", prefix ? prefix : "", key);
+            val_map_setz(a, vars, nk, data->u.map.ents[k].v);
+        }
+    }
+    for (size_t i = 0; cs->env && i < val_seq_len(cs->env); i++) {
+        const struct val *e = val_seq_at(cs->env, i);
+        const char *name = node_jstr(e, "name");
+        if (!name)
+            continue;
+        const char *value = node_jstr(e, "value");
+        struct val *vf = node_jget(e, "valueFrom", VAL_MAP);
+        if (vf) {
+            struct val *fr = node_jget(vf, "fieldRef", VAL_MAP);
+            struct val *rr = node_jget(vf, "resourceFieldRef", VAL_MAP);
+            struct val *ck = node_jget(vf, "configMapKeyRef", VAL_MAP);
+            struct val *sk = node_jget(vf, "secretKeyRef", VAL_MAP);
+            if (fr) {
+                value = field_value(a, p, node_jstr(fr, "fieldPath"));
+                if (!value)
+                    return config_error(c, "unsupported fieldRef \"%s\"%s",
+                                        node_jstr(fr, "fieldPath"), "");
+            } else if (rr) {
+                value = resource_value(a, p, cs, rr);
+                if (!value)
+                    return config_error(c, "unsupported resourceFieldRef \"%s\"%s",
+                                        node_jstr(rr, "resource"), "");
+            } else if (ck || sk) {
+                struct val *ref = ck ? ck : sk;
+                const char *rn = node_jstr(ref, "name"), *key = node_jstr(ref, "key");
+                struct val *opt = node_jget(ref, "optional", VAL_BOOL);
+                struct val *data = rn ? val_map_getz(ck ? s->configmaps : s->secrets, rn) : NULL;
+                struct val *dv = data && key ? val_map_getz(data, key) : NULL;
+                if (!dv) {
+                    if (opt && opt->u.b)
+                        continue;
+                    if (!data)
+                        return config_error(
+                            c, ck ? "configmap \"%s\" not found%s" : "secret \"%s\" not found%s",
+                            rn ? rn : "", "");
+                    return config_error(
+                        c, "couldn't find key %s in %s", key ? key : "",
+                        arena_sprintf(a, "%s %s/%s", ck ? "ConfigMap" : "Secret", s->ns, rn));
+                }
+                value = dv->u.s.ptr;
+            }
+        }
+        if (!value)
+            value = "";
+        val_map_setz(a, vars, name, val_strz(a, expand(a, value, vars)));
+    }
+    const char **envp = arena_alloc(a, (val_map_len(vars) + 1) * sizeof(*envp));
+    for (size_t i = 0; i < val_map_len(vars); i++)
+        envp[i] = arena_sprintf(a, "%s=%s", vars->u.map.ents[i].key->u.s.ptr,
+                                vars->u.map.ents[i].v->u.s.ptr);
+    *out = envp;
+    *vars_out = vars;
+    return 0;
+}
+
+/* Kubernetes' command rules over the image's Entrypoint and Cmd. */
+static const char *const *
+build_argv(struct arena *a, const struct node_container *cs, const struct node_image *img,
+           const struct val *vars, size_t *n)
+{
+    const char *const *head, *const *tail;
+    size_t nh, nt;
+    if (cs->command) {
+        head = cs->command;
+        nh = cs->n_command;
+        tail = cs->args;
+        nt = cs->args ? cs->n_args : 0;
+    } else {
+        head = img ? img->entrypoint : NULL;
+        nh = img ? img->n_entrypoint : 0;
+        tail = cs->args ? cs->args : img ? img->cmd : NULL;
+        nt = cs->args ? cs->n_args : img ? img->n_cmd : 0;
+    }
+    const char **argv = arena_alloc(a, (nh + nt + 1) * sizeof(*argv));
+    *n = 0;
+    for (size_t i = 0; i < nh; i++)
+        argv[(*n)++] = (cs->command ? expand(a, head[i], vars) : head[i]);
+    for (size_t i = 0; i < nt; i++)
+        argv[(*n)++] = cs->args ? expand(a, tail[i], vars) : tail[i];
+    return argv;
+}
+
+static void
+add_mount(struct arena *a, struct launch *l, size_t *cap, const char *src, const char *dst,
+          const char *fstype, const char *data, bool ro, bool file)
+{
+    if (l->n_mounts == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 16;
+        struct launch_mount *nm = arena_alloc(a, ncap * sizeof(*nm));
+        if (l->mounts)
+            memcpy(nm, l->mounts, l->n_mounts * sizeof(*nm));
+        l->mounts = nm;
+        *cap = ncap;
+    }
+    l->mounts[l->n_mounts++] = (struct launch_mount){
+        .src = src, .dst = dst, .fstype = fstype, .data = data, .read_only = ro, .file = file};
+}
+
+static bool
+mounted_by_volume(const struct node_container *cs, const char *path)
+{
+    for (size_t i = 0; i < cs->n_mounts; i++)
+        if (!strcmp(cs->mounts[i].path, path))
+            return true;
+    return false;
+}
+
+int
+sandbox_prepare_ctr(struct launch *l, struct arena *a, struct pod *p, struct ctr *c,
+                    struct pkg_err **errp)
+{
+    const struct node_container *cs = c->spec;
+    const struct node_image *img = c->image;
+    memset(l, 0, sizeof(*l));
+    memset(&c->start_err, 0, sizeof(c->start_err));
+    l->ctr_name = cs->name;
+    l->ns_net = l->ns_ipc = l->ns_uts = l->pidns_fd = l->cgroup_fd = -1;
+    l->log_fd = l->err_fd = l->sync_fd = -1;
+    l->close_fds[0] = l->close_fds[1] = -1;
+    char *cdir = arena_sprintf(a, "%s/containers/%s", p->dir, cs->name);
+    l->rootfs = arena_sprintf(a, "%s/rootfs", cdir);
+    l->upperdir = arena_sprintf(a, "%s/upper", cdir);
+    l->workdir = arena_sprintf(a, "%s/work", cdir);
+    /* A fresh writable layer for every start, as a new container gets. */
+    struct pkg_err *e = NULL;
+    fs_remove_all(l->upperdir, &e);
+    pkg_err_free(e);
+    e = NULL;
+    fs_remove_all(l->workdir, &e);
+    pkg_err_free(e);
+    int rc;
+    if ((rc = fs_mkdir_p(l->rootfs, 0755, errp)) || (rc = fs_mkdir_p(l->upperdir, 0755, errp)) ||
+        (rc = fs_mkdir_p(l->workdir, 0755, errp)))
+        return rc;
+    struct sb low = SB_INIT;
+    for (size_t i = img->n_layers; i-- > 0;)
+        sb_addf(&low, "%s%s", low.len ? ":" : "", img->layers[i]);
+    l->lowerdir = arena_strdup(a, low.buf);
+    sb_release(&low);
+    if (img->n_layers == 0)
+        return pkg_err_set(errp, PKG_EINVAL, "image %s has no layers", img->ref);
+
+    /* Environment and command. */
+    struct val *vars;
+    const char **envp;
+    if (build_env(&envp, &vars, a, p, c))
+        return pkg_err_set(errp, PKG_EINVAL, "%s", c->start_err.msg);
+    l->envp = envp;
+    size_t argc;
+    l->argv = build_argv(a, cs, img, vars, &argc);
+    if (argc == 0) {
+        snprintf(c->start_err.msg, sizeof(c->start_err.msg), "no command specified");
+        return pkg_err_set(errp, PKG_EINVAL, "no command specified");
+    }
+    l->cwd = cs->workdir ? cs->workdir : img->workdir;
+    l->user = img->user;
+    l->uid = cs->run_as_user;
+    l->gid = cs->run_as_group;
+    size_t ng = p->spec->n_supplemental_groups + (p->spec->fs_group >= 0);
+    int64_t *groups = arena_alloc(a, (ng + 1) * sizeof(*groups));
+    for (size_t i = 0; i < p->spec->n_supplemental_groups; i++)
+        groups[i] = p->spec->supplemental_groups[i];
+    if (p->spec->fs_group >= 0)
+        groups[ng - 1] = p->spec->fs_group;
+    l->groups = groups;
+    l->n_groups = ng;
+    l->run_as_non_root = cs->run_as_non_root;
+    if ((rc = node_caps_compute(&l->caps, cs, errp)))
+        return rc;
+    l->no_new_privs = cs->no_new_privs;
+    l->seccomp = !cs->seccomp_unconfined && !cs->privileged;
+    l->read_only_root = cs->read_only_root;
+    l->privileged = cs->privileged;
+
+    /* Mounts, in order: the system ones, volumes, the pod's /etc files. */
+    size_t cap = 0;
+    add_mount(a, l, &cap, NULL, "/proc", "proc", NULL, false, false);
+    add_mount(a, l, &cap, NULL, "/dev", "tmpfs", "mode=755,size=65536k", false, false);
+    add_mount(a, l, &cap, NULL, "/dev/pts", "devpts", "newinstance,ptmxmode=0666,mode=0620,gid=5",
+              false, false);
+    add_mount(a, l, &cap, arena_sprintf(a, "%s/shm", p->dir), "/dev/shm", NULL, NULL, false, false);
+    add_mount(a, l, &cap, NULL, "/dev/mqueue", "mqueue", NULL, false, false);
+    add_mount(a, l, &cap, NULL, "/sys", "sysfs", NULL, !cs->privileged, false);
+    for (size_t i = 0; i < cs->n_mounts; i++) {
+        const struct node_mount *m = &cs->mounts[i];
+        const struct node_volume *v = NULL;
+        for (size_t j = 0; j < p->spec->n_vols; j++)
+            if (!strcmp(p->spec->vols[j].name, m->name))
+                v = &p->spec->vols[j];
+        const char *src;
+        if (v->kind == NODE_VOL_HOSTPATH)
+            src = v->source;
+        else if (v->kind == NODE_VOL_PVC)
+            src = arena_sprintf(a, "%s/volumes/%s/%s", node_super_home(p->sup), p->spec->ns,
+                                v->source);
+        else
+            src = arena_sprintf(a, "%s/volumes/%s", p->dir, v->name);
+        bool file = false;
+        if (m->sub_path && *m->sub_path) {
+            char *full = NULL;
+            if ((rc = fs_join_under(&full, src, m->sub_path, errp)))
+                return rc;
+            struct stat st;
+            if (stat(full, &st) < 0 && (rc = fs_mkdir_p(full, 0755, errp))) {
+                free(full);
+                return rc;
+            }
+            file = stat(full, &st) == 0 && !S_ISDIR(st.st_mode);
+            src = arena_strdup(a, full);
+            free(full);
+        } else {
+            struct stat st;
+            file = stat(src, &st) == 0 && !S_ISDIR(st.st_mode);
+        }
+        bool ro = m->read_only || (v->kind == NODE_VOL_PVC && v->read_only) ||
+                  v->kind == NODE_VOL_CONFIGMAP || v->kind == NODE_VOL_SECRET ||
+                  v->kind == NODE_VOL_DOWNWARD;
+        add_mount(a, l, &cap, src, m->path, NULL, NULL, ro, file);
+    }
+    static const char *const etc[] = {"hosts", "hostname", "resolv.conf"};
+    for (size_t i = 0; i < 3; i++) {
+        char *dst = arena_sprintf(a, "/etc/%s", etc[i]);
+        if (!mounted_by_volume(cs, dst))
+            add_mount(a, l, &cap, arena_sprintf(a, "%s/etc/%s", p->dir, etc[i]), dst, NULL, NULL,
+                      false, true);
+    }
+    const char *tmp =
+        cs->termination_message_path ? cs->termination_message_path : "/dev/termination-log";
+    char *tlog = arena_sprintf(a, "%s/termination-log", cdir);
+    int tfd = open(tlog, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0666);
+    if (tfd < 0)
+        return pkg_err_sys(errp, "create %s", tlog);
+    fchmod(tfd, 0666);
+    close(tfd);
+    add_mount(a, l, &cap, tlog, tmp, NULL, NULL, false, true);
+    return 0;
+}
