@@ -15,7 +15,7 @@ BUILD ?= release
 PREFIX ?= /usr/local
 O := build/$(BUILD)
 
-LIBS := yaml-0.1 libarchive libgit2 libpcre2-8 libcurl libcrypto sqlite3 libmicrohttpd libseccomp
+LIBS := yaml-0.1 libarchive libgit2 libpcre2-8 libcurl libcrypto sqlite3 libmicrohttpd libseccomp zlib
 TEST_LIBS := cmocka
 
 CC ?= gcc
@@ -109,12 +109,15 @@ fuzz-replay: $(FUZZ_BINS)
 	@set -e; for f in $(FUZZ_BINS); do n=$$(basename $$f); \
 		$$f testdata/fuzz/$$n; done
 
+# Each checkout's e2e run gets its own scratch root under /tmp.
+E2E_ROOT ?= /tmp/pkg-e2e-$(notdir $(CURDIR))
 e2e: $(PKG_BIN)
 	@echo "== end-to-end tests"
-	@PKG=$(CURDIR)/$(PKG_BIN) prove tests/t[0-9]*.sh
+	@mkdir -p $(E2E_ROOT)
+	@TMPDIR=$(E2E_ROOT) PKG=$(CURDIR)/$(PKG_BIN) prove tests/t[0-9]*.sh
 
 conformance: $(PKG_BIN)
-	@scripts/conformance-ratchet.sh $(PKG_BIN)
+	@scripts/conformance-ratchet.sh $(CURDIR)/$(PKG_BIN)
 
 test: deps
 	@$(MAKE) --no-print-directory BUILD=release all
@@ -122,7 +125,7 @@ test: deps
 	@$(MAKE) --no-print-directory BUILD=release unit
 	@$(MAKE) --no-print-directory BUILD=asan unit fuzz-replay
 	@$(MAKE) --no-print-directory BUILD=release e2e
-	@scripts/check-leftovers.sh
+	@PKG_E2E_ROOT=$(E2E_ROOT) scripts/check-leftovers.sh
 	@$(MAKE) --no-print-directory BUILD=release conformance
 
 demo: deps

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/sb.h"
 
 struct semver {
     uint64_t major, minor, patch;
@@ -31,5 +32,18 @@ void semver_constraint_free(struct semver_constraint *c);
 /* Masterminds' Check: true when v satisfies c. Prereleases match only when
  * a comparator of the same group names a prerelease (as Masterminds does). */
 bool semver_constraint_check(const struct semver_constraint *c, const struct semver *v);
+
+/* Appends Masterminds' Version.String(): MAJOR.MINOR.PATCH[-pre][+meta]
+ * (without the leading "v" the original may have had). */
+void semver_format(struct sb *sb, const struct semver *v);
+
+/* Parses both and checks (Helm's chartutil.IsCompatibleRange and Sprig's
+ * semverCompare): *out is the result; parse errors are returned. */
+int semver_check_str(const char *constraint, const char *version, bool *out, struct pkg_err **errp);
+
+/* Picks the newest of n version strings (lenient parse; unparsable ones are
+ * skipped) that satisfies c (NULL: any, prereleases included). Returns its
+ * index, or -1 when none does. Ties keep the first. */
+long semver_select_newest(const struct semver_constraint *c, const char *const *versions, size_t n);
 
 #endif

@@ -477,10 +477,17 @@ static int eval_call(struct tmpl_exec *x, struct tmpl_value dot, const struct tm
 static const struct tmpl_method *
 find_method(const struct val *v, const char *name)
 {
-    const struct tmpl_objtype *ot = tmpl_objtype_of(v);
-    if (!ot || !ot->methods)
+    const struct tmpl_method *ms = NULL;
+    if (v->kind == VAL_MAP && v->gotype == VAL_GO_VALUES) {
+        ms = tmpl_values_methods;
+    } else {
+        const struct tmpl_objtype *ot = tmpl_objtype_of(v);
+        if (ot)
+            ms = ot->methods;
+    }
+    if (!ms)
         return NULL;
-    for (const struct tmpl_method *m = ot->methods; m->name; m++)
+    for (const struct tmpl_method *m = ms; m->name; m++)
         if (!strcmp(m->name, name))
             return m;
     return NULL;

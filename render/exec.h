@@ -14,6 +14,7 @@
 struct tmpl_set {
     struct tmpl_set_opts opts;
     struct arena *a;
+    bool owns_arena;
     struct tmpl_ns ns;
     const char *root_name; /* the name ExecuteTemplate errors mention ("gotpl" for Helm) */
     /* Helm's include recursion counts, per template name. */
@@ -64,6 +65,10 @@ bool tmpl_value_truth(struct tmpl_value v);
 const char *tmpl_type_name(int typ);
 
 void tmpl_counts_free(struct tmpl_counts *c);
+
+/* chartutil.Values's methods (AsMap, PathValue, Table, YAML): maps of
+ * gotype VAL_GO_VALUES have them. */
+extern const struct tmpl_method tmpl_values_methods[];
 
 /* BurntSushi/toml's encoding of v (render/toml.c); -1 with the error text
  * in *errmsg on failure. */

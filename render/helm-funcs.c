@@ -412,6 +412,132 @@ fn_get_host_by_name(struct tmpl_call *c, struct val **out)
     return 0;
 }
 
+/* ---- chartutil.Values's methods (the top-level data and .Values) ---- */
+
+static bool
+is_plain_table(const struct val *v)
+{
+    /* istable: v.(map[string]interface{}) */
+    return v && v->kind == VAL_MAP && v->gotype == VAL_GO_AUTO;
+}
+
+/* tableLookup: NULL with *err set when `name` is no table. */
+static const struct val *
+table_lookup(const struct val *v, const char *name, size_t n)
+{
+    const struct val *v2 = val_map_get(v, name, n);
+    if (v2 && v2->kind == VAL_MAP && (v2->gotype == VAL_GO_AUTO || v2->gotype == VAL_GO_VALUES))
+        return v2;
+    return NULL;
+}
+
+static const struct val *
+values_table(struct tmpl_call *c, const struct val *v, const char *path, const char **bad)
+{
+    const struct val *t = v;
+    const char *p = path;
+    for (;;) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        const struct val *nt = table_lookup(t, p, n);
+        if (!nt) {
+            *bad = arena_strndup(c->a, p, n);
+            return NULL;
+        }
+        t = nt;
+        if (!dot)
+            return t;
+        p = dot + 1;
+    }
+}
+
+static struct val *
+as_values(struct tmpl_call *c, const struct val *m)
+{
+    struct val *r = arena_alloc(c->a, sizeof(*r));
+    *r = *m; /* the same entries, seen as chartutil.Values */
+    r->gotype = VAL_GO_VALUES;
+    return r;
+}
+
+static int
+m_values_yaml(struct tmpl_call *c, const struct val *recv, struct val **out)
+{
+    struct sb sb = SB_INIT;
+    struct pkg_err *err = NULL;
+    if (val_yaml_emit(&sb, recv, VAL_YAML_HELM, &err) < 0) {
+        int rc = tmpl_fail(c, "%s", err->msg);
+        pkg_err_free(err);
+        sb_release(&sb);
+        return rc;
+    }
+    *out = tmpl_mkstr(c, sb.buf, sb.len);
+    sb_release(&sb);
+    return 0;
+}
+
+static int
+quoted_fail(struct tmpl_call *c, const char *key, const char *what)
+{
+    struct sb q = SB_INIT;
+    tmpl_quote(&q, key, strlen(key));
+    int rc = tmpl_fail(c, "%s is not a %s", q.buf, what);
+    sb_release(&q);
+    return rc;
+}
+
+static int
+m_values_table(struct tmpl_call *c, const struct val *recv, struct val **out)
+{
+    const char *bad = NULL;
+    const struct val *t = values_table(c, recv, tmpl_arg_str(c, 0, NULL), &bad);
+    if (!t)
+        return quoted_fail(c, bad, "table");
+    *out = as_values(c, t);
+    return 0;
+}
+
+static int
+m_values_as_map(struct tmpl_call *c, const struct val *recv, struct val **out)
+{
+    struct val *r = arena_alloc(c->a, sizeof(*r));
+    *r = *recv;
+    r->gotype = VAL_GO_AUTO;
+    *out = r;
+    return 0;
+}
+
+static int
+m_values_path_value(struct tmpl_call *c, const struct val *recv, struct val **out)
+{
+    const char *path = tmpl_arg_str(c, 0, NULL);
+    if (!*path)
+        return tmpl_fail(c, "YAML path cannot be empty");
+    const char *last = strrchr(path, '.');
+    const char *key = last ? last + 1 : path;
+    const struct val *t = recv;
+    if (last) {
+        const char *bad = NULL;
+        char *prefix = arena_strndup(c->a, path, (size_t)(last - path));
+        t = values_table(c, recv, prefix, &bad);
+        if (!t)
+            return quoted_fail(c, key, "value");
+    }
+    const struct val *v = val_map_getz(t, key);
+    if (!v || is_plain_table(v))
+        return quoted_fail(c, key, "value");
+    *out = (struct val *)v;
+    return 0;
+}
+
+const struct tmpl_method tmpl_values_methods[] = {
+    {"AsMap", m_values_as_map, "func() map[string]interface {}"},
+    {"PathValue", m_values_path_value, "func(string) (interface {}, error)"},
+    {"Table", m_values_table, "func(string) (chartutil.Values, error)"},
+    {"YAML", m_values_yaml, "func() (string, error)"},
+    {NULL, NULL, NULL},
+};
+
 const struct tmpl_func tmpl_funcs_helm[] = {
     {"include", fn_include, "func(string, interface {}) (string, error)"},
     {"tpl", fn_tpl, "func(string, interface {}) (string, error)"},

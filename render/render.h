@@ -175,7 +175,9 @@ struct tmpl_helm_opts {
 /* Helm's Engine.render: parses every file into one template set in Helm's
  * order (deepest paths first, then reverse lexical order, so that a parent
  * chart's definitions override its subcharts'), then executes every file
- * with `render` set. Outputs go to files[i].out in arena `a`. Errors are
+ * with `render` set. Outputs go to files[i].out in arena `a`, and so does
+ * everything execution adds to the data (the "Template" maps, maps that
+ * Sprig's `set` stores), so the data stay valid as long as `a`. Errors are
  * Helm's: "parse error at (NAME:LINE): MSG", "execution error at
  * (NAME:LINE:COL): MSG" for `fail`/`required`, and Go's execution error
  * text otherwise. Stops at the first error, as Helm does, with the files

@@ -27,6 +27,7 @@ tmpl_set_new(const struct tmpl_set_opts *opts)
     if (!s->opts.max_depth)
         s->opts.max_depth = DEFAULT_MAX_DEPTH;
     s->a = arena_new();
+    s->owns_arena = true;
     s->root_name = "gotpl";
     return s;
 }
@@ -37,7 +38,8 @@ tmpl_set_free(struct tmpl_set *set)
     if (!set)
         return;
     tmpl_ns_release(&set->ns);
-    arena_free(set->a);
+    if (set->owns_arena)
+        arena_free(set->a);
     tmpl_counts_free(set->counts);
     free(set);
 }
@@ -321,6 +323,12 @@ tmpl_helm_render(struct tmpl_helm_file *files, size_t n, const struct tmpl_helm_
     so.lint_mode = opts && opts->lint_mode;
     so.max_output = opts ? opts->max_output : 0;
     struct tmpl_set *set = tmpl_set_new(&so);
+    /* Values made while executing (the .Template maps, maps that `set` or
+     * `merge` put into the data) must outlive the set: use the caller's
+     * arena. */
+    arena_free(set->a);
+    set->a = a;
+    set->owns_arena = false;
     size_t *order = xcalloc(n ? n : 1, sizeof(*order));
     const char **names = xcalloc(n ? n : 1, sizeof(*names));
     for (size_t i = 0; i < n; i++)

@@ -2,4 +2,11 @@
 # make bench: pkg against the reference tools, measured in the same run.
 set -eu
 pkg=${1:-./pkg}
-echo "bench: no benchmarks yet"
+
+# pkg template vs helm template on the conformance charts (chart helper).
+if [ -d ../shared/conformance/helm ]; then
+    python3 scripts/bench-template.py "$pkg" "${HELM3:-/root/.cache/pkg-reference/helm3}" \
+        --runs "${BENCH_RUNS:-10}"
+else
+    echo "bench template: ../shared/conformance not found"
+fi

@@ -2,13 +2,16 @@
 # After the end-to-end tests: nothing they created may be left behind
 # (processes, mounts, cgroups, network namespaces, scratch directories).
 set -u
+# The e2e run's scratch root (make e2e sets TMPDIR to it), so that runs in
+# other checkouts on the same machine are not mistaken for leftovers.
+root=${PKG_E2E_ROOT:-/tmp}
 bad=0
-if ls -d /tmp/pkg-test.* >/dev/null 2>&1; then
-    echo "leftover: scratch directories: $(ls -d /tmp/pkg-test.* | head -5)"
+if ls -d "$root"/pkg-test.* >/dev/null 2>&1; then
+    echo "leftover: scratch directories: $(ls -d "$root"/pkg-test.* | head -5)"
     bad=1
 fi
-if grep -q ' /tmp/pkg-test' /proc/mounts 2>/dev/null; then
-    echo "leftover: mounts under /tmp/pkg-test*"
+if grep -q " $root/pkg-test" /proc/mounts 2>/dev/null; then
+    echo "leftover: mounts under $root/pkg-test*"
     bad=1
 fi
 if command -v ip >/dev/null && ip netns list 2>/dev/null | grep -q '^pkgt-'; then
@@ -28,15 +31,15 @@ fi
 # Supervisors and containers of the node tests: their environment names a
 # PKG_HOME under a test's scratch directory.
 for e in /proc/[0-9]*/environ; do
-    if grep -qa 'PKG_HOME=/tmp/pkg-test\.' "$e" 2>/dev/null; then
+    if grep -qa "PKG_HOME=$root/pkg-test\." "$e" 2>/dev/null; then
         pid=${e#/proc/}; pid=${pid%/environ}
         [ "$pid" = $$ ] && continue
         echo "leftover: process $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | head -c 80)"
         bad=1
     fi
 done
-if pgrep -f 'pkg-test\.' >/dev/null 2>&1; then
-    echo "leftover: processes: $(pgrep -af 'pkg-test\.' | head -5)"
+if pgrep -f "$root/pkg-test\." >/dev/null 2>&1; then
+    echo "leftover: processes: $(pgrep -af "$root/pkg-test\." | head -5)"
     bad=1
 fi
 [ $bad -eq 0 ] && echo "== leftovers: none"

@@ -9,12 +9,12 @@ set -eu
 libs="yaml-0.1:libyaml-dev libarchive:libarchive-dev libgit2:libgit2-dev
 libpcre2-8:libpcre2-dev libcurl:libcurl4-openssl-dev libcrypto:libssl-dev
 sqlite3:libsqlite3-dev libmicrohttpd:libmicrohttpd-dev libseccomp:libseccomp-dev
-cmocka:libcmocka-dev"
+cmocka:libcmocka-dev zlib:zlib1g-dev"
 # command -> Debian package (build, tests, benchmarks)
 tools="pkg-config:pkg-config gcc:gcc make:make prove:perl clang-format:clang-format
 git:git python3:python3 busybox:busybox-static
 registry:docker-registry skopeo:skopeo crun:crun runc:runc hyperfine:hyperfine
-ip:iproute2 unzip:unzip npm:npm curl:curl"
+ip:iproute2 unzip:unzip npm:npm curl:curl wrk:wrk gpgv:gpgv openssl:openssl"
 
 missing=""
 command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"

@@ -112,7 +112,7 @@ test_expect_success 'a second pod cannot see the first one'"'"'s processes' '
     "$PKG" pod exec other -- hostname >h && test "$(cat h)" = other
 '
 test_expect_success 'the containers run in the pod'"'"'s cgroups' '
-    d=$(find /sys/fs/cgroup/memory -type d -path "*/$PKG_NODE_CGROUP_PARENT/pod-*/server" | head -1) &&
+    d=$(find /sys/fs/cgroup/memory -type d -path "*/$PKG_NODE_CGROUP_PARENT/pod-*/server-0" | head -1) &&
     test -n "$d" && grep -q . "$d/cgroup.procs"
 '
 test_expect_success 'a restarted supervisor finds its running pods again' '

@@ -198,7 +198,7 @@ cli_parse(const struct cmd *cmd, const struct opt *opts, int argc, char **argv,
             strv_push(pos, arg);
             continue;
         }
-        const struct opt *o;
+        const struct opt *o = NULL;
         const char *value = NULL;
         char flagname[128];
         if (arg[1] == '-') {

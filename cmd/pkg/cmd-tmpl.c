@@ -94,6 +94,7 @@ cmd_tmpl(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     struct val *values = val_map(a);
     values->gotype = VAL_GO_VALUES;
     struct val *data = val_map(a);
+    data->gotype = VAL_GO_VALUES; /* Helm's top-level data is a chartutil.Values */
     struct val *rel = val_map(a);
     val_map_setz(a, rel, "Name", val_strz(a, "release-name"));
     val_map_setz(a, rel, "Namespace", val_strz(a, g->ns ? g->ns : "default"));

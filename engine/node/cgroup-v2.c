@@ -197,10 +197,13 @@ v2_kill(struct cg *cg, const char *rel, struct pkg_err **errp)
 {
     cleanup_free char *d = xasprintf("%s/%s", cg->base, rel);
     cleanup_free char *k = xasprintf("%s/cgroup.kill", d);
+    cleanup_free char *ev = xasprintf("%s/cgroup.events", d);
     struct pkg_err *e = NULL;
+    uint64_t busy = 1;
+    if (cg_read_u64(ev, "populated", &busy) == 0 && busy == 0)
+        return 0; /* nothing to kill (or no such cgroup) */
     if (access(k, F_OK) == 0 && node_write_file(k, "1", 1, false, &e) == 0) {
         /* cgroup.kill is asynchronous: wait for the cgroup to empty. */
-        cleanup_free char *ev = xasprintf("%s/cgroup.events", d);
         for (int i = 0; i < 500; i++) {
             uint64_t populated = 1;
             if (cg_read_u64(ev, "populated", &populated) < 0 || populated == 0)

@@ -126,6 +126,9 @@ spawn_daemon(const char *home, const char *exe)
     if (fork() != 0)
         _exit(0);
     setsid();
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     cleanup_free char *log = xasprintf("%s/node.log", home);
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -601,11 +604,13 @@ node_pod_exec(int *status, const char *home, const char *ns, const char *name,
     const char *parent = getenv("PKG_NODE_CGROUP_PARENT");
     if (cg_open(&cg, "/proc", "", parent && *parent ? parent : "pkg", &e) == 0) {
         const char *uid = node_jstr(state, "uid");
+        long long n = (long long)node_jint(c, "restartCount");
         if (cg->mode == CG_V2)
-            sb_addf(&procs, "%s/pod-%s/%s/cgroup.procs", cg->base, uid, container);
+            sb_addf(&procs, "%s/pod-%s/%s-%lld/cgroup.procs", cg->base, uid, container, n);
         else
             for (size_t i = 0; i < cg->n_h; i++)
-                sb_addf(&procs, "%s/pod-%s/%s/cgroup.procs\n", cg->h[i].base, uid, container);
+                sb_addf(&procs, "%s/pod-%s/%s-%lld/cgroup.procs\n", cg->h[i].base, uid, container,
+                        n);
     }
     pkg_err_free(e);
     cg_free(cg);

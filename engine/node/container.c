@@ -160,10 +160,17 @@ mount_at(const struct launch *l, int rootfd, const struct launch_mount *m)
         flags |= MS_RDONLY;
     if (node_sys.mount(m->src ? m->src : m->fstype, target, m->fstype, flags, m->data) < 0)
         SYSFAIL(l, "mount %s on %s", m->src ? m->src : m->fstype, m->dst);
-    if (!m->fstype && m->read_only &&
-        node_sys.mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL) < 0)
-        SYSFAIL(l, "remount %s read-only", m->dst);
     close(fd);
+    if (!m->fstype && m->read_only) {
+        /* The fd named the directory under the new mount: open it again. */
+        fd = make_target(rootfd, m->dst, m->file);
+        if (fd < 0)
+            SYSFAIL(l, "open %s in %s", m->dst, l->rootfs);
+        snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+        if (node_sys.mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+            SYSFAIL(l, "remount %s read-only", m->dst);
+        close(fd);
+    }
     if (!strcmp(m->dst, "/dev")) {
         /* The standard devices and links. */
         static const struct {
@@ -489,10 +496,24 @@ with_home(const char *const *envp, const char *home)
     return out;
 }
 
+/* The supervisor blocks signals for its signalfd and ignores SIGPIPE;
+ * both would survive exec into the container. */
+static void
+reset_signals(void)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            signal(sig, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static __attribute__((noreturn)) void
 child_main(const struct launch *l)
 {
     char c;
+    reset_signals();
     for (int i = 0; i < 2; i++)
         if (l->close_fds[i] >= 0)
             close(l->close_fds[i]);
@@ -645,6 +666,7 @@ node_enter(const struct enter_opts *o, struct pkg_err **errp)
         return helper;
     }
     /* The helper: join, fork the command, relay its status. */
+    reset_signals();
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (join_cgroups(o->cgroup_procs) < 0)
         dprintf(o->fd_err >= 0 ? o->fd_err : 2, "warning: could not join the container's cgroup\n");

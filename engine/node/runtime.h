@@ -239,7 +239,7 @@ struct pod {
     bool sandbox_ready;
     char *sandbox_err;
     double sandbox_retry;
-    bool stopping, removing, done;
+    bool stopping, removing, done, finishing;
     int lockfd;
     char ip[64];
     bool dirty; /* state to write */

@@ -50,7 +50,9 @@ term_val(struct arena *a, const struct term_info *t)
     set(a, m, "reason", val_strz(a, t->reason));
     if (t->signal)
         set(a, m, "signal", val_int(a, t->signal));
-    set(a, m, "startedAt", ts(a, t->started_at));
+    /* A container that never started reports the epoch, as kubelet does. */
+    char buf[32];
+    set(a, m, "startedAt", val_strz(a, node_rfc3339(buf, t->started_at)));
     return m;
 }
 

@@ -393,10 +393,12 @@ run_in_container(struct ctr *c, const struct node_handler *h)
         struct sb sb = SB_INIT;
         struct cg *cg = p->sup->cg;
         if (cg->mode == CG_V2)
-            sb_addf(&sb, "%s/pod-%s/%s/cgroup.procs", cg->base, p->uid, c->spec->name);
+            sb_addf(&sb, "%s/pod-%s/%s-%d/cgroup.procs", cg->base, p->uid, c->spec->name,
+                    c->restart_count);
         else
             for (size_t i = 0; i < cg->n_h; i++)
-                sb_addf(&sb, "%s/pod-%s/%s/cgroup.procs\n", cg->h[i].base, p->uid, c->spec->name);
+                sb_addf(&sb, "%s/pod-%s/%s-%d/cgroup.procs\n", cg->h[i].base, p->uid, c->spec->name,
+                        c->restart_count);
         procs = sb_detach(&sb, NULL);
     }
     const char *env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
@@ -451,6 +453,9 @@ run_net_check(struct ctr *c, const struct node_handler *h)
         close(nsfd);
         return pid;
     }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (setns(nsfd, CLONE_NEWNET) < 0)
         _exit(2);
@@ -545,10 +550,15 @@ signal_ctr(struct ctr *c, int sig)
         node_sys.kill(c->pid, sig);
 }
 
+/* Each container instance gets a fresh cgroup, as containerd gives each
+ * container ID one: counters (OOM kills) start at zero, nothing stale is
+ * inherited, and a cgroup that cgroup.kill ended is never reused (on
+ * Linux 6.18 a CLONE_INTO_CGROUP child of such a cgroup is killed at
+ * birth). */
 static char *
 ctr_rel(const struct ctr *c)
 {
-    return xasprintf("pod-%s/%s", c->pod->uid, c->spec->name);
+    return xasprintf("pod-%s/%s-%d", c->pod->uid, c->spec->name, c->restart_count);
 }
 
 /* SIGKILL for the container and everything in its cgroup. */
@@ -600,7 +610,7 @@ should_restart(const struct ctr *c)
     bool failed = c->term.exit_code != 0 || c->start_failed;
     switch (c->spec->kind) {
     case NODE_CTR_SIDECAR:
-        return true;
+        return !p->finishing;
     case NODE_CTR_INIT:
         return failed && p->spec->restart != NODE_RESTART_NEVER;
     case NODE_CTR_APP:
@@ -705,6 +715,15 @@ on_exit_status(struct ctr *c, int status)
     c->ready = c->started = false;
     c->killing = false;
     p->dirty = true;
+    struct cg *cg = p->sup->cg;
+    struct cg_stats st = {0};
+    if (cg) {
+        cleanup_free char *rel = ctr_rel(c);
+        cg->ops->stats(cg, rel, &st);
+        struct pkg_err *e = NULL;
+        cg->ops->destroy(cg, rel, &e); /* the next instance gets a new one */
+        pkg_err_free(e);
+    }
     if (c->start_failed && c->start_err.config) {
         /* Kubernetes keeps such a container waiting and retries. */
         c->state = CS_WAITING;
@@ -731,12 +750,6 @@ on_exit_status(struct ctr *c, int status)
                                     c->spec->name, c->start_err.msg);
         c->term.started_at = 0;
         return;
-    }
-    struct cg *cg = p->sup->cg;
-    struct cg_stats st = {0};
-    if (cg) {
-        cleanup_free char *rel = ctr_rel(c);
-        cg->ops->stats(cg, rel, &st);
     }
     if (st.oom_kills > c->oom_base)
         snprintf(c->term.reason, sizeof(c->term.reason), "OOMKilled");
@@ -777,7 +790,7 @@ start_ctr(struct ctr *c)
                                 .pids_limit = c->spec->pids_limit,
                                 .devices = !c->spec->privileged};
         struct cg_stats st;
-        if (s->cg->ops->create(s->cg, rel, &err) || s->cg->ops->kill(s->cg, rel, &err) ||
+        if (s->cg->ops->destroy(s->cg, rel, &err) || s->cg->ops->create(s->cg, rel, &err) ||
             s->cg->ops->set_limits(s->cg, rel, &lim, &err)) {
             set_waiting(c, "CreateContainerError", err->msg);
             c->restart_at = node_now() + 10 * s->scale;
@@ -1149,10 +1162,12 @@ computed:
             if (c->spec->kind == NODE_CTR_APP && (c->state != CS_TERMINATED || should_restart(c)))
                 apps_done = false;
         }
-        if (apps_done)
+        if (apps_done) {
+            p->finishing = true;
             for (size_t i = 0; i < p->n; i++)
                 if (p->ctrs[i].spec->kind == NODE_CTR_SIDECAR)
                     begin_kill(&p->ctrs[i], (double)p->spec->grace_seconds, "pod completed");
+        }
     }
 }
 

@@ -173,6 +173,7 @@ run_case(void **state)
     }
     values->gotype = VAL_GO_VALUES;
     struct val *data = val_map(a);
+    data->gotype = VAL_GO_VALUES; /* Helm's top-level data is a chartutil.Values */
     val_map_setz(a, data, "Values", values);
     struct val *rel = val_map(a);
     val_map_setz(a, rel, "Name", val_strz(a, "x"));

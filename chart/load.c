@@ -1,0 +1,871 @@
+/* Loading charts: a directory (Helm's LoadDir with .helmignore and its
+ * symlink-following walk) or a gzipped tar archive (LoadArchiveFiles, read
+ * with libarchive), then LoadFiles, which sorts the files into Chart.yaml,
+ * values, schema, templates, other files and subcharts.
+ *
+ * Archives are untrusted: besides Helm's own path checks we refuse links
+ * that leave the chart, device files and FIFOs, and stop at the limits of
+ * struct chart_load_opts before reading past them, so a decompression bomb
+ * costs neither the time nor the memory of its decompressed size. */
+#include "chart/chart-int.h"
+#include "core/fsutil.h"
+#include "core/sb.h"
+#include "core/xalloc.h"
+#include "core/yaml.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEF_MAX_TOTAL ((size_t)100 << 20)
+#define DEF_MAX_FILE ((size_t)5 << 20)
+#define DEF_MAX_FILES 10000
+#define DEF_MAX_DEPTH 16
+
+static void
+budget_init(struct chart_budget *b, const struct chart_load_opts *o)
+{
+    memset(b, 0, sizeof(*b));
+    if (o)
+        b->lim = *o;
+    if (!b->lim.max_total_bytes)
+        b->lim.max_total_bytes = DEF_MAX_TOTAL;
+    if (!b->lim.max_file_bytes)
+        b->lim.max_file_bytes = DEF_MAX_FILE;
+    if (!b->lim.max_files)
+        b->lim.max_files = DEF_MAX_FILES;
+    if (!b->lim.max_depth)
+        b->lim.max_depth = DEF_MAX_DEPTH;
+}
+
+struct filelist {
+    struct chart_buffered *v;
+    size_t n, cap;
+};
+
+/* The entries' names and data live in the load's arena (or in file
+ * mappings); only the vector is ours. */
+static void
+filelist_free(struct filelist *fl)
+{
+    free(fl->v);
+    memset(fl, 0, sizeof(*fl));
+}
+
+static void
+filelist_add(struct filelist *fl, const char *name, const char *data, size_t len)
+{
+    fl->v = xgrow(fl->v, &fl->cap, fl->n + 1, sizeof(*fl->v));
+    /* Helm drops a leading UTF-8 byte order mark. */
+    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
+        data += 3;
+        len -= 3;
+    }
+    fl->v[fl->n++] = (struct chart_buffered){(char *)name, (char *)data, len};
+}
+
+/* Reads a file into memory the chart keeps: a private read-only mapping
+ * when the file does not end on a page boundary (the kernel's zero fill
+ * gives the NUL terminator, and pages never read never cost memory),
+ * otherwise a copy in the arena. */
+static int
+read_chart_file(const char **out, size_t *out_len, struct arena *a, struct chart_map **maps,
+                const char *path, size_t limit, struct pkg_err **errp)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return pkg_err_sys(errp, "open %s", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return pkg_err_sys(errp, "stat %s", path);
+    }
+    size_t size = (size_t)st.st_size;
+    if (size > limit) {
+        close(fd);
+        return pkg_err_set(errp, PKG_ELIMIT, "%s: larger than the limit of %zu bytes", path, limit);
+    }
+    long page = sysconf(_SC_PAGESIZE);
+    if (size > 0 && page > 0 && size % (size_t)page != 0) {
+        void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m != MAP_FAILED) {
+            close(fd);
+            struct chart_map *cm = arena_alloc(a, sizeof(*cm));
+            cm->addr = m;
+            cm->len = size;
+            cm->next = *maps;
+            *maps = cm;
+            *out = m;
+            *out_len = size;
+            return 0;
+        }
+    }
+    char *buf = arena_alloc(a, size + 1);
+    size_t got = 0;
+    while (got < size) {
+        ssize_t r = read(fd, buf + got, size - got);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            close(fd);
+            errno = e;
+            return pkg_err_sys(errp, "read %s", path);
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    buf[got] = 0;
+    *out = buf;
+    *out_len = got;
+    return 0;
+}
+
+void
+chart_release(struct chart *c)
+{
+    if (!c)
+        return;
+    for (struct chart_map *m = c->maps; m; m = m->next)
+        munmap(m->addr, m->len);
+    c->maps = NULL;
+}
+
+/* ---- directories ---- */
+
+struct walk {
+    struct arena *a;
+    const char *top; /* absolute, with a trailing slash */
+    size_t toplen;
+    struct chart_ignore *rules;
+    struct filelist files;
+    struct chart_budget *b;
+    dev_t *devs;
+    ino_t *inos;
+    size_t ndirs, capdirs;
+    struct pkg_err **errp;
+};
+
+static int
+cmp_names(const void *x, const void *y)
+{
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static int walk_path(struct walk *w, const char *path, struct stat *st);
+
+static int
+walk_dir(struct walk *w, const char *path, const struct stat *st)
+{
+    for (size_t i = 0; i < w->ndirs; i++)
+        if (w->devs[i] == st->st_dev && w->inos[i] == st->st_ino)
+            return pkg_err_set(w->errp, PKG_ELIMIT, "symbolic link loop at %s", path);
+    DIR *d = opendir(path);
+    if (!d)
+        return pkg_err_sys(w->errp, "open %s", path);
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        names = xgrow(names, &cap, n + 1, sizeof(*names));
+        names[n++] = xstrdup(de->d_name);
+    }
+    closedir(d);
+    if (n)
+        qsort(names, n, sizeof(*names), cmp_names);
+    size_t *capp = &w->capdirs;
+    size_t need = w->ndirs + 1;
+    size_t c2 = *capp;
+    w->devs = xgrow(w->devs, &c2, need, sizeof(*w->devs));
+    w->inos = xgrow(w->inos, capp, need, sizeof(*w->inos));
+    w->devs[w->ndirs] = st->st_dev;
+    w->inos[w->ndirs] = st->st_ino;
+    w->ndirs++;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *child = xasprintf("%s/%s", path, names[i]);
+        struct stat cst;
+        if (lstat(child, &cst) < 0)
+            rc = pkg_err_sys(w->errp, "lstat %s", child);
+        else
+            rc = walk_path(w, child, &cst);
+        free(child);
+        if (rc)
+            break;
+    }
+    w->ndirs--;
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+static int
+walk_path(struct walk *w, const char *path, struct stat *st)
+{
+    if (S_ISLNK(st->st_mode)) {
+        /* sympath.Walk: follow the link, keep the link's own path. */
+        char *resolved = realpath(path, NULL);
+        if (!resolved)
+            return pkg_err_sys(w->errp, "error evaluating symlink %s", path);
+        int r = lstat(resolved, st);
+        free(resolved);
+        if (r < 0)
+            return pkg_err_sys(w->errp, "lstat %s", path);
+    }
+    const char *rel = path + w->toplen;
+    bool is_dir = S_ISDIR(st->st_mode);
+    if (is_dir) {
+        if (chart_ignore_match(w->rules, rel, true))
+            return 0;
+        return walk_dir(w, path, st);
+    }
+    if (chart_ignore_match(w->rules, rel, false))
+        return 0;
+    if (!S_ISREG(st->st_mode))
+        return pkg_err_set(w->errp, PKG_EINVAL,
+                           "cannot load irregular file %s as it has file mode type bits set", path);
+    struct chart_budget *b = w->b;
+    if (++b->used_files > b->lim.max_files)
+        return pkg_err_set(w->errp, PKG_ELIMIT, "chart has more than %zu files (at %s)",
+                           b->lim.max_files, rel);
+    if ((size_t)st->st_size > b->lim.max_file_bytes)
+        return pkg_err_set(w->errp, PKG_ELIMIT,
+                           "chart file \"%s\" is larger than the maximum file size %zu", rel,
+                           b->lim.max_file_bytes);
+    if ((size_t)st->st_size > b->lim.max_total_bytes - b->used_bytes)
+        return pkg_err_set(w->errp, PKG_ELIMIT,
+                           "chart is larger than the maximum size %zu (at \"%s\")",
+                           b->lim.max_total_bytes, rel);
+    const char *data = NULL;
+    size_t len = 0;
+    int rc = read_chart_file(&data, &len, w->a, &w->b->maps, path, b->lim.max_file_bytes, w->errp);
+    if (rc)
+        return pkg_err_wrap(w->errp, "error reading %s", rel);
+    b->used_bytes += len;
+    filelist_add(&w->files, arena_strdup(w->a, rel), data, len);
+    return 0;
+}
+
+static int
+load_dir(struct chart **out, struct arena *a, const char *dir, struct chart_budget *b,
+         struct pkg_err **errp)
+{
+    char *abs = realpath(dir, NULL);
+    if (!abs)
+        return pkg_err_sys(errp, "%s", dir);
+    struct walk w = {.a = a, .b = b, .errp = errp};
+    char *top = xasprintf("%s/", strcmp(abs, "/") ? abs : "");
+    w.top = top;
+    w.toplen = strlen(top);
+    int rc = 0;
+    char *ifile = xasprintf("%s.helmignore", top);
+    struct stat ist;
+    if (stat(ifile, &ist) == 0) {
+        struct sb sb = SB_INIT;
+        rc = sb_read_file(&sb, ifile, b->lim.max_file_bytes, errp);
+        if (!rc)
+            rc = chart_ignore_parse(&w.rules, sb.buf, sb.len, errp);
+        sb_release(&sb);
+    } else {
+        w.rules = chart_ignore_new();
+    }
+    free(ifile);
+    if (!rc) {
+        chart_ignore_add_defaults(w.rules);
+        struct stat st;
+        if (stat(abs, &st) < 0)
+            rc = pkg_err_sys(errp, "stat %s", abs);
+        else
+            rc = walk_dir(&w, abs, &st);
+    }
+    if (!rc)
+        rc = chart_load_files(out, a, w.files.v, w.files.n, b, errp);
+    chart_ignore_free(w.rules);
+    filelist_free(&w.files);
+    free(w.devs);
+    free(w.inos);
+    free(top);
+    free(abs);
+    return rc;
+}
+
+/* ---- archives ---- */
+
+/* path.Clean for slash paths. Heap string. */
+static char *
+clean_path(const char *p)
+{
+    return fs_clean(p);
+}
+
+static bool
+drive_path(const char *n)
+{
+    return ((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= 'A' && n[0] <= 'Z')) && n[1] == ':' &&
+           n[2] == '/';
+}
+
+/* Whether a link target stays inside the chart, resolved from the link's
+ * directory (chart-relative, slash separated). */
+static bool
+link_inside(const char *linkname, const char *target)
+{
+    if (!target || !*target || target[0] == '/' || target[0] == '\\' || drive_path(target))
+        return false;
+    char *dir = xstrdup(linkname);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = 0;
+    else
+        dir[0] = 0;
+    char *joined = xasprintf("%s%s%s", dir, *dir ? "/" : "", target);
+    char *c = clean_path(joined);
+    bool ok = strcmp(c, "..") && strncmp(c, "../", 3) && c[0] != '/';
+    free(c);
+    free(joined);
+    free(dir);
+    return ok;
+}
+
+static int
+archive_files(struct filelist *fl, struct arena *a, struct archive *ar, const char *name,
+              struct chart_budget *b, struct pkg_err **errp)
+{
+    struct archive_entry *e;
+    int r;
+    int rc = 0;
+    while ((r = archive_read_next_header(ar, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+        const char *hn = archive_entry_pathname(e);
+        if (!hn)
+            hn = "";
+        mode_t type = archive_entry_filetype(e);
+        la_int64_t size = archive_entry_size(e);
+        if (size < 0)
+            size = 0;
+        /* Every entry counts, also those we skip: skipping data still
+         * means decompressing it. */
+        if (++b->used_files > b->lim.max_files)
+            return pkg_err_set(errp, PKG_ELIMIT,
+                               "chart archive %s has more than %zu entries (at \"%s\")", name,
+                               b->lim.max_files, hn);
+        if ((uint64_t)size > b->lim.max_file_bytes)
+            return pkg_err_set(errp, PKG_ELIMIT,
+                               "decompressed chart file \"%s\" is larger than the maximum file "
+                               "size %zu",
+                               hn, b->lim.max_file_bytes);
+        if ((uint64_t)size > b->lim.max_total_bytes - b->used_bytes)
+            return pkg_err_set(errp, PKG_ELIMIT,
+                               "decompressed chart is larger than the maximum size %zu (at \"%s\")",
+                               b->lim.max_total_bytes, hn);
+        if (type == AE_IFDIR)
+            continue;
+        /* Helm's path rules. */
+        char delim = strchr(hn, '\\') ? '\\' : '/';
+        const char *first = strchr(hn, delim);
+        char *n = xstrdup(first ? first + 1 : "");
+        bool top_chart_yaml = first ? (size_t)(first - hn) == 10 && !strncmp(hn, "Chart.yaml", 10)
+                                    : !strcmp(hn, "Chart.yaml");
+        for (char *p = n; *p; p++)
+            if (*p == delim)
+                *p = '/';
+        if (n[0] == '/') {
+            free(n);
+            return pkg_err_set(errp, PKG_EPERM, "chart illegally contains absolute paths (\"%s\")",
+                               hn);
+        }
+        char *cn = clean_path(n);
+        free(n);
+        n = cn;
+        if (!strcmp(n, ".")) {
+            free(n);
+            return pkg_err_set(errp, PKG_EPERM,
+                               "chart illegally contains content outside the base directory: "
+                               "\"%s\"",
+                               hn);
+        }
+        if (!strncmp(n, "..", 2)) {
+            free(n);
+            return pkg_err_set(errp, PKG_EPERM,
+                               "chart illegally references parent directory (\"%s\")", hn);
+        }
+        if (drive_path(n)) {
+            free(n);
+            return pkg_err_set(errp, PKG_EPERM, "chart contains illegally named files (\"%s\")",
+                               hn);
+        }
+        if (top_chart_yaml) {
+            free(n);
+            return pkg_err_set(errp, PKG_EINVAL, "chart yaml not in base directory");
+        }
+        if (type == AE_IFLNK || archive_entry_hardlink(e)) {
+            const char *target = type == AE_IFLNK ? archive_entry_symlink(e) : NULL;
+            bool ok;
+            if (type == AE_IFLNK) {
+                ok = link_inside(n, target);
+            } else {
+                /* A hard link names another entry of the archive. */
+                const char *hl = archive_entry_hardlink(e);
+                const char *hs = strchr(hl, '/');
+                char *hc = clean_path(hs ? hs + 1 : "");
+                ok = hs && hl[0] != '/' && strcmp(hc, ".") && strncmp(hc, "..", 2);
+                free(hc);
+                target = hl;
+            }
+            if (!ok) {
+                rc = pkg_err_set(errp, PKG_EPERM,
+                                 "chart archive entry \"%s\" is a link pointing outside the "
+                                 "chart (to \"%s\")",
+                                 hn, target ? target : "");
+                free(n);
+                return rc;
+            }
+            /* Go's tar reader hands Helm a link as an empty file. */
+        } else if (type != AE_IFREG) {
+            free(n);
+            return pkg_err_set(errp, PKG_EPERM,
+                               "chart archive entry \"%s\" is a device, socket or FIFO", hn);
+        }
+        char *data = arena_alloc(a, (size_t)size + 1);
+        size_t len = 0;
+        if (type == AE_IFREG && !archive_entry_hardlink(e) && size > 0) {
+            for (;;) {
+                la_ssize_t got = archive_read_data(ar, data + len, (size_t)size - len);
+                if (got < 0) {
+                    rc = pkg_err_set(errp, PKG_EINVAL, "%s: %s", name, archive_error_string(ar));
+                    break;
+                }
+                if (got == 0)
+                    break;
+                len += (size_t)got;
+                if (len == (size_t)size) {
+                    /* libarchive stops at the size the header gives. */
+                    char extra;
+                    if (archive_read_data(ar, &extra, 1) > 0)
+                        rc = pkg_err_set(errp, PKG_ELIMIT,
+                                         "decompressed chart file \"%s\" is larger than its "
+                                         "header says",
+                                         hn);
+                    break;
+                }
+            }
+            if (rc) {
+                free(n);
+                return rc;
+            }
+        }
+        data[len] = 0;
+        b->used_bytes += len;
+        filelist_add(fl, arena_strdup(a, n), data, len);
+        free(n);
+    }
+    if (r != ARCHIVE_EOF)
+        return pkg_err_set(errp, PKG_EINVAL, "%s: %s", name,
+                           archive_error_string(ar) ? archive_error_string(ar)
+                                                    : "cannot read archive");
+    if (fl->n == 0)
+        return pkg_err_set(errp, PKG_EINVAL, "no files in chart archive");
+    return 0;
+}
+
+static struct archive *
+archive_new(void)
+{
+    struct archive *ar = archive_read_new();
+    archive_read_support_filter_gzip(ar);
+    archive_read_support_format_tar(ar);
+    archive_read_support_format_gnutar(ar);
+    return ar;
+}
+
+static int
+load_archive_mem(struct chart **out, struct arena *a, const void *data, size_t len,
+                 const char *name, struct chart_budget *b, struct pkg_err **errp)
+{
+    if (len < 3 || memcmp(data, "\x1F\x8B\x08", 3))
+        return pkg_err_set(errp, PKG_EINVAL, "gzip: invalid header");
+    if (++b->depth > b->lim.max_depth)
+        return pkg_err_set(errp, PKG_ELIMIT, "subcharts nested deeper than %u levels",
+                           b->lim.max_depth);
+    struct archive *ar = archive_new();
+    struct filelist fl = {0};
+    int rc;
+    if (archive_read_open_memory(ar, data, len) != ARCHIVE_OK)
+        rc = pkg_err_set(errp, PKG_EINVAL, "%s: %s", name, archive_error_string(ar));
+    else
+        rc = archive_files(&fl, a, ar, name, b, errp);
+    archive_read_free(ar);
+    if (!rc)
+        rc = chart_load_files(out, a, fl.v, fl.n, b, errp);
+    filelist_free(&fl);
+    b->depth--;
+    return rc;
+}
+
+/* http.DetectContentType, as far as the messages need it. */
+static const char *
+content_type(const unsigned char *p, size_t n)
+{
+    if (n >= 4 && !memcmp(p, "PK\x03\x04", 4))
+        return "application/zip";
+    if (n >= 5 && !memcmp(p, "%PDF-", 5))
+        return "application/pdf";
+    if (n >= 3 && !memcmp(p, "BZh", 3))
+        return "application/x-bzip2";
+    for (size_t i = 0; i < n && i < 512; i++) {
+        unsigned char c = p[i];
+        if (c <= 0x08 || c == 0x0B || (c >= 0x0E && c <= 0x1A) || (c >= 0x1C && c <= 0x1F))
+            return "application/octet-stream";
+    }
+    return "text/plain; charset=utf-8";
+}
+
+static bool
+has_suffix(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && !strcmp(s + n - m, suf);
+}
+
+static int
+load_archive_file(struct chart **out, struct arena *a, const char *path, struct chart_budget *b,
+                  struct pkg_err **errp)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return pkg_err_sys(errp, "open %s", path);
+    unsigned char head[512];
+    ssize_t got = read(fd, head, sizeof(head));
+    if (got < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return pkg_err_sys(errp, "file '%s' cannot be read", path);
+    }
+    if (got < 3 || memcmp(head, "\x1F\x8B\x08", 3)) {
+        close(fd);
+        if (has_suffix(path, ".yml") || has_suffix(path, ".yaml"))
+            return pkg_err_set(errp, PKG_EINVAL,
+                               "file '%s' seems to be a YAML file, but expected a gzipped archive",
+                               path);
+        return pkg_err_set(errp, PKG_EINVAL,
+                           "file '%s' does not appear to be a gzipped archive; got '%s'", path,
+                           content_type(head, (size_t)got));
+    }
+    lseek(fd, 0, SEEK_SET);
+    struct archive *ar = archive_new();
+    struct filelist fl = {0};
+    int rc;
+    b->depth++;
+    if (archive_read_open_fd(ar, fd, 65536) != ARCHIVE_OK)
+        rc = pkg_err_set(errp, PKG_EINVAL, "%s: %s", path, archive_error_string(ar));
+    else
+        rc = archive_files(&fl, a, ar, path, b, errp);
+    archive_read_free(ar);
+    close(fd);
+    if (!rc)
+        rc = chart_load_files(out, a, fl.v, fl.n, b, errp);
+    filelist_free(&fl);
+    b->depth--;
+    return rc;
+}
+
+int
+chart_load(struct chart **out, struct arena *a, const char *path,
+           const struct chart_load_opts *opts, struct pkg_err **errp)
+{
+    *out = NULL;
+    struct chart_budget b;
+    budget_init(&b, opts);
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return pkg_err_sys(errp, "stat %s", path);
+    int rc = S_ISDIR(st.st_mode) ? load_dir(out, a, path, &b, errp)
+                                 : load_archive_file(out, a, path, &b, errp);
+    if (rc) {
+        for (struct chart_map *m = b.maps; m; m = m->next)
+            munmap(m->addr, m->len);
+        *out = NULL;
+        return rc;
+    }
+    (*out)->maps = b.maps;
+    return 0;
+}
+
+int
+chart_load_archive(struct chart **out, struct arena *a, const void *data, size_t len,
+                   const char *name, const struct chart_load_opts *opts, struct pkg_err **errp)
+{
+    *out = NULL;
+    struct chart_budget b;
+    budget_init(&b, opts);
+    return load_archive_mem(out, a, data, len, name, &b, errp);
+}
+
+/* ---- LoadFiles ---- */
+
+struct sublist {
+    char *name;
+    struct filelist files; /* borrowed name/data pointers: not freed here */
+};
+
+/* Names and data already live as long as the chart (arena or mapping). */
+static struct chart_file
+arena_file(struct arena *a, const char *name, const char *data, size_t len)
+{
+    (void)a;
+    struct chart_file f = {name, data, len};
+    return f;
+}
+
+static void
+push_file(struct arena *a, struct chart_file **v, size_t *n, size_t *cap, struct chart_file f)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        *v = arena_realloc(a, *v, *cap * sizeof(**v), nc * sizeof(**v));
+        *cap = nc;
+    }
+    (*v)[(*n)++] = f;
+}
+
+int
+chart_yaml_values(struct val **out, struct arena *a, const char *data, size_t len, const char *file,
+                  struct pkg_err **errp)
+{
+    struct val *doc = NULL;
+    struct val_yaml_opts yo = {
+        .dialect = VAL_YAML_HELM, .json_compat = true, .allow_duplicate_keys = true};
+    int rc = val_yaml_load(&doc, a, data, len, arena_strdup(a, file), &yo, errp);
+    if (rc)
+        return pkg_err_wrap(errp, "error converting YAML to JSON");
+    if (doc->kind == VAL_NULL) {
+        *out = NULL;
+        return 0;
+    }
+    if (doc->kind != VAL_MAP) {
+        const char *k = doc->kind == VAL_SEQ      ? "array"
+                        : doc->kind == VAL_STRING ? "string"
+                        : doc->kind == VAL_BOOL   ? "bool"
+                                                  : "number";
+        return pkg_err_set(errp, PKG_EINVAL,
+                           "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal "
+                           "%s into Go value of type map[string]interface {}",
+                           k);
+    }
+    *out = doc;
+    return 0;
+}
+
+static int
+sub_cmp(const void *x, const void *y)
+{
+    return strcmp(((const struct sublist *)x)->name, ((const struct sublist *)y)->name);
+}
+
+static bool
+ext_is(const char *name, const char *ext)
+{
+    const char *slash = strrchr(name, '/');
+    const char *base = slash ? slash + 1 : name;
+    const char *dot = strrchr(base, '.');
+    return dot && !strcmp(dot, ext);
+}
+
+void
+chart_add_dep(struct arena *a, struct chart *c, struct chart *sub)
+{
+    struct chart **nd = arena_alloc(a, (c->ndeps + 1) * sizeof(*nd));
+    if (c->ndeps)
+        memcpy(nd, c->deps, c->ndeps * sizeof(*nd));
+    nd[c->ndeps++] = sub;
+    c->deps = nd;
+    sub->parent = c;
+}
+
+int
+chart_load_files(struct chart **out, struct arena *a, struct chart_buffered *files, size_t n,
+                 struct chart_budget *b, struct pkg_err **errp)
+{
+    struct chart *c = arena_alloc(a, sizeof(*c));
+    size_t cap_raw = 0, cap_t = 0, cap_f = 0;
+    struct sublist *subs = NULL;
+    size_t nsubs = 0, capsubs = 0;
+    int rc = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        push_file(a, &c->raw, &c->nraw, &cap_raw,
+                  arena_file(a, files[i].name, files[i].data, files[i].len));
+        if (!strcmp(files[i].name, "Chart.yaml")) {
+            if (!c->meta) {
+                c->meta = arena_alloc(a, sizeof(*c->meta));
+                chart_meta_init(c->meta);
+            }
+            rc = chart_meta_decode(c->meta, a, files[i].data, files[i].len, "Chart.yaml", errp);
+            if (rc) {
+                pkg_err_wrap(errp, "cannot load Chart.yaml");
+                goto out;
+            }
+            if (!*c->meta->api_version)
+                c->meta->api_version = "v1";
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *name = files[i].name;
+        const char *data = files[i].data;
+        size_t len = files[i].len;
+        if (!strcmp(name, "Chart.yaml")) {
+            continue;
+        } else if (!strcmp(name, "Chart.lock")) {
+            rc = chart_lock_decode(&c->lock, a, data, len, "Chart.lock", errp);
+            if (rc) {
+                pkg_err_wrap(errp, "cannot load Chart.lock");
+                goto out;
+            }
+        } else if (!strcmp(name, "values.yaml")) {
+            rc = chart_yaml_values(&c->values, a, data, len, "values.yaml", errp);
+            if (rc) {
+                pkg_err_wrap(errp, "cannot load values.yaml");
+                goto out;
+            }
+            /* An empty or null document unmarshals to a nil map. */
+        } else if (!strcmp(name, "values.schema.json")) {
+            c->schema = arena_memdup(a, data, len + 1);
+            c->schema_len = len;
+        } else if (!strcmp(name, "requirements.yaml")) {
+            if (!c->meta) {
+                c->meta = arena_alloc(a, sizeof(*c->meta));
+                chart_meta_init(c->meta);
+            }
+            rc = chart_meta_decode(c->meta, a, data, len, "requirements.yaml", errp);
+            if (rc) {
+                pkg_err_wrap(errp, "cannot load requirements.yaml");
+                goto out;
+            }
+            if (!strcmp(c->meta->api_version, "v1"))
+                push_file(a, &c->files, &c->nfiles, &cap_f, arena_file(a, name, data, len));
+        } else if (!strcmp(name, "requirements.lock")) {
+            rc = chart_lock_decode(&c->lock, a, data, len, "requirements.lock", errp);
+            if (rc) {
+                pkg_err_wrap(errp, "cannot load requirements.lock");
+                goto out;
+            }
+            if (!c->meta) {
+                c->meta = arena_alloc(a, sizeof(*c->meta));
+                chart_meta_init(c->meta);
+            }
+            if (!strcmp(c->meta->api_version, "v1"))
+                push_file(a, &c->files, &c->nfiles, &cap_f, arena_file(a, name, data, len));
+        } else if (!strncmp(name, "templates/", 10)) {
+            push_file(a, &c->templates, &c->ntemplates, &cap_t, arena_file(a, name, data, len));
+        } else if (!strncmp(name, "charts/", 7)) {
+            if (ext_is(name, ".prov")) {
+                push_file(a, &c->files, &c->nfiles, &cap_f, arena_file(a, name, data, len));
+                continue;
+            }
+            const char *fname = name + 7;
+            const char *slash = strchr(fname, '/');
+            size_t cl = slash ? (size_t)(slash - fname) : strlen(fname);
+            size_t k;
+            for (k = 0; k < nsubs; k++)
+                if (strlen(subs[k].name) == cl && !strncmp(subs[k].name, fname, cl))
+                    break;
+            if (k == nsubs) {
+                subs = xgrow(subs, &capsubs, nsubs + 1, sizeof(*subs));
+                memset(&subs[nsubs], 0, sizeof(subs[nsubs]));
+                subs[nsubs].name = xstrndup(fname, cl);
+                nsubs++;
+            }
+            struct filelist *fl = &subs[k].files;
+            fl->v = xgrow(fl->v, &fl->cap, fl->n + 1, sizeof(*fl->v));
+            fl->v[fl->n++] = (struct chart_buffered){(char *)fname, (char *)data, len};
+        } else {
+            push_file(a, &c->files, &c->nfiles, &cap_f, arena_file(a, name, data, len));
+        }
+    }
+    if (!c->meta) {
+        rc = pkg_err_set(errp, PKG_EINVAL, "Chart.yaml file is missing");
+        goto out;
+    }
+    rc = chart_meta_validate(a, c->meta, errp);
+    if (rc)
+        goto out;
+
+    if (nsubs)
+        qsort(subs, nsubs, sizeof(*subs), sub_cmp);
+    for (size_t k = 0; k < nsubs; k++) {
+        const char *sn = subs[k].name;
+        struct chart *sc = NULL;
+        if (sn[0] == '_' || sn[0] == '.')
+            continue;
+        if (ext_is(sn, ".tgz")) {
+            struct chart_buffered *f = &subs[k].files.v[0];
+            if (strcmp(f->name, sn)) {
+                rc = pkg_err_set(errp, PKG_EINVAL,
+                                 "error unpacking subchart tar in %s: expected %s, got %s",
+                                 c->meta->name, sn, f->name);
+                goto out;
+            }
+            rc = load_archive_mem(&sc, a, f->data, f->len, sn, b, errp);
+        } else {
+            struct filelist *fl = &subs[k].files;
+            struct chart_buffered *buff = xcalloc(fl->n + 1, sizeof(*buff));
+            size_t nb = 0;
+            for (size_t j = 0; j < fl->n; j++) {
+                const char *slash = strchr(fl->v[j].name, '/');
+                if (!slash)
+                    continue;
+                buff[nb++] =
+                    (struct chart_buffered){(char *)slash + 1, fl->v[j].data, fl->v[j].len};
+            }
+            if (++b->depth > b->lim.max_depth)
+                rc = pkg_err_set(errp, PKG_ELIMIT, "subcharts nested deeper than %u levels",
+                                 b->lim.max_depth);
+            else
+                rc = chart_load_files(&sc, a, buff, nb, b, errp);
+            b->depth--;
+            free(buff);
+        }
+        if (rc) {
+            pkg_err_wrap(errp, "error unpacking subchart %s in %s", sn, c->meta->name);
+            goto out;
+        }
+        chart_add_dep(a, c, sc);
+    }
+    *out = c;
+out:
+    for (size_t k = 0; k < nsubs; k++) {
+        free(subs[k].name);
+        free(subs[k].files.v);
+    }
+    free(subs);
+    return rc;
+}
+
+const char *
+chart_full_path(struct arena *a, const struct chart *c)
+{
+    if (!c->parent)
+        return c->meta->name;
+    return arena_sprintf(a, "%s/charts/%s", chart_full_path(a, c->parent), c->meta->name);
+}
+
+bool
+chart_is_library(const struct chart *c)
+{
+    return !strcasecmp(c->meta->type, "library");
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""make bench, pkg template section: pkg template against helm v3 template on
+the conformance corpus charts, measured in the same run.
+
+For every helm case that renders (no expect_fail), both commands run from the
+case directory with the case's arguments: whole-process wall time with
+hyperfine (warm-up runs, then the mean), peak RSS with /usr/bin/time -f %M
+(the largest of three runs). Cases where pkg's output is not byte-identical
+to helm's are listed but left out of the summary ratios.
+
+Usage: bench-template.py PKG [HELM] [-k SUBSTR] [--runs N]
+"""
+import argparse, json, os, statistics, subprocess, sys, tempfile
+
+ap = argparse.ArgumentParser()
+ap.add_argument("pkg")
+ap.add_argument("helm", nargs="?", default="/root/.cache/pkg-reference/helm3")
+ap.add_argument("-k", default="")
+ap.add_argument("--runs", type=int, default=10)
+ap.add_argument("--root", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared",
+                                               "conformance", "helm"))
+args = ap.parse_args()
+pkg = os.path.abspath(args.pkg)
+if not os.access(args.helm, os.X_OK):
+    print("bench template: no reference helm at %s (run ../shared/tools/reference-tools)" % args.helm)
+    sys.exit(0)
+try:
+    import yaml
+except ImportError:
+    print("bench template: python3-yaml is needed")
+    sys.exit(1)
+
+def argv(case):
+    a = ["template", str(case.get("release", "release")), case.get("chart", "chart")]
+    if case.get("namespace"):
+        a += ["--namespace", str(case["namespace"])]
+    return a + [str(x) for x in case.get("args") or []]
+
+def peak_rss_kb(cmd, cwd):
+    best = 0
+    for _ in range(3):
+        with tempfile.NamedTemporaryFile() as f:
+            subprocess.run(["/usr/bin/time", "-f", "%M", "-o", f.name] + cmd, cwd=cwd,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            lines = open(f.name).read().split()
+            best = max(best, int(lines[-1]))
+    return best
+
+def quote(c):
+    return " ".join("'" + x.replace("'", "'\\''") + "'" for x in c)
+
+rows = []
+for name in sorted(os.listdir(args.root)):
+    d = os.path.join(args.root, name)
+    if args.k not in name or not os.path.isfile(os.path.join(d, "case.yaml")):
+        continue
+    case = yaml.safe_load(open(os.path.join(d, "case.yaml")))
+    if case.get("expect_fail"):
+        continue
+    a = argv(case)
+    hcmd, pcmd = [args.helm] + a, [pkg] + a
+    out = subprocess.run(pcmd, cwd=d, capture_output=True)
+    exp = open(os.path.join(d, "expected.yaml"), "rb").read()
+    same = out.returncode == 0 and out.stdout == exp
+    with tempfile.NamedTemporaryFile(suffix=".json") as f:
+        r = subprocess.run(["hyperfine", "-N", "-i", "--warmup", "2", "--runs", str(args.runs),
+                            "--export-json", f.name, "--style", "none",
+                            quote(hcmd), quote(pcmd)], cwd=d, capture_output=True, text=True)
+        if r.returncode != 0:
+            print("bench template: hyperfine failed on %s: %s" % (name, r.stderr.strip()))
+            continue
+        res = json.load(open(f.name))["results"]
+    ht, pt = res[0]["mean"], res[1]["mean"]
+    hm, pm = peak_rss_kb(hcmd, d), peak_rss_kb(pcmd, d)
+    rows.append((name, ht, pt, hm, pm, same))
+
+print("pkg template vs helm v3 template (whole process, same run; mean of %d runs, peak RSS)"
+      % args.runs)
+print("%-36s %9s %9s %7s %9s %9s %7s" % ("chart", "helm ms", "pkg ms", "speed", "helm MB",
+                                          "pkg MB", "mem"))
+for name, ht, pt, hm, pm, same in rows:
+    print("%-36s %9.1f %9.2f %6.1fx %9.1f %9.1f %6.1f%%%s" % (
+        name, ht * 1e3, pt * 1e3, ht / pt, hm / 1024, pm / 1024, 100.0 * pm / hm,
+        "" if same else "  (output differs: not in the summary)"))
+ok = [r for r in rows if r[5]]
+if not ok:
+    print("summary: no case renders identically yet")
+    sys.exit(0)
+ratios = [r[1] / r[2] for r in ok]
+mems = [r[4] / r[3] for r in ok]
+print("summary over %d identical cases: median speed-up %.1fx (target >= 30x), "
+      "median memory %.1f%% of helm's, worst %.1f%% (target < 20%%)" % (
+          len(ok), statistics.median(ratios), 100 * statistics.median(mems), 100 * max(mems)))
+kps = [r for r in ok if r[0] == "kube-prometheus-stack"]
+if kps:
+    r = kps[0]
+    print("kube-prometheus-stack: %.1fx faster (target >= 10x), %.1f%% of helm's memory" % (
+        r[1] / r[2], 100.0 * r[4] / r[3]))
+else:
+    print("kube-prometheus-stack: not identical yet, not measured")
