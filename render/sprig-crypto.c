@@ -303,11 +303,6 @@ bcrypt_encode(struct sb *out, const unsigned char *b, size_t n)
     }
 }
 
-/* The "$2a$CC$<salt><hash>" string of password with a given salt and
- * cost. The password must be at most 72 bytes. */
-void sprig_bcrypt_hash(struct sb *out, const char *pw, size_t pn, const unsigned char salt[16],
-                       int cost);
-
 void
 sprig_bcrypt_hash(struct sb *out, const char *pw, size_t pn, const unsigned char salt[16], int cost)
 {

@@ -100,6 +100,12 @@ double sprig_cast_float64(const struct val *v);
 /* Go's int64(f) on amd64: NaN and out-of-range values give the minimum. */
 int64_t sprig_go_int_of_float(double f);
 
+/* bcrypt's "$2a$CC$<salt><hash>" of password pw (at most 72 bytes) with
+ * the given salt and cost, as golang.org/x/crypto/bcrypt computes it
+ * (render/sprig-crypto.c). */
+void sprig_bcrypt_hash(struct sb *out, const char *pw, size_t pn, const unsigned char salt[16],
+                       int cost);
+
 /* ---- Randomness (crypto/rand and math/rand both come from the OS) ---- */
 
 void sprig_random_bytes(void *buf, size_t n);
