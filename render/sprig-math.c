@@ -182,15 +182,13 @@ struct dec {
     int64_t exp;
 };
 
+/* the scratch context of the decimal_op running on this thread */
+static __thread BN_CTX *cur_ctx;
+
 static BN_CTX *
 bn_ctx(void)
 {
-    static __thread BN_CTX *ctx;
-    if (!ctx)
-        ctx = BN_CTX_new();
-    if (!ctx)
-        abort();
-    return ctx;
+    return cur_ctx;
 }
 
 static void
@@ -364,6 +362,10 @@ decimal_op(struct tmpl_call *c, struct val **out, double first, struct val *cons
     for (size_t i = 0; i < nrest; i++)
         if (!isfinite(sprig_cast_float64(rest[i])))
             goto bad;
+    cur_ctx = BN_CTX_new();
+    if (!cur_ctx)
+        abort();
+    int result = 0;
     struct dec acc;
     dec_from_float(&acc, first);
     for (size_t i = 0; i < nrest; i++) {
@@ -386,17 +388,20 @@ decimal_op(struct tmpl_call *c, struct val **out, double first, struct val *cons
         }
         dec_release(&x);
         if (rc < 0) {
-            dec_release(&acc);
-            return tmpl_fail(c, "decimal division by 0");
+            result = tmpl_fail(c, "decimal division by 0");
+            goto done;
         }
         if (acc.exp > 100000 || acc.exp < -100000 || BN_num_bits(acc.v) > 1000000) {
-            dec_release(&acc);
-            return tmpl_fail_code(c, PKG_ELIMIT, "decimal result too large");
+            result = tmpl_fail_code(c, PKG_ELIMIT, "decimal result too large");
+            goto done;
         }
     }
     *out = tmpl_mkfloat(c, dec_float(&acc));
+done:
     dec_release(&acc);
-    return 0;
+    BN_CTX_free(cur_ctx);
+    cur_ctx = NULL;
+    return result;
 bad:;
     /* decimal.NewFromFloat panics on NaN and infinities */
     double f = first;
