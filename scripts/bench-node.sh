@@ -37,6 +37,7 @@ cleanup() {
     rm -rf "$w"
 }
 trap cleanup EXIT
+trap "exit 1" HUP INT TERM PIPE
 cd "$w"
 
 # The same rootfs for all three: the test image's layers, merged.
