@@ -290,6 +290,7 @@ static struct val *
 kv_val(struct arena *a, const struct caps *c)
 {
     struct val *m = val_map(a);
+    m->flags |= VAL_F_STRUCT;
     val_map_setz(a, m, "Version", val_strz(a, c->version));
     val_map_setz(a, m, "Major", val_strz(a, c->major));
     val_map_setz(a, m, "Minor", val_strz(a, c->minor));
@@ -308,6 +309,7 @@ bi_to_val(struct arena *a, const struct val *obj)
 {
     (void)obj;
     struct val *m = val_map(a);
+    m->flags |= VAL_F_STRUCT;
     for (int i = 0; i < 4; i++)
         val_map_setz(a, m, build_info[i][0], val_strz(a, build_info[i][1]));
     return m;
@@ -452,6 +454,7 @@ caps_to_val(struct arena *a, const struct val *obj)
 {
     const struct caps *c = caps_of(obj);
     struct val *m = val_map(a);
+    m->flags |= VAL_F_STRUCT;
     val_map_setz(a, m, "KubeVersion", kv_val(a, c));
     val_map_setz(a, m, "APIVersions", c->api_versions);
     val_map_setz(a, m, "HelmVersion", bi_to_val(a, obj));
@@ -593,6 +596,7 @@ maint_to_val(struct arena *a, const struct val *obj)
 {
     const struct chart_maintainer *m = obj->u.obj.ptr;
     struct val *x = val_map(a);
+    x->flags |= VAL_F_STRUCT;
     if (*m->name)
         val_map_setz(a, x, "name", val_strz(a, m->name));
     if (*m->email)

@@ -192,6 +192,7 @@ chart_dep_to_val(struct arena *a, const struct chart_dep *d)
     if (!d)
         return val_null(a);
     struct val *m = val_map(a);
+    m->flags |= VAL_F_STRUCT;
     set_str(a, m, "name", d->name, false);
     set_str(a, m, "version", d->version, true);
     set_str(a, m, "repository", d->repository, false);
@@ -209,6 +210,7 @@ struct val *
 chart_meta_to_val(struct arena *a, const struct chart_meta *md, bool with_deps)
 {
     struct val *m = val_map(a);
+    m->flags |= VAL_F_STRUCT;
     set_str(a, m, "name", md->name, true);
     set_str(a, m, "home", md->home, true);
     set_strs(a, m, "sources", md->sources, md->nsources);
@@ -224,6 +226,7 @@ chart_meta_to_val(struct arena *a, const struct chart_meta *md, bool with_deps)
                 continue;
             }
             struct val *x = val_map(a);
+            x->flags |= VAL_F_STRUCT;
             set_str(a, x, "name", mt->name, true);
             set_str(a, x, "email", mt->email, true);
             set_str(a, x, "url", mt->url, true);

@@ -853,7 +853,7 @@ emit_container(struct jemit *e, const struct val *v)
             const struct val_mapent **ents = n <= 16 ? small : xmalloc(n * sizeof(*ents));
             for (size_t i = 0; i < n; i++)
                 ents[i] = &v->u.map.ents[i];
-            if (!(e->flags & VAL_JSON_KEEP_ORDER))
+            if (!(e->flags & VAL_JSON_KEEP_ORDER) && !(v->flags & VAL_F_STRUCT))
                 qsort(ents, n, sizeof(*ents), cmp_ent);
             e->depth++;
             for (size_t i = 0; i < n && !rc; i++) {

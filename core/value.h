@@ -118,6 +118,7 @@ struct val {
 #define VAL_F_BINARY 0x02   /* a !!binary scalar (the string holds the decoded bytes) */
 #define VAL_F_MERGED 0x04   /* the map took keys from a `<<` merge key */
 #define VAL_F_READONLY 0x08 /* shared constant: never mutate */
+#define VAL_F_STRUCT 0x10   /* a map standing for a Go struct: encoding/json keeps its key order */
 
 /* Constructors. Strings are copied into the arena unless the name says
  * _nocopy (then the bytes must live as long as the arena). */

@@ -17,6 +17,8 @@ const struct opt *cmd_node_opts(void);
 int cmd_tmpl(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
 const struct opt *cmd_tmpl_opts(void);
 
+int cmd_render(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+const struct opt *cmd_render_opts(void);
 int cmd_template(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
 const struct opt *cmd_template_opts(void);
 /* `pkg render CHART [flags]`: pkg template with the chart's name as the

@@ -36,6 +36,16 @@ const struct cmd cli_commands[] = {
      "archive or a `docker save` tarball; `pull` talks to an OCI registry (token auth,\n"
      "linux/amd64 from indexes, every blob's digest verified).",
      cmd_image_opts, false},
+    {"render", cmd_render, "build a kustomization like kubectl kustomize",
+     "pkg render [DIR] [flags]\n  pkg render -k DIR [flags]",
+     "Builds the kustomization in DIR (default \".\"; a directory or a git URL) and prints\n"
+     "the resources exactly as `kubectl kustomize DIR` (Kustomize v5.5) does: bases,\n"
+     "components, generators, patches, transformers, name references, remote git bases\n"
+     "(cached under $PKG_HOME/cache/git) and, with --enable-helm, helmCharts rendered by\n"
+     "pkg's own chart engine.",
+     cmd_render_opts, false},
+    {"build", cmd_render, "build a kustomization (alias of render, as `kustomize build`)",
+     "pkg build [DIR] [flags]", "Same as `pkg render`.", cmd_render_opts, false},
     {"template", cmd_template, "render a Helm chart's templates like helm template",
      "pkg template [NAME] CHART [flags]",
      "Renders CHART (a chart directory or .tgz archive) with its values and prints the\n"
