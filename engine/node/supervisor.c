@@ -824,7 +824,8 @@ start_ctr(struct ctr *c)
     l.new_pidns = true;
     if (p->spec->share_pid) {
         for (size_t i = 0; i < p->n; i++) {
-            if (p->ctrs[i].state == CS_RUNNING && p->ctrs[i].pid > 0 && &p->ctrs[i] != c) {
+            if ((p->ctrs[i].state == CS_RUNNING || p->ctrs[i].state == CS_STARTING) &&
+                p->ctrs[i].pid > 0 && &p->ctrs[i] != c) {
                 char path[64];
                 snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)p->ctrs[i].pid);
                 l.pidns_fd = open(path, O_RDONLY | O_CLOEXEC);
