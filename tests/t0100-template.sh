@@ -71,6 +71,10 @@ test_expect_success '--output-dir writes one file per template; --release-name a
     head -2 "$TMP/od/rel/basic/templates/service.yaml" >h &&
     printf -- "---\n# Source: basic/templates/service.yaml\n" >want && test_cmp want h
 '
+test_expect_success '$HELM_NAMESPACE is the namespace when -n is not given' '
+    HELM_NAMESPACE=envns tmpl rel basic >out && test_grep "namespace: envns" out &&
+    HELM_NAMESPACE=envns tmpl rel basic -n flagns >out && test_grep "namespace: flagns" out
+'
 test_expect_success '--skip-crds has no effect on template output, as in helm' '
     tmpl rel basic --skip-tests --include-crds --skip-crds >out &&
     test_cmp "$G/basic-crds-skip-tests.out" out
