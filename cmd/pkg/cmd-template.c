@@ -268,8 +268,16 @@ run_inner(const struct cmd *cmd, int argc, char **argv, struct global_opts *g,
     }
     if (access(chart, F_OK) != 0) {
         arena_free(a);
+        const char *slash = strchr(chart, '/');
         if (chart[0] == '/' || chart[0] == '.')
             pkg_err_set(&err, PKG_ENOENT, "path \"%s\" not found", chart);
+        else if (strstr(chart, "://"))
+            pkg_err_set(&err, PKG_ENOTSUP,
+                        "cannot fetch %s: pkg template renders chart directories and archives "
+                        "on disk (download the chart first)",
+                        chart);
+        else if (slash)
+            pkg_err_set(&err, PKG_ENOENT, "repo %.*s not found", (int)(slash - chart), chart);
         else
             pkg_err_set(&err, PKG_ENOENT,
                         "non-absolute URLs should be in form of repo_name/path_to_chart, got: %s",
