@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""Generates overlay/schema-builtin.c from the Kubernetes OpenAPI v2 document
+that kustomize embeds (kyaml/openapi/kubernetesapi/v1_21_2/swagger.pb, a
+gnostic OpenAPIv2 protobuf).
+
+Keeps what kustomize reads from it: each definition's type, properties,
+items, additionalProperties and $ref links, the patch extensions
+(x-kubernetes-patch-strategy, -patch-merge-key, -list-map-keys), the
+group/version/kind of top-level types, and which kinds are namespaced (from
+the API paths).
+
+Usage: gen-schema.py swagger.pb > overlay/schema-builtin.c && clang-format -i overlay/schema-builtin.c
+"""
+import sys
+
+
+def varint(b, i):
+    r = s = 0
+    while True:
+        c = b[i]
+        i += 1
+        r |= (c & 0x7F) << s
+        s += 7
+        if c < 0x80:
+            return r, i
+
+
+def fields(b):
+    i, out = 0, []
+    while i < len(b):
+        k, i = varint(b, i)
+        f, t = k >> 3, k & 7
+        if t == 0:
+            v, i = varint(b, i)
+        elif t == 2:
+            n, i = varint(b, i)
+            v = b[i:i + n]
+            i += n
+        elif t == 5:
+            v, i = b[i:i + 4], i + 4
+        elif t == 1:
+            v, i = b[i:i + 8], i + 8
+        else:
+            raise SystemExit("unsupported wire type %d" % t)
+        out.append((f, v))
+    return out
+
+
+def one(fs, num):
+    for f, v in fs:
+        if f == num:
+            return v
+    return None
+
+
+def many(fs, num):
+    return [v for f, v in fs if f == num]
+
+
+def ext_yaml(named_any):
+    fs = fields(named_any)
+    name = one(fs, 1).decode()
+    anyv = fields(one(fs, 2))
+    y = one(anyv, 2)
+    return name, (y.decode() if y is not None else "")
+
+
+def yaml_scalar(s):
+    s = s.strip()
+    if s.startswith('"') and s.endswith('"'):
+        s = s[1:-1]
+    return s
+
+
+def yaml_list_of_str(y):
+    return [yaml_scalar(l[2:]) for l in y.splitlines() if l.startswith("- ")]
+
+
+def yaml_gvks(y):
+    out, cur = [], None
+    for l in y.splitlines():
+        if l.startswith("- "):
+            cur = {}
+            out.append(cur)
+            l = l[2:]
+        else:
+            l = l.strip()
+        if ":" in l:
+            k, v = l.split(":", 1)
+            if cur is None:
+                cur = {}
+                out.append(cur)
+            cur[k.strip()] = yaml_scalar(v)
+    return out
+
+
+nodes = []   # dicts
+props = []   # (name, node)
+
+
+def schema(b):
+    fs = fields(b)
+    n = {"ref": None, "type": "", "items": -1, "addl": -1, "props": [],
+         "strategy": "", "mergekey": "", "listkeys": [], "gvk": []}
+    idx = len(nodes)
+    nodes.append(n)
+    r = one(fs, 1)
+    if r is not None:
+        n["ref"] = r.decode()
+    t = one(fs, 22)
+    if t is not None:
+        ts = [v.decode() for v in many(fields(t), 1)]
+        n["type"] = ts[0] if len(ts) == 1 else ""
+    it = one(fs, 23)
+    if it is not None:
+        ss = many(fields(it), 1)
+        if ss:
+            n["items"] = schema(ss[0])
+    ap = one(fs, 21)
+    if ap is not None:
+        s = one(fields(ap), 1)
+        if s is not None:
+            n["addl"] = schema(s)
+    pr = one(fs, 25)
+    if pr is not None:
+        plist = []
+        for ns in many(fields(pr), 1):
+            nf = fields(ns)
+            plist.append((one(nf, 1).decode(), schema(one(nf, 2))))
+        n["props"] = sorted(plist)
+    for e in many(fs, 31):
+        name, y = ext_yaml(e)
+        if name == "x-kubernetes-patch-strategy":
+            n["strategy"] = yaml_scalar(y)
+        elif name == "x-kubernetes-patch-merge-key":
+            n["mergekey"] = yaml_scalar(y)
+        elif name == "x-kubernetes-list-map-keys":
+            n["listkeys"] = yaml_list_of_str(y)
+        elif name == "x-kubernetes-group-version-kind":
+            n["gvk"] = yaml_gvks(y)
+    return idx
+
+
+def main():
+    b = open(sys.argv[1], "rb").read()
+    top = fields(b)
+    defs = []
+    for nsch in many(fields(one(top, 9)), 1):
+        nf = fields(nsch)
+        defs.append((one(nf, 1).decode(), schema(one(nf, 2))))
+    defs.sort()
+    defidx = {name: i for name, i in defs}
+    # Namespaceability from the API paths, as kyaml's findNamespaceability.
+    scope = {}
+    for npi in many(fields(one(top, 8)), 2):
+        nf = fields(npi)
+        path = one(nf, 1).decode()
+        get = one(fields(one(nf, 2)), 2)
+        if get is None:
+            continue
+        for e in many(fields(get), 13):
+            name, y = ext_yaml(e)
+            if name != "x-kubernetes-group-version-kind":
+                continue
+            g = yaml_gvks(y)[0]
+            av = g["version"] if not g.get("group") else g["group"] + "/" + g["version"]
+            key = (av, g["kind"])
+            if "namespaces/{namespace}" in path:
+                scope[key] = True
+            elif key not in scope:
+                scope[key] = False
+    strs = {"": 0}
+    order = [""]
+
+    def s(x):
+        if x not in strs:
+            strs[x] = len(order)
+            order.append(x)
+        return strs[x]
+
+    out = []
+    w = out.append
+    w("/* Generated by overlay/gen/gen-schema.py from the Kubernetes v1.21.2 OpenAPI")
+    w(" * document kustomize v5.5 embeds. Do not edit. */")
+    w('#include "overlay/schema.h"')
+    w("")
+    plist = []
+    nrows = []
+    keylists = [[]]
+    for n in nodes:
+        ref = -1
+        if n["ref"]:
+            name = n["ref"].split("/")[-1]
+            ref = defidx.get(name, -1)
+        p0 = len(plist)
+        for pname, pi in n["props"]:
+            plist.append((pname, pi))
+        lk = 0
+        if n["listkeys"]:
+            lk = len(keylists)
+            keylists.append(n["listkeys"])
+        t = {"object": "KSCH_T_OBJECT", "array": "KSCH_T_ARRAY", "": "KSCH_T_NONE"}.get(
+            n["type"], "KSCH_T_SCALAR")
+        nrows.append("    {%s, %d, %d, %d, %d, %d, %d, %d, %d}," % (
+            t, ref, n["items"], n["addl"], p0, len(n["props"]), s(n["strategy"]),
+            s(n["mergekey"]), lk))
+    w("static const struct ksch_node nodes[] = {")
+    out.extend(nrows)
+    w("};")
+    w("static const struct ksch_prop props[] = {")
+    for pname, pi in plist:
+        w('    {%d, %d},' % (s(pname), pi))
+    w("};")
+    w("static const int32_t keylists[] = {")
+    flat = []
+    starts = []
+    for kl in keylists:
+        starts.append(len(flat))
+        flat.extend(s(k) for k in kl)
+        flat.append(-1)
+    w("    " + ", ".join(str(x) for x in flat) + ",")
+    w("};")
+    w("static const uint32_t keylist_starts[] = {" + ", ".join(str(x) for x in starts) + "};")
+    types = []
+    for name, i in defs:
+        for g in nodes[i]["gvk"]:
+            av = g["version"] if not g.get("group") else g["group"] + "/" + g["version"]
+            types.append((av, g["kind"], i))
+    types.sort()
+    w("static const struct ksch_type types[] = {")
+    for av, k, i in types:
+        w('    {%d, %d, %d},' % (s(av), s(k), i))
+    w("};")
+    w("static const struct ksch_scope scopes[] = {")
+    for (av, k), ns in sorted(scope.items()):
+        w('    {%d, %d, %s},' % (s(av), s(k), "true" if ns else "false"))
+    w("};")
+    w("static const char *const strs[] = {")
+    for x in order:
+        w('    "%s",' % x.replace("\\", "\\\\").replace('"', '\\"'))
+    w("};")
+    w("")
+    w("const struct ksch_set kust_schema_builtin = {")
+    w("    .nodes = nodes, .nnodes = %d," % len(nodes))
+    w("    .props = props,")
+    w("    .keylists = keylists, .keylist_starts = keylist_starts,")
+    w("    .types = types, .ntypes = %d," % len(types))
+    w("    .scopes = scopes, .nscopes = %d," % len(scope))
+    w("    .strs = strs,")
+    w("};")
+    print("\n".join(out))
+
+
+main()

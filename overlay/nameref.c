@@ -1,0 +1,344 @@
+/* Name references (api/internal/accumulator/namereferencetransformer.go and
+ * api/filters/nameref): after prefixes, suffixes, namespaces and hash
+ * suffixes changed names, every field that refers to an object by name
+ * (volumes' configMap names, roleRef, serviceAccountName, ...: the
+ * nameReference table) is pointed at the object's new name. Candidates
+ * are the objects whose previous names match, of the referenced kind, in
+ * a namespace the referrer can see, preferring the same prefixes and
+ * suffixes. */
+#include "overlay/kust.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct rinfo {
+    struct kres *r;
+    struct kresid cur, org;
+    struct kresid *prev;
+    size_t nprev;
+    struct kstrv prefixes, suffixes;
+    bool has_prefixes, has_suffixes;
+};
+
+struct nctx {
+    struct kbuild *b;
+    struct rinfo *all;
+    size_t n;
+    struct rinfo *referrer;
+    const struct kfieldspec *spec;
+    struct kgvk target;
+    struct rinfo **cand; /* candidates for the referrer */
+    size_t ncand;
+};
+
+static void
+info_fill(struct kbuild *b, struct rinfo *ri, struct kres *r)
+{
+    memset(ri, 0, sizeof(*ri));
+    ri->r = r;
+    ri->cur = kres_curid(b, r);
+    ri->nprev = kres_previds(b, r, &ri->prev);
+    ri->org = ri->nprev ? ri->prev[0] : ri->cur;
+    ri->has_prefixes = kn_annotation(b->a, r->node, KA_PREFIXES) != NULL;
+    ri->has_suffixes = kn_annotation(b->a, r->node, KA_SUFFIXES) != NULL;
+    kres_csv_get(b, r, KA_PREFIXES, &ri->prefixes);
+    kres_csv_get(b, r, KA_SUFFIXES, &ri->suffixes);
+}
+
+static bool
+same_ending(const struct kstrv *x, const struct kstrv *y)
+{
+    const struct kstrv *s = x, *l = y;
+    if (s->n > l->n) {
+        s = y;
+        l = x;
+    }
+    size_t diff = l->n - s->n;
+    if (s->n == 0)
+        return diff == 0;
+    for (size_t i = s->n; i-- > 0;)
+        if (strcmp(l->v[i + diff], s->v[i]))
+            return false;
+    return true;
+}
+
+static bool
+affixes_equal(const struct rinfo *r, const struct rinfo *o, bool allow_empty)
+{
+    if (allow_empty) {
+        bool pe = r->prefixes.n == 0 || o->prefixes.n == 0;
+        bool se = r->suffixes.n == 0 || o->suffixes.n == 0;
+        return (pe || same_ending(&r->prefixes, &o->prefixes)) &&
+               (se || same_ending(&r->suffixes, &o->suffixes));
+    }
+    return same_ending(&r->prefixes, &o->prefixes) && same_ending(&r->suffixes, &o->suffixes);
+}
+
+/* roleRef/name: the referenced kind and group come from roleRef. */
+static bool
+roleref_gvk(struct nctx *c, struct kgvk *out)
+{
+    size_t pl = strlen(c->spec->path);
+    if (pl < 12 || strcmp(c->spec->path + pl - 12, "roleRef/name"))
+        return false;
+    struct val *rr = kn_get(c->referrer->r->node, "roleRef");
+    if (!rr)
+        return false;
+    struct val *g = kn_get(rr, "apiGroup"), *k = kn_get(rr, "kind");
+    if (!g || !k)
+        return false;
+    *out = (struct kgvk){kn_text(c->b->a, g), "", kn_text(c->b->a, k), false};
+    return true;
+}
+
+static bool
+prev_selected(const struct rinfo *r, const struct kgvk *g)
+{
+    for (size_t i = 0; i < r->nprev; i++)
+        if (kgvk_is_selected(&r->prev[i].gvk, g))
+            return true;
+    return false;
+}
+
+/* selectReferral; *out is NULL when nothing matches. */
+static int
+select_referral(struct nctx *c, const char *old, struct rinfo **cands, size_t ncands, bool match_ns,
+                struct rinfo **out, struct pkg_err **errp)
+{
+    *out = NULL;
+    struct rinfo **v = xcalloc(ncands + 1, sizeof(*v));
+    size_t n = 0;
+    struct kgvk rgvk;
+    bool use_roleref = roleref_gvk(c, &rgvk);
+    const struct kresid *rcur = &c->referrer->cur;
+    for (size_t i = 0; i < ncands; i++) {
+        struct rinfo *r = cands[i];
+        bool name_ok = false;
+        for (size_t j = 0; j < r->nprev && !name_ok; j++)
+            name_ok = !strcmp(r->prev[j].name, old);
+        if (!name_ok || !prev_selected(r, &c->target))
+            continue;
+        if (use_roleref && !prev_selected(r, &rgvk))
+            continue;
+        if (!rcur->gvk.cluster_scoped && !r->cur.gvk.cluster_scoped &&
+            strcmp(r->cur.gvk.kind, "ServiceAccount") && !kresid_ns_equals(rcur, &r->cur))
+            continue;
+        v[n++] = r;
+    }
+    if (n > 1) {
+        size_t w = 0;
+        for (size_t i = 0; i < n; i++)
+            if (affixes_equal(v[i], c->referrer, true))
+                v[w++] = v[i];
+        n = w;
+        if (n > 1) {
+            w = 0;
+            for (size_t i = 0; i < n; i++)
+                if (affixes_equal(v[i], c->referrer, false))
+                    v[w++] = v[i];
+            n = w;
+        }
+    }
+    int rc = 0;
+    if (n == 1) {
+        *out = v[0];
+    } else if (n > 1) {
+        bool same = true;
+        for (size_t i = 1; i < n && same; i++)
+            same = !strcmp(v[i]->cur.name, v[0]->cur.name) &&
+                   (!match_ns || !strcmp(v[i]->cur.ns, v[0]->cur.ns));
+        if (same) {
+            *out = v[0];
+        } else {
+            struct sb ids = SB_INIT;
+            for (size_t i = 0; i < n; i++) {
+                if (i)
+                    sb_addstr(&ids, ", ");
+                sb_addstr(&ids, kresid_string(c->b->a, &v[i]->cur));
+            }
+            rc = pkg_err_set(errp, PKG_ECONFLICT, "found multiple possible referrals: %s", ids.buf);
+            sb_release(&ids);
+        }
+    }
+    free(v);
+    return rc;
+}
+
+static void
+record(struct nctx *c, struct rinfo *referral)
+{
+    kres_csv_append(c->b, referral->r, KA_REFBY, kresid_string(c->b->a, &c->referrer->cur));
+}
+
+static int
+set_scalar(struct nctx *c, struct val *node, struct pkg_err **errp)
+{
+    struct arena *a = c->b->a;
+    const char *old = kn_text(a, node);
+    struct rinfo *ref;
+    int rc = select_referral(c, old, c->cand, c->ncand, false, &ref, errp);
+    if (rc || !ref)
+        return rc;
+    record(c, ref);
+    if (!strcmp(ref->cur.name, old))
+        return 0;
+    struct val *nv = kn_scalar(a, ref->cur.name);
+    nv->style = node->style;
+    kn_replace(node, nv);
+    return 0;
+}
+
+static int
+set_mapping(struct nctx *c, struct val *node, struct pkg_err **errp)
+{
+    struct arena *a = c->b->a;
+    struct val *name = kn_get(node, "name");
+    if (!name)
+        return pkg_err_set(errp, PKG_EINVAL, "path config error; no 'name' field in node");
+    struct val *nsn = kn_get(node, "namespace");
+    struct rinfo **cands = c->cand;
+    size_t ncands = c->ncand;
+    struct rinfo **filtered = NULL;
+    if (nsn) {
+        const char *ns = kn_text(a, nsn);
+        filtered = xcalloc(c->ncand + 1, sizeof(*filtered));
+        size_t n = 0;
+        /* GroupedByOriginalNamespace, else by current namespace */
+        for (size_t i = 0; i < c->ncand; i++) {
+            const struct kresid *o = &c->cand[i]->org;
+            if (!o->gvk.cluster_scoped && !strcmp(kresid_effective_ns(o), ns))
+                filtered[n++] = c->cand[i];
+        }
+        if (n == 0)
+            for (size_t i = 0; i < c->ncand; i++) {
+                const struct kresid *o = &c->cand[i]->cur;
+                if (!o->gvk.cluster_scoped && !strcmp(kresid_effective_ns(o), ns))
+                    filtered[n++] = c->cand[i];
+            }
+        cands = filtered;
+        ncands = n;
+    }
+    const char *old = kn_text(a, name);
+    struct rinfo *ref;
+    int rc = select_referral(c, old, cands, ncands, true, &ref, errp);
+    free(filtered);
+    if (rc || !ref)
+        return rc;
+    record(c, ref);
+    if (!strcmp(ref->cur.name, old) && !*ref->cur.ns)
+        return 0;
+    val_map_setz(a, node, "name", kn_scalar(a, ref->cur.name));
+    if (!*ref->cur.ns)
+        return 0;
+    val_map_setz(a, node, "namespace", kn_scalar(a, ref->cur.ns));
+    return 0;
+}
+
+static int
+nameref_set(struct kbuild *b, struct val *node, void *payload, struct pkg_err **errp)
+{
+    (void)b;
+    struct nctx *c = payload;
+    if (node->kind == VAL_NULL)
+        return 0;
+    if (node->kind == VAL_MAP)
+        return set_mapping(c, node, errp);
+    if (node->kind == VAL_SEQ) {
+        for (size_t i = 0; i < val_seq_len(node); i++) {
+            struct val *e = val_seq_at(node, i);
+            int rc = 0;
+            if (e->kind == VAL_NULL)
+                continue;
+            if (e->kind == VAL_MAP)
+                rc = set_mapping(c, e, errp);
+            else if (e->kind == VAL_SEQ)
+                rc = pkg_err_set(errp, PKG_ETYPE,
+                                 "element is expected to be either a string or a map of string");
+            else
+                rc = set_scalar(c, e, errp);
+            if (rc)
+                return rc;
+        }
+        return 0;
+    }
+    return set_scalar(c, node, errp);
+}
+
+/* SubsetThatCouldBeReferencedByResource */
+static void
+candidates_for(struct nctx *c, struct rinfo *ref)
+{
+    struct arena *a = c->b->a;
+    c->ncand = 0;
+    if (ref->cur.gvk.cluster_scoped) {
+        for (size_t i = 0; i < c->n; i++)
+            c->cand[c->ncand++] = &c->all[i];
+        return;
+    }
+    struct kstrv rbns = {0};
+    if (!strcmp(kn_kind(a, ref->r->node), "RoleBinding")) {
+        struct val *subj = kn_get(ref->r->node, "subjects");
+        for (size_t i = 0; subj && subj->kind == VAL_SEQ && i < val_seq_len(subj); i++) {
+            struct val *s = val_seq_at(subj, i);
+            struct val *ns = kn_get(s, "namespace"), *k = kn_get(s, "kind");
+            if (ns && k && k->kind == VAL_STRING && !strcmp(k->u.s.ptr, "ServiceAccount") &&
+                ns->kind == VAL_STRING)
+                kstrv_push(&rbns, ns->u.s.ptr);
+        }
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        struct rinfo *t = &c->all[i];
+        bool ok = t->cur.gvk.cluster_scoped || kresid_ns_equals(&t->cur, &ref->cur);
+        for (size_t j = 0; !ok && j < rbns.n; j++)
+            ok = !strcmp(rbns.v[j], kn_namespace(a, t->r->node));
+        if (ok)
+            c->cand[c->ncand++] = t;
+    }
+    kstrv_free(&rbns);
+}
+
+int
+kx_namerefs(struct kbuild *b, struct kresmap *m, const struct ktconfig *tc, struct pkg_err **errp)
+{
+    if (!tc || tc->nnameref == 0 || m->n == 0)
+        return 0;
+    struct nctx c = {.b = b, .n = m->n};
+    c.all = xcalloc(m->n, sizeof(*c.all));
+    c.cand = xcalloc(m->n, sizeof(*c.cand));
+    for (size_t i = 0; i < m->n; i++)
+        info_fill(b, &c.all[i], m->v[i]);
+    int rc = 0;
+    for (size_t i = 0; i < m->n && !rc; i++) {
+        struct rinfo *ref = &c.all[i];
+        bool have = false;
+        for (size_t j = 0; j < tc->nnameref && !rc; j++) {
+            const struct knbr *br = &tc->nameref[j];
+            for (size_t k = 0; k < br->referrers.n && !rc; k++) {
+                const struct kfieldspec *spec = &br->referrers.v[k];
+                if (!kgvk_is_selected(&ref->org.gvk, &spec->gvk))
+                    continue;
+                if (!have) {
+                    candidates_for(&c, ref);
+                    have = true;
+                }
+                c.referrer = ref;
+                c.spec = spec;
+                c.target = br->gvk;
+                struct kfieldspec fs = *spec;
+                fs.gvk = ref->cur.gvk;
+                fs.create = false;
+                rc = kfs_apply_one(b, ref->r->node, &fs, -1, nameref_set, &c, errp);
+                if (rc)
+                    pkg_err_wrap(errp, "updating name reference in '%s' field of '%s'", spec->path,
+                                 kresid_string(b->a, &ref->cur));
+            }
+        }
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        kstrv_free(&c.all[i].prefixes);
+        kstrv_free(&c.all[i].suffixes);
+    }
+    free(c.all);
+    free(c.cand);
+    return rc;
+}

@@ -1,0 +1,168 @@
+/* Resources from bytes, as kustomize's resource factory reads them
+ * (kio.FromBytes, dropBadNodes, inlineAnyEmbeddedLists): documents split on
+ * `---` lines, empty documents dropped, kind and metadata.name required,
+ * `List` kinds expanded into their items. */
+#include "overlay/kust.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Checks the `\n---...\n` separators kyaml accepts and counts documents. */
+static int
+check_separators(const char *buf, size_t len, size_t *ndocs, struct pkg_err **errp)
+{
+    size_t n = 1;
+    const char *end = buf + len;
+    for (const char *p = buf; p + 4 <= end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl || nl + 4 > end)
+            break;
+        if (memcmp(nl + 1, "---", 3) != 0) {
+            p = nl + 1;
+            continue;
+        }
+        const char *ls = nl + 4;
+        const char *eol = memchr(ls, '\n', (size_t)(end - ls));
+        if (!eol)
+            break; /* the regexp needs the closing newline */
+        const char *q = ls;
+        while (q < eol && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\v' || *q == '\f'))
+            q++;
+        if (q < eol && *q != '#') {
+            const char *e = eol;
+            while (e > nl + 1 && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+                e--;
+            return pkg_err_set(errp, PKG_ESYNTAX, "invalid document separator: %.*s",
+                               (int)(e - (nl + 1)), nl + 1);
+        }
+        n++;
+        p = eol; /* the separator consumed its newline: the next match needs another */
+        p++;
+    }
+    *ndocs = n;
+    return 0;
+}
+
+/* A v3-style %v of the metadata for messages. */
+static const char *
+meta_string(struct arena *a, const struct val *obj)
+{
+    return arena_sprintf(a, "{{%s %s} {{%s %s} map[] map[]}}", kn_apiversion(a, obj),
+                         kn_kind(a, obj), kn_name(a, obj), kn_namespace(a, obj));
+}
+
+static int
+validate(struct kbuild *b, const struct val *obj, struct pkg_err **errp)
+{
+    struct arena *a = b->a;
+    if (obj->kind != VAL_MAP)
+        return pkg_err_set(errp, PKG_EINVAL, "missing Resource metadata");
+    bool any = !kn_nil_or_empty(kn_get(obj, "apiVersion")) ||
+               !kn_nil_or_empty(kn_get(obj, "kind")) || !kn_nil_or_empty(kn_get(obj, "metadata"));
+    if (!any)
+        return pkg_err_set(errp, PKG_EINVAL, "missing Resource metadata");
+    const char *kind = kn_kind(a, obj);
+    if (kn_nil_or_empty(kn_get(obj, "kind")) || !*kind)
+        return pkg_err_set(errp, PKG_EINVAL, "missing kind in object %s", meta_string(a, obj));
+    size_t kl = strlen(kind);
+    if (kl >= 4 && !strcmp(kind + kl - 4, "List"))
+        return 0;
+    if (!*kn_name(a, obj))
+        return pkg_err_set(errp, PKG_EINVAL, "missing metadata.name in object %s",
+                           meta_string(a, obj));
+    return 0;
+}
+
+struct val *kjson_roundtrip(struct arena *a, const struct val *v);
+
+int
+kread_resources(struct kbuild *b, struct kresmap *out, const char *buf, size_t len,
+                const char *file, struct pkg_err **errp)
+{
+    size_t ndocs = 1;
+    int rc = check_separators(buf, len, &ndocs, errp);
+    if (rc)
+        return rc;
+    struct val_yaml_opts yo = {.dialect = VAL_YAML_KYAML};
+    struct val *docs = NULL;
+    rc = val_yaml_load_all(&docs, b->a, buf, len, arena_strdup(b->a, file), &yo, errp);
+    if (rc) {
+        pkg_err_wrap(errp, "MalformedYAMLError");
+        return PKG_ESYNTAX;
+    }
+    /* kio: the nodes, with a lone List/ResourceList document unwrapped. */
+    struct val **queue = NULL;
+    size_t nq = 0, cq = 0, qi = 0;
+    for (size_t i = 0; i < val_seq_len(docs); i++) {
+        struct val *d = val_seq_at(docs, i);
+        if (kn_missing_or_null(d))
+            continue;
+        if (ndocs == 1 && d->kind == VAL_MAP) {
+            const char *kind = kn_kind(b->a, d);
+            struct val *items = kn_get(d, "items");
+            if ((!strcmp(kind, "List") || !strcmp(kind, "ResourceList")) &&
+                (items || kn_get(d, "functionConfig"))) {
+                for (size_t j = 0; items && items->kind == VAL_SEQ && j < val_seq_len(items); j++) {
+                    queue = xgrow(queue, &cq, nq + 1, sizeof(*queue));
+                    queue[nq++] = val_seq_at(items, j);
+                }
+                continue;
+            }
+        }
+        queue = xgrow(queue, &cq, nq + 1, sizeof(*queue));
+        queue[nq++] = d;
+    }
+    /* dropBadNodes */
+    size_t w = 0;
+    for (size_t i = 0; i < nq; i++) {
+        if (kn_nil_or_empty(queue[i]))
+            continue;
+        rc = validate(b, queue[i], errp);
+        if (rc)
+            goto out;
+        queue[w++] = queue[i];
+    }
+    nq = w;
+    /* inlineAnyEmbeddedLists: items go to the end of the queue, through
+     * a JSON round trip. */
+    for (qi = 0; qi < nq; qi++) {
+        struct val *n = queue[qi];
+        const char *kind = kn_kind(b->a, n);
+        size_t kl = strlen(kind);
+        if (kl < 4 || strcmp(kind + kl - 4, "List") != 0) {
+            rc = kresmap_append(b, out, kres_new(b, n), errp);
+            if (rc)
+                goto out;
+            continue;
+        }
+        struct val *items = kn_get(n, "items");
+        if (!items) {
+            rc = kresmap_append(b, out, kres_new(b, n), errp);
+            if (rc)
+                goto out;
+            continue;
+        }
+        if (items->kind == VAL_NULL)
+            continue;
+        if (items->kind != VAL_SEQ) {
+            rc = pkg_err_set(errp, PKG_EINVAL, "expected array in %s/items, but found %s", kind,
+                             items->kind == VAL_MAP      ? "map[string]interface {}"
+                             : items->kind == VAL_STRING ? "string"
+                                                         : val_kind_name(items->kind));
+            goto out;
+        }
+        for (size_t j = 0; j < val_seq_len(items); j++) {
+            struct val *it = kjson_roundtrip(b->a, val_seq_at(items, j));
+            if (kn_nil_or_empty(it))
+                continue;
+            rc = validate(b, it, errp);
+            if (rc)
+                goto out;
+            queue = xgrow(queue, &cq, nq + 1, sizeof(*queue));
+            queue[nq++] = it;
+        }
+    }
+out:
+    free(queue);
+    return rc;
+}
