@@ -10,3 +10,6 @@ if [ -d ../shared/conformance/helm ]; then
 else
     echo "bench template: ../shared/conformance not found"
 fi
+
+# Node runtime: pod start vs crun/runc, memory per pod, restart time (node helper).
+scripts/bench-node.sh "$pkg"
