@@ -1541,9 +1541,13 @@ emit_node(struct yem *e, const struct val *v, bool root, bool seq, bool map, boo
         }
         return emit_string(e, v->u.s.ptr, v->u.s.len, false);
     case VAL_SEQ:
-        return emit_seq(e, v);
     case VAL_MAP:
-        return emit_map(e, v);
+        if ((v->flags & VAL_F_NIL) && val_len(v) == 0) {
+            /* Go's nil slice or map: encoding/json writes null. */
+            emit_scalar(e, "null", 4, S_PLAIN);
+            return 0;
+        }
+        return v->kind == VAL_SEQ ? emit_seq(e, v) : emit_map(e, v);
     case VAL_OBJ: {
         const struct val_objtype *t = v->u.obj.type;
         if (!t || !t->to_val) {

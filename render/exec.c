@@ -347,8 +347,8 @@ assignable(const struct val *v, int typ)
     }
 }
 
-/* Go's zero value of a nillable type: a nil map/slice prints like an empty
- * one, so an empty collection of the type stands for it. */
+/* Go's zero value of a nillable type: a nil map or slice is an empty
+ * collection of the type marked VAL_F_NIL. */
 static struct val *
 zero_of(struct tmpl_exec *x, int typ)
 {
@@ -361,12 +361,12 @@ zero_of(struct tmpl_exec *x, int typ)
         v->gotype = typ == TMPL_T_STRINGS ? VAL_GO_STRINGS
                     : typ == TMPL_T_INTS  ? VAL_GO_INTS
                                           : VAL_GO_AUTO;
-        return v;
+        return tmpl_mark_nil(v);
     case TMPL_T_MAP:
     case TMPL_T_STRMAP:
         v = val_map(x->a);
         v->gotype = typ == TMPL_T_STRMAP ? VAL_GO_STRMAP : VAL_GO_AUTO;
-        return v;
+        return tmpl_mark_nil(v);
     case TMPL_T_BYTES:
         v = val_str_nocopy(x->a, "", 0);
         v->gotype = VAL_GO_BYTES;

@@ -420,6 +420,15 @@ tmpl_mkstrmap(struct tmpl_call *c)
 }
 
 struct val *
+tmpl_mark_nil(struct val *v)
+{
+    if ((v->kind == VAL_SEQ || v->kind == VAL_MAP) && val_len(v) == 0 &&
+        !(v->flags & VAL_F_READONLY))
+        v->flags |= VAL_F_NIL;
+    return v;
+}
+
+struct val *
 tmpl_mknil(struct tmpl_call *c)
 {
     (void)c;

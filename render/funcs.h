@@ -156,6 +156,11 @@ struct val *tmpl_mkstrings(struct tmpl_call *c);          /* []string (push VAL_
 struct val *tmpl_mkmap(struct tmpl_call *c);              /* map[string]interface {} */
 struct val *tmpl_mkstrmap(struct tmpl_call *c);           /* map[string]string */
 struct val *tmpl_mknil(struct tmpl_call *c);              /* Go nil */
+/* Marks an empty list or map as Go's nil slice or map (VAL_F_NIL), for
+ * results Go leaves nil: toJson and toYaml print them as null, %#v as
+ * "[]interface {}(nil)", reflect.DeepEqual tells them from empty ones.
+ * Returns v. */
+struct val *tmpl_mark_nil(struct val *v);
 
 /* ---- Go's conversions and printing, for implementations ---- */
 

@@ -347,6 +347,8 @@ fn_from_json(struct tmpl_call *c, struct val **out)
                 json_kind_word(doc));
         val_map_setz(c->a, m, "Error", tmpl_mkstr_sb(c, &sb));
         sb_release(&sb);
+    } else {
+        tmpl_mark_nil(m); /* json.Unmarshal of null sets the map to nil */
     }
     *out = m;
     return 0;
@@ -369,6 +371,8 @@ fn_from_json_array(struct tmpl_call *c, struct val **out)
                 json_kind_word(doc));
         val_seq_push(c->a, l, tmpl_mkstr_sb(c, &sb));
         sb_release(&sb);
+    } else {
+        tmpl_mark_nil(l); /* json.Unmarshal of null sets the slice to nil */
     }
     *out = l;
     return 0;

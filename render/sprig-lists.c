@@ -146,7 +146,10 @@ fn_rest(struct tmpl_call *c, struct val **out)
     int rc = need_list(c, c->argv[0], &l, "Cannot find rest on type %s");
     if (rc)
         return rc;
+    /* Sprig returns nil for an empty list, a fresh slice otherwise. */
     *out = list_copy(c, &l, 1, l.n, 0);
+    if (l.n == 0)
+        tmpl_mark_nil(*out);
     return 0;
 }
 
@@ -158,6 +161,8 @@ fn_initial(struct tmpl_call *c, struct val **out)
     if (rc)
         return rc;
     *out = list_copy(c, &l, 0, l.n ? l.n - 1 : 0, 0);
+    if (l.n == 0)
+        tmpl_mark_nil(*out);
     return 0;
 }
 
@@ -300,7 +305,8 @@ fn_concat(struct tmpl_call *c, struct val **out)
         for (size_t i = 0; i < l.n; i++)
             val_seq_push(c->a, res, sprig_list_at(c, &l, i));
     }
-    *out = res;
+    /* `var res []interface{}` stays nil when nothing was appended. */
+    *out = tmpl_mark_nil(res);
     return 0;
 }
 

@@ -214,6 +214,40 @@ test_code_values(void **state)
     arena_free(a);
 }
 
+/* VAL_F_NIL: Go's nil slices and maps marshal as null; the flag means
+ * nothing on a collection with items. */
+static void
+test_nil_collections(void **state)
+{
+    (void)state;
+    struct arena *a = arena_new();
+    struct val *m = val_map(a);
+    struct val *ns = val_seq(a), *nm = val_map(a), *full = val_seq(a);
+    ns->flags |= VAL_F_NIL;
+    nm->flags |= VAL_F_NIL;
+    full->flags |= VAL_F_NIL;
+    val_seq_push(a, full, val_int(a, 1));
+    val_map_setz(a, m, "ns", ns);
+    val_map_setz(a, m, "nm", nm);
+    val_map_setz(a, m, "es", val_seq(a));
+    val_map_setz(a, m, "em", val_map(a));
+    val_map_setz(a, m, "full", full);
+    int rc;
+    char *s = emit_str(m, &rc, NULL);
+    assert_int_equal(rc, 0);
+    assert_string_equal(s, "em: {}\n"
+                           "es: []\n"
+                           "full:\n"
+                           "- 1\n"
+                           "nm: null\n"
+                           "ns: null\n");
+    free(s);
+    s = emit_str(ns, &rc, NULL);
+    assert_string_equal(s, "null\n");
+    free(s);
+    arena_free(a);
+}
+
 static void
 expect_error(struct val *v, int code, const char *msg)
 {
@@ -406,7 +440,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixtures),    cmocka_unit_test(test_table),
-        cmocka_unit_test(test_code_values), cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_code_values), cmocka_unit_test(test_nil_collections),
+        cmocka_unit_test(test_errors),
         cmocka_unit_test(test_conformance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
