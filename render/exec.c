@@ -187,6 +187,7 @@ elems_are_iface(const struct val *c)
     case VAL_GO_STRINGS:
     case VAL_GO_INTS:
     case VAL_GO_STRMAP:
+    case TMPL_GO_LISTS:
         return false;
     default:
         return true;

@@ -479,7 +479,8 @@ tmpl_typename(const struct val *v)
     case VAL_SEQ:
         return v->gotype == VAL_GO_STRINGS ? "[]string"
                : v->gotype == VAL_GO_INTS  ? "[]int"
-                                           : "[]interface {}";
+               : v->gotype == TMPL_GO_LISTS ? "[][]interface {}"
+                                            : "[]interface {}";
     case VAL_MAP:
         return v->gotype == VAL_GO_STRMAP   ? "map[string]string"
                : v->gotype == VAL_GO_VALUES ? "chartutil.Values"

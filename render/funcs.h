@@ -50,6 +50,12 @@
 #include "core/value.h"
 #include "render/render.h"
 
+/* Go types render adds to core's enum val_gotype (which leaves the values
+ * from VAL_GO_OTHER on to render). */
+enum {
+    TMPL_GO_LISTS = VAL_GO_OTHER, /* [][]interface {} (a VAL_SEQ of lists): chunk's result */
+};
+
 /* Parameter and result types. */
 enum tmpl_type {
     TMPL_T_ANY,     /* interface {} */

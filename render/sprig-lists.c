@@ -93,6 +93,7 @@ fn_chunk(struct tmpl_call *c, struct val **out)
     if (cs < 0 || cs > (int64_t)SPRIG_MAX_STRING)
         return tmpl_fail(c, "runtime error: makeslice: len out of range");
     struct val *res = tmpl_mklist(c);
+    res->gotype = TMPL_GO_LISTS;
     for (int64_t i = 0; i < cs; i++) {
         int64_t clen = size;
         if (i == cs - 1) {
