@@ -186,9 +186,15 @@ void tmpl_quote(struct sb *out, const char *s, size_t n);
 /* Sprig's strval: a string as is, []byte as text, a Stringer's String(),
  * anything else fmt.Sprintf("%v"). Appends. */
 void tmpl_strval(struct sb *out, const struct val *v);
-/* spf13/cast v1.7 (what Sprig uses): ToInt64, ToInt, ToFloat64 with their
- * rules (strings parsed with base prefixes, floats truncated, bools 0/1,
- * nil and failures 0). */
+/* spf13/cast v1.7.0 (what Sprig uses): ToInt64, ToInt (Go's int is 64
+ * bits) and ToFloat64. Strings go through cast's trimZeroDecimal ("12.00",
+ * also "1.0." -> "1") and strconv.ParseInt(s, 0, 64) (base prefixes 0x 0o
+ * 0b and 0, underscores only where Go allows them) for ints, through
+ * strconv.ParseFloat(s, 64) for floats (hex floats need a p exponent, so
+ * "0x10" is 0); floats truncate toward zero (NaN and out-of-range values
+ * give Go's amd64 result, the minimum int64), bools are 0/1, uint64s
+ * convert unsigned; nil, []byte, collections and failures give 0. The one
+ * implementation for Sprig and the rest of render (render/sprig-util.c). */
 int64_t tmpl_cast_int64(const struct val *v);
 int64_t tmpl_cast_int(const struct val *v);
 double tmpl_cast_float64(const struct val *v);

@@ -277,9 +277,9 @@ fn_slice(struct tmpl_call *c, struct val **out)
     }
     int64_t start = 0, end = (int64_t)l.n;
     if (c->argc > 1)
-        start = sprig_cast_int64(c->argv[1]);
+        start = tmpl_cast_int64(c->argv[1]);
     if (c->argc > 2)
-        end = sprig_cast_int64(c->argv[2]);
+        end = tmpl_cast_int64(c->argv[2]);
     if (start < 0 || end < start || end > (int64_t)l.n)
         return tmpl_fail(c, "reflect.Value.Slice: slice index out of bounds");
     if (l.bytes) {

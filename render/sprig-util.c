@@ -479,7 +479,7 @@ sprig_go_int_of_float(double f)
 }
 
 int64_t
-sprig_cast_int64(const struct val *v)
+tmpl_cast_int64(const struct val *v)
 {
     if (!v)
         return 0;
@@ -503,8 +503,14 @@ sprig_cast_int64(const struct val *v)
     }
 }
 
+int64_t
+tmpl_cast_int(const struct val *v)
+{
+    return tmpl_cast_int64(v); /* Go's int is 64 bits wide here */
+}
+
 double
-sprig_cast_float64(const struct val *v)
+tmpl_cast_float64(const struct val *v)
 {
     if (!v)
         return 0;
