@@ -286,7 +286,7 @@ tmpl_type_name(int typ)
     case TMPL_T_ERROR:
         return "error";
     default:
-        return "?";
+        return tmpl_obj_param_name(typ);
     }
 }
 
@@ -305,7 +305,7 @@ can_be_nil(int typ)
     case TMPL_T_ERROR:
         return true;
     default:
-        return false;
+        return typ >= TMPL_T_OBJ && tmpl_obj_param_name(typ)[0] == '*';
     }
 }
 
@@ -344,6 +344,11 @@ assignable(const struct val *v, int typ)
     case TMPL_T_TIME:
         return v->kind == VAL_OBJ && !strcmp(v->u.obj.type->name, "time.Time");
     default:
+        if (typ >= TMPL_T_OBJ && v->kind == VAL_OBJ) {
+            /* the type itself, or a pointer to it (Go dereferences once) */
+            const char *want = tmpl_obj_param_name(typ), *have = v->u.obj.type->name;
+            return !strcmp(have, want) || (have[0] == '*' && !strcmp(have + 1, want));
+        }
         return false;
     }
 }

@@ -42,12 +42,31 @@ static const struct {
     {"error", TMPL_T_ERROR},
 };
 
+/* Object types that functions and methods take as parameters. */
+static const char *const obj_param_types[] = {
+    "sprig.certificate", /* genSignedCert's CA */
+    "*semver.Version",   /* Version.Compare, LessThan, ... */
+    "semver.Version",
+};
+
+const char *
+tmpl_obj_param_name(int t)
+{
+    size_t k = (size_t)(t - TMPL_T_OBJ);
+    if (t < TMPL_T_OBJ || k >= sizeof(obj_param_types) / sizeof(obj_param_types[0]))
+        return "?";
+    return obj_param_types[k];
+}
+
 static int
 type_lookup(const char *s, size_t n, bool result)
 {
     for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
         if (strlen(type_names[i].name) == n && !memcmp(type_names[i].name, s, n))
             return (int)type_names[i].type;
+    for (size_t i = 0; !result && i < sizeof(obj_param_types) / sizeof(obj_param_types[0]); i++)
+        if (strlen(obj_param_types[i]) == n && !memcmp(obj_param_types[i], s, n))
+            return TMPL_T_OBJ + (int)i;
     if (result)
         return TMPL_T_OTHER;
     fprintf(stderr, "render: unknown parameter type \"%.*s\"\n", (int)n, s);

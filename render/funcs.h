@@ -29,8 +29,12 @@
  * string, bool, int, int64, uint32, float64, []interface {}, []string,
  * []int, []uint8 ([]byte), map[string]interface {}, map[string]string,
  * time.Time, reflect.Value (builtins only), error (second result), and
- * variadic ...T for the last parameter. A result type not in the list
- * (*semver.Version, sprig.certificate) is accepted: the implementation
+ * variadic ...T for the last parameter. Object types listed in funcs.c's
+ * obj_param_types (sprig.certificate, *semver.Version) may be parameters:
+ * the executor accepts only objects of that type name (a *T also for a T
+ * parameter, as Go dereferences once) and reports others at the argument
+ * as Go does ("wrong type for value; expected sprig.certificate; got
+ * string"). A result type not in the list is accepted: the implementation
  * sets the value's type itself.
  *
  * Results live in c->a (the render arena). Never keep pointers to
@@ -75,7 +79,15 @@ enum tmpl_type {
     TMPL_T_TIME,    /* time.Time */
     TMPL_T_ERROR,   /* error (only as the second result) */
     TMPL_T_OTHER,   /* results only: a type the function sets on its value */
+    /* From here on: a named object type (a VAL_OBJ whose type name is
+     * tmpl_obj_param_name(t)), checked as Go's reflection checks it. */
+    TMPL_T_OBJ = 32,
 };
+
+/* The Go type name of an object parameter type (t >= TMPL_T_OBJ), e.g.
+ * "sprig.certificate", "*semver.Version"; names starting with '*' are
+ * pointers (nil is accepted and reaches the implementation as a VAL_NULL). */
+const char *tmpl_obj_param_name(int t);
 
 #define TMPL_MAX_PARAMS 8
 
