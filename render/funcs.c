@@ -496,8 +496,8 @@ tmpl_typename(const struct val *v)
     case VAL_STRING:
         return v->gotype == VAL_GO_BYTES ? "[]uint8" : "string";
     case VAL_SEQ:
-        return v->gotype == VAL_GO_STRINGS ? "[]string"
-               : v->gotype == VAL_GO_INTS  ? "[]int"
+        return v->gotype == VAL_GO_STRINGS  ? "[]string"
+               : v->gotype == VAL_GO_INTS   ? "[]int"
                : v->gotype == TMPL_GO_LISTS ? "[][]interface {}"
                                             : "[]interface {}";
     case VAL_MAP:

@@ -377,12 +377,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roundtrip_table),
-        cmocka_unit_test(test_indent),
-        cmocka_unit_test(test_emit_kinds),
-        cmocka_unit_test(test_emit_nil),
-        cmocka_unit_test(test_emit_errors),
-        cmocka_unit_test(test_load_options_and_limits),
+        cmocka_unit_test(test_roundtrip_table), cmocka_unit_test(test_indent),
+        cmocka_unit_test(test_emit_kinds),      cmocka_unit_test(test_emit_nil),
+        cmocka_unit_test(test_emit_errors),     cmocka_unit_test(test_load_options_and_limits),
         cmocka_unit_test(test_quote),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
