@@ -159,6 +159,7 @@ struct enter_opts {
     const char *const *argv;
     const char *const *envp;
     const char *cwd;
+    const char *user; /* the image's User, when uid is -1 */
     int64_t uid, gid;
     const int64_t *groups;
     size_t n_groups;
@@ -167,6 +168,9 @@ struct enter_opts {
     int fd_in, fd_out, fd_err;
 };
 pid_t node_enter(const struct enter_opts *o, struct pkg_err **errp);
+/* A process's environment (/proc/PID/environ) as a NULL-terminated array
+ * in arena a; NULL when unreadable. */
+const char **node_proc_environ(struct arena *a, pid_t pid);
 
 /* ---- pods in the supervisor (supervisor.c, sandbox.c, status.c) ---- */
 
