@@ -84,6 +84,9 @@ int cg_read_u64(const char *path, const char *key, uint64_t *out);
 int cg_mkdir_p(const char *path, struct pkg_err **errp);
 int cg_kill_procs(const char *dir, struct pkg_err **errp);
 int cg_rmdir_tree(const char *dir, struct pkg_err **errp);
+/* cgroup v2 device filter (cgroup-devices.c): attaches the container
+ * default device rules as an eBPF program to the cgroup open at fd. */
+int cg_devices_attach(int cgroup_fd, struct pkg_err **errp);
 /* kubelet's conversions. */
 uint64_t cg_shares(int64_t milli);
 uint64_t cg_weight(int64_t milli);
