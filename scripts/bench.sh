@@ -10,3 +10,11 @@ if [ -d ../shared/conformance/helm ]; then
 else
     echo "bench template: ../shared/conformance not found"
 fi
+
+# pkg render vs kubectl kustomize on the conformance kustomizations, and the
+# git clone cache (overlay helper).
+if [ -d ../shared/conformance/kustomize ]; then
+    python3 scripts/bench-render.py "$pkg" --runs "${BENCH_RUNS:-10}"
+else
+    echo "bench render: ../shared/conformance not found"
+fi
