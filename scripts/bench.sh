@@ -18,3 +18,6 @@ if [ -d ../shared/conformance/kustomize ]; then
 else
     echo "bench render: ../shared/conformance not found"
 fi
+
+# Node runtime: pod start vs crun/runc, memory per pod, restart time (node helper).
+scripts/bench-node.sh "$pkg"

@@ -14,7 +14,7 @@ cmocka:libcmocka-dev zlib:zlib1g-dev"
 tools="pkg-config:pkg-config gcc:gcc make:make prove:perl clang-format:clang-format
 git:git python3:python3 busybox:busybox-static
 registry:docker-registry skopeo:skopeo crun:crun runc:runc hyperfine:hyperfine
-ip:iproute2 unzip:unzip npm:npm curl:curl"
+ip:iproute2 unzip:unzip npm:npm curl:curl wrk:wrk gpgv:gpgv openssl:openssl"
 
 missing=""
 command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"

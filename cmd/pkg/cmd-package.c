@@ -3,7 +3,9 @@
 #include "chart/chart.h"
 #include "cmd/pkg/cli.h"
 #include "cmd/pkg/cmds.h"
+#include "cmd/pkg/repo-cli.h"
 #include "core/core.h"
+#include "repo-index/repo.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,14 +27,23 @@ cmd_package_opts(void)
          "set the appVersion on the chart to this version", NULL},
         {"dependency-update", 'u', OPT_BOOL, &dependency_update, NULL,
          "update dependencies before packaging (not supported: no repositories)", NULL},
-        {"sign", 0, OPT_BOOL, &sign, NULL, "sign the package (not supported)", NULL},
-        {"key", 0, OPT_STRING, &key, "NAME", "accepted for compatibility", NULL},
-        {"keyring", 0, OPT_STRING, &keyring, "FILE", "accepted for compatibility", NULL},
-        {"passphrase-file", 0, OPT_STRING, &passphrase_file, "FILE", "accepted for compatibility",
+        {"sign", 0, OPT_BOOL, &sign, NULL, "use a PGP private key to sign this package", NULL},
+        {"key", 0, OPT_STRING, &key, "NAME", "name of the key to use when signing", NULL},
+        {"keyring", 0, OPT_STRING, &keyring, "FILE",
+         "location of a keyring with the secret key (default ~/.gnupg/secring.gpg)", NULL},
+        {"passphrase-file", 0, OPT_STRING, &passphrase_file, "FILE",
+         "location of a file which contains the passphrase for the signing key (\"-\": stdin)",
          NULL},
         OPT_END,
     };
     return opts;
+}
+
+static void
+print_line(void *payload, const char *line)
+{
+    (void)payload;
+    printf("%s\n", line);
 }
 
 static int
@@ -50,13 +61,8 @@ cmd_package_inner(const struct cmd *cmd, int argc, char **argv, struct global_op
         pkg_err_set(&err, PKG_EUSAGE, "need at least one argument, the path to the chart");
         return cli_fail(err);
     }
-    if (sign) {
-        pkg_err_set(&err, PKG_ENOTSUP, "--sign is not supported");
-        return cli_fail(err);
-    }
-    if (dependency_update) {
-        pkg_err_set(&err, PKG_ENOTSUP,
-                    "--dependency-update is not supported: vendor dependencies under charts/");
+    if (sign && (!key || !*key)) {
+        pkg_err_set(&err, PKG_EUSAGE, "--key is required for signing a package");
         return cli_fail(err);
     }
     for (size_t i = 0; i < pos.n; i++) {
@@ -64,6 +70,12 @@ cmd_package_inner(const struct cmd *cmd, int argc, char **argv, struct global_op
         if (stat(pos.v[i], &st) < 0) {
             pkg_err_sys(&err, "stat %s", pos.v[i]);
             return cli_fail(err);
+        }
+        if (dependency_update) {
+            /* repo-index's `dependency update` (helm package -u). */
+            struct repo_dep_opts dopts = {.warn = repo_cli_warner, .out = print_line};
+            if (repo_dep_update(pos.v[i], &dopts, &err) < 0)
+                return cli_fail(err);
         }
         struct arena *a = arena_new();
         const char *path;
@@ -73,6 +85,10 @@ cmd_package_inner(const struct cmd *cmd, int argc, char **argv, struct global_op
         if (rc) {
             arena_free(a);
             return cli_fail(err);
+        }
+        if (sign && repo_cli_sign(path, key, keyring, passphrase_file) != EXIT_OK) {
+            arena_free(a);
+            return EXIT_ERR;
         }
         printf("Successfully packaged chart and saved it to: %s\n", path);
         arena_free(a);

@@ -7,6 +7,8 @@
 #include "cmd/pkg/cmds.h"
 #include "core/core.h"
 #include "render/render.h"
+#include "repo-index/repo.h"
+#include "cmd/pkg/repo-cli.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,27 +256,27 @@ run_inner(const struct cmd *cmd, int argc, char **argv, struct global_opts *g,
         arena_free(a);
         return cli_fail(err);
     }
-    if (F.repo && *F.repo) {
-        arena_free(a);
-        pkg_err_set(&err, PKG_ENOTSUP,
-                    "--repo is not supported: pass a chart directory or archive");
-        return cli_fail(err);
-    }
     if (F.validate) {
         arena_free(a);
         pkg_err_set(&err, PKG_ENOTSUP,
                     "--validate needs a Kubernetes cluster; pkg template renders offline");
         return cli_fail(err);
     }
+    /* Helm's LocateChart: a local path first; otherwise REPO/CHART (or a URL,
+     * or CHART with --repo) from a chart repository, through repo-index. */
+    char *fetched = NULL;
     if (access(chart, F_OK) != 0) {
-        arena_free(a);
-        if (chart[0] == '/' || chart[0] == '.')
+        if (chart[0] == '/' || chart[0] == '.') {
+            arena_free(a);
             pkg_err_set(&err, PKG_ENOENT, "path \"%s\" not found", chart);
-        else
-            pkg_err_set(&err, PKG_ENOENT,
-                        "non-absolute URLs should be in form of repo_name/path_to_chart, got: %s",
-                        chart);
-        return cli_fail(err);
+            return cli_fail(err);
+        }
+        const char *want = F.version && *F.version ? F.version : F.devel ? ">0.0.0-0" : NULL;
+        if (repo_chart_fetch_cached(&fetched, chart, want, F.repo, &repo_cli_warner, &err) < 0) {
+            arena_free(a);
+            return cli_fail(err);
+        }
+        chart = fetched;
     }
 
     split_csv(&F.files_split, &F.values);
@@ -318,6 +320,7 @@ run_inner(const struct cmd *cmd, int argc, char **argv, struct global_opts *g,
     bool render_error = false;
     rc = chart_template_path(&out, &render_error, chart, &vo, &to, &err);
     arena_free(a);
+    free(fetched);
     if (rc) {
         if (render_error && g->debug) {
             /* helm prints what it has before the error with --debug */

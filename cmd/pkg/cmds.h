@@ -29,5 +29,19 @@ int cmd_package(const struct cmd *cmd, int argc, char **argv, struct global_opts
 const struct opt *cmd_package_opts(void);
 int cmd_show(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
 const struct opt *cmd_show_opts(void);
+/* Chart repositories (repo-index/). */
+int cmd_repo(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+int cmd_search(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+const struct opt *cmd_search_opts(void);
+int cmd_pull(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+const struct opt *cmd_pull_opts(void);
+int cmd_verify(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+const struct opt *cmd_verify_opts(void);
+int cmd_sign(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+const struct opt *cmd_sign_opts(void);
+int cmd_push(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+const struct opt *cmd_push_opts(void);
+int cmd_dependency(const struct cmd *cmd, int argc, char **argv, struct global_opts *g);
+const struct opt *cmd_dependency_opts(void);
 
 #endif

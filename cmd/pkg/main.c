@@ -77,6 +77,48 @@ const struct cmd cli_commands[] = {
      "supervisor holds, serves $PKG_HOME/node.sock. SIGTERM leaves the pods running for\n"
      "the next supervisor.",
      cmd_node_opts, false},
+    {"repo", cmd_repo, "add, list, remove, update, index and serve chart repositories",
+     "pkg repo add|list|remove|update|index|serve ...",
+     "Manages chart repositories the way `helm repo` does (pkg reads helm's\n"
+     "repositories.yaml too), builds index.yaml files and serves a directory of charts.",
+     NULL, false},
+    {"search", cmd_search, "search repositories for a keyword in charts",
+     "pkg search repo [KEYWORD] [--version C] [--versions] [--devel] [-r] [-o table|json|yaml]",
+     "Searches the cached indexes of the configured repositories (run `pkg repo update`\n"
+     "first). Shows the newest stable version of each matching chart, or every version\n"
+     "with --versions, filtered by --version.",
+     cmd_search_opts, false},
+    {"pull", cmd_pull, "download a chart from a repository",
+     "pkg pull REPO/CHART|URL [--version C] [--untar] [-d DIR] [--verify] [--repo URL]",
+     "Downloads the chart archive the repository index names for the version (or the\n"
+     "newest stable one) and checks its sha256 against the index's digest: on a\n"
+     "mismatch the file is removed and pull fails. --verify also checks the .prov file.",
+     cmd_pull_opts, false},
+    {"push", cmd_push, "upload a chart archive to a chart repository",
+     "pkg push CHART.tgz URL|REPO [--username U --password P] [--put] [--force]",
+     "Uploads CHART.tgz (and CHART.tgz.prov when present) to a repository that accepts\n"
+     "ChartMuseum-style uploads: POST URL/api/charts (multipart field \"chart\"), or PUT\n"
+     "URL/api/charts/CHART.tgz with --put. `pkg repo serve` accepts both.",
+     cmd_push_opts, false},
+    {"dependency", cmd_dependency, "manage a chart's dependencies",
+     "pkg dependency update|build|list [CHART] [--skip-refresh] [--verify] [--keyring F]",
+     "update: resolves Chart.yaml's dependencies (repository URLs, \"@name\" repository\n"
+     "aliases, version constraints) against the repositories' indexes, downloads the\n"
+     "archives into CHART/charts (sha256 checked against the index) and writes\n"
+     "Chart.lock. build: installs what Chart.lock names (update without a lock).\n"
+     "list: shows each dependency and its status.",
+     cmd_dependency_opts, false},
+    {"sign", cmd_sign, "sign a packaged chart (write CHART.tgz.prov)",
+     "pkg sign CHART.tgz --key NAME [--keyring FILE] [--passphrase-file FILE]",
+     "Writes the provenance file helm package --sign writes: the chart's metadata and\n"
+     "the archive's sha256, clear-signed with an RSA OpenPGP key from the keyring\n"
+     "(export it with gpg --export-secret-keys). pkg verify and helm verify check it.",
+     cmd_sign_opts, false},
+    {"verify", cmd_verify, "verify that a chart archive is signed and intact",
+     "pkg verify CHART.tgz [--keyring FILE]",
+     "Checks CHART.tgz.prov: its OpenPGP signature must be made by a key of the keyring\n"
+     "and the sha256 it lists must be the archive's (helm verify).",
+     cmd_verify_opts, false},
     {NULL, NULL, NULL, NULL, NULL, NULL, false},
 };
 
