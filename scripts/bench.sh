@@ -10,3 +10,6 @@ if [ -d ../shared/conformance/helm ]; then
 else
     echo "bench template: ../shared/conformance not found"
 fi
+
+# Chart repositories (repo helper).
+scripts/bench-repo.sh "$pkg"
