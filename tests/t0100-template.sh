@@ -71,6 +71,24 @@ test_expect_success '--output-dir writes one file per template; --release-name a
     head -2 "$TMP/od/rel/basic/templates/service.yaml" >h &&
     printf -- "---\n# Source: basic/templates/service.yaml\n" >want && test_cmp want h
 '
+test_expect_success '$HELM_NAMESPACE is the namespace when -n is not given' '
+    HELM_NAMESPACE=envns tmpl rel basic >out && test_grep "namespace: envns" out &&
+    HELM_NAMESPACE=envns tmpl rel basic -n flagns >out && test_grep "namespace: flagns" out
+'
+test_expect_success '--skip-crds has no effect on template output, as in helm' '
+    tmpl rel basic --skip-tests --include-crds --skip-crds >out &&
+    test_cmp "$G/basic-crds-skip-tests.out" out
+'
+test_expect_success '--debug prints the rendered files when a manifest does not parse' '
+    mkdir -p "$TMP/dbg/templates" &&
+    printf "apiVersion: v2\nname: dbg\nversion: 1.0.0\n" >"$TMP/dbg/Chart.yaml" &&
+    printf "a: [\n" >"$TMP/dbg/templates/bad.yaml" &&
+    printf "kind: ConfigMap\n" >"$TMP/dbg/templates/good.yaml" &&
+    "$PKG" template r "$TMP/dbg" --debug >out 2>err; rc=$?; [ $rc = 1 ] &&
+    test_grep "^# Source: dbg/templates/good.yaml" out &&
+    test_grep "YAML parse error on dbg/templates/bad.yaml" err &&
+    ! test_grep "Use --debug" err
+'
 test_expect_success 'pkg template --help names the flags' '
     "$PKG" template --help >out && test_grep "show-only" out && test_grep "post-renderer" out
 '

@@ -298,7 +298,9 @@ run_inner(const struct cmd *cmd, int argc, char **argv, struct global_opts *g,
     };
     struct chart_template_opts to = {
         .release_name = name,
-        .namespace = g->ns_set ? g->ns : NULL,
+        /* helm's settings.Namespace(): the flag, then $HELM_NAMESPACE (no
+         * kubeconfig is read), then "default". */
+        .namespace = g->ns_set ? g->ns : getenv("HELM_NAMESPACE"),
         .is_upgrade = F.is_upgrade,
         .kube_version = F.kube_version,
         .api_versions = apis.v,

@@ -111,8 +111,8 @@ cg_open(struct cg **out, const char *proc, const char *fsroot, const char *paren
         } else if (!strcmp(fstype, "cgroup") && cg->n_h < CG_MAX_HIER) {
             /* Controllers are the super options that name one. */
             struct sb ctl = SB_INIT;
-            static const char *const known[] = {"cpu",     "cpuacct", "memory", "pids",
-                                                "devices", "freezer", NULL};
+            static const char *const known[] = {"cpu",  "cpuacct", "memory",
+                                                "pids", "devices", NULL};
             for (size_t i = 0; known[i]; i++)
                 if (has_controller(super, known[i]))
                     sb_addf(&ctl, "%s%s", ctl.len ? "," : "", known[i]);
@@ -295,22 +295,22 @@ cg_rmdir_tree(const char *dir, struct pkg_err **errp)
 int
 cg_mkdir_p(const char *path, struct pkg_err **errp)
 {
+    /* Usually only the last component is missing: try it first, walk up
+     * only on ENOENT (every mkdir on a cgroup file system takes locks). */
+    if (node_sys.mkdir(path, 0755) == 0 || errno == EEXIST)
+        return 0;
+    if (errno != ENOENT)
+        return pkg_err_sys(errp, "mkdir %s", path);
     char *d = xstrdup(path);
+    char *slash = strrchr(d, '/');
     int rc = 0;
-    for (char *p = d + 1;; p++) {
-        if (*p == '/' || !*p) {
-            char save = *p;
-            *p = 0;
-            if (node_sys.mkdir(d, 0755) < 0 && errno != EEXIST) {
-                rc = pkg_err_sys(errp, "mkdir %s", d);
-                break;
-            }
-            *p = save;
-            if (!save)
-                break;
-        }
+    if (slash && slash != d) {
+        *slash = 0;
+        rc = cg_mkdir_p(d, errp);
     }
     free(d);
+    if (!rc && node_sys.mkdir(path, 0755) < 0 && errno != EEXIST)
+        rc = pkg_err_sys(errp, "mkdir %s", path);
     return rc;
 }
 

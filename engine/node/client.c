@@ -66,12 +66,15 @@ node_pod_create(const char **key, struct arena *a, const char *home,
         cleanup_free char *dst = xasprintf("%s/manifest-%zu.yaml", dir, i);
         rc = sb_read_file(&sb, files[i], 64u << 20, errp);
         if (!rc)
-            rc = fs_write_atomic(dst, sb.buf, sb.len, 0600, errp);
+            rc = node_write_file(dst, sb.buf, sb.len, true, errp);
         sb_release(&sb);
     }
+    /* Plain writes, no fsync: the directory is new and unknown to any
+     * supervisor yet; a crash leaves a pod that fails to load and goes with
+     * `pkg pod rm`. An fsync here cost more than the rest of a pod start. */
     cleanup_free char *ip = xasprintf("%s/images", dir);
     if (!rc)
-        rc = fs_write_atomic(ip, images.buf, images.len, 0600, errp);
+        rc = node_write_file(ip, images.buf, images.len, true, errp);
     sb_release(&images);
     if (rc) {
         struct pkg_err *e = NULL;

@@ -517,15 +517,10 @@ child_main(const struct launch *l)
     for (int i = 0; i < 2; i++)
         if (l->close_fds[i] >= 0)
             close(l->close_fds[i]);
+    /* The root file system is built while the parent moves us into our
+     * cgroups (a v1 migration waits for an RCU grace period); we wait for
+     * its go-ahead only before anything runs as the container. */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    ssize_t n;
-    do
-        n = read(l->sync_fd, &c, 1);
-    while (n < 0 && errno == EINTR);
-    if (n != 1)
-        _exit(1); /* the parent gave up on us */
-    close(l->sync_fd);
-    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     if (l->ns_net >= 0 && setns(l->ns_net, CLONE_NEWNET) < 0)
         SYSFAIL(l, "setns network namespace");
     if (l->ns_ipc >= 0 && setns(l->ns_ipc, CLONE_NEWIPC) < 0)
@@ -535,8 +530,11 @@ child_main(const struct launch *l)
     if (node_sys.mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         SYSFAIL(l, "make / private");
     char data[4096];
-    int dn = snprintf(data, sizeof(data), "lowerdir=%s,upperdir=%s,workdir=%s", l->lowerdir,
-                      l->upperdir, l->workdir);
+    /* volatile: the writable layer dies with the container instance, so
+     * overlayfs need not sync it at unmount (that sync would be most of a
+     * short container's exit time). */
+    int dn = snprintf(data, sizeof(data), "lowerdir=%s,upperdir=%s,workdir=%s,volatile",
+                      l->lowerdir, l->upperdir, l->workdir);
     if (dn < 0 || (size_t)dn >= sizeof(data)) {
         errno = E2BIG;
         SYSFAIL(l, "overlay options for %s", l->rootfs);
@@ -562,6 +560,14 @@ child_main(const struct launch *l)
     if (l->read_only_root &&
         node_sys.mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
         SYSFAIL(l, "remount / read-only");
+    ssize_t n;
+    do
+        n = read(l->sync_fd, &c, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1)
+        _exit(1); /* the parent gave up on us */
+    close(l->sync_fd);
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     struct ids ids;
     char msg[400];
     if (resolve_ids(&ids, l->user, l->uid, l->gid, l->groups, l->n_groups, l->run_as_non_root, msg,

@@ -74,7 +74,7 @@ make_namespaces(struct pod *p, struct pkg_err **errp)
     } nss[] = {{"net", CLONE_NEWNET}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}};
     bool all = true;
     for (size_t i = 0; i < 3; i++) {
-        cleanup_free char *f = xasprintf("%s/ns/%s", p->dir, nss[i].name);
+        cleanup_free char *f = xasprintf("%s/run/%s", p->dir, nss[i].name);
         all = all && is_nsfs(f);
     }
     if (all)
@@ -91,6 +91,12 @@ make_namespaces(struct pod *p, struct pkg_err **errp)
         }
     }
     int rc = 0;
+    /* A netlink socket made here stays in the node's network namespace. */
+    int hostnl = node_rtnl_open();
+    if (hostnl < 0) {
+        rc = pkg_err_sys(errp, "socket NETLINK_ROUTE");
+        goto back;
+    }
     if (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0) {
         rc = pkg_err_sys(errp, "unshare network, ipc and uts namespaces");
         goto back;
@@ -102,10 +108,10 @@ make_namespaces(struct pod *p, struct pkg_err **errp)
     }
     if ((rc = loopback_up(errp)))
         goto back;
-    if ((rc = node_net_setup_pod(p, errp)))
+    if ((rc = node_net_setup_pod(p, hostnl, own[0], errp)))
         goto back;
     for (size_t i = 0; i < 3 && !rc; i++) {
-        cleanup_free char *f = xasprintf("%s/ns/%s", p->dir, nss[i].name);
+        cleanup_free char *f = xasprintf("%s/run/%s", p->dir, nss[i].name);
         cleanup_free char *src = xasprintf("/proc/self/ns/%s", nss[i].name);
         int fd = open(f, O_CREAT | O_WRONLY | O_CLOEXEC, 0444);
         if (fd < 0) {
@@ -117,6 +123,8 @@ make_namespaces(struct pod *p, struct pkg_err **errp)
             rc = pkg_err_sys(errp, "bind %s on %s", src, f);
     }
 back:
+    if (hostnl >= 0)
+        close(hostnl);
     for (size_t i = 0; i < 3; i++) {
         if (setns(own[i], nss[i].flag) < 0)
             abort(); /* never stay in a pod's namespace */
@@ -128,7 +136,7 @@ back:
 int
 sandbox_ns_fd(const struct pod *p, const char *which)
 {
-    cleanup_free char *f = xasprintf("%s/ns/%s", p->dir, which);
+    cleanup_free char *f = xasprintf("%s/run/%s", p->dir, which);
     return open(f, O_RDONLY | O_CLOEXEC);
 }
 
@@ -165,11 +173,11 @@ write_etc(struct pod *p, struct pkg_err **errp)
     cleanup_free char *hosts = xasprintf("%s/etc/hosts", p->dir);
     cleanup_free char *hostname = xasprintf("%s/etc/hostname", p->dir);
     cleanup_free char *resolv = xasprintf("%s/etc/resolv.conf", p->dir);
-    int rc = fs_write_atomic(hosts, sb.buf, sb.len, 0644, errp);
+    int rc = node_write_replace(hosts, sb.buf, sb.len, 0644, errp);
     sb_reset(&sb);
     sb_addf(&sb, "%s\n", host);
     if (!rc)
-        rc = fs_write_atomic(hostname, sb.buf, sb.len, 0644, errp);
+        rc = node_write_replace(hostname, sb.buf, sb.len, 0644, errp);
     sb_reset(&sb);
     if (!rc) {
         struct pkg_err *e = NULL;
@@ -177,7 +185,7 @@ write_etc(struct pod *p, struct pkg_err **errp)
             pkg_err_free(e);
             sb_reset(&sb);
         }
-        rc = fs_write_atomic(resolv, sb.buf, sb.len, 0644, errp);
+        rc = node_write_replace(resolv, sb.buf, sb.len, 0644, errp);
     }
     sb_release(&sb);
     return rc;
@@ -222,7 +230,7 @@ write_keyfile(const char *dir, const char *rel, const char *data, size_t len, in
     rc = fs_mkdir_p(path, 0755, errp);
     *slash = '/';
     if (!rc)
-        rc = fs_write_atomic(path, data, len, (mode_t)mode, errp);
+        rc = node_write_replace(path, data, len, (mode_t)mode, errp);
     if (!rc && fs_group >= 0 && chown(path, (uid_t)-1, (gid_t)fs_group) < 0)
         rc = pkg_err_sys(errp, "chown %s", path);
     free(path);
@@ -443,15 +451,24 @@ prepare_volume(struct pod *p, const struct node_volume *v, struct pkg_err **errp
 int
 sandbox_create(struct pod *p, struct pkg_err **errp)
 {
-    static const char *const subs[] = {"ns", "etc", "volumes", "containers", "logs", "shm", NULL};
+    static const char *const subs[] = {"run", "etc", "volumes", "containers", "logs", NULL};
     int rc = 0;
     for (size_t i = 0; subs[i] && !rc; i++)
         rc = mkdirs(p->dir, subs[i], errp);
     if (rc)
         return rc;
-    cleanup_free char *shm = xasprintf("%s/shm", p->dir);
-    if ((rc = mount_tmpfs(shm, 64 << 20, 01777, errp)))
+    /* One private tmpfs holds the pod's /dev/shm and the files its
+     * namespaces are bound to, so that removing the pod is one detach
+     * (each unmount costs an RCU grace period). */
+    cleanup_free char *run = xasprintf("%s/run", p->dir);
+    cleanup_free char *shm = xasprintf("%s/run/shm", p->dir);
+    if ((rc = mount_tmpfs(run, 64 << 20, 0755, errp)))
         return rc;
+    if (node_sys.mount(NULL, run, NULL, MS_PRIVATE, NULL) < 0)
+        return pkg_err_sys(errp, "make %s private", run);
+    if (mkdir(shm, 01777) < 0 && errno != EEXIST)
+        return pkg_err_sys(errp, "mkdir %s", shm);
+    chmod(shm, 01777);
     if ((rc = make_namespaces(p, errp)))
         return rc;
     if ((rc = write_etc(p, errp)))
@@ -489,12 +506,21 @@ unmount_under(const char *dir, struct pkg_err **errp)
         }
     }
     sb_release(&mi);
-    /* Later mounts sit on earlier ones: undo in reverse. */
+    /* Detaching a mount takes the ones below it along: detach only the
+     * top ones (each detach waits for an RCU grace period). */
     for (size_t i = n; i-- > 0;) {
-        if (node_sys.umount2(mps[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT && !rc)
+        bool covered = false;
+        for (size_t j = 0; j < n && !covered; j++) {
+            size_t lj = strlen(mps[j]);
+            covered =
+                j != i && lj < strlen(mps[i]) && !strncmp(mps[i], mps[j], lj) && mps[i][lj] == '/';
+        }
+        if (!covered && node_sys.umount2(mps[i], MNT_DETACH) < 0 && errno != EINVAL &&
+            errno != ENOENT && !rc)
             rc = pkg_err_sys(errp, "umount %s", mps[i]);
-        free(mps[i]);
     }
+    for (size_t i = 0; i < n; i++)
+        free(mps[i]);
     free(mps);
     return rc;
 }
@@ -503,7 +529,6 @@ int
 sandbox_destroy(const char *home, const char *dir, struct cg *cg, const char *uid,
                 struct pkg_err **errp)
 {
-    (void)home;
     int rc = 0;
     if (cg && uid) {
         cleanup_free char *rel = xasprintf("pod-%s", uid);
@@ -511,7 +536,7 @@ sandbox_destroy(const char *home, const char *dir, struct cg *cg, const char *ui
         if (rc)
             return rc;
     }
-    node_net_teardown_pod(dir);
+    node_net_teardown_pod(home, dir);
     if ((rc = unmount_under(dir, errp)))
         return rc;
     return fs_remove_all(dir, errp);
@@ -781,7 +806,8 @@ sandbox_prepare_ctr(struct launch *l, struct arena *a, struct pod *p, struct ctr
     add_mount(a, l, &cap, NULL, "/dev", "tmpfs", "mode=755,size=65536k", false, false);
     add_mount(a, l, &cap, NULL, "/dev/pts", "devpts", "newinstance,ptmxmode=0666,mode=0620,gid=5",
               false, false);
-    add_mount(a, l, &cap, arena_sprintf(a, "%s/shm", p->dir), "/dev/shm", NULL, NULL, false, false);
+    add_mount(a, l, &cap, arena_sprintf(a, "%s/run/shm", p->dir), "/dev/shm", NULL, NULL, false,
+              false);
     add_mount(a, l, &cap, NULL, "/dev/mqueue", "mqueue", NULL, false, false);
     add_mount(a, l, &cap, NULL, "/sys", "sysfs", NULL, !cs->privileged, false);
     for (size_t i = 0; i < cs->n_mounts; i++) {

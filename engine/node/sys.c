@@ -127,3 +127,18 @@ node_read_file(struct sb *sb, const char *path, size_t limit, struct pkg_err **e
     close(fd);
     return 0;
 }
+
+int
+node_write_replace(const char *path, const void *data, size_t len, mode_t mode,
+                   struct pkg_err **errp)
+{
+    cleanup_free char *tmp = xasprintf("%s.tmp", path);
+    int rc = node_write_file(tmp, data, len, true, errp);
+    if (!rc && chmod(tmp, mode) < 0)
+        rc = pkg_err_sys(errp, "chmod %s", tmp);
+    if (!rc && rename(tmp, path) < 0)
+        rc = pkg_err_sys(errp, "rename %s to %s", tmp, path);
+    if (rc)
+        unlink(tmp);
+    return rc;
+}
