@@ -1633,19 +1633,83 @@ compile_failed(struct tmpl_call *c, const char *expr, size_t n, const struct sb 
     return rc;
 }
 
+/* The subject as PCRE2 matches it. Go reads an invalid UTF-8 byte as
+ * U+FFFD of width 1 (`.` matches it); PCRE2 never matches such bytes, so
+ * they are replaced by U+FFFD's three bytes and offsets are mapped back
+ * to the original text for everything the functions return. */
+struct subject {
+    const char *orig;
+    size_t orig_n;
+    const char *s; /* what PCRE2 sees */
+    size_t n;
+    const size_t *map; /* NULL, or n + 1 offsets into orig */
+};
+
+static void
+subject_init(struct tmpl_call *c, struct subject *sj, const char *s, size_t n)
+{
+    sj->orig = sj->s = s;
+    sj->orig_n = sj->n = n;
+    sj->map = NULL;
+    size_t bad = 0, w;
+    for (size_t i = 0; i < n; i += w) {
+        if ((unsigned char)s[i] < 0x80) {
+            w = 1;
+            continue;
+        }
+        if (tmpl_utf8_decode(s + i, n - i, &w) == 0xFFFD && w == 1)
+            bad++;
+    }
+    if (!bad)
+        return;
+    size_t mn = n + 2 * bad;
+    char *m = arena_alloc(c->a, mn + 1);
+    size_t *map = arena_alloc(c->a, (mn + 1) * sizeof(*map));
+    size_t j = 0;
+    for (size_t i = 0; i < n; i += w) {
+        uint32_t r = tmpl_utf8_decode(s + i, n - i, &w);
+        if (r == 0xFFFD && w == 1) {
+            memcpy(m + j, "\xEF\xBF\xBD", 3);
+            map[j] = map[j + 1] = map[j + 2] = i;
+            j += 3;
+        } else {
+            for (size_t k = 0; k < w; k++) {
+                m[j] = s[i + k];
+                map[j++] = i + k;
+            }
+        }
+    }
+    map[mn] = n;
+    m[mn] = 0;
+    sj->s = m;
+    sj->n = mn;
+    sj->map = map;
+}
+
+/* offsets of a match in the original text (-1 stays -1) */
+static void
+to_orig(const struct subject *sj, const long *ov, long *oo, int ncap)
+{
+    for (int i = 0; i < 2 * (ncap + 1); i++)
+        oo[i] = ov[i] < 0 || !sj->map ? ov[i] : (long)sj->map[ov[i]];
+}
+
 /* allMatches: calls fn for each match Go's FindAll would deliver, at most
- * max (negative: all) */
-typedef void (*match_fn)(struct tmpl_call *c, void *st, const char *s, const long *ov);
+ * max (negative: all), with offsets in the original text */
+typedef void (*match_fn)(struct tmpl_call *c, void *st, const char *s, const long *oo);
 
 static int
-all_matches(struct tmpl_call *c, const struct sprig_re *re, const char *s, size_t n, int64_t max,
+all_matches(struct tmpl_call *c, const struct sprig_re *re, const struct subject *sj, int64_t max,
             match_fn fn, void *st)
 {
+    const char *s = sj->s;
+    size_t n = sj->n;
     if (max < 0)
-        max = (int64_t)n + 1;
+        max = (int64_t)sj->orig_n + 1;
     struct rmatch m;
     rmatch_init(&m, re);
     long *ov = arena_alloc(c->a, (size_t)(re->ncap + 1) * 2 * sizeof(long));
+    long *oo = arena_alloc(c->a, (size_t)(re->ncap + 1) * 2 * sizeof(long));
     size_t pos = 0;
     long prev_end = -1;
     int64_t count = 0;
@@ -1674,7 +1738,8 @@ all_matches(struct tmpl_call *c, const struct sprig_re *re, const char *s, size_
         }
         prev_end = ov[1];
         if (accept) {
-            fn(c, st, s, ov);
+            to_orig(sj, ov, oo, re->ncap);
+            fn(c, st, sj->orig, oo);
             count++;
         }
     }
@@ -1716,10 +1781,12 @@ match_impl(struct tmpl_call *c, struct val **out, bool must)
     sb_release(&err);
     size_t sn;
     const char *s = tmpl_arg_str(c, 1, &sn);
+    struct subject sj;
+    subject_init(c, &sj, s, sn);
     struct rmatch m;
     rmatch_init(&m, re);
     long *ov = arena_alloc(c->a, (size_t)(re->ncap + 1) * 2 * sizeof(long));
-    int r = re_exec(re, &m, s, sn, 0, ov);
+    int r = re_exec(re, &m, sj.s, sj.n, 0, ov);
     rmatch_release(&m);
     if (r < 0)
         return limit_error(c);
@@ -1740,11 +1807,13 @@ fn_must_regex_match(struct tmpl_call *c, struct val **out)
 }
 
 static void
-collect_match(struct tmpl_call *c, void *st, const char *s, const long *ov)
+collect_match(struct tmpl_call *c, void *st, const char *s, const long *oo)
 {
-    val_seq_push(c->a, st, val_str(c->a, s + ov[0], (size_t)(ov[1] - ov[0])));
+    val_seq_push(c->a, st, val_str(c->a, s + oo[0], (size_t)(oo[1] - oo[0])));
 }
 
+/* NEEDSWORK: Go returns a nil []string when nothing matches, which toJson
+ * prints as null; pkg's value model has no nil slices. */
 static int
 find_all_impl(struct tmpl_call *c, struct val **out, bool must)
 {
@@ -1759,7 +1828,9 @@ find_all_impl(struct tmpl_call *c, struct val **out, bool must)
     *out = res;
     if (max == 0)
         return 0;
-    return all_matches(c, re, s, n, max, collect_match, res);
+    struct subject sj;
+    subject_init(c, &sj, s, n);
+    return all_matches(c, re, &sj, max, collect_match, res);
 }
 
 static int
@@ -1783,14 +1854,21 @@ find_impl(struct tmpl_call *c, struct val **out, bool must)
         return rc;
     size_t n;
     const char *s = tmpl_arg_str(c, 1, &n);
+    struct subject sj;
+    subject_init(c, &sj, s, n);
     struct rmatch m;
     rmatch_init(&m, re);
     long *ov = arena_alloc(c->a, (size_t)(re->ncap + 1) * 2 * sizeof(long));
-    int r = re_exec(re, &m, s, n, 0, ov);
+    int r = re_exec(re, &m, sj.s, sj.n, 0, ov);
     rmatch_release(&m);
     if (r < 0)
         return limit_error(c);
-    *out = r > 0 ? val_str(c->a, s + ov[0], (size_t)(ov[1] - ov[0])) : tmpl_mkstr(c, "", 0);
+    if (r > 0) {
+        to_orig(&sj, ov, ov, 0);
+        *out = val_str(c->a, s + ov[0], (size_t)(ov[1] - ov[0]));
+    } else {
+        *out = tmpl_mkstr(c, "", 0);
+    }
     return 0;
 }
 
@@ -1881,14 +1959,19 @@ replace_impl(struct tmpl_call *c, struct val **out, bool must, bool literal)
     struct sprig_re *re = arg_regex(c, must, &rc);
     if (!re)
         return rc;
-    size_t n, tn;
-    const char *s = tmpl_arg_str(c, 1, &n);
+    size_t on, tn;
+    const char *orig = tmpl_arg_str(c, 1, &on);
     const char *tpl = tmpl_arg_str(c, 2, &tn);
+    struct subject sj;
+    subject_init(c, &sj, orig, on);
+    const char *s = sj.s;
+    size_t n = sj.n;
     struct rmatch m;
     rmatch_init(&m, re);
     long *ov = arena_alloc(c->a, (size_t)(re->ncap + 1) * 2 * sizeof(long));
+    long *oo = arena_alloc(c->a, (size_t)(re->ncap + 1) * 2 * sizeof(long));
     struct sb b = SB_INIT;
-    size_t last_end = 0, pos = 0;
+    size_t last_end = 0, pos = 0, olast = 0;
     bool any = false;
     while (pos <= n) {
         int r = re_exec(re, &m, s, n, pos, ov);
@@ -1899,14 +1982,16 @@ replace_impl(struct tmpl_call *c, struct val **out, bool must, bool literal)
         if (r == 0)
             break;
         any = true;
-        sb_add(&b, s + last_end, (size_t)ov[0] - last_end);
+        to_orig(&sj, ov, oo, re->ncap);
+        sb_add(&b, orig + olast, (size_t)oo[0] - olast);
         if ((size_t)ov[1] > last_end || ov[0] == 0) {
             if (literal)
                 sb_add(&b, tpl, tn);
             else
-                expand(&b, tpl, tn, re, s, ov);
+                expand(&b, tpl, tn, re, orig, oo);
         }
         last_end = (size_t)ov[1];
+        olast = (size_t)oo[1];
         size_t w = 0;
         if (pos < n)
             tmpl_utf8_decode(s + pos, n - pos, &w);
@@ -1925,7 +2010,7 @@ replace_impl(struct tmpl_call *c, struct val **out, bool must, bool literal)
         *out = c->argv[1];
         goto out;
     }
-    sb_add(&b, s + last_end, n - last_end);
+    sb_add(&b, orig + olast, on - olast);
     *out = tmpl_mkstr(c, b.buf, b.len);
 out:
     rmatch_release(&m);
@@ -1959,20 +2044,20 @@ fn_must_regex_replace_all_literal(struct tmpl_call *c, struct val **out)
 
 struct split_state {
     struct val *res;
-    size_t beg, end;
+    size_t beg, end; /* original offsets */
     int64_t n;
 };
 
 static void
-split_match(struct tmpl_call *c, void *st, const char *s, const long *ov)
+split_match(struct tmpl_call *c, void *st, const char *s, const long *oo)
 {
     struct split_state *sp = st;
     if (sp->n > 0 && (int64_t)sp->res->u.seq.len == sp->n - 1)
         return;
-    sp->end = (size_t)ov[0];
-    if (ov[1] != 0)
+    sp->end = (size_t)oo[0];
+    if (oo[1] != 0)
         val_seq_push(c->a, sp->res, val_str(c->a, s + sp->beg, sp->end - sp->beg));
-    sp->beg = (size_t)ov[1];
+    sp->beg = (size_t)oo[1];
 }
 
 /* Regexp.Split */
@@ -1994,7 +2079,9 @@ split_impl(struct tmpl_call *c, struct val **out, bool must)
         val_seq_push(c->a, sp.res, tmpl_mkstr(c, "", 0));
         return 0;
     }
-    rc = all_matches(c, re, s, n, lim, split_match, &sp);
+    struct subject sj;
+    subject_init(c, &sj, s, n);
+    rc = all_matches(c, re, &sj, lim, split_match, &sp);
     if (rc)
         return rc;
     if (sp.end != n)
