@@ -9,4 +9,17 @@
  * as Helm's own functions override Sprig's: keep tmpl_funcs_helm last.
  * Included by render/funcs.c with TMPL_FUNC_TABLE defined. */
 TMPL_FUNC_TABLE(tmpl_funcs_builtin, BUILTIN)
+TMPL_FUNC_TABLE(tmpl_funcs_sprig_strings, HELM)
+TMPL_FUNC_TABLE(tmpl_funcs_sprig_types, HELM)
+TMPL_FUNC_TABLE(tmpl_funcs_sprig_defaults, HELM)
+TMPL_FUNC_TABLE(tmpl_funcs_sprig_lists, HELM)
+TMPL_FUNC_TABLE(tmpl_funcs_sprig_dicts, HELM)
+TMPL_FUNC_TABLE(tmpl_funcs_sprig_math, HELM)
+TMPL_FUNC_TABLE(tmpl_funcs_sprig_encoding, HELM)
+TMPL_FUNC_TABLE(tmpl_funcs_sprig_paths, HELM)
+TMPL_FUNC_TABLE(tmpl_funcs_sprig_url, HELM)
+TMPL_FUNC_TABLE(tmpl_funcs_sprig_regex, HELM)
+TMPL_FUNC_TABLE(tmpl_funcs_sprig_date, HELM)
+TMPL_FUNC_TABLE(tmpl_funcs_sprig_crypto, HELM)
+TMPL_FUNC_TABLE(tmpl_funcs_sprig_semver, HELM)
 TMPL_FUNC_TABLE(tmpl_funcs_helm, HELM)

@@ -21,6 +21,11 @@ fi
 for d in /sys/fs/cgroup/pkg-test* /sys/fs/cgroup/*/pkg-test*; do
     [ -e "$d" ] && { echo "leftover: cgroup $d"; bad=1; }
 done
+# Pod veths and test bridges of the node runtime in the host namespace.
+if command -v ip >/dev/null && ip -br link 2>/dev/null | grep -qE '^(pkgv|pkgt)'; then
+    echo "leftover: links: $(ip -br link | grep -E '^(pkgv|pkgt)' | cut -d' ' -f1 | head -5)"
+    bad=1
+fi
 # The node runtime's cgroups sit below pkg's own cgroup in each hierarchy.
 if [ -d /sys/fs/cgroup ]; then
     for d in $(find /sys/fs/cgroup -mindepth 2 -maxdepth 8 -type d -name 'pkg-test*' 2>/dev/null); do

@@ -125,6 +125,28 @@ test_expect_success 'a restarted supervisor finds its running pods again' '
     "$PKG" pod stop web && pod_field web "p[\"status\"][\"containerStatuses\"][0][\"state\"][\"terminated\"][\"exitCode\"]" >v &&
     test "$(cat v)" = 137
 '
+cat >shared.yaml <<'EOY'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: shared
+spec:
+  shareProcessNamespace: true
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: a
+    image: pkg.test/busybox:1
+    command: ["sleep", "3600"]
+  - name: b
+    image: pkg.test/busybox:1
+    command: ["sleep", "3601"]
+EOY
+test_expect_success 'shareProcessNamespace: containers see each other'"'"'s processes' '
+    "$PKG" pod run -d -f shared.yaml >/dev/null &&
+    wait_for 10 sh -c "\"$PKG\" pod ls | grep -q \"^shared  *2/2  *Running\"" &&
+    "$PKG" pod exec shared -c b -- ps -o args= >ps3 && test_grep "sleep 3600" ps3 &&
+    test_grep "sleep 3601" ps3 && "$PKG" pod rm shared >/dev/null
+'
 test_expect_success 'stop keeps the pod and its logs; rm removes it' '
     "$PKG" pod ls >ls && test_grep "^web " ls && "$PKG" pod logs web -c client >/dev/null &&
     "$PKG" pod rm web other && "$PKG" pod ls 2>&1 | grep -q "No resources found"

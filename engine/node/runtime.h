@@ -243,6 +243,11 @@ struct pod {
     int lockfd;
     char ip[64];
     bool dirty; /* state to write */
+    /* hostPort listeners (bridge mode): fd and the container port. */
+    struct hostport {
+        int fd, port;
+    } * hostports;
+    size_t n_hostports;
 };
 
 /* sandbox.c */

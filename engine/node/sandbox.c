@@ -91,6 +91,12 @@ make_namespaces(struct pod *p, struct pkg_err **errp)
         }
     }
     int rc = 0;
+    /* A netlink socket made here stays in the node's network namespace. */
+    int hostnl = node_rtnl_open();
+    if (hostnl < 0) {
+        rc = pkg_err_sys(errp, "socket NETLINK_ROUTE");
+        goto back;
+    }
     if (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0) {
         rc = pkg_err_sys(errp, "unshare network, ipc and uts namespaces");
         goto back;
@@ -102,7 +108,7 @@ make_namespaces(struct pod *p, struct pkg_err **errp)
     }
     if ((rc = loopback_up(errp)))
         goto back;
-    if ((rc = node_net_setup_pod(p, errp)))
+    if ((rc = node_net_setup_pod(p, hostnl, own[0], errp)))
         goto back;
     for (size_t i = 0; i < 3 && !rc; i++) {
         cleanup_free char *f = xasprintf("%s/run/%s", p->dir, nss[i].name);
@@ -117,6 +123,8 @@ make_namespaces(struct pod *p, struct pkg_err **errp)
             rc = pkg_err_sys(errp, "bind %s on %s", src, f);
     }
 back:
+    if (hostnl >= 0)
+        close(hostnl);
     for (size_t i = 0; i < 3; i++) {
         if (setns(own[i], nss[i].flag) < 0)
             abort(); /* never stay in a pod's namespace */
@@ -521,7 +529,6 @@ int
 sandbox_destroy(const char *home, const char *dir, struct cg *cg, const char *uid,
                 struct pkg_err **errp)
 {
-    (void)home;
     int rc = 0;
     if (cg && uid) {
         cleanup_free char *rel = xasprintf("pod-%s", uid);
@@ -529,7 +536,7 @@ sandbox_destroy(const char *home, const char *dir, struct cg *cg, const char *ui
         if (rc)
             return rc;
     }
-    node_net_teardown_pod(dir);
+    node_net_teardown_pod(home, dir);
     if ((rc = unmount_under(dir, errp)))
         return rc;
     return fs_remove_all(dir, errp);

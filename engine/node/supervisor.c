@@ -26,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
@@ -179,6 +181,9 @@ pod_free(struct pod *p)
     }
     if (p->lockfd >= 0)
         close(p->lockfd);
+    for (size_t i = 0; i < p->n_hostports; i++)
+        close(p->hostports[i].fd);
+    free(p->hostports);
     free(p->ctrs);
     free(p->key);
     free(p->dir);
@@ -367,6 +372,7 @@ node_super_add(struct node_super *s, const char *key, struct pkg_err **errp)
         rand_hex(u, sizeof(u));
         p->uid = xasprintf("%.8s-%.4s-%.4s-%.4s-%.12s", u, u + 8, u + 12, u + 16, u + 20);
     }
+    node_net_load_ip(p);
     if (!p->created)
         p->created = wall();
     if (!p->t_scheduled)
@@ -818,7 +824,8 @@ start_ctr(struct ctr *c)
     l.new_pidns = true;
     if (p->spec->share_pid) {
         for (size_t i = 0; i < p->n; i++) {
-            if (p->ctrs[i].state == CS_RUNNING && p->ctrs[i].pid > 0 && &p->ctrs[i] != c) {
+            if ((p->ctrs[i].state == CS_RUNNING || p->ctrs[i].state == CS_STARTING) &&
+                p->ctrs[i].pid > 0 && &p->ctrs[i] != c) {
                 char path[64];
                 snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)p->ctrs[i].pid);
                 l.pidns_fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -944,6 +951,103 @@ maybe_start(struct ctr *c, double now)
     start_ctr(c);
 }
 
+/* ---- hostPort ---- */
+
+/* Listens on each hostPort in the node's network namespace; connections
+ * are relayed to the pod's address by a child per connection. */
+static int
+hostports_open(struct pod *p, struct pkg_err **errp)
+{
+    if (p->n_hostports || !p->ip[0])
+        return 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct node_container *c = p->ctrs[i].spec;
+        for (size_t k = 0; k < c->n_ports; k++) {
+            const struct node_port *pt = &c->ports[k];
+            if (!pt->host_port || strcmp(pt->protocol, "TCP") != 0)
+                continue;
+            int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            int one = 1;
+            struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(pt->host_port)};
+            if (!pt->host_ip || inet_pton(AF_INET, pt->host_ip, &sa.sin_addr) != 1)
+                sa.sin_addr.s_addr = htonl(INADDR_ANY);
+            if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+                bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
+                int rc =
+                    pkg_err_sys(errp, "hostPort %d of container %s: bind", pt->host_port, c->name);
+                if (fd >= 0)
+                    close(fd);
+                return rc;
+            }
+            p->hostports = xrealloc(p->hostports, (p->n_hostports + 1) * sizeof(*p->hostports));
+            p->hostports[p->n_hostports].fd = fd;
+            p->hostports[p->n_hostports].port = pt->container_port;
+            struct epoll_event ev = {.events = EPOLLIN,
+                                     .data.ptr = &p->hostports[p->n_hostports].fd};
+            p->n_hostports++;
+            /* Pointers into the array move with realloc: register all again. */
+            for (size_t j = 0; j < p->n_hostports; j++) {
+                ev.data.ptr = &p->hostports[j].fd;
+                if (epoll_ctl(p->sup->epfd, EPOLL_CTL_MOD, p->hostports[j].fd, &ev) < 0)
+                    epoll_ctl(p->sup->epfd, EPOLL_CTL_ADD, p->hostports[j].fd, &ev);
+            }
+        }
+    }
+    return 0;
+}
+
+static void
+relay(int a, int b)
+{
+    struct pollfd pf[2] = {{.fd = a, .events = POLLIN}, {.fd = b, .events = POLLIN}};
+    char buf[65536];
+    bool open_[2] = {true, true};
+    while (open_[0] || open_[1]) {
+        if (poll(pf, 2, -1) < 0 && errno != EINTR)
+            break;
+        for (int i = 0; i < 2; i++) {
+            if (!open_[i] || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t n = read(pf[i].fd, buf, sizeof(buf));
+            if (n <= 0) {
+                open_[i] = false;
+                pf[i].fd = -1;
+                shutdown(i ? a : b, SHUT_WR);
+                continue;
+            }
+            for (ssize_t off = 0; off < n;) {
+                ssize_t w = write(i ? a : b, buf + off, (size_t)(n - off));
+                if (w <= 0)
+                    _exit(0);
+                off += w;
+            }
+        }
+    }
+    _exit(0);
+}
+
+static void
+hostport_accept(struct pod *p, struct hostport *hp)
+{
+    int c;
+    while ((c = accept4(hp->fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            sigset_t none;
+            sigemptyset(&none);
+            sigprocmask(SIG_SETMASK, &none, NULL);
+            prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+            int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(hp->port)};
+            if (s < 0 || inet_pton(AF_INET, p->ip, &sa.sin_addr) != 1 ||
+                connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                _exit(1);
+            relay(c, s);
+        }
+        close(c);
+    }
+}
+
 /* ---- pod sync ---- */
 
 static void
@@ -1066,6 +1170,14 @@ sync_pod(struct pod *p, double now)
             return;
         struct pkg_err *e = NULL;
         if (sandbox_create(p, &e)) {
+            set_msg(&p->sandbox_err, e->msg);
+            for (size_t i = 0; i < p->n; i++)
+                set_waiting(&p->ctrs[i], "ContainerCreating", e->msg);
+            p->sandbox_retry = now + 10 * s->scale;
+            pkg_err_free(e);
+            return;
+        }
+        if (hostports_open(p, &e)) {
             set_msg(&p->sandbox_err, e->msg);
             for (size_t i = 0; i < p->n; i++)
                 set_waiting(&p->ctrs[i], "ContainerCreating", e->msg);
@@ -1410,6 +1522,8 @@ node_super_new(struct node_super **out, const char *home, bool daemon, struct pk
     cleanup_free char *pods = xasprintf("%s/pods", home);
     if ((rc = cg_open(&s->cg, "/proc", "", parent && *parent ? parent : "pkg", errp)))
         goto fail;
+    if ((rc = node_net_bridge_up(errp)))
+        goto fail;
     if ((rc = fs_mkdir_p(pods, 0700, errp)))
         goto fail;
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -1517,8 +1631,17 @@ node_super_run(struct node_super *s, bool *failed, struct pkg_err **errp)
     struct epoll_event evs[64];
     while (!s->quit) {
         double now = node_now();
-        for (size_t i = 0; i < s->n_pods; i++)
-            sync_pod(s->pods[i], now);
+        for (size_t i = 0; i < s->n_pods; i++) {
+            struct pod *p = s->pods[i];
+            sync_pod(p, now);
+            if (p->done && p->n_hostports) { /* a stopped pod serves no ports */
+                for (size_t k = 0; k < p->n_hostports; k++)
+                    close(p->hostports[k].fd);
+                free(p->hostports);
+                p->hostports = NULL;
+                p->n_hostports = 0;
+            }
+        }
         write_states(s);
         for (size_t i = 0; i < s->n_pods;) {
             struct pod *p = s->pods[i];
@@ -1573,9 +1696,13 @@ node_super_run(struct node_super *s, bool *failed, struct pkg_err **errp)
                     close(c);
                 }
             } else {
-                /* A container's error pipe or an adopted container's pidfd. */
+                /* A container's error pipe, an adopted container's pidfd, or
+                 * a hostPort listener. */
                 for (size_t k = 0; k < s->n_pods; k++) {
                     struct pod *p = s->pods[k];
+                    for (size_t j = 0; j < p->n_hostports; j++)
+                        if (fdp == &p->hostports[j].fd)
+                            hostport_accept(p, &p->hostports[j]);
                     for (size_t j = 0; j < p->n; j++) {
                         struct ctr *c = &p->ctrs[j];
                         if (fdp == &c->errfd) {

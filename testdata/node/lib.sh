@@ -59,6 +59,9 @@ EOC
 # cleanup hook that stops the supervisor daemon (by its pid), removes every
 # pod (processes, cgroups, mounts, namespaces) and the cgroup parent.
 node_setup() {
+    # Pods stay on loopback unless a test asks for the bridge (and runs in a
+    # network namespace of its own).
+    export PKG_NODE_NETWORK=${PKG_NODE_NETWORK:-none}
     export PKG_NODE_CGROUP_PARENT="pkg-test-$(basename "$TMP" | tr -c 'a-zA-Z0-9\n' -)"
     test_cleanup node_cleanup
     mkdir -p "$TMP/img"

@@ -1,0 +1,2058 @@
+/* Sprig's regex functions (regex.go) with Go's regexp on PCRE2.
+ *
+ * A pattern is parsed by a port of Go's regexp/syntax parser (Perl flags:
+ * leftmost-first, (?imsU) flags, (?P<name>) and (?<name>) captures, \Q..\E,
+ * \pN and \p{Greek}, POSIX classes, octal and hex escapes, counted
+ * repetition up to 1000) which reports Go's errors word for word
+ * ("error parsing regexp: missing closing ): `(a`"), and the parse tree is
+ * written out as a PCRE2 pattern whose every construct has Go's meaning
+ * regardless of PCRE2's defaults: `.` is [^\n] (or any character with
+ * (?s)), `^`/`$` are \A/\z (line anchors only with (?m)), \d \s \w and the
+ * POSIX classes are their ASCII sets (Go's \s has no \v), captures are
+ * numbered and named by pkg, not PCRE2 (Go accepts names like "1x"),
+ * backreferences, lookarounds, possessive and atomic constructs are
+ * rejected as Go rejects them. Match iteration (FindAll, ReplaceAll,
+ * Split), the handling of empty matches, and the expansion of $1, ${1},
+ * $name and $$ in replacements follow Go's regexp package.
+ *
+ * Compiled patterns are cached per thread: charts call regexReplaceAll
+ * with the same pattern in loops. A match limit stops patterns whose
+ * backtracking would explode (Go's engine is linear-time) with PKG_ELIMIT. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "render/sprig.h"
+
+#include <pcre2.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+
+#define MAX_REPEAT 1000
+#define MAX_PATTERN (1u << 20)
+#define MAX_NEST 1000
+#define MATCH_LIMIT 50000000u
+
+/* ---- parse tree ---- */
+
+enum rop {
+    R_LIT,
+    R_CLASS,
+    R_ANY,
+    R_ANYNL,
+    R_BOL,
+    R_EOL,
+    R_BOT,
+    R_EOT,
+    R_WB,
+    R_NWB,
+    R_FAIL,
+    R_EMPTY,
+    R_CAP,
+    R_CONCAT,
+    R_ALT,
+    R_STAR,
+    R_PLUS,
+    R_QUEST,
+    R_REPEAT,
+    R_PSEUDO, /* markers below: never in a finished tree */
+    R_LPAREN,
+    R_VBAR,
+};
+
+enum { F_FOLD = 1, F_ONELINE = 2, F_DOTNL = 4, F_NONGREEDY = 8 };
+
+struct rnode {
+    uint8_t op;
+    uint8_t flags;
+    bool lazy;
+    int min, max;
+    int cap;
+    uint32_t rune;       /* R_LIT */
+    char *text;          /* R_CLASS: PCRE2 class text */
+    struct rnode **subs; /* R_CAP, R_CONCAT, R_ALT, repeats */
+    size_t nsubs;
+    int height; /* of the tree below: Go refuses more than 1000 */
+};
+
+struct rparser {
+    struct arena *a;
+    struct rnode **stack;
+    size_t n, cap;
+    int flags;
+    int ncap;
+    const char *whole;
+    size_t wholelen;
+    const char **names; /* names[i] for capture i (NULL: unnamed) */
+    size_t namescap;
+    struct sb *err;
+    bool too_deep;
+};
+
+/* Go's syntax.Error: "error parsing regexp: CODE: `EXPR`" */
+static int
+rx_error(struct rparser *p, const char *code, const char *expr, size_t n)
+{
+    sb_addstr(p->err, "error parsing regexp: ");
+    sb_addstr(p->err, code);
+    sb_addstr(p->err, ": `");
+    sb_add(p->err, expr, n);
+    sb_addch(p->err, '`');
+    return -1;
+}
+
+#define E_CHAR_RANGE "invalid character class range"
+#define E_ESCAPE "invalid escape sequence"
+#define E_NAMED "invalid named capture"
+#define E_PERL_OP "invalid or unsupported Perl syntax"
+#define E_REPEAT_OP "invalid nested repetition operator"
+#define E_REPEAT_SIZE "invalid repeat count"
+#define E_UTF8 "invalid UTF-8"
+#define E_BRACKET "missing closing ]"
+#define E_PAREN "missing closing )"
+#define E_REPEAT_ARG "missing argument to repetition operator"
+#define E_BACKSLASH "trailing backslash at end of expression"
+#define E_UNEXPECTED "unexpected )"
+#define E_NEST "expression nests too deeply"
+#define E_LARGE "expression too large"
+
+static struct rnode *
+new_node(struct rparser *p, enum rop op)
+{
+    struct rnode *r = arena_alloc(p->a, sizeof(*r));
+    r->op = (uint8_t)op;
+    r->flags = (uint8_t)p->flags;
+    return r;
+}
+
+static void
+set_height(struct rparser *p, struct rnode *r)
+{
+    int h = 1;
+    for (size_t i = 0; i < r->nsubs; i++)
+        if (r->subs[i]->height + 1 > h)
+            h = r->subs[i]->height + 1;
+    r->height = h;
+    if (h > MAX_NEST)
+        p->too_deep = true;
+}
+
+static void
+push(struct rparser *p, struct rnode *r)
+{
+    set_height(p, r);
+    if (p->n == p->cap) {
+        size_t nc = p->cap ? p->cap * 2 : 32;
+        p->stack =
+            arena_realloc(p->a, p->stack, p->cap * sizeof(*p->stack), nc * sizeof(*p->stack));
+        p->cap = nc;
+    }
+    p->stack[p->n++] = r;
+}
+
+/* nextRune: the rune at s, or an invalid UTF-8 error naming the rest */
+static int
+next_rune(struct rparser *p, const char *s, size_t n, uint32_t *r, size_t *w)
+{
+    *r = tmpl_utf8_decode(s, n, w);
+    if (*r == 0xFFFD && *w == 1)
+        return rx_error(p, E_UTF8, s, n);
+    return 0;
+}
+
+static int
+check_utf8(struct rparser *p, const char *s, size_t n)
+{
+    size_t w;
+    for (size_t i = 0; i < n; i += w) {
+        uint32_t r = tmpl_utf8_decode(s + i, n - i, &w);
+        if (r == 0xFFFD && w == 1)
+            return rx_error(p, E_UTF8, s + i, n - i);
+    }
+    return 0;
+}
+
+static bool
+is_alnum(uint32_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static int
+unhex(uint32_t c)
+{
+    if (c >= '0' && c <= '9')
+        return (int)(c - '0');
+    if (c >= 'a' && c <= 'f')
+        return (int)(c - 'a' + 10);
+    if (c >= 'A' && c <= 'F')
+        return (int)(c - 'A' + 10);
+    return -1;
+}
+
+/* parseEscape: a single-character escape at s (s[0] == '\\') */
+static int
+parse_escape(struct rparser *p, const char *s, size_t n, uint32_t *out, size_t *used)
+{
+    if (n < 2)
+        return rx_error(p, E_BACKSLASH, "", 0);
+    uint32_t c;
+    size_t w;
+    if (next_rune(p, s + 1, n - 1, &c, &w) < 0)
+        return -1;
+    size_t t = 1 + w; /* consumed so far */
+    switch (c) {
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7':
+        /* a single non-zero digit would be a backreference */
+        if (t >= n || s[t] < '0' || s[t] > '7')
+            break;
+        /* fallthrough */
+    case '0': {
+        uint32_t r = c - '0';
+        for (int i = 1; i < 3; i++) {
+            if (t >= n || s[t] < '0' || s[t] > '7')
+                break;
+            r = r * 8 + (uint32_t)(s[t] - '0');
+            t++;
+        }
+        *out = r;
+        *used = t;
+        return 0;
+    }
+    case 'x': {
+        if (t >= n)
+            break;
+        if (next_rune(p, s + t, n - t, &c, &w) < 0)
+            return -1;
+        t += w;
+        if (c == '{') {
+            int nhex = 0;
+            uint32_t r = 0;
+            for (;;) {
+                if (t >= n)
+                    goto bad;
+                if (next_rune(p, s + t, n - t, &c, &w) < 0)
+                    return -1;
+                t += w;
+                if (c == '}')
+                    break;
+                int v = unhex(c);
+                if (v < 0)
+                    goto bad;
+                r = r * 16 + (uint32_t)v;
+                if (r > 0x10FFFF)
+                    goto bad;
+                nhex++;
+            }
+            if (nhex == 0)
+                goto bad;
+            *out = r;
+            *used = t;
+            return 0;
+        }
+        int x = unhex(c);
+        if (t >= n) {
+            /* Go's nextRune on "" gives RuneError and no error: then the
+             * escape is invalid */
+            goto bad;
+        }
+        if (next_rune(p, s + t, n - t, &c, &w) < 0)
+            return -1;
+        t += w;
+        int y = unhex(c);
+        if (x < 0 || y < 0)
+            break;
+        *out = (uint32_t)(x * 16 + y);
+        *used = t;
+        return 0;
+    }
+    case 'a':
+        *out = 7;
+        *used = t;
+        return 0;
+    case 'f':
+        *out = '\f';
+        *used = t;
+        return 0;
+    case 'n':
+        *out = '\n';
+        *used = t;
+        return 0;
+    case 'r':
+        *out = '\r';
+        *used = t;
+        return 0;
+    case 't':
+        *out = '\t';
+        *used = t;
+        return 0;
+    case 'v':
+        *out = '\v';
+        *used = t;
+        return 0;
+    default:
+        if (c < 0x80 && !is_alnum(c)) {
+            *out = c;
+            *used = t;
+            return 0;
+        }
+        break;
+    }
+bad:
+    return rx_error(p, E_ESCAPE, s, t);
+}
+
+/* ---- classes, written as PCRE2 class items ---- */
+
+static void
+put_cp(struct sb *sb, uint32_t r)
+{
+    if (is_alnum(r))
+        sb_addch(sb, (int)r);
+    else
+        sb_addf(sb, "\\x{%x}", r);
+}
+
+/* a range lo-hi without the surrogates PCRE2 refuses in UTF mode */
+static void
+put_range(struct sb *sb, uint32_t lo, uint32_t hi)
+{
+    if (lo > hi)
+        return;
+    if (lo <= 0xDFFF && hi >= 0xD800) {
+        if (lo < 0xD800)
+            put_range(sb, lo, 0xD7FF);
+        if (hi > 0xDFFF)
+            put_range(sb, 0xE000, hi);
+        return;
+    }
+    put_cp(sb, lo);
+    if (hi != lo) {
+        sb_addch(sb, '-');
+        put_cp(sb, hi);
+    }
+}
+
+struct crange {
+    uint32_t lo, hi;
+};
+
+/* the complement of sorted ranges, over all of Unicode */
+static void
+put_negated(struct sb *sb, const struct crange *r, size_t n)
+{
+    uint32_t next = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].lo > next)
+            put_range(sb, next, r[i].lo - 1);
+        next = r[i].hi + 1;
+    }
+    if (next <= 0x10FFFF)
+        put_range(sb, next, 0x10FFFF);
+}
+
+static void
+put_group(struct sb *sb, const struct crange *r, size_t n, bool neg)
+{
+    if (neg) {
+        put_negated(sb, r, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        put_range(sb, r[i].lo, r[i].hi);
+}
+
+static const struct crange g_digit[] = {{'0', '9'}};
+static const struct crange g_space[] = {{'\t', '\n'}, {'\f', '\r'}, {' ', ' '}};
+static const struct crange g_word[] = {{'0', '9'}, {'A', 'Z'}, {'_', '_'}, {'a', 'z'}};
+
+/* parsePerlClassEscape: \d \D \s \S \w \W */
+static bool
+perl_class(const char *s, size_t n, struct sb *out)
+{
+    if (n < 2 || s[0] != '\\')
+        return false;
+    const struct crange *g;
+    size_t gn;
+    switch (s[1] | 0x20) {
+    case 'd':
+        g = g_digit;
+        gn = 1;
+        break;
+    case 's':
+        g = g_space;
+        gn = 3;
+        break;
+    case 'w':
+        g = g_word;
+        gn = 4;
+        break;
+    default:
+        return false;
+    }
+    put_group(out, g, gn, s[1] >= 'A' && s[1] <= 'Z');
+    return true;
+}
+
+static const struct {
+    const char *name;
+    struct crange r[4];
+    size_t n;
+} posix_groups[] = {
+    {"alnum", {{'0', '9'}, {'A', 'Z'}, {'a', 'z'}}, 3},
+    {"alpha", {{'A', 'Z'}, {'a', 'z'}}, 2},
+    {"ascii", {{0, 0x7F}}, 1},
+    {"blank", {{'\t', '\t'}, {' ', ' '}}, 2},
+    {"cntrl", {{0, 0x1F}, {0x7F, 0x7F}}, 2},
+    {"digit", {{'0', '9'}}, 1},
+    {"graph", {{'!', '~'}}, 1},
+    {"lower", {{'a', 'z'}}, 1},
+    {"print", {{' ', '~'}}, 1},
+    {"punct", {{'!', '/'}, {':', '@'}, {'[', '`'}, {'{', '~'}}, 4},
+    {"space", {{'\t', '\r'}, {' ', ' '}}, 2},
+    {"upper", {{'A', 'Z'}}, 1},
+    {"word", {{'0', '9'}, {'A', 'Z'}, {'_', '_'}, {'a', 'z'}}, 4},
+    {"xdigit", {{'0', '9'}, {'A', 'F'}, {'a', 'f'}}, 3},
+};
+
+/* parseNamedClass: 1 parsed, 0 not a named class, -1 error */
+static int
+named_class(struct rparser *p, const char *s, size_t n, struct sb *out, size_t *used)
+{
+    if (n < 2 || s[0] != '[' || s[1] != ':')
+        return 0;
+    const char *end = memmem(s + 2, n - 2, ":]", 2);
+    if (!end)
+        return 0;
+    size_t len = (size_t)(end - s) + 2; /* "[:name:]" */
+    const char *name = s + 2;
+    size_t nn = (size_t)(end - name);
+    bool neg = nn > 0 && name[0] == '^';
+    if (neg) {
+        name++;
+        nn--;
+    }
+    for (size_t i = 0; i < sizeof(posix_groups) / sizeof(posix_groups[0]); i++) {
+        if (strlen(posix_groups[i].name) == nn && !memcmp(posix_groups[i].name, name, nn)) {
+            put_group(out, posix_groups[i].r, posix_groups[i].n, neg);
+            *used = len;
+            return 1;
+        }
+    }
+    return rx_error(p, E_CHAR_RANGE, s, len);
+}
+
+/* unicode.Categories and unicode.Scripts keys of Go 1.23 (Unicode 15) */
+static const char *const uni_names[] = {
+    "Any",
+    "C",
+    "Cc",
+    "Cf",
+    "Co",
+    "Cs",
+    "L",
+    "Ll",
+    "Lm",
+    "Lo",
+    "Lt",
+    "Lu",
+    "M",
+    "Mc",
+    "Me",
+    "Mn",
+    "N",
+    "Nd",
+    "Nl",
+    "No",
+    "P",
+    "Pc",
+    "Pd",
+    "Pe",
+    "Pf",
+    "Pi",
+    "Po",
+    "Ps",
+    "S",
+    "Sc",
+    "Sk",
+    "Sm",
+    "So",
+    "Z",
+    "Zl",
+    "Zp",
+    "Zs",
+    "Adlam",
+    "Ahom",
+    "Anatolian_Hieroglyphs",
+    "Arabic",
+    "Armenian",
+    "Avestan",
+    "Balinese",
+    "Bamum",
+    "Bassa_Vah",
+    "Batak",
+    "Bengali",
+    "Bhaiksuki",
+    "Bopomofo",
+    "Brahmi",
+    "Braille",
+    "Buginese",
+    "Buhid",
+    "Canadian_Aboriginal",
+    "Carian",
+    "Caucasian_Albanian",
+    "Chakma",
+    "Cham",
+    "Cherokee",
+    "Chorasmian",
+    "Common",
+    "Coptic",
+    "Cuneiform",
+    "Cypriot",
+    "Cypro_Minoan",
+    "Cyrillic",
+    "Deseret",
+    "Devanagari",
+    "Dives_Akuru",
+    "Dogra",
+    "Duployan",
+    "Egyptian_Hieroglyphs",
+    "Elbasan",
+    "Elymaic",
+    "Ethiopic",
+    "Georgian",
+    "Glagolitic",
+    "Gothic",
+    "Grantha",
+    "Greek",
+    "Gujarati",
+    "Gunjala_Gondi",
+    "Gurmukhi",
+    "Han",
+    "Hangul",
+    "Hanifi_Rohingya",
+    "Hanunoo",
+    "Hatran",
+    "Hebrew",
+    "Hiragana",
+    "Imperial_Aramaic",
+    "Inherited",
+    "Inscriptional_Pahlavi",
+    "Inscriptional_Parthian",
+    "Javanese",
+    "Kaithi",
+    "Kannada",
+    "Katakana",
+    "Kawi",
+    "Kayah_Li",
+    "Kharoshthi",
+    "Khitan_Small_Script",
+    "Khmer",
+    "Khojki",
+    "Khudawadi",
+    "Lao",
+    "Latin",
+    "Lepcha",
+    "Limbu",
+    "Linear_A",
+    "Linear_B",
+    "Lisu",
+    "Lycian",
+    "Lydian",
+    "Mahajani",
+    "Makasar",
+    "Malayalam",
+    "Mandaic",
+    "Manichaean",
+    "Marchen",
+    "Masaram_Gondi",
+    "Medefaidrin",
+    "Meetei_Mayek",
+    "Mende_Kikakui",
+    "Meroitic_Cursive",
+    "Meroitic_Hieroglyphs",
+    "Miao",
+    "Modi",
+    "Mongolian",
+    "Mro",
+    "Multani",
+    "Myanmar",
+    "Nabataean",
+    "Nag_Mundari",
+    "Nandinagari",
+    "New_Tai_Lue",
+    "Newa",
+    "Nko",
+    "Nushu",
+    "Nyiakeng_Puachue_Hmong",
+    "Ogham",
+    "Ol_Chiki",
+    "Old_Hungarian",
+    "Old_Italic",
+    "Old_North_Arabian",
+    "Old_Permic",
+    "Old_Persian",
+    "Old_Sogdian",
+    "Old_South_Arabian",
+    "Old_Turkic",
+    "Old_Uyghur",
+    "Oriya",
+    "Osage",
+    "Osmanya",
+    "Pahawh_Hmong",
+    "Palmyrene",
+    "Pau_Cin_Hau",
+    "Phags_Pa",
+    "Phoenician",
+    "Psalter_Pahlavi",
+    "Rejang",
+    "Runic",
+    "Samaritan",
+    "Saurashtra",
+    "Sharada",
+    "Shavian",
+    "Siddham",
+    "SignWriting",
+    "Sinhala",
+    "Sogdian",
+    "Sora_Sompeng",
+    "Soyombo",
+    "Sundanese",
+    "Syloti_Nagri",
+    "Syriac",
+    "Tagalog",
+    "Tagbanwa",
+    "Tai_Le",
+    "Tai_Tham",
+    "Tai_Viet",
+    "Takri",
+    "Tamil",
+    "Tangsa",
+    "Tangut",
+    "Telugu",
+    "Thaana",
+    "Thai",
+    "Tibetan",
+    "Tifinagh",
+    "Tirhuta",
+    "Toto",
+    "Ugaritic",
+    "Vai",
+    "Vithkuqi",
+    "Wancho",
+    "Warang_Citi",
+    "Yezidi",
+    "Yi",
+    "Zanabazar_Square",
+};
+
+static bool
+uni_name_known(const char *s, size_t n)
+{
+    for (size_t i = 0; i < sizeof(uni_names) / sizeof(uni_names[0]); i++)
+        if (strlen(uni_names[i]) == n && !memcmp(uni_names[i], s, n))
+            return true;
+    return false;
+}
+
+/* parseUnicodeClass: 1 parsed (item written), 0 not one, -1 error */
+static int
+unicode_class(struct rparser *p, const char *s, size_t n, struct sb *out, size_t *used)
+{
+    if (n < 2 || s[0] != '\\' || (s[1] != 'p' && s[1] != 'P'))
+        return 0;
+    bool neg = s[1] == 'P';
+    uint32_t c = 0xFFFD;
+    size_t w = 0;
+    if (n > 2 && next_rune(p, s + 2, n - 2, &c, &w) < 0)
+        return -1;
+    const char *name;
+    size_t nn, seq;
+    if (c != '{') {
+        seq = 2 + w;
+        name = s + 2;
+        nn = w;
+    } else {
+        const char *end = memchr(s, '}', n);
+        if (!end) {
+            if (check_utf8(p, s, n) < 0)
+                return -1;
+            return rx_error(p, E_CHAR_RANGE, s, n);
+        }
+        seq = (size_t)(end - s) + 1;
+        name = s + 3;
+        nn = (size_t)(end - name);
+        if (check_utf8(p, name, nn) < 0)
+            return -1;
+    }
+    if (nn > 0 && name[0] == '^') {
+        neg = !neg;
+        name++;
+        nn--;
+    }
+    if (!uni_name_known(name, nn))
+        return rx_error(p, E_CHAR_RANGE, s, seq);
+    sb_addstr(out, neg ? "\\P{" : "\\p{");
+    sb_add(out, name, nn);
+    sb_addch(out, '}');
+    *used = seq;
+    return 1;
+}
+
+/* parseClass: s[0] == '['; pushes an R_CLASS */
+static int
+parse_class(struct rparser *p, const char *s, size_t n, size_t *used)
+{
+    size_t t = 1;
+    struct sb cls = SB_INIT;
+    bool neg = false;
+    if (t < n && s[t] == '^') {
+        neg = true;
+        t++;
+    }
+    bool first = true;
+    int rc = -1;
+    while (t >= n || s[t] != ']' || first) {
+        first = false;
+        size_t u = 0;
+        if (n - t > 2 && s[t] == '[' && s[t + 1] == ':') {
+            int r = named_class(p, s + t, n - t, &cls, &u);
+            if (r < 0)
+                goto out;
+            if (r > 0) {
+                t += u;
+                continue;
+            }
+        }
+        int r = unicode_class(p, s + t, n - t, &cls, &u);
+        if (r < 0)
+            goto out;
+        if (r > 0) {
+            t += u;
+            continue;
+        }
+        if (perl_class(s + t, n - t, &cls)) {
+            t += 2;
+            continue;
+        }
+        /* a character or a range */
+        size_t rng = t;
+        uint32_t lo, hi;
+        if (t >= n) {
+            rx_error(p, E_BRACKET, s, n);
+            goto out;
+        }
+        if (s[t] == '\\') {
+            if (parse_escape(p, s + t, n - t, &lo, &u) < 0)
+                goto out;
+        } else if (next_rune(p, s + t, n - t, &lo, &u) < 0) {
+            goto out;
+        }
+        t += u;
+        hi = lo;
+        if (n - t >= 2 && s[t] == '-' && s[t + 1] != ']') {
+            t++;
+            if (t >= n) {
+                rx_error(p, E_BRACKET, s, n);
+                goto out;
+            }
+            if (s[t] == '\\') {
+                if (parse_escape(p, s + t, n - t, &hi, &u) < 0)
+                    goto out;
+            } else if (next_rune(p, s + t, n - t, &hi, &u) < 0) {
+                goto out;
+            }
+            t += u;
+            if (hi < lo) {
+                rx_error(p, E_CHAR_RANGE, s + rng, t - rng);
+                goto out;
+            }
+        }
+        put_range(&cls, lo, hi);
+    }
+    t++; /* ] */
+    struct rnode *r = new_node(p, R_CLASS);
+    struct sb txt = SB_INIT;
+    if (cls.len == 0)
+        sb_addstr(&txt, neg ? "(?s:.)" : "(*FAIL)");
+    else
+        sb_addf(&txt, "[%s%s]", neg ? "^" : "", cls.buf);
+    r->text = arena_strndup(p->a, txt.buf, txt.len);
+    sb_release(&txt);
+    push(p, r);
+    *used = t;
+    rc = 0;
+out:
+    sb_release(&cls);
+    return rc;
+}
+
+/* ---- the operator stack (Go's parser) ---- */
+
+static bool
+is_pseudo(const struct rnode *r)
+{
+    return r->op > R_PSEUDO;
+}
+
+static void
+collapse_to(struct rparser *p, size_t from, enum rop op)
+{
+    size_t k = p->n - from;
+    struct rnode *r;
+    if (k == 1) {
+        r = p->stack[from];
+    } else {
+        r = new_node(p, op);
+        r->subs = arena_alloc(p->a, k * sizeof(*r->subs));
+        memcpy(r->subs, p->stack + from, k * sizeof(*r->subs));
+        r->nsubs = k;
+    }
+    p->n = from;
+    push(p, r);
+}
+
+static void
+concat(struct rparser *p)
+{
+    size_t i = p->n;
+    while (i > 0 && !is_pseudo(p->stack[i - 1]))
+        i--;
+    if (i == p->n)
+        push(p, new_node(p, R_EMPTY));
+    else
+        collapse_to(p, i, R_CONCAT);
+}
+
+static void
+alternate(struct rparser *p)
+{
+    size_t i = p->n;
+    while (i > 0 && !is_pseudo(p->stack[i - 1]))
+        i--;
+    if (i == p->n)
+        push(p, new_node(p, R_FAIL));
+    else
+        collapse_to(p, i, R_ALT);
+}
+
+static bool
+swap_vertical_bar(struct rparser *p)
+{
+    if (p->n >= 2 && p->stack[p->n - 2]->op == R_VBAR) {
+        struct rnode *t = p->stack[p->n - 1];
+        p->stack[p->n - 1] = p->stack[p->n - 2];
+        p->stack[p->n - 2] = t;
+        return true;
+    }
+    return false;
+}
+
+static void
+vertical_bar(struct rparser *p)
+{
+    concat(p);
+    if (!swap_vertical_bar(p))
+        push(p, new_node(p, R_VBAR));
+}
+
+static int
+right_paren(struct rparser *p)
+{
+    concat(p);
+    if (swap_vertical_bar(p))
+        p->n--;
+    alternate(p);
+    if (p->n < 2)
+        return rx_error(p, E_UNEXPECTED, p->whole, p->wholelen);
+    struct rnode *re1 = p->stack[p->n - 1], *re2 = p->stack[p->n - 2];
+    p->n -= 2;
+    if (re2->op != R_LPAREN)
+        return rx_error(p, E_UNEXPECTED, p->whole, p->wholelen);
+    p->flags = re2->flags;
+    if (re2->cap == 0) {
+        push(p, re1);
+    } else {
+        re2->op = R_CAP;
+        re2->subs = arena_alloc(p->a, sizeof(*re2->subs));
+        re2->subs[0] = re1;
+        re2->nsubs = 1;
+        push(p, re2);
+    }
+    return 0;
+}
+
+/* repeatIsValid */
+static bool
+repeat_valid(const struct rnode *r, int n)
+{
+    if (r->op == R_REPEAT) {
+        int m = r->max;
+        if (m == 0)
+            return true;
+        if (m < 0)
+            m = r->min;
+        if (m > n)
+            return false;
+        if (m > 0)
+            n /= m;
+    }
+    for (size_t i = 0; i < r->nsubs; i++)
+        if (!repeat_valid(r->subs[i], n))
+            return false;
+    return true;
+}
+
+/* p.repeat: before is the text from the operator on, op_len the
+ * operator's length; last_repeat the previous operator's text (or NULL).
+ * Returns the bytes consumed (the operator and an optional '?'). */
+static long
+repeat(struct rparser *p, enum rop op, int min, int max, const char *before, size_t blen,
+       size_t op_len, const char *last_repeat)
+{
+    int flags = p->flags;
+    size_t used = op_len;
+    if (used < blen && before[used] == '?') {
+        used++;
+        flags ^= F_NONGREEDY;
+    }
+    if (last_repeat)
+        return rx_error(p, E_REPEAT_OP, last_repeat, (size_t)(before + used - last_repeat));
+    if (p->n == 0 || is_pseudo(p->stack[p->n - 1]))
+        return rx_error(p, E_REPEAT_ARG, before, used);
+    struct rnode *r = new_node(p, op);
+    r->min = min;
+    r->max = max;
+    r->lazy = (flags & F_NONGREEDY) != 0;
+    r->subs = arena_alloc(p->a, sizeof(*r->subs));
+    r->subs[0] = p->stack[p->n - 1];
+    r->nsubs = 1;
+    p->stack[p->n - 1] = r;
+    set_height(p, r);
+    if (p->too_deep)
+        return rx_error(p, E_NEST, p->whole, p->wholelen);
+    if (op == R_REPEAT && (min >= 2 || max >= 2) && !repeat_valid(r, MAX_REPEAT))
+        return rx_error(p, E_REPEAT_SIZE, before, used);
+    return (long)used;
+}
+
+/* parseInt: digits without leading zeros; -1 value when too big */
+static bool
+parse_int(const char *s, size_t n, size_t *i, int *out)
+{
+    size_t k = *i;
+    if (k >= n || s[k] < '0' || s[k] > '9')
+        return false;
+    if (n - k >= 2 && s[k] == '0' && s[k + 1] >= '0' && s[k + 1] <= '9')
+        return false;
+    int v = 0;
+    bool big = false;
+    while (k < n && s[k] >= '0' && s[k] <= '9') {
+        if (v >= 100000000)
+            big = true;
+        else
+            v = v * 10 + (s[k] - '0');
+        k++;
+    }
+    *out = big ? -1 : v;
+    *i = k;
+    return true;
+}
+
+/* parseRepeat: {n}, {n,}, {n,m}; false when s is not one (then { is a
+ * literal) */
+static bool
+parse_repeat(const char *s, size_t n, int *min, int *max, size_t *used)
+{
+    size_t i = 1;
+    if (!parse_int(s, n, &i, min))
+        return false;
+    if (i >= n)
+        return false;
+    if (s[i] != ',') {
+        *max = *min;
+    } else {
+        i++;
+        if (i >= n)
+            return false;
+        if (s[i] == '}') {
+            *max = -1;
+        } else {
+            if (!parse_int(s, n, &i, max))
+                return false;
+            if (*max < 0)
+                *min = -1;
+        }
+    }
+    if (i >= n || s[i] != '}')
+        return false;
+    *used = i + 1;
+    return true;
+}
+
+static void
+add_name(struct rparser *p, int cap, const char *name, size_t n)
+{
+    if ((size_t)cap >= p->namescap) {
+        size_t nc = p->namescap ? p->namescap * 2 : 16;
+        while (nc <= (size_t)cap)
+            nc *= 2;
+        p->names =
+            arena_realloc(p->a, p->names, p->namescap * sizeof(*p->names), nc * sizeof(*p->names));
+        p->namescap = nc;
+    }
+    p->names[cap] = arena_strndup(p->a, name, n);
+}
+
+/* parsePerlFlags: s starts with "(?" */
+static long
+perl_flags(struct rparser *p, const char *s, size_t n)
+{
+    bool with_p = n > 4 && s[2] == 'P' && s[3] == '<';
+    bool with_name = n > 3 && s[2] == '<';
+    if (with_p || with_name) {
+        size_t start = with_p ? 4 : 3;
+        const char *gt = memchr(s, '>', n);
+        if (!gt) {
+            if (check_utf8(p, s, n) < 0)
+                return -1;
+            return rx_error(p, E_NAMED, s, n);
+        }
+        size_t end = (size_t)(gt - s);
+        const char *name = s + start;
+        size_t nn = end - start;
+        if (check_utf8(p, name, nn) < 0)
+            return -1;
+        bool ok = nn > 0;
+        for (size_t i = 0; i < nn && ok; i++)
+            ok = name[i] == '_' || is_alnum((unsigned char)name[i]);
+        if (!ok)
+            return rx_error(p, E_NAMED, s, end + 1);
+        p->ncap++;
+        struct rnode *r = new_node(p, R_LPAREN);
+        r->cap = p->ncap;
+        push(p, r);
+        add_name(p, p->ncap, name, nn);
+        return (long)(end + 1);
+    }
+    size_t t = 2;
+    int flags = p->flags;
+    int sign = 1;
+    bool saw = false;
+    while (t < n) {
+        uint32_t c;
+        size_t w;
+        if (next_rune(p, s + t, n - t, &c, &w) < 0)
+            return -1;
+        t += w;
+        switch (c) {
+        case 'i':
+            flags |= F_FOLD;
+            saw = true;
+            continue;
+        case 'm':
+            flags &= ~F_ONELINE;
+            saw = true;
+            continue;
+        case 's':
+            flags |= F_DOTNL;
+            saw = true;
+            continue;
+        case 'U':
+            flags |= F_NONGREEDY;
+            saw = true;
+            continue;
+        case '-':
+            if (sign < 0)
+                break;
+            sign = -1;
+            flags = ~flags;
+            saw = false;
+            continue;
+        case ':':
+        case ')':
+            if (sign < 0) {
+                if (!saw)
+                    break;
+                flags = ~flags;
+            }
+            if (c == ':') {
+                struct rnode *r = new_node(p, R_LPAREN); /* keeps the old flags */
+                push(p, r);
+            }
+            p->flags = flags & 0xF;
+            return (long)t;
+        default:
+            break;
+        }
+        break;
+    }
+    return rx_error(p, E_PERL_OP, s, t);
+}
+
+static void
+push_op(struct rparser *p, enum rop op)
+{
+    push(p, new_node(p, op));
+}
+
+static void
+push_literal(struct rparser *p, uint32_t r)
+{
+    struct rnode *n = new_node(p, R_LIT);
+    n->rune = r;
+    push(p, n);
+}
+
+/* Go's syntax.Parse(s, syntax.Perl) */
+static struct rnode *
+rx_parse(struct rparser *p, const char *s, size_t n)
+{
+    size_t t = 0;
+    const char *last_repeat = NULL;
+    while (t < n) {
+        const char *repeat_at = NULL;
+        const char *cur = s + t;
+        size_t rest = n - t;
+        switch (*cur) {
+        case '(':
+            if (rest >= 2 && cur[1] == '?') {
+                long u = perl_flags(p, cur, rest);
+                if (u < 0)
+                    return NULL;
+                t += (size_t)u;
+                break;
+            }
+            {
+                p->ncap++;
+                struct rnode *r = new_node(p, R_LPAREN);
+                r->cap = p->ncap;
+                push(p, r);
+                t++;
+            }
+            break;
+        case '|':
+            vertical_bar(p);
+            t++;
+            break;
+        case ')':
+            if (right_paren(p) < 0)
+                return NULL;
+            t++;
+            break;
+        case '^':
+            push_op(p, (p->flags & F_ONELINE) ? R_BOT : R_BOL);
+            t++;
+            break;
+        case '$':
+            push_op(p, (p->flags & F_ONELINE) ? R_EOT : R_EOL);
+            t++;
+            break;
+        case '.':
+            push_op(p, (p->flags & F_DOTNL) ? R_ANY : R_ANYNL);
+            t++;
+            break;
+        case '[': {
+            size_t u;
+            if (parse_class(p, cur, rest, &u) < 0)
+                return NULL;
+            t += u;
+            break;
+        }
+        case '*':
+        case '+':
+        case '?': {
+            enum rop op = *cur == '*' ? R_STAR : *cur == '+' ? R_PLUS : R_QUEST;
+            long u = repeat(p, op, 0, 0, cur, rest, 1, last_repeat);
+            if (u < 0)
+                return NULL;
+            repeat_at = cur;
+            t += (size_t)u;
+            break;
+        }
+        case '{': {
+            int min, max;
+            size_t u;
+            if (!parse_repeat(cur, rest, &min, &max, &u)) {
+                push_literal(p, '{');
+                t++;
+                break;
+            }
+            if (min < 0 || min > MAX_REPEAT || max > MAX_REPEAT || (max >= 0 && min > max))
+                return rx_error(p, E_REPEAT_SIZE, cur, u), NULL;
+            long k = repeat(p, R_REPEAT, min, max, cur, rest, u, last_repeat);
+            if (k < 0)
+                return NULL;
+            repeat_at = cur;
+            t += (size_t)k;
+            break;
+        }
+        case '\\': {
+            if (rest >= 2) {
+                switch (cur[1]) {
+                case 'A':
+                    push_op(p, R_BOT);
+                    t += 2;
+                    goto next;
+                case 'b':
+                    push_op(p, R_WB);
+                    t += 2;
+                    goto next;
+                case 'B':
+                    push_op(p, R_NWB);
+                    t += 2;
+                    goto next;
+                case 'C':
+                    return rx_error(p, E_ESCAPE, cur, 2), NULL;
+                case 'Q': {
+                    const char *lit = cur + 2;
+                    size_t ln = rest - 2;
+                    const char *e = memmem(lit, ln, "\\E", 2);
+                    size_t litn = e ? (size_t)(e - lit) : ln;
+                    for (size_t i = 0; i < litn;) {
+                        uint32_t c;
+                        size_t w;
+                        if (next_rune(p, lit + i, litn - i, &c, &w) < 0)
+                            return NULL;
+                        push_literal(p, c);
+                        i += w;
+                    }
+                    t += 2 + litn + (e ? 2 : 0);
+                    goto next;
+                }
+                case 'z':
+                    push_op(p, R_EOT);
+                    t += 2;
+                    goto next;
+                default:
+                    break;
+                }
+            }
+            struct sb cls = SB_INIT;
+            size_t u = 0;
+            int r = unicode_class(p, cur, rest, &cls, &u);
+            if (r == 0 && perl_class(cur, rest, &cls)) {
+                r = 1;
+                u = 2;
+            }
+            if (r != 0) {
+                if (r > 0) {
+                    struct rnode *nd = new_node(p, R_CLASS);
+                    struct sb txt = SB_INIT;
+                    sb_addf(&txt, "[%s]", cls.buf);
+                    nd->text = arena_strndup(p->a, txt.buf, txt.len);
+                    sb_release(&txt);
+                    push(p, nd);
+                    t += u;
+                }
+                sb_release(&cls);
+                if (r < 0)
+                    return NULL;
+                break;
+            }
+            sb_release(&cls);
+            uint32_t c;
+            if (parse_escape(p, cur, rest, &c, &u) < 0)
+                return NULL;
+            push_literal(p, c);
+            t += u;
+            break;
+        }
+        default: {
+            uint32_t c;
+            size_t w;
+            if (next_rune(p, cur, rest, &c, &w) < 0)
+                return NULL;
+            push_literal(p, c);
+            t += w;
+            break;
+        }
+        }
+    next:
+        last_repeat = repeat_at;
+        if (p->too_deep)
+            return rx_error(p, E_NEST, s, n), NULL;
+    }
+    concat(p);
+    if (swap_vertical_bar(p))
+        p->n--;
+    alternate(p);
+    if (p->too_deep)
+        return rx_error(p, E_NEST, s, n), NULL;
+    if (p->n != 1)
+        return rx_error(p, E_PAREN, s, n), NULL;
+    return p->stack[0];
+}
+
+/* ---- writing PCRE2 ---- */
+
+static void emit(struct sb *out, const struct rnode *r);
+
+static bool
+is_atom(const struct rnode *r)
+{
+    return r->op == R_CAP || (r->op == R_LIT && !(r->flags & F_FOLD)) ||
+           (r->op == R_CLASS && !(r->flags & F_FOLD) && r->text[0] == '[') || r->op == R_ANYNL;
+}
+
+static void
+emit_lit(struct sb *out, uint32_t r)
+{
+    if (r >= 0xD800 && r <= 0xDFFF)
+        sb_addstr(out, "(*FAIL)"); /* Go never sees a surrogate in its input */
+    else
+        put_cp(out, r);
+}
+
+static void
+emit(struct sb *out, const struct rnode *r)
+{
+    bool fold = (r->flags & F_FOLD) != 0;
+    switch (r->op) {
+    case R_LIT:
+        if (fold)
+            sb_addstr(out, "(?i:");
+        emit_lit(out, r->rune);
+        if (fold)
+            sb_addch(out, ')');
+        break;
+    case R_CLASS:
+        if (fold)
+            sb_addstr(out, "(?i:");
+        sb_addstr(out, r->text);
+        if (fold)
+            sb_addch(out, ')');
+        break;
+    case R_ANY:
+        sb_addstr(out, "(?s:.)");
+        break;
+    case R_ANYNL:
+        sb_addstr(out, "[^\\n]");
+        break;
+    case R_BOL:
+        sb_addstr(out, "(?m:^)");
+        break;
+    case R_EOL:
+        sb_addstr(out, "(?m:$)");
+        break;
+    case R_BOT:
+        sb_addstr(out, "\\A");
+        break;
+    case R_EOT:
+        sb_addstr(out, "\\z");
+        break;
+    case R_WB:
+        sb_addstr(out, "\\b");
+        break;
+    case R_NWB:
+        sb_addstr(out, "\\B");
+        break;
+    case R_FAIL:
+        sb_addstr(out, "(*FAIL)");
+        break;
+    case R_EMPTY:
+        break;
+    case R_CAP:
+        sb_addch(out, '(');
+        emit(out, r->subs[0]);
+        sb_addch(out, ')');
+        break;
+    case R_CONCAT:
+        for (size_t i = 0; i < r->nsubs;) {
+            const struct rnode *s = r->subs[i];
+            if (s->op == R_LIT && (s->flags & F_FOLD)) {
+                /* one (?i:...) for a run of case-folded runes */
+                sb_addstr(out, "(?i:");
+                for (; i < r->nsubs && r->subs[i]->op == R_LIT && (r->subs[i]->flags & F_FOLD); i++)
+                    emit_lit(out, r->subs[i]->rune);
+                sb_addch(out, ')');
+                continue;
+            }
+            emit(out, s);
+            i++;
+        }
+        break;
+    case R_ALT:
+        sb_addstr(out, "(?:");
+        for (size_t i = 0; i < r->nsubs; i++) {
+            if (i)
+                sb_addch(out, '|');
+            emit(out, r->subs[i]);
+        }
+        sb_addch(out, ')');
+        break;
+    case R_STAR:
+    case R_PLUS:
+    case R_QUEST:
+    case R_REPEAT: {
+        const struct rnode *s = r->subs[0];
+        if (is_atom(s)) {
+            emit(out, s);
+        } else {
+            sb_addstr(out, "(?:");
+            emit(out, s);
+            sb_addch(out, ')');
+        }
+        if (r->op == R_STAR)
+            sb_addch(out, '*');
+        else if (r->op == R_PLUS)
+            sb_addch(out, '+');
+        else if (r->op == R_QUEST)
+            sb_addch(out, '?');
+        else if (r->max == r->min)
+            sb_addf(out, "{%d}", r->min);
+        else if (r->max < 0)
+            sb_addf(out, "{%d,}", r->min);
+        else
+            sb_addf(out, "{%d,%d}", r->min, r->max);
+        if (r->lazy)
+            sb_addch(out, '?');
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* ---- compiled patterns and their cache ---- */
+
+struct sprig_re {
+    char *expr;
+    size_t exprlen;
+    pcre2_code *code;
+    int ncap;
+    char **names; /* [ncap + 1], NULL for unnamed */
+};
+
+static void
+re_free(struct sprig_re *re)
+{
+    if (!re)
+        return;
+    pcre2_code_free(re->code);
+    for (int i = 0; re->names && i <= re->ncap; i++)
+        free(re->names[i]);
+    free(re->names);
+    free(re->expr);
+    free(re);
+}
+
+/* Compiles Go pattern expr; on error writes Go's message to err. */
+static struct sprig_re *
+re_compile(const char *expr, size_t n, struct sb *err)
+{
+    if (n > MAX_PATTERN) {
+        sb_addf(err, "error parsing regexp: %s: `%.*s...`", E_LARGE, 32, expr);
+        return NULL;
+    }
+    struct rparser p;
+    memset(&p, 0, sizeof(p));
+    p.a = arena_new();
+    p.flags = F_ONELINE;
+    p.whole = expr;
+    p.wholelen = n;
+    p.err = err;
+    struct sprig_re *re = NULL;
+    struct rnode *tree = rx_parse(&p, expr, n);
+    if (!tree)
+        goto out;
+    struct sb pat = SB_INIT;
+    emit(&pat, tree);
+    pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
+    pcre2_set_newline(cc, PCRE2_NEWLINE_LF);
+    pcre2_set_bsr(cc, PCRE2_BSR_ANYCRLF);
+    int ec;
+    PCRE2_SIZE eo;
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat.buf, pat.len,
+                                     PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_ALT_CIRCUMFLEX |
+                                         PCRE2_NEVER_BACKSLASH_C,
+                                     &ec, &eo, cc);
+    pcre2_compile_context_free(cc);
+    if (!code) {
+        /* Go accepted the pattern; PCRE2 did not (a construct it cannot
+         * express, e.g. a script newer than its Unicode tables) */
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(ec, msg, sizeof(msg));
+        sb_addf(err, "error parsing regexp: %s: `%.*s`", (const char *)msg, (int)n, expr);
+        sb_release(&pat);
+        goto out;
+    }
+    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE); /* optional: falls back to the interpreter */
+    sb_release(&pat);
+    re = xcalloc(1, sizeof(*re));
+    re->expr = xmalloc(n + 1);
+    memcpy(re->expr, expr, n);
+    re->expr[n] = 0;
+    re->exprlen = n;
+    re->code = code;
+    re->ncap = p.ncap;
+    re->names = xcalloc((size_t)p.ncap + 1, sizeof(char *));
+    for (int i = 0; i <= p.ncap && (size_t)i < p.namescap; i++)
+        if (p.names[i])
+            re->names[i] = xstrdup(p.names[i]);
+out:
+    arena_free(p.a);
+    return re;
+}
+
+#define CACHE_SIZE 32
+
+struct re_cache {
+    struct sprig_re *slots[CACHE_SIZE];
+    unsigned next;
+};
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void
+cache_destroy(void *ptr)
+{
+    struct re_cache *c = ptr;
+    for (int i = 0; i < CACHE_SIZE; i++)
+        re_free(c->slots[i]);
+    free(c);
+}
+
+static void
+cache_init(void)
+{
+    pthread_key_create(&cache_key, cache_destroy);
+}
+
+/* The compiled pattern (cached) or NULL with Go's message in err. */
+static struct sprig_re *
+re_get(const char *expr, size_t n, struct sb *err)
+{
+    pthread_once(&cache_once, cache_init);
+    struct re_cache *c = pthread_getspecific(cache_key);
+    if (!c) {
+        c = xcalloc(1, sizeof(*c));
+        pthread_setspecific(cache_key, c);
+    }
+    for (int i = 0; i < CACHE_SIZE; i++) {
+        struct sprig_re *re = c->slots[i];
+        if (re && re->exprlen == n && !memcmp(re->expr, expr, n))
+            return re;
+    }
+    struct sprig_re *re = re_compile(expr, n, err);
+    if (!re)
+        return NULL;
+    unsigned k = c->next++ % CACHE_SIZE;
+    re_free(c->slots[k]);
+    c->slots[k] = re;
+    return re;
+}
+
+/* ---- matching ---- */
+
+struct rmatch {
+    pcre2_match_data *md;
+    pcre2_match_context *mc;
+};
+
+static void
+rmatch_init(struct rmatch *m, const struct sprig_re *re)
+{
+    m->md = pcre2_match_data_create_from_pattern(re->code, NULL);
+    m->mc = pcre2_match_context_create(NULL);
+    pcre2_set_match_limit(m->mc, MATCH_LIMIT);
+    if (!m->md || !m->mc)
+        xalloc_die();
+}
+
+static void
+rmatch_release(struct rmatch *m)
+{
+    pcre2_match_data_free(m->md);
+    pcre2_match_context_free(m->mc);
+}
+
+/* The leftmost-first match starting at or after pos: 1 with the
+ * offsets in ov (pairs, -1 for groups that did not take part), 0 for
+ * none, -1 when the match limit was hit. */
+static int
+re_exec(const struct sprig_re *re, struct rmatch *m, const char *s, size_t n, size_t pos, long *ov)
+{
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, pos, 0, m->md, m->mc);
+    if (rc == PCRE2_ERROR_NOMATCH)
+        return 0;
+    if (rc < 0)
+        return -1;
+    PCRE2_SIZE *o = pcre2_get_ovector_pointer(m->md);
+    uint32_t count = pcre2_get_ovector_count(m->md);
+    for (int i = 0; i <= re->ncap; i++) {
+        if ((uint32_t)i < count && o[2 * i] != PCRE2_UNSET) {
+            ov[2 * i] = (long)o[2 * i];
+            ov[2 * i + 1] = (long)o[2 * i + 1];
+        } else {
+            ov[2 * i] = ov[2 * i + 1] = -1;
+        }
+    }
+    return 1;
+}
+
+static int
+limit_error(struct tmpl_call *c)
+{
+    return tmpl_fail_code(c, PKG_ELIMIT, "regular expression too complex for the input");
+}
+
+/* Go's regexp.MustCompile panic text for non-must functions */
+static int
+compile_failed(struct tmpl_call *c, const char *expr, size_t n, const struct sb *err, bool must)
+{
+    if (must)
+        return tmpl_fail(c, "%s", err->buf);
+    /* quote(): backquoted when strconv.CanBackquote */
+    bool backq = true;
+    size_t w;
+    for (size_t i = 0; i < n && backq; i += w) {
+        uint32_t r = tmpl_utf8_decode(expr + i, n - i, &w);
+        if ((r == 0xFFFD && w == 1) || r == '`' || r == 0xFEFF || (r < ' ' && r != '\t') ||
+            r == 0x7F)
+            backq = false;
+    }
+    struct sb q = SB_INIT;
+    if (backq) {
+        sb_addch(&q, '`');
+        sb_add(&q, expr, n);
+        sb_addch(&q, '`');
+    } else {
+        tmpl_quote(&q, expr, n);
+    }
+    int rc = tmpl_fail(c, "regexp: Compile(%s): %s", q.buf, err->buf);
+    sb_release(&q);
+    return rc;
+}
+
+/* allMatches: calls fn for each match Go's FindAll would deliver, at most
+ * max (negative: all) */
+typedef void (*match_fn)(struct tmpl_call *c, void *st, const char *s, const long *ov);
+
+static int
+all_matches(struct tmpl_call *c, const struct sprig_re *re, const char *s, size_t n, int64_t max,
+            match_fn fn, void *st)
+{
+    if (max < 0)
+        max = (int64_t)n + 1;
+    struct rmatch m;
+    rmatch_init(&m, re);
+    long *ov = arena_alloc(c->a, (size_t)(re->ncap + 1) * 2 * sizeof(long));
+    size_t pos = 0;
+    long prev_end = -1;
+    int64_t count = 0;
+    int rc = 0;
+    while (count < max && pos <= n) {
+        int r = re_exec(re, &m, s, n, pos, ov);
+        if (r < 0) {
+            rc = limit_error(c);
+            break;
+        }
+        if (r == 0)
+            break;
+        bool accept = true;
+        if ((size_t)ov[1] == pos) {
+            if (ov[0] == prev_end)
+                accept = false;
+            size_t w;
+            if (pos < n) {
+                tmpl_utf8_decode(s + pos, n - pos, &w);
+                pos += w;
+            } else {
+                pos = n + 1;
+            }
+        } else {
+            pos = (size_t)ov[1];
+        }
+        prev_end = ov[1];
+        if (accept) {
+            fn(c, st, s, ov);
+            count++;
+        }
+    }
+    rmatch_release(&m);
+    return rc;
+}
+
+/* ---- the functions ---- */
+
+static struct sprig_re *
+arg_regex(struct tmpl_call *c, bool must, int *rc)
+{
+    size_t n;
+    const char *expr = tmpl_arg_str(c, 0, &n);
+    struct sb err = SB_INIT;
+    struct sprig_re *re = re_get(expr, n, &err);
+    if (!re)
+        *rc = compile_failed(c, expr, n, &err, must);
+    sb_release(&err);
+    return re;
+}
+
+static int
+match_impl(struct tmpl_call *c, struct val **out, bool must)
+{
+    size_t n;
+    const char *expr = tmpl_arg_str(c, 0, &n);
+    struct sb err = SB_INIT;
+    struct sprig_re *re = re_get(expr, n, &err);
+    if (!re) {
+        int rc = 0;
+        if (must)
+            rc = tmpl_fail(c, "%s", err.buf);
+        else
+            *out = tmpl_mkbool(c, false);
+        sb_release(&err);
+        return rc;
+    }
+    sb_release(&err);
+    size_t sn;
+    const char *s = tmpl_arg_str(c, 1, &sn);
+    struct rmatch m;
+    rmatch_init(&m, re);
+    long *ov = arena_alloc(c->a, (size_t)(re->ncap + 1) * 2 * sizeof(long));
+    int r = re_exec(re, &m, s, sn, 0, ov);
+    rmatch_release(&m);
+    if (r < 0)
+        return limit_error(c);
+    *out = tmpl_mkbool(c, r > 0);
+    return 0;
+}
+
+static int
+fn_regex_match(struct tmpl_call *c, struct val **out)
+{
+    return match_impl(c, out, false);
+}
+
+static int
+fn_must_regex_match(struct tmpl_call *c, struct val **out)
+{
+    return match_impl(c, out, true);
+}
+
+static void
+collect_match(struct tmpl_call *c, void *st, const char *s, const long *ov)
+{
+    val_seq_push(c->a, st, val_str(c->a, s + ov[0], (size_t)(ov[1] - ov[0])));
+}
+
+static int
+find_all_impl(struct tmpl_call *c, struct val **out, bool must)
+{
+    int rc = 0;
+    struct sprig_re *re = arg_regex(c, must, &rc);
+    if (!re)
+        return rc;
+    size_t n;
+    const char *s = tmpl_arg_str(c, 1, &n);
+    int64_t max = tmpl_arg_int(c, 2);
+    struct val *res = tmpl_mkstrings(c);
+    *out = res;
+    if (max == 0)
+        return 0;
+    return all_matches(c, re, s, n, max, collect_match, res);
+}
+
+static int
+fn_regex_find_all(struct tmpl_call *c, struct val **out)
+{
+    return find_all_impl(c, out, false);
+}
+
+static int
+fn_must_regex_find_all(struct tmpl_call *c, struct val **out)
+{
+    return find_all_impl(c, out, true);
+}
+
+static int
+find_impl(struct tmpl_call *c, struct val **out, bool must)
+{
+    int rc = 0;
+    struct sprig_re *re = arg_regex(c, must, &rc);
+    if (!re)
+        return rc;
+    size_t n;
+    const char *s = tmpl_arg_str(c, 1, &n);
+    struct rmatch m;
+    rmatch_init(&m, re);
+    long *ov = arena_alloc(c->a, (size_t)(re->ncap + 1) * 2 * sizeof(long));
+    int r = re_exec(re, &m, s, n, 0, ov);
+    rmatch_release(&m);
+    if (r < 0)
+        return limit_error(c);
+    *out = r > 0 ? val_str(c->a, s + ov[0], (size_t)(ov[1] - ov[0])) : tmpl_mkstr(c, "", 0);
+    return 0;
+}
+
+static int
+fn_regex_find(struct tmpl_call *c, struct val **out)
+{
+    return find_impl(c, out, false);
+}
+
+static int
+fn_must_regex_find(struct tmpl_call *c, struct val **out)
+{
+    return find_impl(c, out, true);
+}
+
+/* regexp.expand: $$, $1, ${1}, $name, ${name}; a malformed reference is
+ * kept as text */
+static void
+expand(struct sb *dst, const char *tpl, size_t tn, const struct sprig_re *re, const char *src,
+       const long *ov)
+{
+    size_t i = 0;
+    while (i < tn) {
+        const char *d = memchr(tpl + i, '$', tn - i);
+        if (!d)
+            break;
+        sb_add(dst, tpl + i, (size_t)(d - tpl - i));
+        i = (size_t)(d - tpl) + 1;
+        if (i < tn && tpl[i] == '$') {
+            sb_addch(dst, '$');
+            i++;
+            continue;
+        }
+        /* extract */
+        size_t k = i;
+        bool brace = false;
+        if (k < tn && tpl[k] == '{') {
+            brace = true;
+            k++;
+        }
+        size_t ns = k, w;
+        while (k < tn) {
+            uint32_t r = tmpl_utf8_decode(tpl + k, tn - k, &w);
+            if (!tmpl_uni_is_letter(r) && !tmpl_uni_is_digit(r) && r != '_')
+                break;
+            k += w;
+        }
+        size_t nl = k - ns;
+        if (nl == 0 || (brace && (k >= tn || tpl[k] != '}'))) {
+            sb_addch(dst, '$');
+            continue;
+        }
+        if (brace)
+            k++;
+        const char *name = tpl + ns;
+        long num = 0;
+        for (size_t j = 0; j < nl; j++) {
+            if (name[j] < '0' || name[j] > '9' || num >= 100000000) {
+                num = -1;
+                break;
+            }
+            num = num * 10 + (name[j] - '0');
+        }
+        if (name[0] == '0' && nl > 1)
+            num = -1;
+        i = k;
+        if (num >= 0) {
+            if (num <= re->ncap && ov[2 * num] >= 0)
+                sb_add(dst, src + ov[2 * num], (size_t)(ov[2 * num + 1] - ov[2 * num]));
+        } else {
+            for (int g = 1; g <= re->ncap; g++) {
+                const char *gn = re->names[g];
+                if (gn && strlen(gn) == nl && !memcmp(gn, name, nl) && ov[2 * g] >= 0) {
+                    sb_add(dst, src + ov[2 * g], (size_t)(ov[2 * g + 1] - ov[2 * g]));
+                    break;
+                }
+            }
+        }
+    }
+    sb_add(dst, tpl + i, tn - i);
+}
+
+/* Regexp.replaceAll */
+static int
+replace_impl(struct tmpl_call *c, struct val **out, bool must, bool literal)
+{
+    int rc = 0;
+    struct sprig_re *re = arg_regex(c, must, &rc);
+    if (!re)
+        return rc;
+    size_t n, tn;
+    const char *s = tmpl_arg_str(c, 1, &n);
+    const char *tpl = tmpl_arg_str(c, 2, &tn);
+    struct rmatch m;
+    rmatch_init(&m, re);
+    long *ov = arena_alloc(c->a, (size_t)(re->ncap + 1) * 2 * sizeof(long));
+    struct sb b = SB_INIT;
+    size_t last_end = 0, pos = 0;
+    bool any = false;
+    while (pos <= n) {
+        int r = re_exec(re, &m, s, n, pos, ov);
+        if (r < 0) {
+            rc = limit_error(c);
+            goto out;
+        }
+        if (r == 0)
+            break;
+        any = true;
+        sb_add(&b, s + last_end, (size_t)ov[0] - last_end);
+        if ((size_t)ov[1] > last_end || ov[0] == 0) {
+            if (literal)
+                sb_add(&b, tpl, tn);
+            else
+                expand(&b, tpl, tn, re, s, ov);
+        }
+        last_end = (size_t)ov[1];
+        size_t w = 0;
+        if (pos < n)
+            tmpl_utf8_decode(s + pos, n - pos, &w);
+        if (pos + w > (size_t)ov[1])
+            pos += w;
+        else if (pos + 1 > (size_t)ov[1])
+            pos++;
+        else
+            pos = (size_t)ov[1];
+        if (b.len > SPRIG_MAX_STRING) {
+            rc = tmpl_fail_code(c, PKG_ELIMIT, "result longer than %zu bytes", SPRIG_MAX_STRING);
+            goto out;
+        }
+    }
+    if (!any) {
+        *out = c->argv[1];
+        goto out;
+    }
+    sb_add(&b, s + last_end, n - last_end);
+    *out = tmpl_mkstr(c, b.buf, b.len);
+out:
+    rmatch_release(&m);
+    sb_release(&b);
+    return rc;
+}
+
+static int
+fn_regex_replace_all(struct tmpl_call *c, struct val **out)
+{
+    return replace_impl(c, out, false, false);
+}
+
+static int
+fn_must_regex_replace_all(struct tmpl_call *c, struct val **out)
+{
+    return replace_impl(c, out, true, false);
+}
+
+static int
+fn_regex_replace_all_literal(struct tmpl_call *c, struct val **out)
+{
+    return replace_impl(c, out, false, true);
+}
+
+static int
+fn_must_regex_replace_all_literal(struct tmpl_call *c, struct val **out)
+{
+    return replace_impl(c, out, true, true);
+}
+
+struct split_state {
+    struct val *res;
+    size_t beg, end;
+    int64_t n;
+};
+
+static void
+split_match(struct tmpl_call *c, void *st, const char *s, const long *ov)
+{
+    struct split_state *sp = st;
+    if (sp->n > 0 && (int64_t)sp->res->u.seq.len == sp->n - 1)
+        return;
+    sp->end = (size_t)ov[0];
+    if (ov[1] != 0)
+        val_seq_push(c->a, sp->res, val_str(c->a, s + sp->beg, sp->end - sp->beg));
+    sp->beg = (size_t)ov[1];
+}
+
+/* Regexp.Split */
+static int
+split_impl(struct tmpl_call *c, struct val **out, bool must)
+{
+    int rc = 0;
+    struct sprig_re *re = arg_regex(c, must, &rc);
+    if (!re)
+        return rc;
+    size_t n;
+    const char *s = tmpl_arg_str(c, 1, &n);
+    int64_t lim = tmpl_arg_int(c, 2);
+    struct split_state sp = {tmpl_mkstrings(c), 0, 0, lim};
+    *out = sp.res;
+    if (lim == 0)
+        return 0;
+    if (re->exprlen > 0 && n == 0) {
+        val_seq_push(c->a, sp.res, tmpl_mkstr(c, "", 0));
+        return 0;
+    }
+    rc = all_matches(c, re, s, n, lim, split_match, &sp);
+    if (rc)
+        return rc;
+    if (sp.end != n)
+        val_seq_push(c->a, sp.res, val_str(c->a, s + sp.beg, n - sp.beg));
+    return 0;
+}
+
+static int
+fn_regex_split(struct tmpl_call *c, struct val **out)
+{
+    return split_impl(c, out, false);
+}
+
+static int
+fn_must_regex_split(struct tmpl_call *c, struct val **out)
+{
+    return split_impl(c, out, true);
+}
+
+/* regexp.QuoteMeta */
+static int
+fn_regex_quote_meta(struct tmpl_call *c, struct val **out)
+{
+    size_t n;
+    const char *s = tmpl_arg_str(c, 0, &n);
+    size_t extra = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strchr("\\.+*?()|[]{}^$", s[i]) && s[i])
+            extra++;
+    if (!extra) {
+        *out = c->argv[0];
+        return 0;
+    }
+    char *p;
+    *out = sprig_str_alloc(c, n + extra, &p);
+    for (size_t i = 0; i < n; i++) {
+        if (strchr("\\.+*?()|[]{}^$", s[i]) && s[i])
+            *p++ = '\\';
+        *p++ = s[i];
+    }
+    return 0;
+}
+
+const struct tmpl_func tmpl_funcs_sprig_regex[] = {
+    {"regexMatch", fn_regex_match, "func(string, string) bool"},
+    {"mustRegexMatch", fn_must_regex_match, "func(string, string) (bool, error)"},
+    {"regexFindAll", fn_regex_find_all, "func(string, string, int) []string"},
+    {"mustRegexFindAll", fn_must_regex_find_all, "func(string, string, int) ([]string, error)"},
+    {"regexFind", fn_regex_find, "func(string, string) string"},
+    {"mustRegexFind", fn_must_regex_find, "func(string, string) (string, error)"},
+    {"regexReplaceAll", fn_regex_replace_all, "func(string, string, string) string"},
+    {"mustRegexReplaceAll", fn_must_regex_replace_all,
+     "func(string, string, string) (string, error)"},
+    {"regexReplaceAllLiteral", fn_regex_replace_all_literal, "func(string, string, string) string"},
+    {"mustRegexReplaceAllLiteral", fn_must_regex_replace_all_literal,
+     "func(string, string, string) (string, error)"},
+    {"regexSplit", fn_regex_split, "func(string, string, int) []string"},
+    {"mustRegexSplit", fn_must_regex_split, "func(string, string, int) ([]string, error)"},
+    {"regexQuoteMeta", fn_regex_quote_meta, "func(string) string"},
+    {NULL, NULL, NULL},
+};
