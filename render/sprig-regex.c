@@ -15,9 +15,13 @@
  * Split), the handling of empty matches, and the expansion of $1, ${1},
  * $name and $$ in replacements follow Go's regexp package.
  *
- * Compiled patterns are cached per thread: charts call regexReplaceAll
- * with the same pattern in loops. A match limit stops patterns whose
- * backtracking would explode (Go's engine is linear-time) with PKG_ELIMIT. */
+ * Subjects with invalid UTF-8 are matched as Go reads them (each bad byte
+ * a U+FFFD). Compiled patterns are cached per thread: charts call
+ * regexReplaceAll with the same pattern in loops. Go's engine is
+ * linear-time and PCRE2 backtracks: deep matches get a growing JIT stack
+ * or the heap-based interpreter, regexMatch falls back to PCRE2's DFA
+ * matcher when backtracking explodes, and the other functions then fail
+ * with PKG_ELIMIT ("regular expression too complex for the input"). */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "render/sprig.h"
 
@@ -1470,10 +1474,9 @@ re_compile(const char *expr, size_t n, struct sb *err)
     pcre2_set_bsr(cc, PCRE2_BSR_ANYCRLF);
     int ec;
     PCRE2_SIZE eo;
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat.buf, pat.len,
-                                     PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_ALT_CIRCUMFLEX |
-                                         PCRE2_NEVER_BACKSLASH_C,
-                                     &ec, &eo, cc);
+    pcre2_code *code =
+        pcre2_compile((PCRE2_SPTR)pat.buf, pat.len,
+                      PCRE2_UTF | PCRE2_ALT_CIRCUMFLEX | PCRE2_NEVER_BACKSLASH_C, &ec, &eo, cc);
     pcre2_compile_context_free(cc);
     if (!code) {
         /* Go accepted the pattern; PCRE2 did not (a construct it cannot
@@ -1507,7 +1510,10 @@ out:
 struct re_cache {
     struct sprig_re *slots[CACHE_SIZE];
     unsigned next;
+    pcre2_jit_stack *jit_stack; /* grows to JIT_STACK_MAX for deep matches */
 };
+
+#define JIT_STACK_MAX (64u << 20)
 
 static pthread_key_t cache_key;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
@@ -1518,6 +1524,7 @@ cache_destroy(void *ptr)
     struct re_cache *c = ptr;
     for (int i = 0; i < CACHE_SIZE; i++)
         re_free(c->slots[i]);
+    pcre2_jit_stack_free(c->jit_stack);
     free(c);
 }
 
@@ -1527,9 +1534,8 @@ cache_init(void)
     pthread_key_create(&cache_key, cache_destroy);
 }
 
-/* The compiled pattern (cached) or NULL with Go's message in err. */
-static struct sprig_re *
-re_get(const char *expr, size_t n, struct sb *err)
+static struct re_cache *
+thread_cache(void)
 {
     pthread_once(&cache_once, cache_init);
     struct re_cache *c = pthread_getspecific(cache_key);
@@ -1537,6 +1543,14 @@ re_get(const char *expr, size_t n, struct sb *err)
         c = xcalloc(1, sizeof(*c));
         pthread_setspecific(cache_key, c);
     }
+    return c;
+}
+
+/* The compiled pattern (cached) or NULL with Go's message in err. */
+static struct sprig_re *
+re_get(const char *expr, size_t n, struct sb *err)
+{
+    struct re_cache *c = thread_cache();
     for (int i = 0; i < CACHE_SIZE; i++) {
         struct sprig_re *re = c->slots[i];
         if (re && re->exprlen == n && !memcmp(re->expr, expr, n))
@@ -1566,6 +1580,11 @@ rmatch_init(struct rmatch *m, const struct sprig_re *re)
     pcre2_set_match_limit(m->mc, MATCH_LIMIT);
     if (!m->md || !m->mc)
         xalloc_die();
+    struct re_cache *tc = thread_cache();
+    if (!tc->jit_stack)
+        tc->jit_stack = pcre2_jit_stack_create(32u << 10, JIT_STACK_MAX, NULL);
+    if (tc->jit_stack)
+        pcre2_jit_stack_assign(m->mc, NULL, tc->jit_stack);
 }
 
 static void
@@ -1581,7 +1600,12 @@ rmatch_release(struct rmatch *m)
 static int
 re_exec(const struct sprig_re *re, struct rmatch *m, const char *s, size_t n, size_t pos, long *ov)
 {
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, pos, 0, m->md, m->mc);
+    /* subjects are valid UTF-8 (see struct subject): no need to check
+     * them again at every match of a FindAll loop */
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, pos, PCRE2_NO_UTF_CHECK, m->md, m->mc);
+    if (rc == PCRE2_ERROR_JIT_STACKLIMIT) /* the interpreter keeps its state on the heap */
+        rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, pos, PCRE2_NO_JIT | PCRE2_NO_UTF_CHECK, m->md,
+                         m->mc);
     if (rc == PCRE2_ERROR_NOMATCH)
         return 0;
     if (rc < 0)
@@ -1633,19 +1657,83 @@ compile_failed(struct tmpl_call *c, const char *expr, size_t n, const struct sb 
     return rc;
 }
 
+/* The subject as PCRE2 matches it. Go reads an invalid UTF-8 byte as
+ * U+FFFD of width 1 (`.` matches it); PCRE2 never matches such bytes, so
+ * they are replaced by U+FFFD's three bytes and offsets are mapped back
+ * to the original text for everything the functions return. */
+struct subject {
+    const char *orig;
+    size_t orig_n;
+    const char *s; /* what PCRE2 sees */
+    size_t n;
+    const size_t *map; /* NULL, or n + 1 offsets into orig */
+};
+
+static void
+subject_init(struct tmpl_call *c, struct subject *sj, const char *s, size_t n)
+{
+    sj->orig = sj->s = s;
+    sj->orig_n = sj->n = n;
+    sj->map = NULL;
+    size_t bad = 0, w;
+    for (size_t i = 0; i < n; i += w) {
+        if ((unsigned char)s[i] < 0x80) {
+            w = 1;
+            continue;
+        }
+        if (tmpl_utf8_decode(s + i, n - i, &w) == 0xFFFD && w == 1)
+            bad++;
+    }
+    if (!bad)
+        return;
+    size_t mn = n + 2 * bad;
+    char *m = arena_alloc(c->a, mn + 1);
+    size_t *map = arena_alloc(c->a, (mn + 1) * sizeof(*map));
+    size_t j = 0;
+    for (size_t i = 0; i < n; i += w) {
+        uint32_t r = tmpl_utf8_decode(s + i, n - i, &w);
+        if (r == 0xFFFD && w == 1) {
+            memcpy(m + j, "\xEF\xBF\xBD", 3);
+            map[j] = map[j + 1] = map[j + 2] = i;
+            j += 3;
+        } else {
+            for (size_t k = 0; k < w; k++) {
+                m[j] = s[i + k];
+                map[j++] = i + k;
+            }
+        }
+    }
+    map[mn] = n;
+    m[mn] = 0;
+    sj->s = m;
+    sj->n = mn;
+    sj->map = map;
+}
+
+/* offsets of a match in the original text (-1 stays -1) */
+static void
+to_orig(const struct subject *sj, const long *ov, long *oo, int ncap)
+{
+    for (int i = 0; i < 2 * (ncap + 1); i++)
+        oo[i] = ov[i] < 0 || !sj->map ? ov[i] : (long)sj->map[ov[i]];
+}
+
 /* allMatches: calls fn for each match Go's FindAll would deliver, at most
- * max (negative: all) */
-typedef void (*match_fn)(struct tmpl_call *c, void *st, const char *s, const long *ov);
+ * max (negative: all), with offsets in the original text */
+typedef void (*match_fn)(struct tmpl_call *c, void *st, const char *s, const long *oo);
 
 static int
-all_matches(struct tmpl_call *c, const struct sprig_re *re, const char *s, size_t n, int64_t max,
+all_matches(struct tmpl_call *c, const struct sprig_re *re, const struct subject *sj, int64_t max,
             match_fn fn, void *st)
 {
+    const char *s = sj->s;
+    size_t n = sj->n;
     if (max < 0)
-        max = (int64_t)n + 1;
+        max = (int64_t)sj->orig_n + 1;
     struct rmatch m;
     rmatch_init(&m, re);
     long *ov = arena_alloc(c->a, (size_t)(re->ncap + 1) * 2 * sizeof(long));
+    long *oo = arena_alloc(c->a, (size_t)(re->ncap + 1) * 2 * sizeof(long));
     size_t pos = 0;
     long prev_end = -1;
     int64_t count = 0;
@@ -1674,7 +1762,8 @@ all_matches(struct tmpl_call *c, const struct sprig_re *re, const char *s, size_
         }
         prev_end = ov[1];
         if (accept) {
-            fn(c, st, s, ov);
+            to_orig(sj, ov, oo, re->ncap);
+            fn(c, st, sj->orig, oo);
             count++;
         }
     }
@@ -1697,6 +1786,32 @@ arg_regex(struct tmpl_call *c, bool must, int *rc)
     return re;
 }
 
+/* Whether there is a match at all, by PCRE2's DFA matcher: it does not
+ * backtrack, so patterns whose backtracking explodes ("(a+)+$") still get
+ * the answer Go's linear-time engine gives. 1, 0, or -1 on failure. */
+static int
+dfa_match(const struct sprig_re *re, const struct subject *sj)
+{
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    size_t wsn = 1000;
+    int rc = -1;
+    for (int tries = 0; md && tries < 8; tries++) {
+        int *ws = malloc(wsn * sizeof(int));
+        if (!ws)
+            break;
+        rc = pcre2_dfa_match(re->code, (PCRE2_SPTR)sj->s, sj->n, 0,
+                             PCRE2_DFA_SHORTEST | PCRE2_NO_UTF_CHECK, md, NULL, ws, wsn);
+        free(ws);
+        if (rc != PCRE2_ERROR_DFA_WSSIZE)
+            break;
+        wsn *= 4;
+    }
+    pcre2_match_data_free(md);
+    if (rc == PCRE2_ERROR_NOMATCH)
+        return 0;
+    return rc >= 0 ? 1 : -1;
+}
+
 static int
 match_impl(struct tmpl_call *c, struct val **out, bool must)
 {
@@ -1716,11 +1831,15 @@ match_impl(struct tmpl_call *c, struct val **out, bool must)
     sb_release(&err);
     size_t sn;
     const char *s = tmpl_arg_str(c, 1, &sn);
+    struct subject sj;
+    subject_init(c, &sj, s, sn);
     struct rmatch m;
     rmatch_init(&m, re);
     long *ov = arena_alloc(c->a, (size_t)(re->ncap + 1) * 2 * sizeof(long));
-    int r = re_exec(re, &m, s, sn, 0, ov);
+    int r = re_exec(re, &m, sj.s, sj.n, 0, ov);
     rmatch_release(&m);
+    if (r < 0)
+        r = dfa_match(re, &sj);
     if (r < 0)
         return limit_error(c);
     *out = tmpl_mkbool(c, r > 0);
@@ -1740,11 +1859,13 @@ fn_must_regex_match(struct tmpl_call *c, struct val **out)
 }
 
 static void
-collect_match(struct tmpl_call *c, void *st, const char *s, const long *ov)
+collect_match(struct tmpl_call *c, void *st, const char *s, const long *oo)
 {
-    val_seq_push(c->a, st, val_str(c->a, s + ov[0], (size_t)(ov[1] - ov[0])));
+    val_seq_push(c->a, st, val_str(c->a, s + oo[0], (size_t)(oo[1] - oo[0])));
 }
 
+/* NEEDSWORK: Go returns a nil []string when nothing matches, which toJson
+ * prints as null; pkg's value model has no nil slices. */
 static int
 find_all_impl(struct tmpl_call *c, struct val **out, bool must)
 {
@@ -1759,7 +1880,9 @@ find_all_impl(struct tmpl_call *c, struct val **out, bool must)
     *out = res;
     if (max == 0)
         return 0;
-    return all_matches(c, re, s, n, max, collect_match, res);
+    struct subject sj;
+    subject_init(c, &sj, s, n);
+    return all_matches(c, re, &sj, max, collect_match, res);
 }
 
 static int
@@ -1783,14 +1906,21 @@ find_impl(struct tmpl_call *c, struct val **out, bool must)
         return rc;
     size_t n;
     const char *s = tmpl_arg_str(c, 1, &n);
+    struct subject sj;
+    subject_init(c, &sj, s, n);
     struct rmatch m;
     rmatch_init(&m, re);
     long *ov = arena_alloc(c->a, (size_t)(re->ncap + 1) * 2 * sizeof(long));
-    int r = re_exec(re, &m, s, n, 0, ov);
+    int r = re_exec(re, &m, sj.s, sj.n, 0, ov);
     rmatch_release(&m);
     if (r < 0)
         return limit_error(c);
-    *out = r > 0 ? val_str(c->a, s + ov[0], (size_t)(ov[1] - ov[0])) : tmpl_mkstr(c, "", 0);
+    if (r > 0) {
+        to_orig(&sj, ov, ov, 0);
+        *out = val_str(c->a, s + ov[0], (size_t)(ov[1] - ov[0]));
+    } else {
+        *out = tmpl_mkstr(c, "", 0);
+    }
     return 0;
 }
 
@@ -1881,14 +2011,19 @@ replace_impl(struct tmpl_call *c, struct val **out, bool must, bool literal)
     struct sprig_re *re = arg_regex(c, must, &rc);
     if (!re)
         return rc;
-    size_t n, tn;
-    const char *s = tmpl_arg_str(c, 1, &n);
+    size_t on, tn;
+    const char *orig = tmpl_arg_str(c, 1, &on);
     const char *tpl = tmpl_arg_str(c, 2, &tn);
+    struct subject sj;
+    subject_init(c, &sj, orig, on);
+    const char *s = sj.s;
+    size_t n = sj.n;
     struct rmatch m;
     rmatch_init(&m, re);
     long *ov = arena_alloc(c->a, (size_t)(re->ncap + 1) * 2 * sizeof(long));
+    long *oo = arena_alloc(c->a, (size_t)(re->ncap + 1) * 2 * sizeof(long));
     struct sb b = SB_INIT;
-    size_t last_end = 0, pos = 0;
+    size_t last_end = 0, pos = 0, olast = 0;
     bool any = false;
     while (pos <= n) {
         int r = re_exec(re, &m, s, n, pos, ov);
@@ -1899,14 +2034,16 @@ replace_impl(struct tmpl_call *c, struct val **out, bool must, bool literal)
         if (r == 0)
             break;
         any = true;
-        sb_add(&b, s + last_end, (size_t)ov[0] - last_end);
+        to_orig(&sj, ov, oo, re->ncap);
+        sb_add(&b, orig + olast, (size_t)oo[0] - olast);
         if ((size_t)ov[1] > last_end || ov[0] == 0) {
             if (literal)
                 sb_add(&b, tpl, tn);
             else
-                expand(&b, tpl, tn, re, s, ov);
+                expand(&b, tpl, tn, re, orig, oo);
         }
         last_end = (size_t)ov[1];
+        olast = (size_t)oo[1];
         size_t w = 0;
         if (pos < n)
             tmpl_utf8_decode(s + pos, n - pos, &w);
@@ -1925,7 +2062,7 @@ replace_impl(struct tmpl_call *c, struct val **out, bool must, bool literal)
         *out = c->argv[1];
         goto out;
     }
-    sb_add(&b, s + last_end, n - last_end);
+    sb_add(&b, orig + olast, on - olast);
     *out = tmpl_mkstr(c, b.buf, b.len);
 out:
     rmatch_release(&m);
@@ -1959,20 +2096,20 @@ fn_must_regex_replace_all_literal(struct tmpl_call *c, struct val **out)
 
 struct split_state {
     struct val *res;
-    size_t beg, end;
+    size_t beg, end; /* original offsets */
     int64_t n;
 };
 
 static void
-split_match(struct tmpl_call *c, void *st, const char *s, const long *ov)
+split_match(struct tmpl_call *c, void *st, const char *s, const long *oo)
 {
     struct split_state *sp = st;
     if (sp->n > 0 && (int64_t)sp->res->u.seq.len == sp->n - 1)
         return;
-    sp->end = (size_t)ov[0];
-    if (ov[1] != 0)
+    sp->end = (size_t)oo[0];
+    if (oo[1] != 0)
         val_seq_push(c->a, sp->res, val_str(c->a, s + sp->beg, sp->end - sp->beg));
-    sp->beg = (size_t)ov[1];
+    sp->beg = (size_t)oo[1];
 }
 
 /* Regexp.Split */
@@ -1994,7 +2131,9 @@ split_impl(struct tmpl_call *c, struct val **out, bool must)
         val_seq_push(c->a, sp.res, tmpl_mkstr(c, "", 0));
         return 0;
     }
-    rc = all_matches(c, re, s, n, lim, split_match, &sp);
+    struct subject sj;
+    subject_init(c, &sj, s, n);
+    rc = all_matches(c, re, &sj, lim, split_match, &sp);
     if (rc)
         return rc;
     if (sp.end != n)

@@ -11,5 +11,8 @@ else
     echo "bench template: ../shared/conformance not found"
 fi
 
+# Chart repositories (repo helper).
+scripts/bench-repo.sh "$pkg"
+
 # Node runtime: pod start vs crun/runc, memory per pod, restart time (node helper).
 scripts/bench-node.sh "$pkg"

@@ -42,6 +42,21 @@ test_expect_success 'pull through an image index picks linux/amd64' '
     "$PKG" image pull --insecure $REGISTRY/test/busybox:1 >out4 &&
     test "$(cut -d" " -f3 out3)" = "$(cut -d" " -f3 out4)"
 '
+python3 "$TESTDATA/node/authproxy.py" "$TMP/authport" "$REGISTRY" puller:s3cret &
+AUTH_PID=$!
+test_cleanup "kill $AUTH_PID"
+wait_for 10 test -s "$TMP/authport"
+AUTH=127.0.0.1:$(cat "$TMP/authport")
+test_expect_success 'bearer token auth: challenge, token with basic credentials, retry' '
+    rm -rf "$PKG_HOME/images" &&
+    PKG_REGISTRY_AUTH=puller:s3cret "$PKG" image pull --insecure $AUTH/test/busybox:1 >out &&
+    test_grep "^pulled $AUTH/test/busybox:1 sha256:" out
+'
+test_expect_code 1 'bearer token auth without credentials is refused' '
+    rm -rf "$PKG_HOME/images" &&
+    "$PKG" image pull --insecure $AUTH/test/busybox:1 2>err; rc=$?
+    cat err; test_grep "token request to http://127.0.0.1:.*/token: HTTP 401" err && exit $rc
+'
 test_expect_code 1 'a tampered blob is refused' '
     rm -rf "$PKG_HOME/images" &&
     f=$(find "$REGISTRY_DATA" -path "*/blobs/*" -name data -size +100k | head -1) &&

@@ -57,6 +57,12 @@ test_expect_success 'pod get -o json: phase, reason, exit code, conditions' '
     pod_field one "p[\"metadata\"][\"uid\"]" | grep -qE "^[0-9a-f-]{36}$" &&
     "$PKG" pod get one -o json | head -2 | tail -1 | grep -q "^    \"apiVersion\": \"v1\","
 '
+test_expect_success 'pod get -o yaml prints the object as kubectl does' '
+    "$PKG" pod get one -o yaml >y && head -3 y >h &&
+    printf "apiVersion: v1\nkind: Pod\nmetadata:\n" >want && test_cmp want h &&
+    test_grep "^  phase: Succeeded$" y && test_grep "^  - lastProbeTime: null$" y &&
+    test_grep "^        reason: Completed$" y && test_grep "^  restartPolicy: Never$" y
+'
 test_expect_success 'pod ls prints kubectl columns' '
     "$PKG" pod ls >ls && test_grep "^NAME  *READY  *STATUS  *RESTARTS  *AGE" ls &&
     test_grep "^one  *0/1  *Completed  *0 " ls
