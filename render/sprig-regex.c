@@ -15,9 +15,13 @@
  * Split), the handling of empty matches, and the expansion of $1, ${1},
  * $name and $$ in replacements follow Go's regexp package.
  *
- * Compiled patterns are cached per thread: charts call regexReplaceAll
- * with the same pattern in loops. A match limit stops patterns whose
- * backtracking would explode (Go's engine is linear-time) with PKG_ELIMIT. */
+ * Subjects with invalid UTF-8 are matched as Go reads them (each bad byte
+ * a U+FFFD). Compiled patterns are cached per thread: charts call
+ * regexReplaceAll with the same pattern in loops. Go's engine is
+ * linear-time and PCRE2 backtracks: deep matches get a growing JIT stack
+ * or the heap-based interpreter, regexMatch falls back to PCRE2's DFA
+ * matcher when backtracking explodes, and the other functions then fail
+ * with PKG_ELIMIT ("regular expression too complex for the input"). */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "render/sprig.h"
 
@@ -1470,10 +1474,9 @@ re_compile(const char *expr, size_t n, struct sb *err)
     pcre2_set_bsr(cc, PCRE2_BSR_ANYCRLF);
     int ec;
     PCRE2_SIZE eo;
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat.buf, pat.len,
-                                     PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_ALT_CIRCUMFLEX |
-                                         PCRE2_NEVER_BACKSLASH_C,
-                                     &ec, &eo, cc);
+    pcre2_code *code =
+        pcre2_compile((PCRE2_SPTR)pat.buf, pat.len,
+                      PCRE2_UTF | PCRE2_ALT_CIRCUMFLEX | PCRE2_NEVER_BACKSLASH_C, &ec, &eo, cc);
     pcre2_compile_context_free(cc);
     if (!code) {
         /* Go accepted the pattern; PCRE2 did not (a construct it cannot
@@ -1507,7 +1510,10 @@ out:
 struct re_cache {
     struct sprig_re *slots[CACHE_SIZE];
     unsigned next;
+    pcre2_jit_stack *jit_stack; /* grows to JIT_STACK_MAX for deep matches */
 };
+
+#define JIT_STACK_MAX (64u << 20)
 
 static pthread_key_t cache_key;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
@@ -1518,6 +1524,7 @@ cache_destroy(void *ptr)
     struct re_cache *c = ptr;
     for (int i = 0; i < CACHE_SIZE; i++)
         re_free(c->slots[i]);
+    pcre2_jit_stack_free(c->jit_stack);
     free(c);
 }
 
@@ -1527,9 +1534,8 @@ cache_init(void)
     pthread_key_create(&cache_key, cache_destroy);
 }
 
-/* The compiled pattern (cached) or NULL with Go's message in err. */
-static struct sprig_re *
-re_get(const char *expr, size_t n, struct sb *err)
+static struct re_cache *
+thread_cache(void)
 {
     pthread_once(&cache_once, cache_init);
     struct re_cache *c = pthread_getspecific(cache_key);
@@ -1537,6 +1543,14 @@ re_get(const char *expr, size_t n, struct sb *err)
         c = xcalloc(1, sizeof(*c));
         pthread_setspecific(cache_key, c);
     }
+    return c;
+}
+
+/* The compiled pattern (cached) or NULL with Go's message in err. */
+static struct sprig_re *
+re_get(const char *expr, size_t n, struct sb *err)
+{
+    struct re_cache *c = thread_cache();
     for (int i = 0; i < CACHE_SIZE; i++) {
         struct sprig_re *re = c->slots[i];
         if (re && re->exprlen == n && !memcmp(re->expr, expr, n))
@@ -1566,6 +1580,11 @@ rmatch_init(struct rmatch *m, const struct sprig_re *re)
     pcre2_set_match_limit(m->mc, MATCH_LIMIT);
     if (!m->md || !m->mc)
         xalloc_die();
+    struct re_cache *tc = thread_cache();
+    if (!tc->jit_stack)
+        tc->jit_stack = pcre2_jit_stack_create(32u << 10, JIT_STACK_MAX, NULL);
+    if (tc->jit_stack)
+        pcre2_jit_stack_assign(m->mc, NULL, tc->jit_stack);
 }
 
 static void
@@ -1581,7 +1600,12 @@ rmatch_release(struct rmatch *m)
 static int
 re_exec(const struct sprig_re *re, struct rmatch *m, const char *s, size_t n, size_t pos, long *ov)
 {
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, pos, 0, m->md, m->mc);
+    /* subjects are valid UTF-8 (see struct subject): no need to check
+     * them again at every match of a FindAll loop */
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, pos, PCRE2_NO_UTF_CHECK, m->md, m->mc);
+    if (rc == PCRE2_ERROR_JIT_STACKLIMIT) /* the interpreter keeps its state on the heap */
+        rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, pos, PCRE2_NO_JIT | PCRE2_NO_UTF_CHECK, m->md,
+                         m->mc);
     if (rc == PCRE2_ERROR_NOMATCH)
         return 0;
     if (rc < 0)
@@ -1762,6 +1786,32 @@ arg_regex(struct tmpl_call *c, bool must, int *rc)
     return re;
 }
 
+/* Whether there is a match at all, by PCRE2's DFA matcher: it does not
+ * backtrack, so patterns whose backtracking explodes ("(a+)+$") still get
+ * the answer Go's linear-time engine gives. 1, 0, or -1 on failure. */
+static int
+dfa_match(const struct sprig_re *re, const struct subject *sj)
+{
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    size_t wsn = 1000;
+    int rc = -1;
+    for (int tries = 0; md && tries < 8; tries++) {
+        int *ws = malloc(wsn * sizeof(int));
+        if (!ws)
+            break;
+        rc = pcre2_dfa_match(re->code, (PCRE2_SPTR)sj->s, sj->n, 0,
+                             PCRE2_DFA_SHORTEST | PCRE2_NO_UTF_CHECK, md, NULL, ws, wsn);
+        free(ws);
+        if (rc != PCRE2_ERROR_DFA_WSSIZE)
+            break;
+        wsn *= 4;
+    }
+    pcre2_match_data_free(md);
+    if (rc == PCRE2_ERROR_NOMATCH)
+        return 0;
+    return rc >= 0 ? 1 : -1;
+}
+
 static int
 match_impl(struct tmpl_call *c, struct val **out, bool must)
 {
@@ -1788,6 +1838,8 @@ match_impl(struct tmpl_call *c, struct val **out, bool must)
     long *ov = arena_alloc(c->a, (size_t)(re->ncap + 1) * 2 * sizeof(long));
     int r = re_exec(re, &m, sj.s, sj.n, 0, ov);
     rmatch_release(&m);
+    if (r < 0)
+        r = dfa_match(re, &sj);
     if (r < 0)
         return limit_error(c);
     *out = tmpl_mkbool(c, r > 0);

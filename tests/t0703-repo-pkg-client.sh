@@ -108,6 +108,16 @@ test_expect_code 1 'dependency build refuses a lock out of sync' '
     sed -i "s/~1.2/~1.2.3/" app/Chart.yaml && "$PKG" dependency build app 2>err; rc=$?;
     test_grep "out of sync" err; exit $rc
 '
+test_expect_success 'file:// dependencies are packaged into charts/ as helm does' '
+    mkdir -p local/app && cp -r "$TESTDATA/repo/charts/alpha-1.2.3" local/alpha &&
+    printf "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n- name: alpha\n  version: \"~1.2\"\n  repository: file://../alpha\n" >local/app/Chart.yaml &&
+    cp -r local hlocal && "$PKG" dependency update local/app >out &&
+    "$HELM" dependency update hlocal/app >/dev/null &&
+    ls local/app/charts >p && ls hlocal/app/charts >h && test_cmp h p &&
+    grep -v "^generated" local/app/Chart.lock >p && grep -v "^generated" hlocal/app/Chart.lock >h && test_cmp h p &&
+    sed -i "s/~1.2/^2/" local/app/Chart.yaml && ! "$PKG" dependency update local/app 2>err &&
+    test_grep "can.t get a valid version" err
+'
 if "$PKG" template --help >/dev/null 2>&1; then
     test_expect_success 'template web/alpha --version ~1.2 renders the resolved chart' '
         "$PKG" template rel web/alpha --version "~1.2" >p &&
