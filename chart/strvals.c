@@ -139,6 +139,41 @@ go_quote(struct sb *out, const char *s, size_t n)
     sb_addch(out, '"');
 }
 
+/* Go's %q of a []rune: each rune as strconv.QuoteRune, in brackets. */
+static void
+go_quote_runes(struct sb *out, const char *s, size_t n)
+{
+    sb_addch(out, '[');
+    for (size_t i = 0; i < n;) {
+        if (i)
+            sb_addch(out, ' ');
+        size_t w;
+        int32_t r = chart_utf8_decode(s + i, n - i, &w);
+        sb_addch(out, '\'');
+        if (r == '\'' || r == '\\') {
+            sb_addch(out, '\\');
+            sb_addch(out, (int)r);
+        } else if (r >= 0x20 && r < 0x7F) {
+            sb_addch(out, (int)r);
+        } else if (r < 0x20 || r == 0x7F) {
+            static const char esc[] = "abtnvfr";
+            if (r >= 7 && r <= 13) {
+                sb_addch(out, '\\');
+                sb_addch(out, esc[r - 7]);
+            } else {
+                sb_addf(out, "\\x%02x", (unsigned)r);
+            }
+        } else if (r == 0xFFFD && w == 1) {
+            sb_addstr(out, "\xEF\xBF\xBD");
+        } else {
+            sb_add(out, s + i, w);
+        }
+        sb_addch(out, '\'');
+        i += w;
+    }
+    sb_addch(out, ']');
+}
+
 static int
 errf_key(struct parser *p, const char *fmt, const struct sb *k)
 {
@@ -701,7 +736,11 @@ list_item(struct parser *p, struct val **list, long i, int level)
     int e = runes_until(p, &k, "[.=", &last, literal);
     int rc = 0;
     if (k.len > 0) {
-        rc = errf_key(p, "unexpected data at end of array index: %s", &k);
+        /* Helm formats this key, a []rune, with %q. */
+        struct sb q = SB_INIT;
+        go_quote_runes(&q, k.buf, k.len);
+        rc = pkg_err_set(p->errp, PKG_EINVAL, "unexpected data at end of array index: %s", q.buf);
+        sb_release(&q);
         goto out;
     }
     if (e == SV_EOF) {

@@ -9,6 +9,7 @@
 #include "core/yaml.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -214,6 +215,9 @@ load_into(struct repo_config *cfg, const char *path, bool from_helm, bool set_ge
     const struct val *g = val_map_getz(doc, "generated");
     if (set_generated && g && g->kind == VAL_STRING)
         repo_time_normalize(cfg->generated, g->u.s.ptr);
+    const struct val *av = val_map_getz(doc, "apiVersion");
+    if (set_generated && av && av->kind == VAL_STRING)
+        snprintf(cfg->api_version, sizeof(cfg->api_version), "%s", av->u.s.ptr);
     const struct val *list = val_map_getz(doc, "repositories");
     if (!list || list->kind == VAL_NULL)
         goto out;
@@ -299,7 +303,7 @@ repo_config_save(const struct repo_config *cfg, struct pkg_err **errp)
 {
     struct arena *a = arena_new();
     struct val *top = val_map(a);
-    val_map_setz(a, top, "apiVersion", val_strz(a, "v1"));
+    val_map_setz(a, top, "apiVersion", val_strz(a, cfg->api_version));
     val_map_setz(a, top, "generated", val_strz(a, cfg->generated));
     struct val *list = val_seq(a);
     for (size_t i = 0; i < cfg->n; i++) {

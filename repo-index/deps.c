@@ -5,6 +5,7 @@
 #include "repo-index/repo.h"
 #include "repo-index/repo-int.h"
 
+#include "chart/chart.h"
 #include "core/fsutil.h"
 #include "core/json.h"
 #include "core/xalloc.h"
@@ -755,11 +756,33 @@ download_all(struct dep_ctx *c, struct val *deps, struct pkg_err **errp)
             continue;
         }
         if (!strncmp(repo, "file://", 7)) {
-            pkg_err_set(&save, PKG_ENOTSUP,
-                        "dependency %s: file:// dependencies need chart packaging, which is not "
-                        "wired in yet",
-                        name);
-            break;
+            /* tarFromLocalDir: package the local chart if its version fits. */
+            char *p;
+            struct val *md;
+            if (local_path(&p, repo, c->dir, &save) < 0)
+                break;
+            if (repo_dir_metadata(&md, c->a, p, &save) < 0) {
+                free(p);
+                break;
+            }
+            bool ok;
+            if (check_constraint(&ok, version, str_of(md, "version"), name, &save) < 0) {
+                free(p);
+                break;
+            }
+            if (!ok) {
+                pkg_err_set(&save, PKG_ENOENT, "can't get a valid version for dependency %s", name);
+                free(p);
+                break;
+            }
+            const char *out = NULL;
+            struct chart_package_opts po = {.dest_dir = tmp};
+            int pr = chart_package(&out, c->a, p, &po, &save);
+            free(p);
+            if (pr < 0)
+                break;
+            val_map_setz(c->a, d, "version", val_strz(c->a, str_of(md, "version")));
+            continue;
         }
         struct repo_resolved r;
         if (find_chart_url(&r, c, name, version, repo, &save) < 0) {

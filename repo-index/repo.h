@@ -241,6 +241,8 @@ struct repo_entry_cfg {
 
 struct repo_config {
     char *path; /* pkg's repositories.yaml */
+    /* As read back and written again (helm writes "" for a new file). */
+    char api_version[16];
     char generated[REPO_TIME_MAX];
     struct repo_entry_cfg *v;
     size_t n, cap;

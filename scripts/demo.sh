@@ -25,3 +25,43 @@ if "$pkg" template demo testdata/charts/bad-required; then
     echo "demo: expected an error" >&2
     exit 1
 fi
+echo
+echo "\$ pkg render testdata/overlays/demo/overlays/prod   # base + prod overlay, as kubectl kustomize"
+"$pkg" render testdata/overlays/demo/overlays/prod
+echo
+echo "\$ pkg render testdata/overlays/cases/nameref-rbac -o /tmp/pkg-demo-render   # one file a resource"
+rm -rf /tmp/pkg-demo-render && mkdir -p /tmp/pkg-demo-render
+"$pkg" render testdata/overlays/cases/nameref-rbac -o /tmp/pkg-demo-render
+ls /tmp/pkg-demo-render
+rm -rf /tmp/pkg-demo-render
+echo
+echo "\$ pkg render testdata/overlays/bad/unknown-field   # a typo in kustomization.yaml"
+if "$pkg" render testdata/overlays/bad/unknown-field; then
+    echo "demo: expected an error" >&2
+    exit 1
+fi
+
+# Chart repositories: package, index, serve, add, search, pull (repo helper).
+T=$(mktemp -d)
+trap 'kill $SERVE_PID 2>/dev/null; rm -rf "$T"' EXIT
+export PKG_HOME="$T/home"
+echo
+echo "\$ pkg package testdata/repo/charts/alpha-1.2.3 testdata/repo/charts/alpha-2.0.0 -d \$REPO --sign --key 'pkg test' --keyring testdata/repo/keys/secring.gpg"
+"$pkg" package testdata/repo/charts/alpha-1.2.3 testdata/repo/charts/alpha-2.0.0 -d "$T/repo" \
+    --sign --key 'pkg test' --keyring testdata/repo/keys/secring.gpg
+echo "\$ pkg repo serve \$REPO --addr 127.0.0.1:0 &"
+"$pkg" repo serve "$T/repo" --addr 127.0.0.1:0 >"$T/serve.log" 2>&1 &
+SERVE_PID=$!
+i=0
+until grep -q "://127.0.0.1:" "$T/serve.log" 2>/dev/null; do
+    i=$((i + 1)); [ $i -lt 100 ] || { cat "$T/serve.log"; exit 1; }; sleep 0.05
+done
+head -1 "$T/serve.log"
+url=$(sed -n '1s,.*\(http://127.0.0.1:[0-9]*\)/.*,\1,p' "$T/serve.log")
+echo "\$ pkg repo add demo $url"
+"$pkg" repo add demo "$url"
+echo "\$ pkg search repo alpha --versions"
+"$pkg" search repo alpha --versions
+echo "\$ pkg pull demo/alpha --version '~1.2' --verify --keyring testdata/repo/keys/pubring.gpg -d \$OUT"
+"$pkg" pull demo/alpha --version '~1.2' --verify --keyring testdata/repo/keys/pubring.gpg -d "$T/out"
+ls "$T/out"

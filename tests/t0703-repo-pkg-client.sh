@@ -58,6 +58,13 @@ test_expect_success 'pull --version resolves the constraint and checks the diges
     "$PKG" pull web/alpha -d dl && test -f dl/alpha-2.0.0.tgz &&
     "$PKG" pull web/alpha --version "~1.3.0-0" -d dl && test -f dl/alpha-1.3.0-rc.1.tgz
 '
+if command -v script >/dev/null; then
+    test_expect_success 'downloads show progress on a terminal, and only there' '
+        mkdir -p tty && script -qec "\"$PKG\" pull web/lib -d tty" /dev/null >tty.out &&
+        test_grep "lib-0.0.1.tgz \[====================\] 100%" tty.out &&
+        "$PKG" pull web/lib -d tty2 2>err && ! grep -q "%" err
+    '
+fi
 test_expect_success 'pull --untar unpacks into DIR/NAME and refuses to overwrite' '
     "$PKG" pull web/beta --untar -d un && test -f un/beta/Chart.yaml &&
     test -f un/beta/templates/configmap.yaml && ! test -e un/beta-0.1.0.tgz &&
@@ -107,6 +114,16 @@ test_expect_success 'dependency list shows the status of each dependency' '
 test_expect_code 1 'dependency build refuses a lock out of sync' '
     sed -i "s/~1.2/~1.2.3/" app/Chart.yaml && "$PKG" dependency build app 2>err; rc=$?;
     test_grep "out of sync" err; exit $rc
+'
+test_expect_success 'file:// dependencies are packaged into charts/ as helm does' '
+    mkdir -p local/app && cp -r "$TESTDATA/repo/charts/alpha-1.2.3" local/alpha &&
+    printf "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n- name: alpha\n  version: \"~1.2\"\n  repository: file://../alpha\n" >local/app/Chart.yaml &&
+    cp -r local hlocal && "$PKG" dependency update local/app >out &&
+    "$HELM" dependency update hlocal/app >/dev/null &&
+    ls local/app/charts >p && ls hlocal/app/charts >h && test_cmp h p &&
+    grep -v "^generated" local/app/Chart.lock >p && grep -v "^generated" hlocal/app/Chart.lock >h && test_cmp h p &&
+    sed -i "s/~1.2/^2/" local/app/Chart.yaml && ! "$PKG" dependency update local/app 2>err &&
+    test_grep "can.t get a valid version" err
 '
 if "$PKG" template --help >/dev/null 2>&1; then
     test_expect_success 'template web/alpha --version ~1.2 renders the resolved chart' '

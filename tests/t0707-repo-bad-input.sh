@@ -94,6 +94,18 @@ test_expect_success 'right credentials work' '
     mkdir -p dl3 && "$PKG" pull priv/alpha -d dl3 && test -f dl3/alpha-1.0.0.tgz
 '
 
+# Credentials go only to the repository's own host (helm's rule) unless
+# --pass-credentials: an index on one origin pointing at archives on another.
+mkdir -p "$TMP/site/other"
+sed -e "s,^    - .*alpha-1.0.0.tgz,    - http://127.0.0.1:$srv_PORT/alpha-1.0.0.tgz," \
+    "$TMP/site/charts/index.yaml" >"$TMP/site/other/index.yaml"
+test_expect_success 'credentials are not sent to another host unless --pass-credentials' '
+    "$PKG" repo add other $W/other --username u --password right >/dev/null && mkdir -p dl4 &&
+    ! "$PKG" pull other/alpha --version 1.0.0 -d dl4 2>err && test_grep "401" err &&
+    "$PKG" repo add other2 $W/other --username u --password right --pass-credentials >/dev/null &&
+    "$PKG" pull other2/alpha --version 1.0.0 -d dl4 && test -f dl4/alpha-1.0.0.tgz
+'
+
 # A server that accepts connections and never answers, and one that stalls
 # in the middle of a body.
 HANG_PORT=$(repo_free_port)

@@ -434,6 +434,136 @@ test_schema(void **state)
     }
 }
 
+/* Cases recorded from helm v3.17.1 (its stderr after "c:"), lines sorted:
+ * gojsonschema reports some errors in Go map order. NULL: valid. */
+static const struct {
+    const char *schema, *values, *want;
+} helm_schema_cases[] = {
+    {"{\"type\":\"object\",\"properties\":{\"p\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":"
+     "10,\"multipleOf\":2}}}",
+     "p: 11", "- p: Must be a multiple of 2\n- p: Must be less than or equal to 10\n"},
+    {"{\"properties\":{\"s\":{\"type\":\"string\",\"maxLength\":3,\"minLength\":5,\"pattern\":\"^["
+     "a-z]+$\"}}}",
+     "s: \"Ab12\"", "minLength cannot be greater than maxLength\n"},
+    {"{\"properties\":{\"l\":{\"type\":\"array\",\"items\":[{\"type\":\"string\"},{\"type\":"
+     "\"integer\"}],\"additionalItems\":false}}}",
+     "l: [1, \"a\", 3]",
+     "- l.0: Invalid type. Expected: string, given: integer\n- l.1: Invalid type. Expected: "
+     "integer, given: string\n- l: No additional items allowed on array\n"},
+    {"{\"properties\":{\"o\":{\"type\":\"object\",\"minProperties\":2,\"maxProperties\":1,"
+     "\"propertyNames\":{\"pattern\":\"^a\"}}}}",
+     "o: {b: 1}", "minProperties cannot be greater than maxProperties\n"},
+    {"{\"$schema\":\"http://json-schema.org/draft-04/"
+     "schema#\",\"properties\":{\"n\":{\"minimum\":5,\"exclusiveMinimum\":true}}}",
+     "n: 5", NULL},
+    {"{\"$schema\":\"http://json-schema.org/draft-04/"
+     "schema#\",\"properties\":{\"c\":{\"const\":1}}}",
+     "c: 2", NULL},
+    {"{\"properties\":{\"e\":{\"oneOf\":[{\"type\":\"string\"},{\"type\":\"string\",\"minLength\":"
+     "1}]}}}",
+     "e: \"x\"", "- e: Must validate one and only one schema (oneOf)\n"},
+    {"{\"properties\":{\"e\":{\"oneOf\":[{\"type\":\"integer\"},{\"type\":\"boolean\"}]}}}",
+     "e: \"x\"",
+     "- e: Invalid type. Expected: integer, given: string\n- e: Must validate one and only one "
+     "schema (oneOf)\n"},
+    {"{\"properties\":{\"e\":{\"allOf\":[{\"type\":\"string\"},{\"minLength\":3}]}}}", "e: \"x\"",
+     "- e: Must validate all the schemas (allOf)\n- e: String length must be greater than or equal "
+     "to 3\n"},
+    {"{\"properties\":{\"e\":{\"not\":{\"type\":\"string\"}}}}", "e: \"x\"",
+     "- e: Must not validate the schema (not)\n"},
+    {"{\"dependencies\":{\"a\":[\"b\",\"c\"],\"d\":{\"required\":[\"e\"]}}}", "a: 1\nd: 2",
+     "- (root): Has a dependency on b\n- (root): Has a dependency on c\n- (root): e is required\n"},
+    {"{\"properties\":{\"f\":{\"format\":\"email\"},\"g\":{\"format\":\"uri\"},\"h\":{\"format\":"
+     "\"hostname\"},\"i\":{\"format\":\"uuid\"},\"j\":{\"format\":\"date\"}}}",
+     "f: \"nope\"\ng: \"relative/path\"\nh: \"bad_host\"\ni: \"X\"\nj: \"2024-02-30\"",
+     "- f: Does not match format 'email'\n- g: Does not match format 'uri'\n- h: Does not match "
+     "format 'hostname'\n- i: Does not match format 'uuid'\n- j: Does not match format 'date'\n"},
+    {"{\"properties\":{\"n\":{\"type\":\"number\",\"format\":\"ipv4\"}}}", "n: 3", NULL},
+    {"{\"properties\":{\"x\":{\"enum\":[{\"a\":1},[1,2],\"s\",1.5,true,null]}}}", "x: {a: 2}",
+     "- x: x must be one of the following: {\"a\":1}, [1,2], \"s\", 1.5, true, null\n"},
+    {"{\"properties\":{\"x\":{\"type\":[\"integer\",\"null\"]}}}", "x: 1.5",
+     "- x: Invalid type. Expected: [integer,null], given: number\n"},
+    {"{\"properties\":{\"big\":{\"maximum\":1e10}, \"sm\":{\"minimum\":0.000001}}}",
+     "big: 2e10\nsm: 0",
+     "- big: Must be less than or equal to 1e+10\n- sm: Must be greater than or equal to 1e-06\n"},
+    {"{\"definitions\":{\"a\":{\"$ref\":\"#/definitions/"
+     "b\"},\"b\":{\"type\":\"string\"}},\"properties\":{\"x\":{\"$ref\":\"#/definitions/a\"}}}",
+     "x: 1", "- x: Invalid type. Expected: string, given: integer\n"},
+    {"{\"properties\":{\"x\":{\"contains\":{\"type\":\"string\"}}}}", "x: [1, 2]",
+     "- x.0: Invalid type. Expected: string, given: integer\n- x: At least one of the items must "
+     "match\n"},
+    {"{\"patternProperties\":{\"^a\":{\"type\":\"string\"},\"b$\":{\"type\":\"integer\"}},"
+     "\"additionalProperties\":{\"type\":\"boolean\"}}",
+     "ab: 1\nzz: 1\naa: x",
+     "- ab: Invalid type. Expected: string, given: integer\n- zz: Invalid type. Expected: boolean, "
+     "given: integer\n"},
+    {"{\"type\":\"object\",\"required\":[\"a\",\"b\"],\"properties\":{\"a\":{\"type\":\"object\","
+     "\"required\":[\"c\"]}}}",
+     "a: {}", "- (root): b is required\n- a: c is required\n"},
+    {"{\"properties\":{\"x\":{\"uniqueItems\":true}}}", "x: [1, 1.0, \"1\", {a: 1}, {a: 1}]",
+     "- x: array items[0,1] must be unique\n- x: array items[3,4] must be unique\n"},
+    {"{\"items\":{\"type\":\"string\"}}", "a: 1", NULL},
+    {"{\"properties\":{\"s\":{\"minLength\":2}}}", "s: \"\u00e9\"",
+     "- s: String length must be greater than or equal to 2\n"},
+};
+
+static char *
+sorted_lines(const char *s)
+{
+    size_t n = 0, cap = 0;
+    char **v = NULL;
+    char *copy = strdup(s);
+    for (char *save = NULL, *t = strtok_r(copy, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            v = realloc(v, cap * sizeof(*v));
+        }
+        v[n++] = t;
+    }
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
+            char *t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    struct sb sb = SB_INIT;
+    for (size_t i = 0; i < n; i++) {
+        sb_addstr(&sb, v[i]);
+        sb_addch(&sb, '\n');
+    }
+    free(v);
+    free(copy);
+    return sb_detach(&sb, NULL);
+}
+
+static void
+test_schema_helm(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(helm_schema_cases) / sizeof(helm_schema_cases[0]); i++) {
+        struct arena *a = arena_new();
+        struct pkg_err *err = NULL;
+        const char *sch = helm_schema_cases[i].schema;
+        int rc =
+            chart_schema_validate(a, sch, strlen(sch), yaml(a, helm_schema_cases[i].values), &err);
+        const char *want = helm_schema_cases[i].want;
+        if (!want) {
+            if (rc)
+                fail_msg("helm schema case %zu: unexpected error: %s", i, err->msg);
+        } else {
+            if (!rc)
+                fail_msg("helm schema case %zu: valid, want %s", i, want);
+            char *g = sorted_lines(err->msg), *w = sorted_lines(want);
+            if (strcmp(g, w))
+                fail_msg("helm schema case %zu:\n got  %s\n want %s", i, g, w);
+            free(g);
+            free(w);
+        }
+        pkg_err_free(err);
+        arena_free(a);
+    }
+}
+
 /* A .tgz in memory from (name, type, data-or-target) rows. */
 struct ent {
     const char *name;
@@ -618,11 +748,12 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_path_match), cmocka_unit_test(test_ignore),
-        cmocka_unit_test(test_glob),       cmocka_unit_test(test_split),
-        cmocka_unit_test(test_sort),       cmocka_unit_test(test_coalesce),
-        cmocka_unit_test(test_deps),       cmocka_unit_test(test_schema),
-        cmocka_unit_test(test_archive),    cmocka_unit_test(test_metadata),
+        cmocka_unit_test(test_path_match),  cmocka_unit_test(test_ignore),
+        cmocka_unit_test(test_glob),        cmocka_unit_test(test_split),
+        cmocka_unit_test(test_sort),        cmocka_unit_test(test_coalesce),
+        cmocka_unit_test(test_deps),        cmocka_unit_test(test_schema),
+        cmocka_unit_test(test_archive),     cmocka_unit_test(test_metadata),
+        cmocka_unit_test(test_schema_helm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,7 +78,7 @@ static const struct sv_case cases[] = {
     {S, "list[0]=foo,list[1]=bar,", "{list:[\"foo\",\"bar\"]}", NULL},
     {S, "list[0]=foo,list[3]=bar", "{list:[\"foo\",null,null,\"bar\"]}", NULL},
     {S, "list[0]=foo,list[-20]=bar", NULL, "negative -20 index not allowed"},
-    {S, "illegal[0]name.foo=bar", NULL, "unexpected data at end of array index: \"name\""},
+    {S, "illegal[0]name.foo=bar", NULL, "unexpected data at end of array index: ['n' 'a' 'm' 'e']"},
     {S, "noval[0]", "{noval:[]}", NULL},
     {S, "noval[0]=", "{noval:[\"\"]}", NULL},
     {S, "nested[0][0]=1", "{nested:[[1]]}", NULL},
@@ -167,7 +167,8 @@ static const struct sv_case cases[] = {
     {SL, "list[0].foo=bar,list[0].hello=world", "{list:[{foo:\"bar,list[0].hello=world\"}]}", NULL},
     {SL, "nested[1][1]=1", "{nested:[null,[null,\"1\"]]}", NULL},
     {SL, "noval[0]", "{noval:[]}", NULL},
-    {SL, "illegal[0]name.foo=bar", NULL, "unexpected data at end of array index: \"name\""},
+    {SL, "illegal[0]name.foo=bar", NULL,
+     "unexpected data at end of array index: ['n' 'a' 'm' 'e']"},
 };
 
 static void

@@ -82,6 +82,7 @@ cmd_dependency(const struct cmd *cmd, int argc, char **argv, struct global_opts 
     struct strv pos = {0};
     bool help;
     int rc = cli_parse(cmd, cmd_dependency_opts(), argc, argv, g, &pos, &help);
+    cleanup_free const char **pos_owned = pos.v;
     if (rc || help)
         return rc;
     if (pos.n < 1)
@@ -111,6 +112,5 @@ cmd_dependency(const struct cmd *cmd, int argc, char **argv, struct global_opts 
         rc = cli_usage_error(cmd, "unknown subcommand \"%s\" (update, build, list)", sub);
     }
     free(kr);
-    free(pos.v);
     return rc;
 }

@@ -68,6 +68,7 @@ cmd_pull(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     struct strv pos = {0};
     bool help;
     int rc = cli_parse(cmd, cmd_pull_opts(), argc, argv, g, &pos, &help);
+    cleanup_free const char **pos_owned = pos.v;
     if (rc || help)
         return rc;
     if (pos.n != 1)
@@ -135,6 +136,5 @@ cmd_pull(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     free(path);
     repo_resolved_release(&r);
     repo_config_release(&cfg);
-    free(pos.v);
     return rc ? cli_fail(err) : EXIT_OK;
 }

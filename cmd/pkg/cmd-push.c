@@ -45,6 +45,7 @@ cmd_push(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     struct strv pos = {0};
     bool help;
     int rc = cli_parse(cmd, cmd_push_opts(), argc, argv, g, &pos, &help);
+    cleanup_free const char **pos_owned = pos.v;
     if (rc || help)
         return rc;
     if (pos.n != 2)
@@ -117,6 +118,5 @@ cmd_push(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     free(url);
     free(rel);
     repo_config_release(&cfg);
-    free(pos.v);
     return rc ? cli_fail(err) : EXIT_OK;
 }

@@ -120,6 +120,7 @@ repo_add(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     struct strv pos = {0};
     bool help;
     int rc = cli_parse(cmd, repo_add_opts(), argc, argv, g, &pos, &help);
+    cleanup_free const char **pos_owned = pos.v;
     if (rc || help)
         return rc;
     if (pos.n != 2)
@@ -188,7 +189,6 @@ repo_add(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     }
     repo_config_release(&cfg);
     repo_config_unlock(lock);
-    free(pos.v);
     if (rc)
         return cli_fail(err);
     printf("\"%s\" has been added to your repositories\n", name);
@@ -216,6 +216,7 @@ repo_list(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     struct strv pos = {0};
     bool help;
     int rc = cli_parse(cmd, repo_list_opts(), argc, argv, g, &pos, &help);
+    cleanup_free const char **pos_owned = pos.v;
     if (rc || help)
         return rc;
     int fmt;
@@ -257,7 +258,6 @@ repo_list(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
         arena_free(a);
     }
     repo_config_release(&cfg);
-    free(pos.v);
     return rc;
 }
 
@@ -269,6 +269,7 @@ repo_remove(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     struct strv pos = {0};
     bool help;
     int rc = cli_parse(cmd, NULL, argc, argv, g, &pos, &help);
+    cleanup_free const char **pos_owned = pos.v;
     if (rc || help)
         return rc;
     if (pos.n < 1)
@@ -319,7 +320,6 @@ repo_remove(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     free(cache);
     repo_config_release(&cfg);
     repo_config_unlock(lock);
-    free(pos.v);
     return rc ? cli_fail(err) : EXIT_OK;
 }
 
@@ -410,6 +410,7 @@ repo_update(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     struct strv pos = {0};
     bool help;
     int rc = cli_parse(cmd, repo_update_opts(), argc, argv, g, &pos, &help);
+    cleanup_free const char **pos_owned = pos.v;
     if (rc || help)
         return rc;
     struct repo_config cfg;
@@ -428,7 +429,6 @@ repo_update(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
         }
     rc = repo_cli_update_all(&cfg, pos.v, pos.n, update_fail_on_error, false);
     repo_config_release(&cfg);
-    free(pos.v);
     return rc;
 }
 
@@ -456,6 +456,7 @@ repo_index_cmd(const struct cmd *cmd, int argc, char **argv, struct global_opts 
     struct strv pos = {0};
     bool help;
     int rc = cli_parse(cmd, repo_index_opts(), argc, argv, g, &pos, &help);
+    cleanup_free const char **pos_owned = pos.v;
     if (rc || help)
         return rc;
     if (pos.n != 1)
@@ -463,7 +464,6 @@ repo_index_cmd(const struct cmd *cmd, int argc, char **argv, struct global_opts 
     struct pkg_err *err = NULL;
     rc = repo_index_build(pos.v[0], index_url ? index_url : "", index_merge, index_json,
                           &repo_cli_warner, &err);
-    free(pos.v);
     return rc ? cli_fail(err) : EXIT_OK;
 }
 
@@ -534,6 +534,7 @@ repo_serve(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     struct strv pos = {0};
     bool help;
     int rc = cli_parse(cmd, repo_serve_opts(), argc, argv, g, &pos, &help);
+    cleanup_free const char **pos_owned = pos.v;
     if (rc || help)
         return rc;
     if (pos.n > 1)
@@ -592,7 +593,6 @@ repo_serve(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     repo_server_run(s, &serve_stop, &serve_hup, &err);
     repo_server_stop(s);
     free(dir);
-    free(pos.v);
     return EXIT_OK;
 }
 

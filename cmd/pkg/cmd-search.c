@@ -48,6 +48,7 @@ cmd_search(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     struct strv pos = {0};
     bool help;
     int rc = cli_parse(cmd, cmd_search_opts(), argc, argv, g, &pos, &help);
+    cleanup_free const char **pos_owned = pos.v;
     if (rc || help)
         return rc;
     if (pos.n < 1 || strcmp(pos.v[0], "repo"))
@@ -81,7 +82,6 @@ cmd_search(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     rc = repo_search_run(&s, &cfg, &o, &repo_cli_warner, &err);
     repo_config_release(&cfg);
     sb_release(&term);
-    free(pos.v);
     if (rc) {
         repo_search_release(&s);
         return cli_fail(err);

@@ -29,6 +29,7 @@ cmd_verify(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     struct strv pos = {0};
     bool help;
     int rc = cli_parse(cmd, cmd_verify_opts(), argc, argv, g, &pos, &help);
+    cleanup_free const char **pos_owned = pos.v;
     if (rc || help)
         return rc;
     if (pos.n != 1)
@@ -44,7 +45,6 @@ cmd_verify(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     struct pkg_err *err = NULL;
     rc = repo_prov_verify(&r, path, NULL, kr, &err);
     free(kr);
-    free(pos.v);
     if (rc)
         return cli_fail(err);
     printf("Signed by: %s\nUsing Key With Fingerprint: %s\nChart Hash Verified: %s\n", r.signer,
@@ -130,6 +130,7 @@ cmd_sign(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     struct strv pos = {0};
     bool help;
     int rc = cli_parse(cmd, cmd_sign_opts(), argc, argv, g, &pos, &help);
+    cleanup_free const char **pos_owned = pos.v;
     if (rc || help)
         return rc;
     if (pos.n != 1)
@@ -137,6 +138,5 @@ cmd_sign(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     rc = repo_cli_sign(pos.v[0], so_.key, so_.keyring, so_.passphrase_file);
     if (rc == EXIT_OK)
         printf("Signed %s: %s.prov\n", pos.v[0], pos.v[0]);
-    free(pos.v);
     return rc;
 }

@@ -108,6 +108,10 @@ const struct cmd cli_commands[] = {
      "Chart.lock. build: installs what Chart.lock names (update without a lock).\n"
      "list: shows each dependency and its status.",
      cmd_dependency_opts, false},
+    {"dep", cmd_dependency, "alias of dependency", "pkg dep update|build|list [CHART]", NULL,
+     cmd_dependency_opts, true},
+    {"dependencies", cmd_dependency, "alias of dependency",
+     "pkg dependencies update|build|list [CHART]", NULL, cmd_dependency_opts, true},
     {"sign", cmd_sign, "sign a packaged chart (write CHART.tgz.prov)",
      "pkg sign CHART.tgz --key NAME [--keyring FILE] [--passphrase-file FILE]",
      "Writes the provenance file helm package --sign writes: the chart's metadata and\n"
