@@ -816,7 +816,7 @@ start_ctr(struct ctr *c)
     /* log file: logs/<ctr>/<restart>.log */
     free(c->log_path);
     c->log_path = xasprintf("%s/%d.log", ldir, c->restart_count);
-    if (fs_mkdir_p(ldir, 0755, &err) ||
+    if (node_mkdir_p(ldir, 0755, &err) ||
         (logfd = open(c->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640)) <
             0) {
         if (!err)
@@ -1531,7 +1531,7 @@ node_super_new(struct node_super **out, const char *home, bool daemon, struct pk
         goto fail;
     if ((rc = node_net_bridge_up(errp)))
         goto fail;
-    if ((rc = fs_mkdir_p(pods, 0700, errp)))
+    if ((rc = node_mkdir_p(pods, 0700, errp)))
         goto fail;
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     struct rlimit rl;
