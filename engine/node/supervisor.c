@@ -407,12 +407,18 @@ run_in_container(struct ctr *c, const struct node_handler *h)
                         c->restart_count);
         procs = sb_detach(&sb, NULL);
     }
-    const char *env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+    static const char *const fallback[] = {
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+    struct arena *a = arena_new();
+    const char *const *env = node_proc_environ(a, c->pid);
+    if (!env)
+        env = fallback;
     struct enter_opts o = {.target = c->pid,
                            .cgroup_procs = procs,
                            .argv = h->argv,
                            .envp = env,
                            .cwd = c->spec->workdir,
+                           .user = c->image ? c->image->user : NULL,
                            .uid = c->spec->run_as_user,
                            .gid = c->spec->run_as_group,
                            .caps = caps,
@@ -424,6 +430,7 @@ run_in_container(struct ctr *c, const struct node_handler *h)
     struct pkg_err *e = NULL;
     pid_t pid = node_enter(&o, &e);
     pkg_err_free(e);
+    arena_free(a);
     return pid;
 }
 
