@@ -9,8 +9,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-struct val *kjson_roundtrip(struct arena *a, const struct val *v);
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

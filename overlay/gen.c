@@ -420,8 +420,6 @@ kgen_secret(struct kbuild *b, struct kloader *ldr, const struct val *args,
     return generate(b, ldr, args, globalopts, true, out, errp);
 }
 
-struct val *kjson_roundtrip(struct arena *a, const struct val *v);
-
 /* getNodeValues: a scalar's text, a map through MarshalJSON, "" when absent. */
 static struct val *
 node_value(struct arena *a, const struct val *v)

@@ -7,6 +7,7 @@
  * kustomization lists are fetched in parallel. Remote resource files
  * (http/https URLs) are fetched with libcurl. */
 #include "overlay/git.h"
+#include "overlay/dl.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -560,7 +561,6 @@ static int
 ensure_clone(const char *root, bool offline, const struct krepospec *rs, char **dir_out,
              char **errmsg)
 {
-    pthread_once(&git_once, git_init_once);
     struct pkg_err *e = NULL;
     if (fs_mkdir_p(root, 0755, &e)) {
         *errmsg = xstrdup(e->msg);
@@ -570,7 +570,19 @@ ensure_clone(const char *root, bool offline, const struct krepospec *rs, char **
     char *key = cache_key(rs->clone_url, rs->ref);
     char *dir = xasprintf("%s/%s", root, key);
     struct meta m;
-    if (meta_read(dir, &m)) {
+    bool cached = meta_read(dir, &m);
+    if (!(cached && (m.immutable || offline))) {
+        /* libgit2 only when talking to a remote */
+        if (kdl_git_load(&e)) {
+            *errmsg = xstrdup(e->msg);
+            pkg_err_free(e);
+            free(key);
+            free(dir);
+            return PKG_ENOTSUP;
+        }
+        pthread_once(&git_once, git_init_once);
+    }
+    if (cached) {
         bool reuse = m.immutable || offline;
         if (!reuse) {
             /* a moving ref: the cached commit must still be current; an
@@ -819,6 +831,9 @@ int
 kgit_http_get(struct kbuild *b, struct sb *out, const char *url, struct pkg_err **errp)
 {
     (void)b;
+    int lrc = kdl_curl_load(errp);
+    if (lrc)
+        return lrc;
     CURL *c = curl_easy_init();
     if (!c)
         return pkg_err_set(errp, PKG_ENET, "curl: cannot initialize");

@@ -18,8 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-struct val *kjson_roundtrip(struct arena *a, const struct val *v);
-
 static const char *
 cfg_str(const struct val *cfg, const char *k)
 {

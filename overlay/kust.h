@@ -54,6 +54,8 @@ struct kbuild {
     bool err_located;       /* the error already names its kustomization file */
     struct ktconfig **cfgs; /* every transformer config made, freed at the end */
     size_t ncfgs, ccfgs;
+    struct arena **arenas; /* parser threads' arenas, freed with the build */
+    size_t narenas, carenas;
 };
 
 /* ---- strings ---- */
@@ -305,9 +307,17 @@ int kloader_new(struct kbuild *b, struct kloader **out, struct kloader *ldr, con
  * path when not NULL. */
 int kloader_load(struct kbuild *b, struct kloader *ldr, const char *path, struct sb *out,
                  const char **real, struct pkg_err **errp);
+/* kloader_load for a local path with strings in arena a: safe to call from
+ * several threads at once. */
+int kloader_load_local(struct arena *a, const struct kloader *ldr, const char *path, struct sb *out,
+                       const char **real, struct pkg_err **errp);
 /* True when path parses as a remote git URL (git.c). */
 bool kgit_is_repo_url(const char *path);
 
+/* The JSON view of a tree (what kustomize's MarshalJSON round trip leaves):
+ * kjson_roundtrip shares strings with v, kjson_view copies them (output.c). */
+struct val *kjson_roundtrip(struct arena *a, const struct val *v);
+struct val *kjson_view(struct arena *a, const struct val *v);
 /* sigs.k8s.io/yaml's string for a non-string map key (go-yaml v2 loads). */
 const char *kjson_v2_key(struct arena *a, const struct val *k);
 /* Go's error text for an errno ("no such file or directory"). */
@@ -327,6 +337,17 @@ int kfile_load(struct kbuild *b, struct kloader *ldr, struct val **out, const ch
  * metadata.name, expands *List kinds. */
 int kread_resources(struct kbuild *b, struct kresmap *out, const char *buf, size_t len,
                     const char *file, struct pkg_err **errp);
+/* The two halves of kread_resources: parsing (thread-safe, everything in
+ * arena a; *ndocs counts the `---` separated pieces) and building the
+ * resources from the parsed documents. */
+int kread_parse(struct arena *a, struct val **docs, size_t *ndocs, const char *buf, size_t len,
+                const char *file, struct pkg_err **errp);
+int kread_build(struct kbuild *b, struct kresmap *out, struct val *docs, size_t ndocs,
+                struct pkg_err **errp);
+
+/* Runs fn(i, payload) for i in [0, n) on up to the machine's CPU count of
+ * threads (inline when n or the CPU count is 1). */
+void kpar_run(size_t n, void (*fn)(size_t i, void *payload), void *payload);
 
 /* ---- generators (gen.c) ---- */
 

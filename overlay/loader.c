@@ -205,15 +205,13 @@ kloader_new(struct kbuild *b, struct kloader **out, struct kloader *ldr, const c
 }
 
 int
-kloader_load(struct kbuild *b, struct kloader *ldr, const char *path, struct sb *out,
-             const char **real, struct pkg_err **errp)
+kloader_load_local(struct arena *a, const struct kloader *ldr, const char *path, struct sb *out,
+                   const char **real, struct pkg_err **errp)
 {
-    if (!strncmp(path, "https://", 8) || !strncmp(path, "http://", 7))
-        return kgit_http_get(b, out, path, errp);
-    const char *p = path[0] == '/' ? path : join(b->a, ldr->root, path);
+    const char *p = path[0] == '/' ? path : join(a, ldr->root, path);
     if (ldr->root_only) {
         const char *d, *f;
-        int rc = cleaned_abs(b->a, p, &d, &f, errp);
+        int rc = cleaned_abs(a, p, &d, &f, errp);
         if (rc)
             return rc;
         if (!*f)
@@ -221,7 +219,7 @@ kloader_load(struct kbuild *b, struct kloader *ldr, const char *path, struct sb 
         if (!has_prefix_dir(d, ldr->root))
             return pkg_err_set(errp, PKG_EPERM, "security; file '%s' is not in or below '%s'", p,
                                ldr->root);
-        p = join(b->a, d, f);
+        p = join(a, d, f);
     }
     struct stat st;
     if (stat(p, &st) != 0) {
@@ -237,4 +235,13 @@ kloader_load(struct kbuild *b, struct kloader *ldr, const char *path, struct sb 
     if (real)
         *real = p;
     return 0;
+}
+
+int
+kloader_load(struct kbuild *b, struct kloader *ldr, const char *path, struct sb *out,
+             const char **real, struct pkg_err **errp)
+{
+    if (!strncmp(path, "https://", 8) || !strncmp(path, "http://", 7))
+        return kgit_http_get(b, out, path, errp);
+    return kloader_load_local(b->a, ldr, path, out, real, errp);
 }

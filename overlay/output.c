@@ -230,10 +230,24 @@ uint64_from_src(const char *src, uint64_t *out)
     return true;
 }
 
-struct val *kjson_roundtrip(struct arena *a, const struct val *v);
+static struct val *roundtrip(struct arena *a, const struct val *v, bool copy);
 
+/* Within a build: strings are shared with the source tree. */
 struct val *
 kjson_roundtrip(struct arena *a, const struct val *v)
+{
+    return roundtrip(a, v, false);
+}
+
+/* The build's result: a tree that owns its strings. */
+struct val *
+kjson_view(struct arena *a, const struct val *v)
+{
+    return roundtrip(a, v, true);
+}
+
+static struct val *
+roundtrip(struct arena *a, const struct val *v, bool copy)
 {
     if (!v)
         return val_null(a);
@@ -277,12 +291,13 @@ kjson_roundtrip(struct arena *a, const struct val *v)
         }
         /* strings live in the arena already: shared, not copied */
         if (utf8_valid((const unsigned char *)v->u.s.ptr, v->u.s.len))
-            return val_str_nocopy(a, v->u.s.ptr, v->u.s.len);
+            return copy ? val_str(a, v->u.s.ptr, v->u.s.len)
+                        : val_str_nocopy(a, v->u.s.ptr, v->u.s.len);
         return fix_utf8(a, v);
     case VAL_SEQ: {
         struct val *s = val_seq(a);
         for (size_t i = 0; i < val_seq_len(v); i++)
-            val_seq_push(a, s, kjson_roundtrip(a, val_seq_at(v, i)));
+            val_seq_push(a, s, roundtrip(a, val_seq_at(v, i), copy));
         return s;
     }
     case VAL_MAP: {
@@ -296,7 +311,7 @@ kjson_roundtrip(struct arena *a, const struct val *v)
                 tmp.u.s.len = strlen(ks);
                 ks = fix_utf8(a, &tmp)->u.s.ptr;
             }
-            val_map_setz(a, m, ks, kjson_roundtrip(a, v->u.map.ents[i].v));
+            val_map_setz(a, m, ks, roundtrip(a, v->u.map.ents[i].v, copy));
         }
         return m;
     }
@@ -328,21 +343,56 @@ check_finite(const struct val *v, struct pkg_err **errp)
     return 0;
 }
 
+struct emit_jobs {
+    const struct val *objs;
+    struct sb *out;
+    int *rc;
+    struct pkg_err **err;
+};
+
+static void
+emit_job(size_t i, void *payload)
+{
+    struct emit_jobs *j = payload;
+    const struct val *o = val_seq_at(j->objs, i);
+    j->rc[i] = check_finite(o, &j->err[i]);
+    if (!j->rc[i])
+        j->rc[i] = val_yaml_emit(&j->out[i], o, VAL_YAML_KYAML, &j->err[i]);
+}
+
 int
 kust_emit(struct sb *out, const struct val *objs, struct pkg_err **errp)
 {
-    for (size_t i = 0; i < val_seq_len(objs); i++) {
-        const struct val *o = val_seq_at(objs, i);
-        int rc = check_finite(o, errp);
-        if (rc)
-            return rc;
-        if (i > 0)
-            sb_addstr(out, "---\n");
-        rc = val_yaml_emit(out, o, VAL_YAML_KYAML, errp);
-        if (rc)
-            return rc;
+    size_t n = val_seq_len(objs);
+    /* documents are independent: emitted on all CPUs, joined in order */
+    struct emit_jobs j = {objs, xcalloc(n + 1, sizeof(struct sb)), xcalloc(n + 1, sizeof(int)),
+                          xcalloc(n + 1, sizeof(struct pkg_err *))};
+    for (size_t i = 0; i < n; i++)
+        sb_init(&j.out[i]);
+    if (n >= 16)
+        kpar_run(n, emit_job, &j);
+    else
+        for (size_t i = 0; i < n; i++)
+            emit_job(i, &j);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!rc && j.rc[i]) {
+            rc = j.rc[i];
+            *errp = j.err[i];
+            j.err[i] = NULL;
+        }
+        if (!rc) {
+            if (i > 0)
+                sb_addstr(out, "---\n");
+            sb_add(out, j.out[i].buf, j.out[i].len);
+        }
+        pkg_err_free(j.err[i]);
+        sb_release(&j.out[i]);
     }
-    return 0;
+    free(j.out);
+    free(j.rc);
+    free(j.err);
+    return rc;
 }
 
 static void

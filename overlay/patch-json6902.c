@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct val *kjson_roundtrip(struct arena *a, const struct val *v);
-
 static void
 v2_keys(struct arena *a, struct val *v, int depth)
 {

@@ -73,23 +73,40 @@ validate(struct kbuild *b, const struct val *obj, struct pkg_err **errp)
     return 0;
 }
 
-struct val *kjson_roundtrip(struct arena *a, const struct val *v);
+int
+kread_parse(struct arena *a, struct val **docs, size_t *ndocs, const char *buf, size_t len,
+            const char *file, struct pkg_err **errp)
+{
+    *ndocs = 1;
+    int rc = check_separators(buf, len, ndocs, errp);
+    if (rc)
+        return rc;
+    struct val_yaml_opts yo = {.dialect = VAL_YAML_KYAML};
+    rc = val_yaml_load_all(docs, a, buf, len, arena_strdup(a, file), &yo, errp);
+    if (rc) {
+        pkg_err_wrap(errp, "MalformedYAMLError");
+        return PKG_ESYNTAX;
+    }
+    return 0;
+}
 
 int
 kread_resources(struct kbuild *b, struct kresmap *out, const char *buf, size_t len,
                 const char *file, struct pkg_err **errp)
 {
-    size_t ndocs = 1;
-    int rc = check_separators(buf, len, &ndocs, errp);
+    struct val *docs = NULL;
+    size_t ndocs;
+    int rc = kread_parse(b->a, &docs, &ndocs, buf, len, file, errp);
     if (rc)
         return rc;
-    struct val_yaml_opts yo = {.dialect = VAL_YAML_KYAML};
-    struct val *docs = NULL;
-    rc = val_yaml_load_all(&docs, b->a, buf, len, arena_strdup(b->a, file), &yo, errp);
-    if (rc) {
-        pkg_err_wrap(errp, "MalformedYAMLError");
-        return PKG_ESYNTAX;
-    }
+    return kread_build(b, out, docs, ndocs, errp);
+}
+
+int
+kread_build(struct kbuild *b, struct kresmap *out, struct val *docs, size_t ndocs,
+            struct pkg_err **errp)
+{
+    int rc = 0;
     /* kio: the nodes, with a lone List/ResourceList document unwrapped. */
     struct val **queue = NULL;
     size_t nq = 0, cq = 0, qi = 0;

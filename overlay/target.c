@@ -34,6 +34,16 @@ struct kaccum {
 
 static int accumulate_target(struct ktarget *kt, struct kaccum *ra, struct pkg_err **errp);
 
+/* A resource file read and parsed ahead of time by a worker thread. */
+struct kparsed {
+    const char *path;
+    struct arena *arena;
+    struct val *docs;
+    size_t ndocs;
+    const char *real;
+    bool ok;
+};
+
 /* ---- small helpers ---- */
 
 const char *
@@ -298,15 +308,21 @@ merge_accumulator(struct kbuild *b, struct kaccum *ra, struct kaccum *o, struct 
 }
 
 static int
-accumulate_file(struct ktarget *kt, struct kaccum *ra, const char *path, struct pkg_err **errp)
+accumulate_file(struct ktarget *kt, struct kaccum *ra, const char *path, const struct kparsed *pre,
+                struct pkg_err **errp)
 {
     struct kbuild *b = kt->b;
     struct sb content = SB_INIT;
     struct kresmap rm = {0};
     const char *real = NULL;
-    int rc = kloader_load(b, kt->ldr, path, &content, &real, errp);
-    if (!rc)
-        rc = kread_resources(b, &rm, content.buf, content.len, real, errp);
+    int rc;
+    if (pre && pre->ok) {
+        rc = kread_build(b, &rm, pre->docs, pre->ndocs, errp);
+    } else {
+        rc = kloader_load(b, kt->ldr, path, &content, &real, errp);
+        if (!rc)
+            rc = kread_resources(b, &rm, content.buf, content.len, real, errp);
+    }
     sb_release(&content);
     if (rc) {
         if (rc == PKG_ESYNTAX) {
@@ -441,6 +457,68 @@ out:
     return rc;
 }
 
+struct parse_jobs {
+    const struct kloader *ldr;
+    struct kparsed *v;
+};
+
+static void
+parse_job(size_t i, void *payload)
+{
+    struct parse_jobs *j = payload;
+    struct kparsed *p = &j->v[i];
+    struct sb content = SB_INIT;
+    struct pkg_err *err = NULL;
+    p->arena = arena_new();
+    if (kloader_load_local(p->arena, j->ldr, p->path, &content, &p->real, &err) == 0 &&
+        kread_parse(p->arena, &p->docs, &p->ndocs, content.buf, content.len, p->real, &err) == 0)
+        p->ok = true;
+    pkg_err_free(err);
+    sb_release(&content);
+}
+
+/* The local files among paths, read and parsed on all CPUs. Failures are
+ * left to the sequential pass, which reports them in kustomize's order. */
+static struct kparsed *
+preparse(struct ktarget *kt, const struct val *paths)
+{
+    struct kbuild *b = kt->b;
+    size_t n = list_len(paths);
+    if (n < 2)
+        return NULL;
+    struct kparsed *v = xcalloc(n, sizeof(*v));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = kn_text(b->a, val_seq_at(paths, i));
+        if (!strncmp(p, "http://", 7) || !strncmp(p, "https://", 8) || kgit_is_repo_url(p))
+            continue;
+        v[i].path = p;
+        k++;
+    }
+    if (k < 2) {
+        free(v);
+        return NULL;
+    }
+    /* jobs for the listed files only: a compact index */
+    struct kparsed *jobs = xcalloc(k, sizeof(*jobs));
+    size_t *slot = xcalloc(k, sizeof(*slot));
+    for (size_t i = 0, j = 0; i < n; i++)
+        if (v[i].path) {
+            jobs[j].path = v[i].path;
+            slot[j++] = i;
+        }
+    struct parse_jobs pj = {kt->ldr, jobs};
+    kpar_run(k, parse_job, &pj);
+    for (size_t j = 0; j < k; j++) {
+        v[slot[j]] = jobs[j];
+        b->arenas = xgrow(b->arenas, &b->carenas, b->narenas + 1, sizeof(*b->arenas));
+        b->arenas[b->narenas++] = jobs[j].arena;
+    }
+    free(jobs);
+    free(slot);
+    return v;
+}
+
 /* Remote bases among paths are cloned in parallel first. */
 static void
 prefetch(struct kbuild *b, const struct val *paths)
@@ -458,15 +536,14 @@ prefetch(struct kbuild *b, const struct val *paths)
 }
 
 static int
-accumulate_resources(struct ktarget *kt, struct kaccum *ra, const struct val *paths,
-                     struct pkg_err **errp)
+accumulate_paths(struct ktarget *kt, struct kaccum *ra, const struct val *paths,
+                 const struct kparsed *pre, struct pkg_err **errp)
 {
     struct kbuild *b = kt->b;
-    prefetch(b, paths);
     for (size_t i = 0; i < list_len(paths); i++) {
         const char *path = kn_text(b->a, val_seq_at(paths, i));
         struct pkg_err *errf = NULL;
-        int rcf = accumulate_file(kt, ra, path, &errf);
+        int rcf = accumulate_file(kt, ra, path, pre ? &pre[i] : NULL, &errf);
         if (!rcf)
             continue;
         if (rcf == PKG_ENET || rcf == PKG_ELIMIT) {
@@ -499,6 +576,17 @@ accumulate_resources(struct ktarget *kt, struct kaccum *ra, const struct val *pa
         pkg_err_free(errf);
     }
     return 0;
+}
+
+static int
+accumulate_resources(struct ktarget *kt, struct kaccum *ra, const struct val *paths,
+                     struct pkg_err **errp)
+{
+    prefetch(kt->b, paths);
+    struct kparsed *pre = preparse(kt, paths);
+    int rc = accumulate_paths(kt, ra, paths, pre, errp);
+    free(pre);
+    return rc;
 }
 
 static int
@@ -1118,8 +1206,6 @@ build(struct kbuild *b, const char *path, struct kresmap *out, struct pkg_err **
     return rc;
 }
 
-struct val *kjson_roundtrip(struct arena *a, const struct val *v);
-
 int
 kust_build(struct val **out, struct arena *a, const char *path, const struct kust_opts *opts,
            struct sb *warnings, struct pkg_err **errp)
@@ -1131,11 +1217,16 @@ kust_build(struct val **out, struct arena *a, const char *path, const struct kus
     if (warnings)
         sb_add(warnings, b.warnings.buf, b.warnings.len);
     if (!rc) {
+        /* the view is copied into the caller's arena: the parsers' arenas
+         * go with the build */
         struct val *docs = val_seq(a);
         for (size_t i = 0; i < rm.n; i++)
-            val_seq_push(a, docs, kjson_roundtrip(a, rm.v[i]->node));
+            val_seq_push(a, docs, kjson_view(a, rm.v[i]->node));
         *out = docs;
     }
+    for (size_t i = 0; i < b.narenas; i++)
+        arena_free(b.arenas[i]);
+    free(b.arenas);
     kresmap_free(&rm);
     sb_release(&b.warnings);
     ktconfig_release_all(&b);

@@ -11,8 +11,18 @@ else
     echo "bench template: ../shared/conformance not found"
 fi
 
+<<<<<<< HEAD
+# pkg render vs kubectl kustomize on the conformance kustomizations, and the
+# git clone cache (overlay helper).
+if [ -d ../shared/conformance/kustomize ]; then
+    python3 scripts/bench-render.py "$pkg" --runs "${BENCH_RUNS:-10}"
+else
+    echo "bench render: ../shared/conformance not found"
+fi
+=======
 # Chart repositories (repo helper).
 scripts/bench-repo.sh "$pkg"
+>>>>>>> main
 
 # Node runtime: pod start vs crun/runc, memory per pod, restart time (node helper).
 scripts/bench-node.sh "$pkg"

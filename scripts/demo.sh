@@ -25,6 +25,21 @@ if "$pkg" template demo testdata/charts/bad-required; then
     echo "demo: expected an error" >&2
     exit 1
 fi
+echo
+echo "\$ pkg render testdata/overlays/demo/overlays/prod   # base + prod overlay, as kubectl kustomize"
+"$pkg" render testdata/overlays/demo/overlays/prod
+echo
+echo "\$ pkg render testdata/overlays/cases/nameref-rbac -o /tmp/pkg-demo-render   # one file a resource"
+rm -rf /tmp/pkg-demo-render && mkdir -p /tmp/pkg-demo-render
+"$pkg" render testdata/overlays/cases/nameref-rbac -o /tmp/pkg-demo-render
+ls /tmp/pkg-demo-render
+rm -rf /tmp/pkg-demo-render
+echo
+echo "\$ pkg render testdata/overlays/bad/unknown-field   # a typo in kustomization.yaml"
+if "$pkg" render testdata/overlays/bad/unknown-field; then
+    echo "demo: expected an error" >&2
+    exit 1
+fi
 
 # Chart repositories: package, index, serve, add, search, pull (repo helper).
 T=$(mktemp -d)

@@ -153,6 +153,24 @@ test_expect_success 'shareProcessNamespace: containers see each other'"'"'s proc
     "$PKG" pod exec shared -c b -- ps -o args= >ps3 && test_grep "sleep 3600" ps3 &&
     test_grep "sleep 3601" ps3 && "$PKG" pod rm shared >/dev/null
 '
+cat >counter.yaml <<'EOY'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: counter
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: pkg.test/busybox:1
+    command: ["sh", "-c", "for i in 1 2 3 4 5; do echo line $i; sleep 0.3; done"]
+EOY
+test_expect_success 'logs -f follows until the container ends' '
+    "$PKG" pod run -d -f counter.yaml >/dev/null &&
+    wait_for 10 sh -c "\"$PKG\" pod logs counter | grep -q \"line 1\"" &&
+    "$PKG" pod logs -f counter >follow && printf "line 1\nline 2\nline 3\nline 4\nline 5\n" >want &&
+    test_cmp want follow && "$PKG" pod rm counter >/dev/null
+'
 test_expect_success 'stop keeps the pod and its logs; rm removes it' '
     "$PKG" pod ls >ls && test_grep "^web " ls && "$PKG" pod logs web -c client >/dev/null &&
     "$PKG" pod rm web other && "$PKG" pod ls 2>&1 | grep -q "No resources found"

@@ -26,7 +26,7 @@ static int
 mkdirs(const char *dir, const char *sub, struct pkg_err **errp)
 {
     cleanup_free char *p = xasprintf("%s/%s", dir, sub);
-    return fs_mkdir_p(p, 0755, errp);
+    return node_mkdir_p(p, 0755, errp);
 }
 
 static int
@@ -227,7 +227,7 @@ write_keyfile(const char *dir, const char *rel, const char *data, size_t len, in
         return rc;
     char *slash = strrchr(path, '/');
     *slash = 0;
-    rc = fs_mkdir_p(path, 0755, errp);
+    rc = node_mkdir_p(path, 0755, errp);
     *slash = '/';
     if (!rc)
         rc = node_write_replace(path, data, len, (mode_t)mode, errp);
@@ -339,7 +339,7 @@ prepare_volume(struct pod *p, const struct node_volume *v, struct pkg_err **errp
     int mode = v->default_mode >= 0 ? v->default_mode : 0644;
     switch (v->kind) {
     case NODE_VOL_EMPTYDIR:
-        if ((rc = fs_mkdir_p(dir, 0777, errp)))
+        if ((rc = node_mkdir_p(dir, 0777, errp)))
             return rc;
         chmod(dir, 0777);
         if (v->memory && (rc = mount_tmpfs(dir, v->size_limit, 0777, errp)))
@@ -353,7 +353,7 @@ prepare_volume(struct pod *p, const struct node_volume *v, struct pkg_err **errp
         struct stat st;
         bool exists = stat(v->source, &st) == 0;
         if (!strcmp(t, "DirectoryOrCreate") && !exists)
-            return fs_mkdir_p(v->source, 0755, errp);
+            return node_mkdir_p(v->source, 0755, errp);
         if (!strcmp(t, "FileOrCreate") && !exists) {
             int fd = open(v->source, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
             if (fd < 0)
@@ -377,7 +377,7 @@ prepare_volume(struct pod *p, const struct node_volume *v, struct pkg_err **errp
     case NODE_VOL_PVC: {
         cleanup_free char *pv =
             xasprintf("%s/volumes/%s/%s", node_super_home(p->sup), s->ns, v->source);
-        if ((rc = fs_mkdir_p(pv, 0777, errp)))
+        if ((rc = node_mkdir_p(pv, 0777, errp)))
             return rc;
         return 0;
     }
@@ -388,7 +388,7 @@ prepare_volume(struct pod *p, const struct node_volume *v, struct pkg_err **errp
         struct pkg_err *e = NULL;
         fs_remove_all(dir, &e);
         pkg_err_free(e);
-        if ((rc = fs_mkdir_p(dir, 0755, errp)))
+        if ((rc = node_mkdir_p(dir, 0755, errp)))
             return rc;
         if (!data) {
             if (v->optional)
@@ -425,7 +425,7 @@ prepare_volume(struct pod *p, const struct node_volume *v, struct pkg_err **errp
         return 0;
     }
     case NODE_VOL_DOWNWARD: {
-        if ((rc = fs_mkdir_p(dir, 0755, errp)))
+        if ((rc = node_mkdir_p(dir, 0755, errp)))
             return rc;
         for (size_t i = 0; v->items && i < val_seq_len(v->items); i++) {
             const struct val *it = val_seq_at(v->items, i);
@@ -757,8 +757,8 @@ sandbox_prepare_ctr(struct launch *l, struct arena *a, struct pod *p, struct ctr
     fs_remove_all(l->workdir, &e);
     pkg_err_free(e);
     int rc;
-    if ((rc = fs_mkdir_p(l->rootfs, 0755, errp)) || (rc = fs_mkdir_p(l->upperdir, 0755, errp)) ||
-        (rc = fs_mkdir_p(l->workdir, 0755, errp)))
+    if ((rc = node_mkdir_p(l->rootfs, 0755, errp)) ||
+        (rc = node_mkdir_p(l->upperdir, 0755, errp)) || (rc = node_mkdir_p(l->workdir, 0755, errp)))
         return rc;
     struct sb low = SB_INIT;
     for (size_t i = img->n_layers; i-- > 0;)
@@ -830,7 +830,7 @@ sandbox_prepare_ctr(struct launch *l, struct arena *a, struct pod *p, struct ctr
             if ((rc = fs_join_under(&full, src, m->sub_path, errp)))
                 return rc;
             struct stat st;
-            if (stat(full, &st) < 0 && (rc = fs_mkdir_p(full, 0755, errp))) {
+            if (stat(full, &st) < 0 && (rc = node_mkdir_p(full, 0755, errp))) {
                 free(full);
                 return rc;
             }

@@ -407,12 +407,18 @@ run_in_container(struct ctr *c, const struct node_handler *h)
                         c->restart_count);
         procs = sb_detach(&sb, NULL);
     }
-    const char *env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+    static const char *const fallback[] = {
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+    struct arena *a = arena_new();
+    const char *const *env = node_proc_environ(a, c->pid);
+    if (!env)
+        env = fallback;
     struct enter_opts o = {.target = c->pid,
                            .cgroup_procs = procs,
                            .argv = h->argv,
                            .envp = env,
                            .cwd = c->spec->workdir,
+                           .user = c->image ? c->image->user : NULL,
                            .uid = c->spec->run_as_user,
                            .gid = c->spec->run_as_group,
                            .caps = caps,
@@ -424,6 +430,7 @@ run_in_container(struct ctr *c, const struct node_handler *h)
     struct pkg_err *e = NULL;
     pid_t pid = node_enter(&o, &e);
     pkg_err_free(e);
+    arena_free(a);
     return pid;
 }
 
@@ -809,7 +816,7 @@ start_ctr(struct ctr *c)
     /* log file: logs/<ctr>/<restart>.log */
     free(c->log_path);
     c->log_path = xasprintf("%s/%d.log", ldir, c->restart_count);
-    if (fs_mkdir_p(ldir, 0755, &err) ||
+    if (node_mkdir_p(ldir, 0755, &err) ||
         (logfd = open(c->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640)) <
             0) {
         if (!err)
@@ -1524,7 +1531,7 @@ node_super_new(struct node_super **out, const char *home, bool daemon, struct pk
         goto fail;
     if ((rc = node_net_bridge_up(errp)))
         goto fail;
-    if ((rc = fs_mkdir_p(pods, 0700, errp)))
+    if ((rc = node_mkdir_p(pods, 0700, errp)))
         goto fail;
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     struct rlimit rl;

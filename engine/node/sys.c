@@ -142,3 +142,13 @@ node_write_replace(const char *path, const void *data, size_t len, mode_t mode,
         unlink(tmp);
     return rc;
 }
+
+int
+node_mkdir_p(const char *path, mode_t mode, struct pkg_err **errp)
+{
+    if (mkdir(path, mode) == 0 || errno == EEXIST)
+        return 0;
+    if (errno != ENOENT)
+        return pkg_err_sys(errp, "mkdir %s", path);
+    return fs_mkdir_p(path, mode, errp);
+}

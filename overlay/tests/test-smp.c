@@ -19,8 +19,6 @@ struct smp_case {
 
 #include "overlay/tests/smp-cases.h"
 
-struct val *kjson_roundtrip(struct arena *a, const struct val *v);
-
 static struct val *
 load1(struct arena *a, const char *s)
 {
