@@ -112,7 +112,14 @@ read_chart_file(const char **out, size_t *out_len, struct arena *a, struct chart
             return 0;
         }
     }
-    char *buf = arena_alloc(a, size + 1);
+    /* Not from the arena: it would zero the bytes we are about to read.
+     * A heap block the chart's release frees (len 0: free, not munmap). */
+    char *buf = xmalloc(size + 1);
+    struct chart_map *cm = arena_alloc(a, sizeof(*cm));
+    cm->addr = buf;
+    cm->len = 0;
+    cm->next = *maps;
+    *maps = cm;
     size_t got = 0;
     while (got < size) {
         ssize_t r = read(fd, buf + got, size - got);
@@ -140,8 +147,12 @@ chart_release(struct chart *c)
 {
     if (!c)
         return;
-    for (struct chart_map *m = c->maps; m; m = m->next)
-        munmap(m->addr, m->len);
+    for (struct chart_map *m = c->maps; m; m = m->next) {
+        if (m->len)
+            munmap(m->addr, m->len);
+        else
+            free(m->addr);
+    }
     c->maps = NULL;
 }
 
@@ -599,8 +610,8 @@ chart_load(struct chart **out, struct arena *a, const char *path,
     int rc = S_ISDIR(st.st_mode) ? load_dir(out, a, path, &b, errp)
                                  : load_archive_file(out, a, path, &b, errp);
     if (rc) {
-        for (struct chart_map *m = b.maps; m; m = m->next)
-            munmap(m->addr, m->len);
+        struct chart tmp = {.maps = b.maps};
+        chart_release(&tmp);
         *out = NULL;
         return rc;
     }
