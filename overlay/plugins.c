@@ -820,6 +820,29 @@ x_valueadd(struct kbuild *b, struct kloader *ldr, const struct val *cfg, struct 
     return 0;
 }
 
+/* ---- IAMPolicyGenerator (api/filters/iampolicygenerator) ---- */
+
+static int
+x_iampolicy(struct kbuild *b, const struct val *cfg, struct kresmap *out, struct pkg_err **errp)
+{
+    const char *cloud = cfg_str(cfg, "cloud");
+    if (strcmp(cloud, "gke"))
+        return pkg_err_set(errp, PKG_ENOTSUP, "cloud provider %s not supported yet", cloud);
+    const struct val *ks = kn_get(cfg, "kubernetesService");
+    const struct val *sa = kn_get(cfg, "serviceAccount");
+    /* the generator writes YAML text and parses it: values are YAML */
+    struct sb y = SB_INIT;
+    sb_addf(&y,
+            "\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  annotations:\n"
+            "    iam.gke.io/gcp-service-account: %s@%s.iam.gserviceaccount.com\n  name: %s\n",
+            cfg_str(sa, "name"), cfg_str(sa, "projectId"), cfg_str(ks, "name"));
+    if (*cfg_str(ks, "namespace"))
+        sb_addf(&y, "\n  namespace: %s", cfg_str(ks, "namespace"));
+    int rc = kread_resources(b, out, y.buf, y.len, "IAMPolicyGenerator", errp);
+    sb_release(&y);
+    return rc;
+}
+
 /* ---- dispatch ---- */
 
 int
@@ -844,7 +867,7 @@ kplug_generate(struct kbuild *b, struct kloader *ldr, const char *kind, const st
     if (!strcmp(kind, "HelmChartInflationGenerator"))
         return kx_helm(b, ldr, cfg, out, errp);
     if (!strcmp(kind, "IAMPolicyGenerator"))
-        return pkg_err_set(errp, PKG_ENOTSUP, "IAMPolicyGenerator is not supported");
+        return x_iampolicy(b, cfg, out, errp);
     return pkg_err_set(errp, PKG_EINVAL, "plugin %s not a generator", kind);
 }
 
