@@ -318,6 +318,10 @@ bool kgit_is_repo_url(const char *path);
  * kjson_roundtrip shares strings with v, kjson_view copies them (output.c). */
 struct val *kjson_roundtrip(struct arena *a, const struct val *v);
 struct val *kjson_view(struct arena *a, const struct val *v);
+/* The tree kyaml holds after a JSON round trip (see output.c); retext works
+ * in place on a kjson_roundtrip result. */
+struct val *kjson_reparse(struct arena *a, const struct val *v, bool floats);
+struct val *kjson_retext(struct arena *a, struct val *v, bool floats);
 /* sigs.k8s.io/yaml's string for a non-string map key (go-yaml v2 loads). */
 const char *kjson_v2_key(struct arena *a, const struct val *k);
 /* Go's error text for an errno ("no such file or directory"). */

@@ -169,7 +169,7 @@ kread_build(struct kbuild *b, struct kresmap *out, struct val *docs, size_t ndoc
             goto out;
         }
         for (size_t j = 0; j < val_seq_len(items); j++) {
-            struct val *it = kjson_roundtrip(b->a, val_seq_at(items, j));
+            struct val *it = kjson_reparse(b->a, val_seq_at(items, j), false);
             if (kn_nil_or_empty(it))
                 continue;
             rc = validate(b, it, errp);
