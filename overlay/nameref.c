@@ -182,9 +182,7 @@ set_scalar(struct nctx *c, struct val *node, struct pkg_err **errp)
     record(c, ref);
     if (!strcmp(ref->cur.name, old))
         return 0;
-    struct val *nv = kn_scalar(a, ref->cur.name);
-    nv->style = node->style;
-    kn_replace(node, nv);
+    kn_set_scalar(a, node, ref->cur.name, KN_TAG_EMPTY); /* FieldSetter{StringValue} */
     return 0;
 }
 
@@ -227,10 +225,10 @@ set_mapping(struct nctx *c, struct val *node, struct pkg_err **errp)
     record(c, ref);
     if (!strcmp(ref->cur.name, old) && !*ref->cur.ns)
         return 0;
-    val_map_setz(a, node, "name", kn_scalar(a, ref->cur.name));
+    kn_set_field(a, node, "name", ref->cur.name, KN_TAG_EMPTY);
     if (!*ref->cur.ns)
         return 0;
-    val_map_setz(a, node, "namespace", kn_scalar(a, ref->cur.ns));
+    kn_set_field(a, node, "namespace", ref->cur.ns, KN_TAG_EMPTY);
     return 0;
 }
 
