@@ -30,7 +30,8 @@ struct chart_buffered {
     size_t len;
 };
 
-/* A file mapped for a chart's data (chart_release unmaps). */
+/* Memory a chart's file data live in: a mapping (len > 0, unmapped by
+ * chart_release) or a heap block (len 0, freed). */
 struct chart_map {
     void *addr;
     size_t len;

@@ -391,21 +391,27 @@ chart_manifests_sort(struct chart_manifests *out, struct arena *a,
         size_t *dl;
         size_t nd = chart_split_manifests(&docs, &dl, a, sorted[i].text, sorted[i].len);
         for (size_t d = 0; d < nd; d++) {
+            /* The document's tree is only needed for its head: parse it in
+             * a scratch arena so that peak memory stays one document. */
             struct head h;
-            rc = parse_head(&h, a, docs[d], dl[d], path, errp);
-            if (rc)
+            struct arena *sa = arena_new();
+            rc = parse_head(&h, sa, docs[d], dl[d], path, errp);
+            if (rc) {
+                arena_free(sa);
                 goto out;
+            }
             struct chart_manifest m = {
                 .path = path,
                 .content = docs[d],
                 .len = dl[d],
-                .kind = h.kind,
-                .name = h.name,
+                .kind = arena_strdup(a, h.kind),
+                .name = arena_strdup(a, h.name),
             };
             const struct val *hv = h.annotations && val_map_len(h.annotations)
                                        ? val_map_getz(h.annotations, "helm.sh/hook")
                                        : NULL;
             if (!hv) {
+                arena_free(sa);
                 push(a, &out->generic, &out->ngeneric, &capg, &m);
                 continue;
             }
@@ -439,12 +445,15 @@ chart_manifests_sort(struct chart_manifests *out, struct arena *a,
                     break;
                 hs = comma + 1;
             }
-            if (unknown)
+            if (unknown) {
+                arena_free(sa);
                 continue; /* "info: skipping unknown hook" */
+            }
             m.hook = true;
             m.test_hook = test;
             const struct val *w = val_map_getz(h.annotations, "helm.sh/hook-weight");
             m.weight = w ? atoi(w->u.s.ptr) : 0;
+            arena_free(sa);
             push(a, &out->hooks, &out->nhooks, &caph, &m);
         }
     }

@@ -915,6 +915,10 @@ emit_value(struct jemit *e, const struct val *v)
         return 0;
     case VAL_SEQ:
     case VAL_MAP:
+        if ((v->flags & VAL_F_NIL) && val_len(v) == 0) {
+            sb_add(e->sb, "null", 4); /* Go's nil slice or map */
+            return 0;
+        }
         return emit_container(e, v);
     case VAL_OBJ: {
         const struct val_objtype *t = v->u.obj.type;

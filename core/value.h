@@ -119,6 +119,14 @@ struct val {
 #define VAL_F_MERGED 0x04   /* the map took keys from a `<<` merge key */
 #define VAL_F_READONLY 0x08 /* shared constant: never mutate */
 #define VAL_F_STRUCT 0x10   /* a map standing for a Go struct: encoding/json keeps its key order */
+/* Go's nil slice or map (as opposed to an empty one), on an empty VAL_SEQ or
+ * VAL_MAP: the template engine sets it where Go code returns nil (Sprig's
+ * `rest` of an empty list, a regex with no match, json `null` decoded
+ * into a map). Only the JSON and sigs.k8s.io/yaml encoders look at it and
+ * print `null` instead of `[]`/`{}`; everything else treats the value as
+ * empty. The flag means nothing once the collection has items, so code
+ * that appends to a collection need not clear it. */
+#define VAL_F_NIL 0x20
 
 /* Constructors. Strings are copied into the arena unless the name says
  * _nocopy (then the bytes must live as long as the arena). */

@@ -31,6 +31,7 @@
 #include "core/xalloc.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -74,6 +75,10 @@ struct yem {
     bool single_quoted_allowed;
     bool block_allowed;
     bool ascii; /* printable ASCII, no breaks: one byte is one column */
+    /* go-yaml v3's Encoder (val_yaml_emit_v3) instead of v2's: sequences
+     * indented under their key, tabs never plain, no folding */
+    bool v3;
+    int best_width;
     size_t depth;
     struct arena *scratch; /* objects' to_val, fixed-up strings, runes */
     struct skey *kbuf;     /* sorted keys of the maps being emitted (LIFO) */
@@ -362,7 +367,7 @@ analyze_scalar(struct yem *e, const unsigned char *v, size_t n)
         e->block_allowed = false;
         return;
     }
-    bool block_ind = false, flow_ind = false, line_breaks = false, special = false;
+    bool block_ind = false, flow_ind = false, line_breaks = false, special = false, tabs = false;
     bool leading_space = false, leading_break = false, trailing_space = false,
          trailing_break = false, break_space = false, space_break = false;
     bool preceded_by_ws = true, followed_by_ws, prev_space = false, prev_break = false;
@@ -433,8 +438,11 @@ analyze_scalar(struct yem *e, const unsigned char *v, size_t n)
                 break;
             }
         }
-        /* unicode output is on: only non-printable characters are special */
-        if (!is_printable(v, n, i))
+        /* unicode output is on: only non-printable characters are special;
+         * v3 treats tabs apart (they still allow block scalars) */
+        if (e->v3 && v[i] == '\t')
+            tabs = true;
+        else if (!is_printable(v, n, i))
             special = true;
         if (is_space(v, n, i)) {
             if (i == 0)
@@ -477,12 +485,13 @@ analyze_scalar(struct yem *e, const unsigned char *v, size_t n)
         e->block_plain_allowed = false;
         e->single_quoted_allowed = false;
     }
-    if (space_break || special) {
+    if (space_break || tabs || special) {
         e->flow_plain_allowed = false;
         e->block_plain_allowed = false;
         e->single_quoted_allowed = false;
-        e->block_allowed = false;
     }
+    if (space_break || special)
+        e->block_allowed = false;
     if (line_breaks) {
         e->flow_plain_allowed = false;
         e->block_plain_allowed = false;
@@ -519,7 +528,7 @@ write_plain(struct yem *e, const unsigned char *v, size_t n, bool allow_breaks)
 {
     if (!e->whitespace)
         put(e, ' ');
-    if (e->ascii && (!allow_breaks || (size_t)e->column + n <= BEST_WIDTH + 1)) {
+    if (e->ascii && (!allow_breaks || (size_t)e->column + n <= (size_t)e->best_width + 1)) {
         /* No space can be past the fold column: one copy. */
         sb_add(e->out, v, n);
         e->column += (int)n;
@@ -530,7 +539,7 @@ write_plain(struct yem *e, const unsigned char *v, size_t n, bool allow_breaks)
     bool spaces = false, breaks = false;
     for (size_t i = 0; i < n;) {
         if (is_space(v, n, i)) {
-            if (allow_breaks && !spaces && e->column > BEST_WIDTH && !is_space(v, n, i + 1)) {
+            if (allow_breaks && !spaces && e->column > e->best_width && !is_space(v, n, i + 1)) {
                 write_indent(e);
                 i++;
             } else {
@@ -563,7 +572,7 @@ write_single(struct yem *e, const unsigned char *v, size_t n, bool allow_breaks)
     bool spaces = false, breaks = false;
     for (size_t i = 0; i < n;) {
         if (is_space(v, n, i)) {
-            if (allow_breaks && !spaces && e->column > BEST_WIDTH && i > 0 && i < n - 1 &&
+            if (allow_breaks && !spaces && e->column > e->best_width && i > 0 && i < n - 1 &&
                 !is_space(v, n, i + 1)) {
                 write_indent(e);
                 i++;
@@ -692,7 +701,7 @@ write_double(struct yem *e, const unsigned char *v, size_t n, bool allow_breaks)
             }
             spaces = false;
         } else if (is_space(v, n, i)) {
-            if (allow_breaks && !spaces && e->column > BEST_WIDTH && i > 0 && i < n - 1) {
+            if (allow_breaks && !spaces && e->column > e->best_width && i > 0 && i < n - 1) {
                 write_indent(e);
                 if (is_space(v, n, i + 1))
                     put(e, '\\');
@@ -1119,18 +1128,22 @@ is_digit(uint32_t r)
 
 /* keyList.Less for two string keys. */
 static bool
-key_less(const struct skey *a, const struct skey *b)
+key_less(const struct skey *a, const struct skey *b, bool v3)
 {
     size_t na = a->nr, nb = b->nr;
+    bool digits = false; /* v3: the last equal rune was a digit */
     for (size_t i = 0; i < na && i < nb; i++) {
         uint32_t ai_r = rune_at(a, i), bi_r = rune_at(b, i);
-        if (ai_r == bi_r)
+        if (ai_r == bi_r) {
+            if (v3)
+                digits = is_digit(ai_r);
             continue;
+        }
         bool al = is_letter(ai_r), bl = is_letter(bi_r);
         if (al && bl)
             return ai_r < bi_r;
         if (al || bl)
-            return bl;
+            return digits ? al : bl;
         /* Go's int64 arithmetic wraps; so does this. */
         uint64_t an = 0, bn = 0;
         if (ai_r == '0' || bi_r == '0') {
@@ -1172,13 +1185,13 @@ cmp_bytes(const void *x, const void *y)
 }
 
 static void
-sort_keys(struct skey *d, size_t n, struct skey *tmp)
+sort_keys(struct skey *d, size_t n, struct skey *tmp, bool v3)
 {
     if (n < 2)
         return;
     for (size_t i = 1; i < n && n <= 12; i++) {
         /* insertion sort for the small maps that are the common case */
-        for (size_t j = i; j > 0 && key_less(&d[j], &d[j - 1]); j--) {
+        for (size_t j = i; j > 0 && key_less(&d[j], &d[j - 1], v3); j--) {
             struct skey t = d[j];
             d[j] = d[j - 1];
             d[j - 1] = t;
@@ -1187,11 +1200,11 @@ sort_keys(struct skey *d, size_t n, struct skey *tmp)
     if (n <= 12)
         return;
     size_t h = n / 2;
-    sort_keys(d, h, tmp);
-    sort_keys(d + h, n - h, tmp);
+    sort_keys(d, h, tmp, v3);
+    sort_keys(d + h, n - h, tmp, v3);
     size_t i = 0, j = h, k = 0;
     while (i < h && j < n)
-        tmp[k++] = key_less(&d[j], &d[i]) ? d[j++] : d[i++];
+        tmp[k++] = key_less(&d[j], &d[i], v3) ? d[j++] : d[i++];
     while (i < h)
         tmp[k++] = d[i++];
     while (j < n)
@@ -1204,6 +1217,43 @@ sort_keys(struct skey *d, size_t n, struct skey *tmp)
 static int emit_node(struct yem *e, const struct val *v, bool root, bool seq, bool map,
                      bool simple_key);
 
+/* encode.go's isBase60Float:
+ * ^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$ */
+static bool
+is_base60_float(const char *s, size_t n)
+{
+    if (n == 0 || !(s[0] == '+' || s[0] == '-' || (s[0] >= '0' && s[0] <= '9')) ||
+        !memchr(s, ':', n))
+        return false;
+    size_t i = 0;
+    if (s[i] == '+' || s[i] == '-')
+        i++;
+    if (i >= n || s[i] < '0' || s[i] > '9')
+        return false;
+    i++;
+    while (i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+        i++;
+    int groups = 0;
+    while (i < n && s[i] == ':') {
+        i++;
+        size_t d = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9' && d < 2) {
+            i++;
+            d++;
+        }
+        /* [0-5]?[0-9]: one digit, or two with the first <= 5 */
+        if (d == 0 || (d == 2 && s[i - 2] > '5'))
+            return false;
+        groups++;
+    }
+    if (groups > 0 && i < n && s[i] == '.') {
+        i++;
+        while (i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            i++;
+    }
+    return groups > 0 && i == n;
+}
+
 /* The scalar text and requested style for a string (encode.go stringv). */
 static void
 string_style(const char *s, size_t n, enum sstyle *style)
@@ -1212,42 +1262,8 @@ string_style(const char *s, size_t n, enum sstyle *style)
         *style = S_LITERAL;
         return;
     }
-    bool plain = val_yaml_resolve(VAL_YAML_HELM, s, n, NULL) == VAL_YTAG_STR;
-    if (plain && n > 0 && (s[0] == '+' || s[0] == '-' || (s[0] >= '0' && s[0] <= '9')) &&
-        memchr(s, ':', n)) {
-        /* isBase60Float: ^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$ */
-        size_t i = 0;
-        if (s[i] == '+' || s[i] == '-')
-            i++;
-        bool ok = i < n && s[i] >= '0' && s[i] <= '9';
-        if (ok) {
-            i++;
-            while (i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-                i++;
-            int groups = 0;
-            while (i < n && s[i] == ':') {
-                i++;
-                size_t d = 0;
-                while (i < n && s[i] >= '0' && s[i] <= '9' && d < 2) {
-                    i++;
-                    d++;
-                }
-                /* [0-5]?[0-9]: one digit, or two with the first <= 5 */
-                if (d == 0 || (d == 2 && s[i - 2] > '5')) {
-                    ok = false;
-                    break;
-                }
-                groups++;
-            }
-            if (ok && groups > 0 && i < n && s[i] == '.') {
-                i++;
-                while (i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-                    i++;
-            }
-            if (ok && groups > 0 && i == n)
-                plain = false;
-        }
-    }
+    bool plain =
+        val_yaml_resolve(VAL_YAML_HELM, s, n, NULL) == VAL_YTAG_STR && !is_base60_float(s, n);
     *style = plain ? S_PLAIN : S_DOUBLE;
 }
 
@@ -1364,7 +1380,7 @@ emit_seq(struct yem *e, const struct val *v)
         return 0;
     }
     e->depth++;
-    increase_indent(e, false, e->map_ctx && !e->indention);
+    increase_indent(e, false, !e->v3 && e->map_ctx && !e->indention);
     for (size_t i = 0; i < n && !rc; i++) {
         write_indent(e);
         write_indicator(e, "-", true, false, true);
@@ -1462,7 +1478,7 @@ emit_map(struct yem *e, const struct val *v)
     }
     if (nk > 1) {
         qsort(keys, nk, sizeof(*keys), cmp_bytes);
-        sort_keys(keys, nk, keys + n);
+        sort_keys(keys, nk, keys + n, false);
     }
     e->kused = base + nk;
 
@@ -1541,9 +1557,13 @@ emit_node(struct yem *e, const struct val *v, bool root, bool seq, bool map, boo
         }
         return emit_string(e, v->u.s.ptr, v->u.s.len, false);
     case VAL_SEQ:
-        return emit_seq(e, v);
     case VAL_MAP:
-        return emit_map(e, v);
+        if ((v->flags & VAL_F_NIL) && val_len(v) == 0) {
+            /* Go's nil slice or map: encoding/json writes null. */
+            emit_scalar(e, "null", 4, S_PLAIN);
+            return 0;
+        }
+        return v->kind == VAL_SEQ ? emit_seq(e, v) : emit_map(e, v);
     case VAL_OBJ: {
         const struct val_objtype *t = v->u.obj.type;
         if (!t || !t->to_val) {
@@ -1571,6 +1591,7 @@ val_yaml_emit(struct sb *sb, const struct val *v, enum val_yaml_dialect dialect,
         .errp = errp,
     };
     e.indents = e.indents_small;
+    e.best_width = BEST_WIDTH;
     size_t start = sb->len;
     int rc = emit_node(&e, v, true, false, false, false);
     if (!rc) {
@@ -1583,5 +1604,342 @@ val_yaml_emit(struct sb *sb, const struct val *v, enum val_yaml_dialect dialect,
     arena_free(e.scratch);
     if (rc)
         sb_setlen(sb, start); /* nothing half-written */
+    return rc;
+}
+
+/* ---- go-yaml v3's Encoder (val_yaml_emit_v3) ----
+ *
+ * encode.go marshals the Go value itself: no JSON round trip, so numbers
+ * keep their types and strings their bytes. The emitter is v2's with the
+ * differences that reach these documents: sequences are not indentless,
+ * tabs make a scalar quoted (but allow a literal block), and the width is
+ * unlimited (yaml_emitter_initialize sets best_width -1). */
+
+static int emit_node_v3(struct yem *e, const struct val *v, bool root, bool seq, bool map,
+                        bool simple_key);
+
+/* isOldBool */
+static bool
+is_old_bool(const char *s, size_t n)
+{
+    static const char *const words[] = {"y", "Y", "yes", "Yes", "YES", "on",  "On",  "ON",
+                                        "n", "N", "no",  "No",  "NO",  "off", "Off", "OFF"};
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strlen(words[i]) == n && !memcmp(words[i], s, n))
+            return true;
+    return false;
+}
+
+static bool
+valid_utf8(const char *s, size_t n)
+{
+    uint32_t r;
+    for (size_t i = 0; i < n;) {
+        size_t w = utf8_decode((const unsigned char *)s + i, n - i, &r);
+        if (!w)
+            return false;
+        i += w;
+    }
+    return true;
+}
+
+/* encodeBase64: lines of 70 characters, each ending in a break when
+ * there is more than one. */
+static const char *
+base64_lines(struct yem *e, const char *s, size_t n, size_t *outn)
+{
+    size_t bn;
+    const char *b = base64_std(scratch(e), (const unsigned char *)s, n, &bn);
+    size_t lines = bn / 70 + 1;
+    if (lines == 1) {
+        *outn = bn;
+        return b;
+    }
+    char *o = arena_alloc(scratch(e), bn + lines + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < bn; i += 70) {
+        size_t j = i + 70 < bn ? i + 70 : bn;
+        memcpy(o + k, b + i, j - i);
+        k += j - i;
+        o[k++] = '\n';
+    }
+    *outn = k;
+    return o;
+}
+
+/* A string as stringv emits it: its text, style and whether it carries
+ * the !!binary tag. */
+static const char *
+string_v3(struct yem *e, const char *s, size_t n, size_t *outn, enum sstyle *style, bool *binary)
+{
+    bool plain = true;
+    *binary = false;
+    if (!valid_utf8(s, n)) {
+        s = base64_lines(e, s, n, &n);
+        *binary = true;
+    } else {
+        plain = val_yaml_resolve(VAL_YAML_KYAML, s, n, NULL) == VAL_YTAG_STR &&
+                !is_base60_float(s, n) && !is_old_bool(s, n);
+    }
+    if (memchr(s, '\n', n))
+        *style = S_LITERAL;
+    else
+        *style = plain ? S_PLAIN : S_DOUBLE;
+    *outn = n;
+    return s;
+}
+
+/* yaml_emitter_emit_scalar with the tag handle "!!binary" written by
+ * process_tag before the scalar. */
+static void
+emit_scalar_v3(struct yem *e, const char *text, size_t n, enum sstyle style, bool binary)
+{
+    if (!binary) {
+        emit_scalar(e, text, n, style);
+        return;
+    }
+    write_indicator(e, "!!binary", true, false, false);
+    emit_scalar(e, text, n, style);
+}
+
+static int
+emit_string_v3(struct yem *e, const char *s, size_t n)
+{
+    enum sstyle style;
+    bool binary;
+    size_t tn;
+    const char *t = string_v3(e, s, n, &tn, &style, &binary);
+    emit_scalar_v3(e, t, tn, style, binary);
+    return 0;
+}
+
+static int
+emit_seq_v3(struct yem *e, const struct val *v)
+{
+    if (v->kind == VAL_STRING) {
+        /* []byte: a sequence of uint8 */
+        size_t n = v->u.s.len;
+        int rc = check_depth(e);
+        if (rc)
+            return rc;
+        if (n == 0) {
+            write_indicator(e, "[", true, true, false);
+            write_indicator(e, "]", false, false, false);
+            return 0;
+        }
+        e->depth++;
+        increase_indent(e, false, false);
+        for (size_t i = 0; i < n; i++) {
+            write_indent(e);
+            write_indicator(e, "-", true, false, true);
+            char buf[4];
+            int m = snprintf(buf, sizeof(buf), "%u", (unsigned char)v->u.s.ptr[i]);
+            e->root_ctx = e->map_ctx = e->simple_key_ctx = false;
+            e->seq_ctx = true;
+            emit_scalar(e, buf, (size_t)m, S_PLAIN);
+        }
+        pop_indent(e);
+        e->depth--;
+        return 0;
+    }
+    size_t n = val_seq_len(v);
+    int rc = check_depth(e);
+    if (rc)
+        return rc;
+    if (n == 0) {
+        write_indicator(e, "[", true, true, false);
+        write_indicator(e, "]", false, false, false);
+        return 0;
+    }
+    e->depth++;
+    increase_indent(e, false, false);
+    for (size_t i = 0; i < n && !rc; i++) {
+        write_indent(e);
+        write_indicator(e, "-", true, false, true);
+        rc = emit_node_v3(e, val_seq_at(v, i), false, true, false, false);
+    }
+    pop_indent(e);
+    e->depth--;
+    return rc;
+}
+
+static int
+emit_map_v3(struct yem *e, const struct val *v)
+{
+    size_t n = val_map_len(v);
+    int rc = check_depth(e);
+    if (rc)
+        return rc;
+    if (n == 0) {
+        write_indicator(e, "{", true, true, false);
+        write_indicator(e, "}", false, false, false);
+        return 0;
+    }
+    size_t base = e->kused;
+    e->kbuf = xgrow(e->kbuf, &e->kcap, base + 2 * n, sizeof(*e->kbuf));
+    struct skey *keys = e->kbuf + base;
+    for (size_t i = 0; i < n; i++) {
+        const struct val_mapent *ent = &v->u.map.ents[i];
+        const char *ks = ent->key->u.s.ptr;
+        size_t kn = ent->key->u.s.len;
+        keys[i].s = ks;
+        keys[i].n = kn;
+        keys[i].v = ent->v;
+        keys[i].okey = ent->key;
+        keys[i].r = NULL;
+        keys[i].nr = kn;
+        for (size_t b = 0; b < kn; b++) {
+            if ((unsigned char)ks[b] >= 0x80) {
+                /* []rune(s): an invalid byte is one U+FFFD */
+                uint32_t *r = arena_alloc(scratch(e), kn * sizeof(*r));
+                size_t m = 0;
+                for (size_t q = 0; q < kn;) {
+                    size_t w = utf8_decode((const unsigned char *)ks + q, kn - q, &r[m]);
+                    if (!w) {
+                        r[m] = 0xFFFD;
+                        w = 1;
+                    }
+                    q += w;
+                    m++;
+                }
+                keys[i].r = r;
+                keys[i].nr = m;
+                break;
+            }
+        }
+    }
+    if (n > 1) {
+        qsort(keys, n, sizeof(*keys), cmp_bytes);
+        sort_keys(keys, n, keys + n, true);
+    }
+    e->kused = base + n;
+
+    e->depth++;
+    increase_indent(e, false, false);
+    for (size_t i = 0; i < n && !rc; i++) {
+        const struct skey *k = &e->kbuf[base + i];
+        const struct val *kv = k->v;
+        enum sstyle style;
+        bool binary;
+        size_t kn;
+        const char *ks = string_v3(e, k->s, k->n, &kn, &style, &binary);
+        write_indent(e);
+        analyze_scalar(e, (const unsigned char *)ks, kn);
+        e->root_ctx = false;
+        e->seq_ctx = false;
+        e->map_ctx = true;
+        /* check_simple_key counts the tag too */
+        if (simple_key_ok(e, kn + (binary ? 8 : 0))) {
+            e->simple_key_ctx = true;
+            emit_scalar_v3(e, ks, kn, style, binary);
+            write_indicator(e, ":", false, false, false);
+        } else {
+            write_indicator(e, "?", true, false, true);
+            e->simple_key_ctx = false;
+            emit_scalar_v3(e, ks, kn, style, binary);
+            write_indent(e);
+            write_indicator(e, ":", true, false, true);
+        }
+        rc = emit_node_v3(e, kv, false, false, true, false);
+    }
+    pop_indent(e);
+    e->depth--;
+    e->kused = base;
+    return rc;
+}
+
+static int
+emit_node_v3(struct yem *e, const struct val *v, bool root, bool seq, bool map, bool simple_key)
+{
+    e->root_ctx = root;
+    e->seq_ctx = seq;
+    e->map_ctx = map;
+    e->simple_key_ctx = simple_key;
+    if (!v || v->kind == VAL_NULL) {
+        emit_scalar(e, "null", 4, S_PLAIN);
+        return 0;
+    }
+    char buf[32];
+    int m;
+    switch (v->kind) {
+    case VAL_BOOL:
+        emit_scalar(e, v->u.b ? "true" : "false", v->u.b ? 4 : 5, S_PLAIN);
+        return 0;
+    case VAL_INT:
+        if (v->gotype == VAL_GO_UINT || v->gotype == VAL_GO_UINT64 || v->gotype == VAL_GO_UINT8)
+            m = snprintf(buf, sizeof(buf), "%llu", (unsigned long long)(uint64_t)v->u.i);
+        else
+            m = snprintf(buf, sizeof(buf), "%lld", (long long)v->u.i);
+        emit_scalar(e, buf, (size_t)m, S_PLAIN);
+        return 0;
+    case VAL_FLOAT: {
+        double f = v->u.f;
+        if (isnan(f)) {
+            emit_scalar(e, ".nan", 4, S_PLAIN);
+            return 0;
+        }
+        if (isinf(f)) {
+            emit_scalar(e, f < 0 ? "-.inf" : ".inf", f < 0 ? 5 : 4, S_PLAIN);
+            return 0;
+        }
+        struct sb t = SB_INIT;
+        if (v->gotype == VAL_GO_FLOAT32)
+            gofmt_float32(&t, f, 'g', -1);
+        else
+            gofmt_float(&t, f, 'g', -1);
+        emit_scalar(e, t.buf, t.len, S_PLAIN);
+        sb_release(&t);
+        return 0;
+    }
+    case VAL_STRING:
+        if (v->gotype == VAL_GO_BYTES)
+            return emit_seq_v3(e, v);
+        return emit_string_v3(e, v->u.s.ptr, v->u.s.len);
+    case VAL_SEQ:
+        return emit_seq_v3(e, v);
+    case VAL_MAP:
+        return emit_map_v3(e, v);
+    case VAL_OBJ: {
+        const struct val_objtype *t = v->u.obj.type;
+        if (!t || !t->to_val) {
+            emit_scalar(e, "null", 4, S_PLAIN);
+            return 0;
+        }
+        const struct val *tv = t->to_val(scratch(e), v);
+        if (tv && tv->kind == VAL_STRING && t->name && !strcmp(t->name, "time.Time")) {
+            /* timev: the RFC 3339 text, plain */
+            emit_scalar(e, tv->u.s.ptr, tv->u.s.len, S_PLAIN);
+            return 0;
+        }
+        return emit_node_v3(e, tv, root, seq, map, simple_key);
+    }
+    }
+    return pkg_err_set(e->errp, PKG_EINVAL, "cannot emit a value of kind %d", v->kind);
+}
+
+int
+val_yaml_emit_v3(struct sb *sb, const struct val *v, struct pkg_err **errp)
+{
+    struct yem e = {
+        .out = sb,
+        .indent = -1,
+        .whitespace = true,
+        .indention = true,
+        .cind = 64,
+        .errp = errp,
+        .v3 = true,
+        .best_width = INT_MAX,
+    };
+    e.indents = e.indents_small;
+    size_t start = sb->len;
+    int rc = emit_node_v3(&e, v, true, false, false, false);
+    if (!rc)
+        write_indent(&e); /* implicit DOCUMENT-END */
+    if (e.indents != e.indents_small)
+        free(e.indents);
+    free(e.kbuf);
+    arena_free(e.scratch);
+    if (rc)
+        sb_setlen(sb, start);
     return rc;
 }

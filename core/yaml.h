@@ -96,4 +96,19 @@ enum val_yaml_rtag val_yaml_resolve(enum val_yaml_dialect dialect, const char *s
 int val_yaml_emit(struct sb *sb, const struct val *v, enum val_yaml_dialect dialect,
                   struct pkg_err **errp);
 
+/* Emits one value as go-yaml v3's Encoder with SetIndent(2) prints it
+ * (Helm's toYamlPretty), appending to sb. Unlike val_yaml_emit there is
+ * no JSON round trip: the value is encoded as the Go value it stands for.
+ * So sequences are indented under their key; lines are never folded;
+ * numbers keep their Go type (float64 3 prints "3", 1e6 "1e+06", NaN
+ * ".nan", an int64 as digits); strings that go-yaml v3 would resolve to
+ * another type, and the YAML 1.1 words y/yes/on/off/... and base-60
+ * floats, are double-quoted; strings with a line break are literal
+ * blocks, with tabs quoted or literal; invalid UTF-8 becomes a
+ * "!!binary" base64 scalar; []byte is a sequence of numbers; nil
+ * collections (VAL_F_NIL) print as empty ones; map keys sort in go-yaml
+ * v3's order. Ends with a line break. Fails only past 10000 nested
+ * collections (PKG_ELIMIT, nothing appended). */
+int val_yaml_emit_v3(struct sb *sb, const struct val *v, struct pkg_err **errp);
+
 #endif

@@ -187,6 +187,7 @@ elems_are_iface(const struct val *c)
     case VAL_GO_STRINGS:
     case VAL_GO_INTS:
     case VAL_GO_STRMAP:
+    case TMPL_GO_LISTS:
         return false;
     default:
         return true;
@@ -285,7 +286,7 @@ tmpl_type_name(int typ)
     case TMPL_T_ERROR:
         return "error";
     default:
-        return "?";
+        return tmpl_obj_param_name(typ);
     }
 }
 
@@ -304,7 +305,7 @@ can_be_nil(int typ)
     case TMPL_T_ERROR:
         return true;
     default:
-        return false;
+        return typ >= TMPL_T_OBJ && tmpl_obj_param_name(typ)[0] == '*';
     }
 }
 
@@ -343,12 +344,17 @@ assignable(const struct val *v, int typ)
     case TMPL_T_TIME:
         return v->kind == VAL_OBJ && !strcmp(v->u.obj.type->name, "time.Time");
     default:
+        if (typ >= TMPL_T_OBJ && v->kind == VAL_OBJ) {
+            /* the type itself, or a pointer to it (Go dereferences once) */
+            const char *want = tmpl_obj_param_name(typ), *have = v->u.obj.type->name;
+            return !strcmp(have, want) || (have[0] == '*' && !strcmp(have + 1, want));
+        }
         return false;
     }
 }
 
-/* Go's zero value of a nillable type: a nil map/slice prints like an empty
- * one, so an empty collection of the type stands for it. */
+/* Go's zero value of a nillable type: a nil map or slice is an empty
+ * collection of the type marked VAL_F_NIL. */
 static struct val *
 zero_of(struct tmpl_exec *x, int typ)
 {
@@ -361,12 +367,12 @@ zero_of(struct tmpl_exec *x, int typ)
         v->gotype = typ == TMPL_T_STRINGS ? VAL_GO_STRINGS
                     : typ == TMPL_T_INTS  ? VAL_GO_INTS
                                           : VAL_GO_AUTO;
-        return v;
+        return tmpl_mark_nil(v);
     case TMPL_T_MAP:
     case TMPL_T_STRMAP:
         v = val_map(x->a);
         v->gotype = typ == TMPL_T_STRMAP ? VAL_GO_STRMAP : VAL_GO_AUTO;
-        return v;
+        return tmpl_mark_nil(v);
     case TMPL_T_BYTES:
         v = val_str_nocopy(x->a, "", 0);
         v->gotype = VAL_GO_BYTES;
@@ -1236,11 +1242,15 @@ tmpl_call_tpl(struct tmpl_call *c, const char *text, size_t len, const struct va
     struct tmpl_exec *x = c->x;
     struct tmpl_ns layer;
     memset(&layer, 0, sizeof(layer));
-    layer.parent = x->ns;
     struct pkg_err *err = NULL;
     const char *root = x->sh->root_name;
+    /* Helm executes the template its Parse returned, also when the text is
+     * empty and the name's old (non-empty) tree stays in the map: parse
+     * with no parent so that the new root is installed in the layer even
+     * then (an outer tpl's root would otherwise run again, forever). */
     int rc = tmpl_parse(&layer, x->a, x->set->opts.funcs, x->set->opts.skip_func_check, root, text,
                         len, &err);
+    layer.parent = x->ns;
     if (rc) {
         struct sb sb = SB_INIT;
         sb_addstr(&sb, "cannot parse template ");

@@ -867,6 +867,11 @@ print_value(struct pp *p, const struct val *v, int verb, int depth)
             fmt_string(p, v->u.s.ptr, v->u.s.len, verb);
         break;
     case VAL_MAP: {
+        if (p->sharp_v && (v->flags & VAL_F_NIL) && v->u.map.len == 0) {
+            sb_addstr(p->buf, tmpl_typename(v));
+            sb_addstr(p->buf, "(nil)");
+            break;
+        }
         if (p->sharp_v) {
             sb_addstr(p->buf, tmpl_typename(v));
             sb_addch(p->buf, '{');
@@ -920,6 +925,11 @@ print_value(struct pp *p, const struct val *v, int verb, int depth)
         break;
     }
     case VAL_SEQ:
+        if (p->sharp_v && (v->flags & VAL_F_NIL) && v->u.seq.len == 0) {
+            sb_addstr(p->buf, tmpl_typename(v));
+            sb_addstr(p->buf, "(nil)");
+            break;
+        }
         if (p->sharp_v) {
             sb_addstr(p->buf, tmpl_typename(v));
             sb_addch(p->buf, '{');

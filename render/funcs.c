@@ -42,12 +42,31 @@ static const struct {
     {"error", TMPL_T_ERROR},
 };
 
+/* Object types that functions and methods take as parameters. */
+static const char *const obj_param_types[] = {
+    "sprig.certificate", /* genSignedCert's CA */
+    "*semver.Version",   /* Version.Compare, LessThan, ... */
+    "semver.Version",
+};
+
+const char *
+tmpl_obj_param_name(int t)
+{
+    size_t k = (size_t)(t - TMPL_T_OBJ);
+    if (t < TMPL_T_OBJ || k >= sizeof(obj_param_types) / sizeof(obj_param_types[0]))
+        return "?";
+    return obj_param_types[k];
+}
+
 static int
 type_lookup(const char *s, size_t n, bool result)
 {
     for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
         if (strlen(type_names[i].name) == n && !memcmp(type_names[i].name, s, n))
             return (int)type_names[i].type;
+    for (size_t i = 0; !result && i < sizeof(obj_param_types) / sizeof(obj_param_types[0]); i++)
+        if (strlen(obj_param_types[i]) == n && !memcmp(obj_param_types[i], s, n))
+            return TMPL_T_OBJ + (int)i;
     if (result)
         return TMPL_T_OTHER;
     fprintf(stderr, "render: unknown parameter type \"%.*s\"\n", (int)n, s);
@@ -420,6 +439,15 @@ tmpl_mkstrmap(struct tmpl_call *c)
 }
 
 struct val *
+tmpl_mark_nil(struct val *v)
+{
+    if ((v->kind == VAL_SEQ || v->kind == VAL_MAP) && val_len(v) == 0 &&
+        !(v->flags & VAL_F_READONLY))
+        v->flags |= VAL_F_NIL;
+    return v;
+}
+
+struct val *
 tmpl_mknil(struct tmpl_call *c)
 {
     (void)c;
@@ -468,9 +496,10 @@ tmpl_typename(const struct val *v)
     case VAL_STRING:
         return v->gotype == VAL_GO_BYTES ? "[]uint8" : "string";
     case VAL_SEQ:
-        return v->gotype == VAL_GO_STRINGS ? "[]string"
-               : v->gotype == VAL_GO_INTS  ? "[]int"
-                                           : "[]interface {}";
+        return v->gotype == VAL_GO_STRINGS  ? "[]string"
+               : v->gotype == VAL_GO_INTS   ? "[]int"
+               : v->gotype == TMPL_GO_LISTS ? "[][]interface {}"
+                                            : "[]interface {}";
     case VAL_MAP:
         return v->gotype == VAL_GO_STRMAP   ? "map[string]string"
                : v->gotype == VAL_GO_VALUES ? "chartutil.Values"
@@ -579,166 +608,8 @@ tmpl_strval(struct sb *out, const struct val *v)
     tmpl_fmt_v(out, v);
 }
 
-/* strconv.ParseInt(s, 0, 64) */
-static bool
-parse_int_base0(const char *s, size_t n, int64_t *out)
-{
-    if (n == 0 || n > 128)
-        return false;
-    char buf[130];
-    size_t k = 0;
-    bool neg = false;
-    size_t i = 0;
-    if (s[0] == '+' || s[0] == '-') {
-        neg = s[0] == '-';
-        i = 1;
-    }
-    if (i >= n)
-        return false;
-    int base = 10;
-    if (s[i] == '0' && n - i >= 3 && (s[i + 1] | 0x20) == 'x') {
-        base = 16;
-        i += 2;
-    } else if (s[i] == '0' && n - i >= 3 && (s[i + 1] | 0x20) == 'b') {
-        base = 2;
-        i += 2;
-    } else if (s[i] == '0' && n - i >= 3 && (s[i + 1] | 0x20) == 'o') {
-        base = 8;
-        i += 2;
-    } else if (s[i] == '0' && n - i >= 2) {
-        base = 8;
-        i += 1;
-    }
-    char prev = '0';
-    for (; i < n; i++) {
-        char c = s[i];
-        if (c == '_') {
-            if (prev == '_')
-                return false;
-            prev = c;
-            continue;
-        }
-        int d;
-        if (c >= '0' && c <= '9')
-            d = c - '0';
-        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
-            d = (c | 0x20) - 'a' + 10;
-        else
-            return false;
-        if (d >= base)
-            return false;
-        buf[k++] = c;
-        prev = c;
-    }
-    if (prev == '_' || k == 0)
-        return false;
-    buf[k] = 0;
-    errno = 0;
-    char *end;
-    unsigned long long u = strtoull(buf, &end, base);
-    if (errno || *end)
-        return false;
-    if (!neg && u > (unsigned long long)INT64_MAX)
-        return false;
-    if (neg && u > (unsigned long long)INT64_MAX + 1)
-        return false;
-    *out = neg ? (int64_t)(0 - u) : (int64_t)u;
-    return true;
-}
-
-/* cast's trimZeroDecimal: "12.00" -> "12", "12.50" stays. */
-static size_t
-trim_zero_decimal(const char *s, size_t n)
-{
-    bool found_zero = false;
-    for (size_t i = n; i > 0; i--) {
-        switch (s[i - 1]) {
-        case '.':
-            if (found_zero)
-                return i - 1;
-            return n;
-        case '0':
-            found_zero = true;
-            break;
-        default:
-            return n;
-        }
-    }
-    return n;
-}
-
-int64_t
-tmpl_cast_int64(const struct val *v)
-{
-    if (!v)
-        return 0;
-    switch (v->kind) {
-    case VAL_INT:
-        return v->u.i;
-    case VAL_FLOAT:
-        if (isnan(v->u.f))
-            return INT64_MIN;
-        if (v->u.f >= 9223372036854775808.0 || v->u.f < -9223372036854775808.0)
-            return INT64_MIN;
-        return (int64_t)v->u.f;
-    case VAL_BOOL:
-        return v->u.b ? 1 : 0;
-    case VAL_STRING: {
-        if (v->gotype == VAL_GO_BYTES)
-            return 0;
-        int64_t r;
-        size_t n = trim_zero_decimal(v->u.s.ptr, v->u.s.len);
-        if (parse_int_base0(v->u.s.ptr, n, &r))
-            return r;
-        return 0;
-    }
-    default:
-        return 0;
-    }
-}
-
-int64_t
-tmpl_cast_int(const struct val *v)
-{
-    return tmpl_cast_int64(v);
-}
-
-double
-tmpl_cast_float64(const struct val *v)
-{
-    if (!v)
-        return 0;
-    switch (v->kind) {
-    case VAL_INT:
-        if (v->gotype == VAL_GO_UINT || v->gotype == VAL_GO_UINT64)
-            return (double)(uint64_t)v->u.i;
-        return (double)v->u.i;
-    case VAL_FLOAT:
-        return v->u.f;
-    case VAL_BOOL:
-        return v->u.b ? 1 : 0;
-    case VAL_STRING: {
-        if (v->gotype == VAL_GO_BYTES || v->u.s.len == 0 || v->u.s.len > 256)
-            return 0;
-        char buf[260];
-        size_t k = 0;
-        for (size_t i = 0; i < v->u.s.len; i++)
-            if (v->u.s.ptr[i] != '_')
-                buf[k++] = v->u.s.ptr[i];
-        buf[k] = 0;
-        if (k == 0 || buf[0] == ' ' || buf[k - 1] == ' ')
-            return 0;
-        errno = 0;
-        char *end;
-        double f = strtod(buf, &end);
-        if (*end || (errno == ERANGE && isinf(f)))
-            return 0;
-        return f;
-    }
-    default:
-        return 0;
-    }
-}
+/* tmpl_cast_int64, tmpl_cast_int and tmpl_cast_float64 are in
+ * render/sprig-util.c, beside the strconv parsers they use. */
 
 /* ---- Go's builtins ---- */
 

@@ -29,8 +29,12 @@
  * string, bool, int, int64, uint32, float64, []interface {}, []string,
  * []int, []uint8 ([]byte), map[string]interface {}, map[string]string,
  * time.Time, reflect.Value (builtins only), error (second result), and
- * variadic ...T for the last parameter. A result type not in the list
- * (*semver.Version, sprig.certificate) is accepted: the implementation
+ * variadic ...T for the last parameter. Object types listed in funcs.c's
+ * obj_param_types (sprig.certificate, *semver.Version) may be parameters:
+ * the executor accepts only objects of that type name (a *T also for a T
+ * parameter, as Go dereferences once) and reports others at the argument
+ * as Go does ("wrong type for value; expected sprig.certificate; got
+ * string"). A result type not in the list is accepted: the implementation
  * sets the value's type itself.
  *
  * Results live in c->a (the render arena). Never keep pointers to
@@ -49,6 +53,12 @@
 #include "core/sb.h"
 #include "core/value.h"
 #include "render/render.h"
+
+/* Go types render adds to core's enum val_gotype (which leaves the values
+ * from VAL_GO_OTHER on to render). */
+enum {
+    TMPL_GO_LISTS = VAL_GO_OTHER, /* [][]interface {} (a VAL_SEQ of lists): chunk's result */
+};
 
 /* Parameter and result types. */
 enum tmpl_type {
@@ -69,7 +79,15 @@ enum tmpl_type {
     TMPL_T_TIME,    /* time.Time */
     TMPL_T_ERROR,   /* error (only as the second result) */
     TMPL_T_OTHER,   /* results only: a type the function sets on its value */
+    /* From here on: a named object type (a VAL_OBJ whose type name is
+     * tmpl_obj_param_name(t)), checked as Go's reflection checks it. */
+    TMPL_T_OBJ = 32,
 };
+
+/* The Go type name of an object parameter type (t >= TMPL_T_OBJ), e.g.
+ * "sprig.certificate", "*semver.Version"; names starting with '*' are
+ * pointers (nil is accepted and reaches the implementation as a VAL_NULL). */
+const char *tmpl_obj_param_name(int t);
 
 #define TMPL_MAX_PARAMS 8
 
@@ -156,6 +174,11 @@ struct val *tmpl_mkstrings(struct tmpl_call *c);          /* []string (push VAL_
 struct val *tmpl_mkmap(struct tmpl_call *c);              /* map[string]interface {} */
 struct val *tmpl_mkstrmap(struct tmpl_call *c);           /* map[string]string */
 struct val *tmpl_mknil(struct tmpl_call *c);              /* Go nil */
+/* Marks an empty list or map as Go's nil slice or map (VAL_F_NIL), for
+ * results Go leaves nil: toJson and toYaml print them as null, %#v as
+ * "[]interface {}(nil)", reflect.DeepEqual tells them from empty ones.
+ * Returns v. */
+struct val *tmpl_mark_nil(struct val *v);
 
 /* ---- Go's conversions and printing, for implementations ---- */
 
@@ -175,9 +198,15 @@ void tmpl_quote(struct sb *out, const char *s, size_t n);
 /* Sprig's strval: a string as is, []byte as text, a Stringer's String(),
  * anything else fmt.Sprintf("%v"). Appends. */
 void tmpl_strval(struct sb *out, const struct val *v);
-/* spf13/cast v1.7 (what Sprig uses): ToInt64, ToInt, ToFloat64 with their
- * rules (strings parsed with base prefixes, floats truncated, bools 0/1,
- * nil and failures 0). */
+/* spf13/cast v1.7.0 (what Sprig uses): ToInt64, ToInt (Go's int is 64
+ * bits) and ToFloat64. Strings go through cast's trimZeroDecimal ("12.00",
+ * also "1.0." -> "1") and strconv.ParseInt(s, 0, 64) (base prefixes 0x 0o
+ * 0b and 0, underscores only where Go allows them) for ints, through
+ * strconv.ParseFloat(s, 64) for floats (hex floats need a p exponent, so
+ * "0x10" is 0); floats truncate toward zero (NaN and out-of-range values
+ * give Go's amd64 result, the minimum int64), bools are 0/1, uint64s
+ * convert unsigned; nil, []byte, collections and failures give 0. The one
+ * implementation for Sprig and the rest of render (render/sprig-util.c). */
 int64_t tmpl_cast_int64(const struct val *v);
 int64_t tmpl_cast_int(const struct val *v);
 double tmpl_cast_float64(const struct val *v);

@@ -166,6 +166,23 @@ fn_to_yaml(struct tmpl_call *c, struct val **out)
     return 0;
 }
 
+/* toYAMLPretty: go-yaml v3's Encoder with SetIndent(2); errors give "". */
+static int
+fn_to_yaml_pretty(struct tmpl_call *c, struct val **out)
+{
+    struct sb sb = SB_INIT;
+    struct pkg_err *err = NULL;
+    if (val_yaml_emit_v3(&sb, c->argv[0], &err) < 0) {
+        pkg_err_free(err);
+        sb_reset(&sb);
+    }
+    if (sb.len > 0 && sb.buf[sb.len - 1] == '\n')
+        sb_setlen(&sb, sb.len - 1);
+    *out = tmpl_mkstr(c, sb.buf, sb.len);
+    sb_release(&sb);
+    return 0;
+}
+
 static int
 fn_to_json(struct tmpl_call *c, struct val **out)
 {
@@ -347,6 +364,8 @@ fn_from_json(struct tmpl_call *c, struct val **out)
                 json_kind_word(doc));
         val_map_setz(c->a, m, "Error", tmpl_mkstr_sb(c, &sb));
         sb_release(&sb);
+    } else {
+        tmpl_mark_nil(m); /* json.Unmarshal of null sets the map to nil */
     }
     *out = m;
     return 0;
@@ -369,6 +388,8 @@ fn_from_json_array(struct tmpl_call *c, struct val **out)
                 json_kind_word(doc));
         val_seq_push(c->a, l, tmpl_mkstr_sb(c, &sb));
         sb_release(&sb);
+    } else {
+        tmpl_mark_nil(l); /* json.Unmarshal of null sets the slice to nil */
     }
     *out = l;
     return 0;
@@ -544,8 +565,7 @@ const struct tmpl_func tmpl_funcs_helm[] = {
     {"required", fn_required, "func(string, interface {}) (interface {}, error)"},
     {"fail", fn_fail, "func(string) (string, error)"},
     {"toYaml", fn_to_yaml, "func(interface {}) string"},
-    /* NEEDSWORK: toYamlPretty is go-yaml v3's encoder with indent 2. */
-    {"toYamlPretty", fn_to_yaml, "func(interface {}) string"},
+    {"toYamlPretty", fn_to_yaml_pretty, "func(interface {}) string"},
     {"fromYaml", fn_from_yaml, "func(string) map[string]interface {}"},
     {"fromYamlArray", fn_from_yaml_array, "func(string) []interface {}"},
     {"toJson", fn_to_json, "func(interface {}) string"},

@@ -1120,12 +1120,8 @@ cert_of(const struct val *v)
 static int
 gen_signed(struct tmpl_call *c, struct val **out, bool with_key)
 {
+    /* the executor has checked the CA's type (sprig.certificate) */
     const struct cert *ca = cert_of(c->argv[4]);
-    if (!ca)
-        /* NEEDSWORK: Go reports this while converting the argument, at the
-         * argument's node, without "error calling" */
-        return tmpl_fail(c, "wrong type for value; expected sprig.certificate; got %s",
-                         tmpl_typename(c->argv[4]));
     struct cert_opts o = {0};
     o.cn = tmpl_arg_str(c, 0, &o.cnlen);
     o.ips = c->argv[1];
@@ -1474,9 +1470,10 @@ const struct tmpl_func tmpl_funcs_sprig_crypto[] = {
     {"genSelfSignedCertWithKey", fn_gen_self_signed_cert_with_key,
      "func(string, []interface {}, []interface {}, int, string) (sprig.certificate, error)"},
     {"genSignedCert", fn_gen_signed_cert,
-     "func(string, []interface {}, []interface {}, int, interface {}) (sprig.certificate, error)"},
+     "func(string, []interface {}, []interface {}, int, sprig.certificate) (sprig.certificate, "
+     "error)"},
     {"genSignedCertWithKey", fn_gen_signed_cert_with_key,
-     "func(string, []interface {}, []interface {}, int, interface {}, string) "
+     "func(string, []interface {}, []interface {}, int, sprig.certificate, string) "
      "(sprig.certificate, error)"},
     {"encryptAES", fn_encrypt_aes, "func(string, string) (string, error)"},
     {"decryptAES", fn_decrypt_aes, "func(string, string) (string, error)"},

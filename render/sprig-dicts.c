@@ -53,7 +53,7 @@ fn_set(struct tmpl_call *c, struct val **out)
     struct val *m = c->argv[0];
     size_t kn;
     const char *k = tmpl_arg_str(c, 1, &kn);
-    if (m->flags & VAL_F_READONLY)
+    if (m->flags & (VAL_F_READONLY | VAL_F_NIL))
         return tmpl_fail(c, "assignment to entry in nil map");
     val_map_set(c->a, m, k, kn, c->argv[2]);
     *out = m;
@@ -197,8 +197,8 @@ static int
 merge_impl(struct tmpl_call *c, struct val **out, bool overwrite)
 {
     struct val *dst = c->argv[0];
-    if (dst->flags & VAL_F_READONLY) {
-        /* a nil dst: mergo makes a new map */
+    if ((dst->flags & (VAL_F_READONLY | VAL_F_NIL)) && c->argc > 1) {
+        /* a nil dst: mergo makes a new map at the first source */
         dst = tmpl_mkmap(c);
     }
     for (size_t i = 1; i < c->argc; i++)
@@ -241,6 +241,7 @@ deep_copy(struct arena *a, struct val *v, int depth)
     case VAL_MAP:
         c = val_map(a);
         c->gotype = v->gotype;
+        c->flags = v->flags & VAL_F_NIL; /* a nil map stays nil */
         for (uint32_t i = 0; i < v->u.map.len; i++)
             val_map_append(a, c, v->u.map.ents[i].key, deep_copy(a, v->u.map.ents[i].v, depth + 1));
         return c;

@@ -93,6 +93,7 @@ fn_chunk(struct tmpl_call *c, struct val **out)
     if (cs < 0 || cs > (int64_t)SPRIG_MAX_STRING)
         return tmpl_fail(c, "runtime error: makeslice: len out of range");
     struct val *res = tmpl_mklist(c);
+    res->gotype = TMPL_GO_LISTS;
     for (int64_t i = 0; i < cs; i++) {
         int64_t clen = size;
         if (i == cs - 1) {
@@ -146,7 +147,10 @@ fn_rest(struct tmpl_call *c, struct val **out)
     int rc = need_list(c, c->argv[0], &l, "Cannot find rest on type %s");
     if (rc)
         return rc;
+    /* Sprig returns nil for an empty list, a fresh slice otherwise. */
     *out = list_copy(c, &l, 1, l.n, 0);
+    if (l.n == 0)
+        tmpl_mark_nil(*out);
     return 0;
 }
 
@@ -158,6 +162,8 @@ fn_initial(struct tmpl_call *c, struct val **out)
     if (rc)
         return rc;
     *out = list_copy(c, &l, 0, l.n ? l.n - 1 : 0, 0);
+    if (l.n == 0)
+        tmpl_mark_nil(*out);
     return 0;
 }
 
@@ -271,9 +277,9 @@ fn_slice(struct tmpl_call *c, struct val **out)
     }
     int64_t start = 0, end = (int64_t)l.n;
     if (c->argc > 1)
-        start = sprig_cast_int64(c->argv[1]);
+        start = tmpl_cast_int64(c->argv[1]);
     if (c->argc > 2)
-        end = sprig_cast_int64(c->argv[2]);
+        end = tmpl_cast_int64(c->argv[2]);
     if (start < 0 || end < start || end > (int64_t)l.n)
         return tmpl_fail(c, "reflect.Value.Slice: slice index out of bounds");
     if (l.bytes) {
@@ -300,7 +306,8 @@ fn_concat(struct tmpl_call *c, struct val **out)
         for (size_t i = 0; i < l.n; i++)
             val_seq_push(c->a, res, sprig_list_at(c, &l, i));
     }
-    *out = res;
+    /* `var res []interface{}` stays nil when nothing was appended. */
+    *out = tmpl_mark_nil(res);
     return 0;
 }
 

@@ -47,7 +47,7 @@ fn_add(struct tmpl_call *c, struct val **out)
 {
     int64_t a = 0;
     for (size_t i = 0; i < c->argc; i++)
-        a = wrap_add(a, sprig_cast_int64(c->argv[i]));
+        a = wrap_add(a, tmpl_cast_int64(c->argv[i]));
     *out = tmpl_mkint64(c, a);
     return 0;
 }
@@ -55,14 +55,14 @@ fn_add(struct tmpl_call *c, struct val **out)
 static int
 fn_add1(struct tmpl_call *c, struct val **out)
 {
-    *out = tmpl_mkint64(c, wrap_add(sprig_cast_int64(c->argv[0]), 1));
+    *out = tmpl_mkint64(c, wrap_add(tmpl_cast_int64(c->argv[0]), 1));
     return 0;
 }
 
 static int
 fn_sub(struct tmpl_call *c, struct val **out)
 {
-    int64_t a = sprig_cast_int64(c->argv[0]), b = sprig_cast_int64(c->argv[1]);
+    int64_t a = tmpl_cast_int64(c->argv[0]), b = tmpl_cast_int64(c->argv[1]);
     *out = tmpl_mkint64(c, (int64_t)((uint64_t)a - (uint64_t)b));
     return 0;
 }
@@ -70,9 +70,9 @@ fn_sub(struct tmpl_call *c, struct val **out)
 static int
 fn_mul(struct tmpl_call *c, struct val **out)
 {
-    int64_t a = sprig_cast_int64(c->argv[0]);
+    int64_t a = tmpl_cast_int64(c->argv[0]);
     for (size_t i = 1; i < c->argc; i++)
-        a = wrap_mul(a, sprig_cast_int64(c->argv[i]));
+        a = wrap_mul(a, tmpl_cast_int64(c->argv[i]));
     *out = tmpl_mkint64(c, a);
     return 0;
 }
@@ -80,7 +80,7 @@ fn_mul(struct tmpl_call *c, struct val **out)
 static int
 fn_div(struct tmpl_call *c, struct val **out)
 {
-    int64_t a = sprig_cast_int64(c->argv[0]), b = sprig_cast_int64(c->argv[1]);
+    int64_t a = tmpl_cast_int64(c->argv[0]), b = tmpl_cast_int64(c->argv[1]);
     if (b == 0)
         return tmpl_fail(c, "runtime error: integer divide by zero");
     *out = tmpl_mkint64(c, b == -1 ? (int64_t)(0 - (uint64_t)a) : a / b);
@@ -90,7 +90,7 @@ fn_div(struct tmpl_call *c, struct val **out)
 static int
 fn_mod(struct tmpl_call *c, struct val **out)
 {
-    int64_t a = sprig_cast_int64(c->argv[0]), b = sprig_cast_int64(c->argv[1]);
+    int64_t a = tmpl_cast_int64(c->argv[0]), b = tmpl_cast_int64(c->argv[1]);
     if (b == 0)
         return tmpl_fail(c, "runtime error: integer divide by zero");
     *out = tmpl_mkint64(c, b == -1 ? 0 : a % b);
@@ -100,9 +100,9 @@ fn_mod(struct tmpl_call *c, struct val **out)
 static int
 fn_max(struct tmpl_call *c, struct val **out)
 {
-    int64_t a = sprig_cast_int64(c->argv[0]);
+    int64_t a = tmpl_cast_int64(c->argv[0]);
     for (size_t i = 1; i < c->argc; i++) {
-        int64_t b = sprig_cast_int64(c->argv[i]);
+        int64_t b = tmpl_cast_int64(c->argv[i]);
         if (b > a)
             a = b;
     }
@@ -113,9 +113,9 @@ fn_max(struct tmpl_call *c, struct val **out)
 static int
 fn_min(struct tmpl_call *c, struct val **out)
 {
-    int64_t a = sprig_cast_int64(c->argv[0]);
+    int64_t a = tmpl_cast_int64(c->argv[0]);
     for (size_t i = 1; i < c->argc; i++) {
-        int64_t b = sprig_cast_int64(c->argv[i]);
+        int64_t b = tmpl_cast_int64(c->argv[i]);
         if (b < a)
             a = b;
     }
@@ -155,9 +155,9 @@ go_min(double x, double y)
 static int
 fn_maxf(struct tmpl_call *c, struct val **out)
 {
-    double a = sprig_cast_float64(c->argv[0]);
+    double a = tmpl_cast_float64(c->argv[0]);
     for (size_t i = 1; i < c->argc; i++)
-        a = go_max(a, sprig_cast_float64(c->argv[i]));
+        a = go_max(a, tmpl_cast_float64(c->argv[i]));
     *out = tmpl_mkfloat(c, a);
     return 0;
 }
@@ -165,9 +165,9 @@ fn_maxf(struct tmpl_call *c, struct val **out)
 static int
 fn_minf(struct tmpl_call *c, struct val **out)
 {
-    double a = sprig_cast_float64(c->argv[0]);
+    double a = tmpl_cast_float64(c->argv[0]);
     for (size_t i = 1; i < c->argc; i++)
-        a = go_min(a, sprig_cast_float64(c->argv[i]));
+        a = go_min(a, tmpl_cast_float64(c->argv[i]));
     *out = tmpl_mkfloat(c, a);
     return 0;
 }
@@ -360,7 +360,7 @@ decimal_op(struct tmpl_call *c, struct val **out, double first, struct val *cons
     if (!isfinite(first))
         goto bad;
     for (size_t i = 0; i < nrest; i++)
-        if (!isfinite(sprig_cast_float64(rest[i])))
+        if (!isfinite(tmpl_cast_float64(rest[i])))
             goto bad;
     cur_ctx = BN_CTX_new();
     if (!cur_ctx)
@@ -370,7 +370,7 @@ decimal_op(struct tmpl_call *c, struct val **out, double first, struct val *cons
     dec_from_float(&acc, first);
     for (size_t i = 0; i < nrest; i++) {
         struct dec x;
-        dec_from_float(&x, sprig_cast_float64(rest[i]));
+        dec_from_float(&x, tmpl_cast_float64(rest[i]));
         int rc = 0;
         switch (op) {
         case OP_ADD:
@@ -406,7 +406,7 @@ bad:;
     /* decimal.NewFromFloat panics on NaN and infinities */
     double f = first;
     for (size_t i = 0; isfinite(f) && i < nrest; i++)
-        f = sprig_cast_float64(rest[i]);
+        f = tmpl_cast_float64(rest[i]);
     struct sb sb = SB_INIT;
     gofmt_float_v(&sb, f);
     int rc = tmpl_fail(c, "Cannot create a Decimal from %s", sb.buf);
@@ -425,25 +425,25 @@ fn_add1f(struct tmpl_call *c, struct val **out)
 {
     struct val one = {.kind = VAL_INT, .u.i = 1};
     struct val *rest[1] = {&one};
-    return decimal_op(c, out, sprig_cast_float64(c->argv[0]), rest, 1, OP_ADD);
+    return decimal_op(c, out, tmpl_cast_float64(c->argv[0]), rest, 1, OP_ADD);
 }
 
 static int
 fn_subf(struct tmpl_call *c, struct val **out)
 {
-    return decimal_op(c, out, sprig_cast_float64(c->argv[0]), c->argv + 1, c->argc - 1, OP_SUB);
+    return decimal_op(c, out, tmpl_cast_float64(c->argv[0]), c->argv + 1, c->argc - 1, OP_SUB);
 }
 
 static int
 fn_mulf(struct tmpl_call *c, struct val **out)
 {
-    return decimal_op(c, out, sprig_cast_float64(c->argv[0]), c->argv + 1, c->argc - 1, OP_MUL);
+    return decimal_op(c, out, tmpl_cast_float64(c->argv[0]), c->argv + 1, c->argc - 1, OP_MUL);
 }
 
 static int
 fn_divf(struct tmpl_call *c, struct val **out)
 {
-    return decimal_op(c, out, sprig_cast_float64(c->argv[0]), c->argv + 1, c->argc - 1, OP_DIV);
+    return decimal_op(c, out, tmpl_cast_float64(c->argv[0]), c->argv + 1, c->argc - 1, OP_DIV);
 }
 
 /* ---- rounding ---- */
@@ -451,14 +451,14 @@ fn_divf(struct tmpl_call *c, struct val **out)
 static int
 fn_floor(struct tmpl_call *c, struct val **out)
 {
-    *out = tmpl_mkfloat(c, floor(sprig_cast_float64(c->argv[0])));
+    *out = tmpl_mkfloat(c, floor(tmpl_cast_float64(c->argv[0])));
     return 0;
 }
 
 static int
 fn_ceil(struct tmpl_call *c, struct val **out)
 {
-    *out = tmpl_mkfloat(c, ceil(sprig_cast_float64(c->argv[0])));
+    *out = tmpl_mkfloat(c, ceil(tmpl_cast_float64(c->argv[0])));
     return 0;
 }
 
@@ -549,7 +549,7 @@ fn_round(struct tmpl_call *c, struct val **out)
     double round_on = .5;
     if (c->argc > 2)
         round_on = tmpl_arg_float(c, 2);
-    double v = sprig_cast_float64(c->argv[0]);
+    double v = tmpl_cast_float64(c->argv[0]);
     double places = (double)tmpl_arg_int(c, 1);
     double pow = go_pow(10, places);
     double digit = pow * v, ip;
@@ -564,21 +564,21 @@ fn_round(struct tmpl_call *c, struct val **out)
 static int
 fn_int64(struct tmpl_call *c, struct val **out)
 {
-    *out = tmpl_mkint64(c, sprig_cast_int64(c->argv[0]));
+    *out = tmpl_mkint64(c, tmpl_cast_int64(c->argv[0]));
     return 0;
 }
 
 static int
 fn_int(struct tmpl_call *c, struct val **out)
 {
-    *out = tmpl_mkint(c, sprig_cast_int64(c->argv[0]));
+    *out = tmpl_mkint(c, tmpl_cast_int64(c->argv[0]));
     return 0;
 }
 
 static int
 fn_float64(struct tmpl_call *c, struct val **out)
 {
-    *out = tmpl_mkfloat(c, sprig_cast_float64(c->argv[0]));
+    *out = tmpl_mkfloat(c, tmpl_cast_float64(c->argv[0]));
     return 0;
 }
 

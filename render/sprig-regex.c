@@ -1864,8 +1864,7 @@ collect_match(struct tmpl_call *c, void *st, const char *s, const long *oo)
     val_seq_push(c->a, st, val_str(c->a, s + oo[0], (size_t)(oo[1] - oo[0])));
 }
 
-/* NEEDSWORK: Go returns a nil []string when nothing matches, which toJson
- * prints as null; pkg's value model has no nil slices. */
+/* Go returns a nil []string when nothing matches (toJson prints null). */
 static int
 find_all_impl(struct tmpl_call *c, struct val **out, bool must)
 {
@@ -1876,7 +1875,7 @@ find_all_impl(struct tmpl_call *c, struct val **out, bool must)
     size_t n;
     const char *s = tmpl_arg_str(c, 1, &n);
     int64_t max = tmpl_arg_int(c, 2);
-    struct val *res = tmpl_mkstrings(c);
+    struct val *res = tmpl_mark_nil(tmpl_mkstrings(c));
     *out = res;
     if (max == 0)
         return 0;
@@ -2125,8 +2124,10 @@ split_impl(struct tmpl_call *c, struct val **out, bool must)
     int64_t lim = tmpl_arg_int(c, 2);
     struct split_state sp = {tmpl_mkstrings(c), 0, 0, lim};
     *out = sp.res;
-    if (lim == 0)
+    if (lim == 0) {
+        tmpl_mark_nil(sp.res); /* Go's Split returns nil for n == 0 */
         return 0;
+    }
     if (re->exprlen > 0 && n == 0) {
         val_seq_push(c->a, sp.res, tmpl_mkstr(c, "", 0));
         return 0;

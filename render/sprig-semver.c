@@ -224,11 +224,10 @@ m_inc_patch(struct tmpl_call *c, const struct val *recv, struct val **out)
 static int
 other(struct tmpl_call *c, const struct val *recv, int *cmp)
 {
+    /* the executor has checked the type: a *semver.Version, maybe nil */
     const struct semver *o = sv_of(c->argv[0]);
     if (!o)
-        /* NEEDSWORK: Go rejects the argument before the call */
-        return tmpl_fail(c, "wrong type for value; expected *semver.Version; got %s",
-                         tmpl_typename(c->argv[0]));
+        return tmpl_fail(c, SPRIG_NIL_DEREF);
     *cmp = semver_cmp(sv_of(recv), o);
     return 0;
 }
@@ -236,7 +235,7 @@ other(struct tmpl_call *c, const struct val *recv, int *cmp)
 static int
 m_compare(struct tmpl_call *c, const struct val *recv, struct val **out)
 {
-    int r;
+    int r = 0;
     int rc = other(c, recv, &r);
     if (rc)
         return rc;
@@ -247,7 +246,7 @@ m_compare(struct tmpl_call *c, const struct val *recv, struct val **out)
 static int
 m_cmp_op(struct tmpl_call *c, const struct val *recv, struct val **out, int op)
 {
-    int r;
+    int r = 0;
     int rc = other(c, recv, &r);
     if (rc)
         return rc;
@@ -355,12 +354,12 @@ const struct tmpl_method sv_value_methods[] = {
 const struct tmpl_method sv_ptr_methods[] = {
     VALUE_METHODS,
     {"Original", m_original, "func() string"},
-    {"Compare", m_compare, "func(interface {}) int"},
-    {"LessThan", m_less_than, "func(interface {}) bool"},
-    {"LessThanEqual", m_less_than_equal, "func(interface {}) bool"},
-    {"GreaterThan", m_greater_than, "func(interface {}) bool"},
-    {"GreaterThanEqual", m_greater_than_equal, "func(interface {}) bool"},
-    {"Equal", m_equal, "func(interface {}) bool"},
+    {"Compare", m_compare, "func(*semver.Version) int"},
+    {"LessThan", m_less_than, "func(*semver.Version) bool"},
+    {"LessThanEqual", m_less_than_equal, "func(*semver.Version) bool"},
+    {"GreaterThan", m_greater_than, "func(*semver.Version) bool"},
+    {"GreaterThanEqual", m_greater_than_equal, "func(*semver.Version) bool"},
+    {"Equal", m_equal, "func(*semver.Version) bool"},
     {NULL, NULL, NULL},
 };
 

@@ -134,6 +134,9 @@ deep_equal(const struct val *a, const struct val *b, int depth)
     case VAL_SEQ:
         if (a->u.seq.len != b->u.seq.len)
             return false;
+        /* both nil or both non-nil */
+        if (!a->u.seq.len && (a->flags & VAL_F_NIL) != (b->flags & VAL_F_NIL))
+            return false;
         if (a == b)
             return true;
         for (uint32_t i = 0; i < a->u.seq.len; i++)
@@ -142,6 +145,8 @@ deep_equal(const struct val *a, const struct val *b, int depth)
         return true;
     case VAL_MAP:
         if (a->u.map.len != b->u.map.len)
+            return false;
+        if (!a->u.map.len && (a->flags & VAL_F_NIL) != (b->flags & VAL_F_NIL))
             return false;
         if (a == b)
             return true;
@@ -474,7 +479,7 @@ sprig_go_int_of_float(double f)
 }
 
 int64_t
-sprig_cast_int64(const struct val *v)
+tmpl_cast_int64(const struct val *v)
 {
     if (!v)
         return 0;
@@ -498,8 +503,14 @@ sprig_cast_int64(const struct val *v)
     }
 }
 
+int64_t
+tmpl_cast_int(const struct val *v)
+{
+    return tmpl_cast_int64(v); /* Go's int is 64 bits wide here */
+}
+
 double
-sprig_cast_float64(const struct val *v)
+tmpl_cast_float64(const struct val *v)
 {
     if (!v)
         return 0;

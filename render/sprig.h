@@ -92,11 +92,8 @@ bool sprig_parse_int(const char *s, size_t n, int base, int64_t *out);
 int sprig_strconv_uint(const char *s, size_t n, int base, uint64_t *out);
 int sprig_strconv_int(const char *s, size_t n, int base, int64_t *out);
 bool sprig_parse_float(const char *s, size_t n, double *out);
-/* cast.ToInt64 (also ToInt: int is 64-bit) and cast.ToFloat64 of v1.7.0:
- * strings parsed as Go does (base prefixes and "12.00" for ints), floats
- * truncated, bools 0/1, nil and failures 0. */
-int64_t sprig_cast_int64(const struct val *v);
-double sprig_cast_float64(const struct val *v);
+/* cast.ToInt64 and cast.ToFloat64: tmpl_cast_int64 and tmpl_cast_float64
+ * in render/funcs.h (implemented in render/sprig-util.c). */
 /* Go's int64(f) on amd64: NaN and out-of-range values give the minimum. */
 int64_t sprig_go_int_of_float(double f);
 

@@ -162,10 +162,12 @@ plain(struct tenc *e, const struct val *v)
     return v;
 }
 
+/* BurntSushi's isNil: nil interfaces, maps and slices. */
 static bool
 is_nil(const struct val *v)
 {
-    return !v || v->kind == VAL_NULL;
+    return !v || v->kind == VAL_NULL ||
+           ((v->kind == VAL_SEQ || v->kind == VAL_MAP) && (v->flags & VAL_F_NIL) && !val_len(v));
 }
 
 /* tomlTypeOfGo's table question, with its error for nil array elements. */
@@ -200,7 +202,7 @@ static void
 e_element(struct tenc *e, const struct val *v)
 {
     v = plain(e, v);
-    if (is_nil(v))
+    if (!v || v->kind == VAL_NULL)
         enc_fail(e, "reflect: call of reflect.Value.Interface on zero Value");
     switch (v->kind) {
     case VAL_STRING:

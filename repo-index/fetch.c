@@ -358,8 +358,12 @@ finish(CURL *c, CURLcode cc, struct xfer *x, const char *url, struct repo_fetch_
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     x->status = status;
-    if (x->progress && x->drawn)
-        fputc('\n', stderr);
+    if (x->progress && x->drawn) {
+        if (cc == CURLE_OK && status == 200)
+            draw(x, (curl_off_t)x->bytes, (curl_off_t)x->bytes, true); /* the final 100% */
+        else
+            fputc('\n', stderr);
+    }
     if (res) {
         res->status = status;
         res->etag = x->etag;

@@ -67,6 +67,35 @@ test_expect_success 'a failing liveness probe restarts the container' '
     "$PKG" pod rm live >/dev/null
 '
 
+cat >startup.yaml <<'EOY'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: startup
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: main
+    image: pkg.test/busybox:1
+    command: ["sh", "-c", "sleep 2; touch /tmp/started; sleep 3600"]
+    startupProbe:
+      exec: {command: ["test", "-e", "/tmp/started"]}
+      periodSeconds: 1
+      failureThreshold: 10
+    livenessProbe:
+      exec: {command: ["test", "-e", "/tmp/started"]}
+      periodSeconds: 1
+      failureThreshold: 1
+EOY
+test_expect_success 'a startup probe holds liveness back until it succeeds' '
+    "$PKG" pod run -d -f startup.yaml >/dev/null &&
+    wait_for 10 sh -c "\"$PKG\" pod ls | grep -q \"^startup  *0/1  *Running\"" &&
+    st startup "c[\"started\"]" >s1 && test "$(cat s1)" = False &&
+    wait_for 10 sh -c "\"$PKG\" pod ls | grep -q \"^startup  *1/1  *Running\"" &&
+    st startup "(c[\"started\"], c[\"restartCount\"])" >s2 && test "$(cat s2)" = "(True, 0)" &&
+    "$PKG" pod rm startup >/dev/null
+'
+
 cat >ready.yaml <<'EOY'
 apiVersion: v1
 kind: Pod

@@ -58,6 +58,13 @@ test_expect_success 'pull --version resolves the constraint and checks the diges
     "$PKG" pull web/alpha -d dl && test -f dl/alpha-2.0.0.tgz &&
     "$PKG" pull web/alpha --version "~1.3.0-0" -d dl && test -f dl/alpha-1.3.0-rc.1.tgz
 '
+if command -v script >/dev/null; then
+    test_expect_success 'downloads show progress on a terminal, and only there' '
+        mkdir -p tty && script -qec "\"$PKG\" pull web/lib -d tty" /dev/null >tty.out &&
+        test_grep "lib-0.0.1.tgz \[====================\] 100%" tty.out &&
+        "$PKG" pull web/lib -d tty2 2>err && ! grep -q "%" err
+    '
+fi
 test_expect_success 'pull --untar unpacks into DIR/NAME and refuses to overwrite' '
     "$PKG" pull web/beta --untar -d un && test -f un/beta/Chart.yaml &&
     test -f un/beta/templates/configmap.yaml && ! test -e un/beta-0.1.0.tgz &&

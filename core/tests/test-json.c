@@ -241,6 +241,33 @@ test_emit_kinds(void **state)
     arena_free(a);
 }
 
+/* VAL_F_NIL: Go's nil slices and maps marshal as null. */
+static void
+test_emit_nil(void **state)
+{
+    (void)state;
+    struct arena *a = arena_new();
+    struct val *m = val_map(a);
+    struct val *ns = val_seq(a), *nm = val_map(a), *full = val_map(a);
+    ns->flags |= VAL_F_NIL;
+    nm->flags |= VAL_F_NIL;
+    full->flags |= VAL_F_NIL;
+    val_map_setz(a, full, "k", val_seq(a));
+    val_map_setz(a, m, "ns", ns);
+    val_map_setz(a, m, "nm", nm);
+    val_map_setz(a, m, "es", val_seq(a));
+    val_map_setz(a, m, "full", full);
+    int rc;
+    char *s = emit(m, 0, &rc, NULL);
+    assert_int_equal(rc, 0);
+    assert_string_equal(s, "{\"es\":[],\"full\":{\"k\":[]},\"nm\":null,\"ns\":null}");
+    free(s);
+    s = emit(ns, VAL_JSON_INDENT, &rc, NULL);
+    assert_string_equal(s, "null");
+    free(s);
+    arena_free(a);
+}
+
 static void
 test_emit_errors(void **state)
 {
@@ -350,11 +377,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roundtrip_table),
-        cmocka_unit_test(test_indent),
-        cmocka_unit_test(test_emit_kinds),
-        cmocka_unit_test(test_emit_errors),
-        cmocka_unit_test(test_load_options_and_limits),
+        cmocka_unit_test(test_roundtrip_table), cmocka_unit_test(test_indent),
+        cmocka_unit_test(test_emit_kinds),      cmocka_unit_test(test_emit_nil),
+        cmocka_unit_test(test_emit_errors),     cmocka_unit_test(test_load_options_and_limits),
         cmocka_unit_test(test_quote),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -214,6 +214,101 @@ test_code_values(void **state)
     arena_free(a);
 }
 
+/* VAL_F_NIL: Go's nil slices and maps marshal as null; the flag means
+ * nothing on a collection with items. */
+static void
+test_nil_collections(void **state)
+{
+    (void)state;
+    struct arena *a = arena_new();
+    struct val *m = val_map(a);
+    struct val *ns = val_seq(a), *nm = val_map(a), *full = val_seq(a);
+    ns->flags |= VAL_F_NIL;
+    nm->flags |= VAL_F_NIL;
+    full->flags |= VAL_F_NIL;
+    val_seq_push(a, full, val_int(a, 1));
+    val_map_setz(a, m, "ns", ns);
+    val_map_setz(a, m, "nm", nm);
+    val_map_setz(a, m, "es", val_seq(a));
+    val_map_setz(a, m, "em", val_map(a));
+    val_map_setz(a, m, "full", full);
+    int rc;
+    char *s = emit_str(m, &rc, NULL);
+    assert_int_equal(rc, 0);
+    assert_string_equal(s, "em: {}\n"
+                           "es: []\n"
+                           "full:\n"
+                           "- 1\n"
+                           "nm: null\n"
+                           "ns: null\n");
+    free(s);
+    s = emit_str(ns, &rc, NULL);
+    assert_string_equal(s, "null\n");
+    free(s);
+    arena_free(a);
+}
+
+/* val_yaml_emit_v3 (go-yaml v3's Encoder, SetIndent(2)): values loaded as
+ * Helm loads them; expectations printed by helm's toYamlPretty (see also
+ * testdata/render/toyamlpretty.test). */
+static void
+test_v3(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"a: [1, 2]\nb: {c: [x, {d: e}]}\n", "a:\n  - 1\n  - 2\nb:\n  c:\n    - x\n    - d: e\n"},
+        {"[[1, [2, 3]], [], {}]\n", "- - 1\n  - - 2\n    - 3\n- []\n- {}\n"},
+        {"[1000000, 3.0, 0.1, 1e21, 1e-7, 123456789]\n",
+         "- 1e+06\n- 3\n- 0.1\n- 1e+21\n- 1e-07\n- 1.23456789e+08\n"},
+        {"['yes', 'on', 'y', '1:20', '2024-01-01', '0x10', '', 'null', 'a: b', '#x', x]\n",
+         "- \"yes\"\n- \"on\"\n- \"y\"\n- \"1:20\"\n- \"2024-01-01\"\n- \"0x10\"\n- \"\"\n"
+         "- \"null\"\n- 'a: b'\n- '#x'\n- x\n"},
+        {"[\"tab\\there\", \"a\\tb\\nc\", \"multi\\nline\\n\", \"trailing \\nx\"]\n",
+         "- \"tab\\there\"\n- |-\n  a\tb\n  c\n- |\n  multi\n  line\n- \"trailing \\nx\"\n"},
+        {"{a1: 1, a10: 2, a2: 3, a_1: 4, a1b: 5, a01: 6, z9z: 7, z10z: 8, z9y: 9}\n",
+         "a_1: 4\na1: 1\na1b: 5\na01: 6\na2: 3\na10: 2\nz9y: 9\nz9z: 7\nz10z: 8\n"},
+        {"long: 'long long long long long long long long long long long long long long long long "
+         "long long long long'\n",
+         "long: long long long long long long long long long long long long long long long long "
+         "long long long long\n"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct arena *a = arena_new();
+        struct val *v;
+        struct val_yaml_opts o = {.dialect = VAL_YAML_HELM, .json_compat = true};
+        assert_int_equal(val_yaml_load(&v, a, cases[i].in, strlen(cases[i].in), "t", &o, NULL), 0);
+        struct sb sb = SB_INIT;
+        assert_int_equal(val_yaml_emit_v3(&sb, v, NULL), 0);
+        if (strcmp(sb.buf, cases[i].want))
+            fail_msg("case %zu: got\n%s--- want\n%s", i, sb.buf, cases[i].want);
+        sb_release(&sb);
+        arena_free(a);
+    }
+    /* values only code builds: NaN, int64, []byte, invalid UTF-8, nil */
+    struct arena *a = arena_new();
+    struct val *m = val_map(a);
+    val_map_setz(a, m, "nan", val_float(a, NAN));
+    val_map_setz(a, m, "inf", val_float(a, -INFINITY));
+    struct val *bytes = val_str(a, "\x01\xff", 2);
+    bytes->gotype = VAL_GO_BYTES;
+    val_map_setz(a, m, "bytes", bytes);
+    val_map_setz(a, m, "bad", val_str(a, "\xff\xfe", 2));
+    struct val *nil = val_seq(a);
+    nil->flags |= VAL_F_NIL;
+    val_map_setz(a, m, "nil", nil);
+    struct sb sb = SB_INIT;
+    assert_int_equal(val_yaml_emit_v3(&sb, m, NULL), 0);
+    assert_string_equal(sb.buf, "bad: !!binary //4=\n"
+                                "bytes:\n  - 1\n  - 255\n"
+                                "inf: -.inf\n"
+                                "nan: .nan\n"
+                                "nil: []\n");
+    sb_release(&sb);
+    arena_free(a);
+}
+
 static void
 expect_error(struct val *v, int code, const char *msg)
 {
@@ -406,7 +501,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixtures),    cmocka_unit_test(test_table),
-        cmocka_unit_test(test_code_values), cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_code_values), cmocka_unit_test(test_nil_collections),
+        cmocka_unit_test(test_v3),          cmocka_unit_test(test_errors),
         cmocka_unit_test(test_conformance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /* cgroup v2: one hierarchy; controllers enabled down the tree through
  * cgroup.subtree_control; limits in memory.max (+ memory.swap.max 0),
  * cpu.max, cpu.weight, pids.max; OOM kills counted in memory.events;
- * cgroup.kill to end a container; processes placed with
+ * cgroup.kill to end a container; device access through an eBPF filter
+ * (cgroup-devices.c); processes placed with
  * clone3(CLONE_INTO_CGROUP). */
 #include "engine/node/node-int.h"
 #include "engine/node/runtime.h"
@@ -155,10 +156,15 @@ v2_set_limits(struct cg *cg, const char *rel, const struct cg_limits *l, struct 
         if ((rc = node_write_file(f, buf, strlen(buf), false, errp)))
             return rc;
     }
-    /* NEEDSWORK: device access on v2 is an eBPF program
-     * (BPF_CGROUP_DEVICE); until it is attached, containers without
-     * CAP_MKNOD cannot create device nodes and the default /dev has only
-     * the standard devices. */
+    if (l->devices) {
+        int fd = node_sys.open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+        if (fd < 0)
+            return pkg_err_sys(errp, "open %s", d);
+        rc = cg_devices_attach(fd, errp);
+        close(fd);
+        if (rc)
+            return pkg_err_wrap(errp, "%s", d);
+    }
     return 0;
 }
 

@@ -582,22 +582,16 @@ node_pod_exec(int *status, const char *home, const char *ns, const char *name,
         arena_free(a);
         return rc;
     }
-    /* The container's environment, read from its init process. */
-    struct sb env = SB_INIT;
-    char envpath[64];
-    snprintf(envpath, sizeof(envpath), "/proc/%d/environ", (int)pid);
+    /* The container's environment, read from its init process, and the
+     * image's user for a container without runAsUser. */
+    const char **envp = node_proc_environ(a, pid);
     struct pkg_err *e = NULL;
-    sb_read_file(&env, envpath, 1 << 20, &e);
+    struct node_image img;
+    const char *user = NULL;
+    if (cs->run_as_user < 0 && node_image_get(&img, a, home, cs->image, &e) == 0)
+        user = img.user;
     pkg_err_free(e);
-    size_t ne = 0;
-    for (size_t i = 0; i < env.len; i++)
-        if (!env.buf[i])
-            ne++;
-    const char **envp = arena_alloc(a, (ne + 1) * sizeof(*envp));
-    size_t k = 0;
-    for (size_t i = 0; i < env.len && k < ne; i += strlen(env.buf + i) + 1)
-        envp[k++] = arena_strdup(a, env.buf + i);
-    sb_release(&env);
+    e = NULL;
     /* Its cgroup, from /proc. */
     struct sb cgs = SB_INIT, procs = SB_INIT;
     char cgpath[64];
@@ -623,6 +617,7 @@ node_pod_exec(int *status, const char *home, const char *ns, const char *name,
                            .argv = argv,
                            .envp = envp,
                            .cwd = cs->workdir,
+                           .user = user,
                            .uid = cs->run_as_user,
                            .gid = cs->run_as_group,
                            .caps = caps,

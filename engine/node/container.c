@@ -694,8 +694,8 @@ node_enter(const struct enter_opts *o, struct pkg_err **errp)
             _exit(126);
         struct ids ids;
         char msg[400];
-        if (resolve_ids(&ids, NULL, o->uid < 0 ? 0 : o->uid, o->gid, o->groups, o->n_groups, false,
-                        msg, sizeof(msg))) {
+        if (resolve_ids(&ids, o->user, o->uid, o->gid, o->groups, o->n_groups, false, msg,
+                        sizeof(msg))) {
             dprintf(2, "%s\n", msg);
             _exit(126);
         }
@@ -717,4 +717,28 @@ node_enter(const struct enter_opts *o, struct pkg_err **errp)
     if (WIFSIGNALED(st))
         _exit(128 + WTERMSIG(st));
     _exit(WEXITSTATUS(st));
+}
+
+const char **
+node_proc_environ(struct arena *a, pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+    struct sb env = SB_INIT;
+    struct pkg_err *e = NULL;
+    if (sb_read_file(&env, path, 1 << 20, &e)) {
+        pkg_err_free(e);
+        sb_release(&env);
+        return NULL;
+    }
+    size_t ne = 0;
+    for (size_t i = 0; i < env.len; i++)
+        if (!env.buf[i])
+            ne++;
+    const char **envp = arena_alloc(a, (ne + 1) * sizeof(*envp));
+    size_t k = 0;
+    for (size_t i = 0; i < env.len && k < ne; i += strlen(env.buf + i) + 1)
+        envp[k++] = arena_strdup(a, env.buf + i);
+    sb_release(&env);
+    return envp;
 }

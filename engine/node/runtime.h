@@ -84,6 +84,9 @@ int cg_read_u64(const char *path, const char *key, uint64_t *out);
 int cg_mkdir_p(const char *path, struct pkg_err **errp);
 int cg_kill_procs(const char *dir, struct pkg_err **errp);
 int cg_rmdir_tree(const char *dir, struct pkg_err **errp);
+/* cgroup v2 device filter (cgroup-devices.c): attaches the container
+ * default device rules as an eBPF program to the cgroup open at fd. */
+int cg_devices_attach(int cgroup_fd, struct pkg_err **errp);
 /* kubelet's conversions. */
 uint64_t cg_shares(int64_t milli);
 uint64_t cg_weight(int64_t milli);
@@ -159,6 +162,7 @@ struct enter_opts {
     const char *const *argv;
     const char *const *envp;
     const char *cwd;
+    const char *user; /* the image's User, when uid is -1 */
     int64_t uid, gid;
     const int64_t *groups;
     size_t n_groups;
@@ -167,6 +171,9 @@ struct enter_opts {
     int fd_in, fd_out, fd_err;
 };
 pid_t node_enter(const struct enter_opts *o, struct pkg_err **errp);
+/* A process's environment (/proc/PID/environ) as a NULL-terminated array
+ * in arena a; NULL when unreadable. */
+const char **node_proc_environ(struct arena *a, pid_t pid);
 
 /* ---- pods in the supervisor (supervisor.c, sandbox.c, status.c) ---- */
 
@@ -255,6 +262,8 @@ int sandbox_create(struct pod *p, struct pkg_err **errp);
 int sandbox_destroy(const char *home, const char *dir, struct cg *cg, const char *uid,
                     struct pkg_err **errp);
 int sandbox_ns_fd(const struct pod *p, const char *which);
+/* The pod init of a shared PID namespace, or -1. */
+pid_t sandbox_init_pid(const struct pod *p);
 int sandbox_prepare_ctr(struct launch *l, struct arena *a, struct pod *p, struct ctr *c,
                         struct pkg_err **errp);
 

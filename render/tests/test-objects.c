@@ -384,6 +384,12 @@ test_casts(void **state)
     assert_int_equal(tmpl_cast_int64(val_strz(a, "0x1F")), 31);
     assert_int_equal(tmpl_cast_int64(val_strz(a, "017")), 15);
     assert_int_equal(tmpl_cast_int64(val_strz(a, "x")), 0);
+    assert_int_equal(tmpl_cast_int64(val_strz(a, "1.0.")), 1); /* cast's trimZeroDecimal */
+    assert_int_equal(tmpl_cast_int64(val_strz(a, "_1")), 0);
+    assert_int_equal(tmpl_cast_int64(val_strz(a, "0x_1")), 1);
+    assert_true(tmpl_cast_float64(val_strz(a, "0x10")) == 0); /* hex floats need p */
+    assert_true(tmpl_cast_float64(val_strz(a, "0x1p4")) == 16);
+    assert_true(tmpl_cast_float64(val_strz(a, "1_0")) == 10);
     assert_int_equal(tmpl_cast_int64(val_float(a, 3.9)), 3);
     assert_int_equal(tmpl_cast_int64(val_float(a, -3.9)), -3);
     assert_int_equal(tmpl_cast_int64(val_bool(a, true)), 1);
