@@ -30,7 +30,8 @@ struct chart_buffered {
     size_t len;
 };
 
-/* A file mapped for a chart's data (chart_release unmaps). */
+/* Memory a chart's file data live in: a mapping (len > 0, unmapped by
+ * chart_release) or a heap block (len 0, freed). */
 struct chart_map {
     void *addr;
     size_t len;
@@ -83,6 +84,11 @@ const char *chart_go_type(const struct val *v);
 /* gobwas/glob with '/' separators, as .Files.Glob uses it (a pattern that
  * does not compile matches everything). */
 bool chart_glob_match(const char *pattern, const char *name);
+/* The same, compiled once for many names. */
+struct chart_glob;
+struct chart_glob *chart_glob_compile(const char *pattern);
+bool chart_glob_matches(const struct chart_glob *g, const char *name);
+void chart_glob_free(struct chart_glob *g);
 
 /* Helm's template objects (chart/objects.c), in arena a. */
 struct val *chart_files_object(struct arena *a, const struct chart *c);

@@ -218,12 +218,17 @@ deps_enabled(struct arena *a, struct chart *c, const struct val *v, const char *
     for (size_t j = 0; j < md->ndeps; j++)
         if (md->deps[j])
             md->deps[j]->enabled = true;
+    /* The coalesced values only decide conditions and tags here and in the
+     * subcharts below: a scratch arena keeps them from piling up. */
+    struct arena *sa = arena_new();
     struct val *cvals;
-    int rc = chart_values_coalesce(&cvals, a, c, v, false, errp);
-    if (rc)
+    int rc = chart_values_coalesce(&cvals, sa, c, v, false, errp);
+    if (rc) {
+        arena_free(sa);
         return rc;
+    }
     process_tags(md->deps, md->ndeps, cvals);
-    process_conditions(a, md->deps, md->ndeps, cvals, path);
+    process_conditions(sa, md->deps, md->ndeps, cvals, path);
 
     struct chart **cd = arena_alloc(a, (c->ndeps + 1) * sizeof(*cd));
     size_t ncd = 0;
@@ -248,11 +253,14 @@ deps_enabled(struct arena *a, struct chart *c, const struct val *v, const char *
             cdm[ncdm++] = r;
     }
     for (size_t i = 0; i < ncd; i++) {
-        const char *sub = arena_sprintf(a, "%s%s.", path, cd[i]->meta->name);
+        const char *sub = arena_sprintf(sa, "%s%s.", path, cd[i]->meta->name);
         rc = deps_enabled(a, cd[i], cvals, sub, errp);
-        if (rc)
+        if (rc) {
+            arena_free(sa);
             return rc;
+        }
     }
+    arena_free(sa);
     md->deps = cdm;
     md->ndeps = ncdm;
     md->has_deps = ncdm > 0; /* append(nil, nothing...) stays nil */

@@ -28,7 +28,7 @@ struct gnode {
     size_t nalts;
 };
 
-struct glob {
+struct chart_glob {
     struct gseq root;
     bool match_all;
 };
@@ -267,10 +267,10 @@ parse_seq(struct lex *l, struct gseq *out, int depth)
     }
 }
 
-static struct glob *
-glob_compile(const char *pattern)
+struct chart_glob *
+chart_glob_compile(const char *pattern)
 {
-    struct glob *g = xcalloc(1, sizeof(*g));
+    struct chart_glob *g = xcalloc(1, sizeof(*g));
     /* The lexer stops at a NUL rune, like gobwas's eof. */
     struct lex l = {.s = pattern, .n = strlen(pattern)};
     if (!parse_seq(&l, &g->root, 0) || l.err) {
@@ -281,8 +281,8 @@ glob_compile(const char *pattern)
     return g;
 }
 
-static void
-glob_free(struct glob *g)
+void
+chart_glob_free(struct chart_glob *g)
 {
     if (!g)
         return;
@@ -381,16 +381,19 @@ match_seq(struct mstate *m, const struct gseq *q, size_t qi, size_t si,
 }
 
 bool
+chart_glob_matches(const struct chart_glob *g, const char *name)
+{
+    if (g->match_all)
+        return true;
+    struct mstate m = {.s = name, .n = strlen(name)};
+    return match_seq(&m, &g->root, 0, 0, NULL, 0);
+}
+
+bool
 chart_glob_match(const char *pattern, const char *name)
 {
-    struct glob *g = glob_compile(pattern);
-    bool ok;
-    if (g->match_all) {
-        ok = true;
-    } else {
-        struct mstate m = {.s = name, .n = strlen(name)};
-        ok = match_seq(&m, &g->root, 0, 0, NULL, 0);
-    }
-    glob_free(g);
+    struct chart_glob *g = chart_glob_compile(pattern);
+    bool ok = chart_glob_matches(g, name);
+    chart_glob_free(g);
     return ok;
 }

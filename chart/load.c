@@ -74,10 +74,12 @@ filelist_add(struct filelist *fl, const char *name, const char *data, size_t len
     fl->v[fl->n++] = (struct chart_buffered){(char *)name, (char *)data, len};
 }
 
-/* Reads a file into memory the chart keeps: a private read-only mapping
- * when the file does not end on a page boundary (the kernel's zero fill
- * gives the NUL terminator, and pages never read never cost memory),
- * otherwise a copy in the arena. */
+/* Reads a file into memory the chart keeps: large files as a private
+ * read-only mapping when they do not end on a page boundary (the kernel's
+ * zero fill gives the NUL terminator, and pages never read cost no memory:
+ * charts carry megabytes of CRDs and dashboards templates never touch),
+ * small files as a copy in the arena (cheaper than mapping and unmapping). */
+#define MAP_MIN ((size_t)64 << 10)
 static int
 read_chart_file(const char **out, size_t *out_len, struct arena *a, struct chart_map **maps,
                 const char *path, size_t limit, struct pkg_err **errp)
@@ -96,7 +98,7 @@ read_chart_file(const char **out, size_t *out_len, struct arena *a, struct chart
         return pkg_err_set(errp, PKG_ELIMIT, "%s: larger than the limit of %zu bytes", path, limit);
     }
     long page = sysconf(_SC_PAGESIZE);
-    if (size > 0 && page > 0 && size % (size_t)page != 0) {
+    if (size >= MAP_MIN && page > 0 && size % (size_t)page != 0) {
         void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (m != MAP_FAILED) {
             close(fd);
@@ -110,7 +112,14 @@ read_chart_file(const char **out, size_t *out_len, struct arena *a, struct chart
             return 0;
         }
     }
-    char *buf = arena_alloc(a, size + 1);
+    /* Not from the arena: it would zero the bytes we are about to read.
+     * A heap block the chart's release frees (len 0: free, not munmap). */
+    char *buf = xmalloc(size + 1);
+    struct chart_map *cm = arena_alloc(a, sizeof(*cm));
+    cm->addr = buf;
+    cm->len = 0;
+    cm->next = *maps;
+    *maps = cm;
     size_t got = 0;
     while (got < size) {
         ssize_t r = read(fd, buf + got, size - got);
@@ -138,8 +147,12 @@ chart_release(struct chart *c)
 {
     if (!c)
         return;
-    for (struct chart_map *m = c->maps; m; m = m->next)
-        munmap(m->addr, m->len);
+    for (struct chart_map *m = c->maps; m; m = m->next) {
+        if (m->len)
+            munmap(m->addr, m->len);
+        else
+            free(m->addr);
+    }
     c->maps = NULL;
 }
 
@@ -597,8 +610,8 @@ chart_load(struct chart **out, struct arena *a, const char *path,
     int rc = S_ISDIR(st.st_mode) ? load_dir(out, a, path, &b, errp)
                                  : load_archive_file(out, a, path, &b, errp);
     if (rc) {
-        for (struct chart_map *m = b.maps; m; m = m->next)
-            munmap(m->addr, m->len);
+        struct chart tmp = {.maps = b.maps};
+        chart_release(&tmp);
         *out = NULL;
         return rc;
     }

@@ -7,9 +7,11 @@
 #include "core/xalloc.h"
 #include "core/yaml.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 static const char *const install_order[] = {
     "PriorityClass",
@@ -364,6 +366,98 @@ cmp_rendered(const void *x, const void *y)
                   ((const struct chart_rendered *)y)->path);
 }
 
+/* One document of the sort, with what its head says. */
+struct doc {
+    const char *path;
+    const char *text;
+    size_t len;
+    /* results */
+    int rc;
+    struct pkg_err *err;
+    const char *kind, *name; /* in the parsing thread's result arena */
+    bool hook, unknown_hook, test_hook;
+    int weight;
+};
+
+/* The hook events of a helm.sh/hook value; false when one is unknown. */
+static bool
+hook_events_ok(const char *hs, bool *test)
+{
+    *test = false;
+    for (;;) {
+        const char *comma = strchr(hs, ',');
+        size_t len = comma ? (size_t)(comma - hs) : strlen(hs);
+        const char *p = hs;
+        size_t l = len;
+        trim(&p, &l);
+        char ev[32];
+        bool found = false;
+        if (l < sizeof(ev)) {
+            for (size_t k = 0; k < l; k++)
+                ev[k] = (char)(p[k] >= 'A' && p[k] <= 'Z' ? p[k] + 32 : p[k]);
+            ev[l] = 0;
+            for (size_t k = 0; k < sizeof(hook_events) / sizeof(hook_events[0]); k++)
+                if (!strcmp(ev, hook_events[k])) {
+                    found = true;
+                    if (!strncmp(ev, "test", 4))
+                        *test = true;
+                }
+        }
+        if (!found)
+            return false;
+        if (!comma)
+            return true;
+        hs = comma + 1;
+    }
+}
+
+/* Parses one document's head. The tree lives in a scratch arena only as
+ * long as this takes; the strings kept go to ra. */
+static void
+doc_parse(struct doc *d, struct arena *ra)
+{
+    struct head h;
+    struct arena *sa = arena_new();
+    d->rc = parse_head(&h, sa, d->text, d->len, d->path, &d->err);
+    if (d->rc) {
+        arena_free(sa);
+        return;
+    }
+    d->kind = arena_strdup(ra, h.kind);
+    d->name = arena_strdup(ra, h.name);
+    const struct val *hv = h.annotations && val_map_len(h.annotations)
+                               ? val_map_getz(h.annotations, "helm.sh/hook")
+                               : NULL;
+    if (hv) {
+        d->hook = true;
+        d->unknown_hook = !hook_events_ok(hv->u.s.ptr, &d->test_hook);
+        const struct val *w = val_map_getz(h.annotations, "helm.sh/hook-weight");
+        d->weight = w ? atoi(w->u.s.ptr) : 0;
+    }
+    arena_free(sa);
+}
+
+struct worker {
+    struct doc *docs;
+    size_t n, first, stride;
+    struct arena *ra;
+};
+
+static void *
+worker_run(void *arg)
+{
+    struct worker *w = arg;
+    for (size_t i = w->first; i < w->n; i += w->stride) {
+        doc_parse(&w->docs[i], w->ra);
+        if (w->docs[i].rc)
+            break; /* later documents do not matter after an error */
+    }
+    return NULL;
+}
+
+/* Below this many documents a second thread costs more than it saves. */
+#define PARALLEL_MIN_DOCS 48
+
 int
 chart_manifests_sort(struct chart_manifests *out, struct arena *a,
                      const struct chart_rendered *files, size_t n, struct pkg_err **errp)
@@ -374,8 +468,9 @@ chart_manifests_sort(struct chart_manifests *out, struct arena *a,
         memcpy(sorted, files, n * sizeof(*sorted));
         qsort(sorted, n, sizeof(*sorted), cmp_rendered);
     }
-    size_t capg = 0, caph = 0;
-    int rc = 0;
+    /* Every document, in Helm's order: files by path, documents in order. */
+    struct doc *docs = NULL;
+    size_t nd = 0, capd = 0;
     for (size_t i = 0; i < n; i++) {
         const char *path = sorted[i].path;
         const char *base = strrchr(path, '/');
@@ -387,70 +482,78 @@ chart_manifests_sort(struct chart_manifests *out, struct arena *a,
         trim(&t, &tl);
         if (tl == 0)
             continue;
-        const char **docs;
+        const char **dv;
         size_t *dl;
-        size_t nd = chart_split_manifests(&docs, &dl, a, sorted[i].text, sorted[i].len);
-        for (size_t d = 0; d < nd; d++) {
-            struct head h;
-            rc = parse_head(&h, a, docs[d], dl[d], path, errp);
-            if (rc)
-                goto out;
-            struct chart_manifest m = {
-                .path = path,
-                .content = docs[d],
-                .len = dl[d],
-                .kind = h.kind,
-                .name = h.name,
-            };
-            const struct val *hv = h.annotations && val_map_len(h.annotations)
-                                       ? val_map_getz(h.annotations, "helm.sh/hook")
-                                       : NULL;
-            if (!hv) {
-                push(a, &out->generic, &out->ngeneric, &capg, &m);
-                continue;
-            }
-            /* Events: comma separated, trimmed, lower-cased. */
-            const char *hs = hv->u.s.ptr;
-            bool unknown = false, test = false;
-            while (1) {
-                const char *comma = strchr(hs, ',');
-                size_t len = comma ? (size_t)(comma - hs) : strlen(hs);
-                const char *p = hs;
-                size_t l = len;
-                trim(&p, &l);
-                char ev[32];
-                bool found = false;
-                if (l < sizeof(ev)) {
-                    for (size_t k = 0; k < l; k++)
-                        ev[k] = (char)(p[k] >= 'A' && p[k] <= 'Z' ? p[k] + 32 : p[k]);
-                    ev[l] = 0;
-                    for (size_t k = 0; k < sizeof(hook_events) / sizeof(hook_events[0]); k++)
-                        if (!strcmp(ev, hook_events[k])) {
-                            found = true;
-                            if (!strncmp(ev, "test", 4))
-                                test = true;
-                        }
-                }
-                if (!found) {
-                    unknown = true;
-                    break;
-                }
-                if (!comma)
-                    break;
-                hs = comma + 1;
-            }
-            if (unknown)
-                continue; /* "info: skipping unknown hook" */
-            m.hook = true;
-            m.test_hook = test;
-            const struct val *w = val_map_getz(h.annotations, "helm.sh/hook-weight");
-            m.weight = w ? atoi(w->u.s.ptr) : 0;
-            push(a, &out->hooks, &out->nhooks, &caph, &m);
+        size_t k = chart_split_manifests(&dv, &dl, a, sorted[i].text, sorted[i].len);
+        for (size_t j = 0; j < k; j++) {
+            docs = xgrow(docs, &capd, nd + 1, sizeof(*docs));
+            memset(&docs[nd], 0, sizeof(docs[nd]));
+            docs[nd].path = path;
+            docs[nd].text = dv[j];
+            docs[nd].len = dl[j];
+            nd++;
         }
     }
+    free(sorted);
+
+    /* Parse the heads, on two threads when there are many documents. The
+     * result is the same: errors are taken in document order below. */
+    struct arena *ra2 = NULL;
+    pthread_t th;
+    bool threaded = false;
+    struct worker w2 = {docs, nd, 1, 2, NULL};
+    if (nd >= PARALLEL_MIN_DOCS && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+        ra2 = arena_new();
+        w2.ra = ra2;
+        threaded = pthread_create(&th, NULL, worker_run, &w2) == 0;
+    }
+    struct worker w1 = {docs, nd, 0, threaded ? 2 : 1, a};
+    worker_run(&w1);
+    if (threaded)
+        pthread_join(th, NULL);
+
+    size_t capg = 0, caph = 0;
+    int rc = 0;
+    for (size_t i = 0; i < nd; i++) {
+        struct doc *d = &docs[i];
+        if (!d->rc && !d->kind) {
+            /* Not parsed: the thread stopped at an earlier error of its
+             * own; parse it here to keep Helm's first error. */
+            doc_parse(d, a);
+        }
+        if (d->rc) {
+            rc = d->rc;
+            if (errp) {
+                pkg_err_free(*errp);
+                *errp = d->err;
+                d->err = NULL;
+            }
+            break;
+        }
+        if (d->hook && d->unknown_hook)
+            continue; /* "info: skipping unknown hook" */
+        struct chart_manifest m = {
+            .path = d->path,
+            .content = d->text,
+            .len = d->len,
+            .kind = ra2 ? arena_strdup(a, d->kind) : d->kind,
+            .name = ra2 ? arena_strdup(a, d->name) : d->name,
+            .hook = d->hook,
+            .test_hook = d->test_hook,
+            .weight = d->weight,
+        };
+        if (m.hook)
+            push(a, &out->hooks, &out->nhooks, &caph, &m);
+        else
+            push(a, &out->generic, &out->ngeneric, &capg, &m);
+    }
+    for (size_t i = 0; i < nd; i++)
+        pkg_err_free(docs[i].err);
+    free(docs);
+    arena_free(ra2);
+    if (rc)
+        return rc;
     stable_sort(out->hooks, out->nhooks);
     stable_sort(out->generic, out->ngeneric);
-out:
-    free(sorted);
-    return rc;
+    return 0;
 }

@@ -113,12 +113,14 @@ m_glob(struct tmpl_call *c, const struct val *recv, struct val **out)
     struct files *nf = arena_alloc(c->a, sizeof(*nf));
     nf->names = arena_alloc(c->a, (f->n + 1) * sizeof(*nf->names));
     nf->data = arena_alloc(c->a, (f->n + 1) * sizeof(*nf->data));
+    struct chart_glob *g = chart_glob_compile(pat);
     for (size_t i = 0; i < f->n; i++) {
-        if (chart_glob_match(pat, f->names[i])) {
+        if (chart_glob_matches(g, f->names[i])) {
             nf->names[nf->n] = f->names[i];
             nf->data[nf->n++] = f->data[i];
         }
     }
+    chart_glob_free(g);
     *out = files_obj(c->a, nf);
     return 0;
 }

@@ -316,13 +316,14 @@ ktconfig_merge(struct kbuild *b, struct ktconfig **out, const struct ktconfig *x
 }
 
 static int
-fs_from_val(struct kbuild *b, struct kfieldspec *fs, const struct val *v, struct pkg_err **errp)
+fs_from_val(struct kbuild *b, struct kfieldspec *fs, const struct val *v, bool strict,
+            struct pkg_err **errp)
 {
     memset(fs, 0, sizeof(*fs));
     if (!v || v->kind != VAL_MAP)
         return pkg_err_set(errp, PKG_ETYPE, "field spec must be a map");
     static const char *const known[] = {"group", "version", "kind", "path", "create"};
-    for (size_t i = 0; i < val_map_len(v); i++) {
+    for (size_t i = 0; strict && i < val_map_len(v); i++) {
         const char *k = v->u.map.ents[i].key->u.s.ptr;
         bool ok = false;
         for (size_t j = 0; j < 5; j++)
@@ -342,9 +343,9 @@ fs_from_val(struct kbuild *b, struct kfieldspec *fs, const struct val *v, struct
     return 0;
 }
 
-int
-kfsslice_from_val(struct kbuild *b, struct kfsslice *out, const struct val *v,
-                  struct pkg_err **errp)
+static int
+fsslice_from_val(struct kbuild *b, struct kfsslice *out, const struct val *v, bool strict,
+                 struct pkg_err **errp)
 {
     if (!v || v->kind == VAL_NULL)
         return 0;
@@ -352,12 +353,20 @@ kfsslice_from_val(struct kbuild *b, struct kfsslice *out, const struct val *v,
         return pkg_err_set(errp, PKG_ETYPE, "field specs must be a list");
     for (size_t i = 0; i < val_seq_len(v); i++) {
         struct kfieldspec fs;
-        int rc = fs_from_val(b, &fs, val_seq_at(v, i), errp);
+        int rc = fs_from_val(b, &fs, val_seq_at(v, i), strict, errp);
         if (rc)
             return rc;
         fs_push(out, &fs);
     }
     return 0;
+}
+
+/* Plugin configs are read with yaml.Unmarshal: unknown fields are ignored. */
+int
+kfsslice_from_val(struct kbuild *b, struct kfsslice *out, const struct val *v,
+                  struct pkg_err **errp)
+{
+    return fsslice_from_val(b, out, v, false, errp);
 }
 
 int
@@ -387,7 +396,7 @@ ktconfig_parse(struct kbuild *b, struct ktconfig **out, const char *buf, size_t 
                 const char *ver = val_cstr(kn_get(e, "version"));
                 const char *kd = val_cstr(kn_get(e, "kind"));
                 n.gvk = (struct kgvk){g ? g : "", ver ? ver : "", kd ? kd : "", false};
-                rc = kfsslice_from_val(b, &n.referrers, kn_get(e, "fieldSpecs"), errp);
+                rc = fsslice_from_val(b, &n.referrers, kn_get(e, "fieldSpecs"), true, errp);
                 if (!rc)
                     rc = nbr_merge_one(c, &n, errp);
                 free(n.referrers.v);
@@ -408,7 +417,7 @@ ktconfig_parse(struct kbuild *b, struct ktconfig **out, const char *buf, size_t 
                                "error unmarshaling JSON: while decoding JSON: json: unknown field "
                                "\"%s\"",
                                k);
-        rc = kfsslice_from_val(b, s, v, errp);
+        rc = fsslice_from_val(b, s, v, true, errp);
         if (rc)
             return rc;
     }

@@ -433,6 +433,143 @@ node_value(struct arena *a, const struct val *v)
     return val_strz(a, kn_text(a, v));
 }
 
+/* json.Marshal of a go-yaml v3 *yaml.Node: the struct's exported fields in
+ * declaration order. Nodes read from a file keep their kind, style, tag,
+ * text and position (lines count from the document's own first line, as
+ * kio splits streams before decoding); nodes made in memory have no
+ * position, as kyaml's builders make them. Comments are not kept by the
+ * loader, so resources with comments hash differently from kustomize. */
+static void
+ynode_json(struct sb *sb, struct arena *a, const struct val *v, bool is_key)
+{
+    int kind = 8, style = 0;
+    const char *tag = "", *value = "";
+    bool made = v->line == 0;
+    switch (v->kind) {
+    case VAL_MAP:
+        kind = 4;
+        tag = made ? "" : "!!map";
+        break;
+    case VAL_SEQ:
+        kind = 2;
+        tag = made ? "" : "!!seq";
+        break;
+    default:
+        value = kn_text(a, v);
+        break;
+    }
+    if (v->style == VAL_STYLE_FLOW)
+        style = 32;
+    if (kind == 8) {
+        switch (v->style) {
+        case VAL_STYLE_DOUBLE:
+            style = 2;
+            break;
+        case VAL_STYLE_SINGLE:
+            style = 4;
+            break;
+        case VAL_STYLE_LITERAL:
+            style = 8;
+            break;
+        case VAL_STYLE_FOLDED:
+            style = 16;
+            break;
+        default:
+            break;
+        }
+        if (v->flags & VAL_F_TAGGED) {
+            style |= 1;
+            switch (v->kind) {
+            case VAL_NULL:
+                tag = "!!null";
+                break;
+            case VAL_BOOL:
+                tag = "!!bool";
+                break;
+            case VAL_INT:
+                tag = "!!int";
+                break;
+            case VAL_FLOAT:
+                tag = "!!float";
+                break;
+            default:
+                tag = v->flags & VAL_F_BINARY ? "!!binary" : "!!str";
+                break;
+            }
+        } else if (made && is_key) {
+            tag = ""; /* FieldSetter's new key nodes */
+        } else if (made && (v->flags & KN_F_TAGEMPTY)) {
+            tag = ""; /* SetScalar, NewScalarRNode */
+        } else if (made && v->kind == VAL_STRING) {
+            /* NewStringRNode or SetEntry, set through a FieldSetter */
+            tag = "!!str";
+            if (style == 0 && !(v->flags & KN_F_STYLE0) && kn_yaml11_nonstring(value))
+                style = 2;
+        } else if (made) {
+            tag = v->kind == VAL_INT     ? "!!int"
+                  : v->kind == VAL_FLOAT ? "!!float"
+                  : v->kind == VAL_BOOL  ? "!!bool"
+                                         : "!!null";
+        } else if (style != 0) {
+            tag = "!!str";
+        } else {
+            switch (val_yaml_resolve(VAL_YAML_KYAML, value, strlen(value), NULL)) {
+            case VAL_YTAG_NULL:
+                tag = "!!null";
+                break;
+            case VAL_YTAG_BOOL:
+                tag = "!!bool";
+                break;
+            case VAL_YTAG_INT:
+                tag = "!!int";
+                break;
+            case VAL_YTAG_FLOAT:
+                tag = "!!float";
+                break;
+            case VAL_YTAG_TIMESTAMP:
+                tag = "!!timestamp";
+                break;
+            case VAL_YTAG_MERGE:
+                tag = "!!merge";
+                break;
+            default:
+                tag = "!!str";
+                break;
+            }
+            /* a string whose text a replacement changed keeps its tag */
+            if (v->kind == VAL_STRING && strcmp(tag, "!!timestamp") && strcmp(tag, "!!merge"))
+                tag = "!!str";
+        }
+    }
+    sb_addf(sb, "{\"Kind\":%d,\"Style\":%d,\"Tag\":", kind, style);
+    val_json_quote(sb, tag, strlen(tag), 0);
+    sb_addstr(sb, ",\"Value\":");
+    val_json_quote(sb, value, strlen(value), 0);
+    sb_addstr(sb, ",\"Anchor\":\"\",\"Alias\":null,\"Content\":");
+    size_t n = val_len(v);
+    if ((v->kind != VAL_MAP && v->kind != VAL_SEQ) || n == 0) {
+        sb_addstr(sb, "null");
+    } else {
+        sb_addch(sb, '[');
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                sb_addch(sb, ',');
+            if (v->kind == VAL_SEQ) {
+                ynode_json(sb, a, val_seq_at(v, i), false);
+            } else {
+                ynode_json(sb, a, v->u.map.ents[i].key, true);
+                sb_addch(sb, ',');
+                ynode_json(sb, a, v->u.map.ents[i].v, false);
+            }
+        }
+        sb_addch(sb, ']');
+    }
+    sb_addf(sb,
+            ",\"HeadComment\":\"\",\"LineComment\":\"\",\"FootComment\":\"\","
+            "\"Line\":%u,\"Column\":%u}",
+            v->line, v->col);
+}
+
 int
 khash_resource(struct kbuild *b, const struct val *obj, char out[11], struct pkg_err **errp)
 {
@@ -456,13 +593,17 @@ khash_resource(struct kbuild *b, const struct val *obj, char out[11], struct pkg
         if (sd && sd->kind == VAL_MAP)
             val_map_setz(a, m, "stringData", node_value(a, sd));
     } else {
-        m = kjson_roundtrip(a, obj);
+        m = NULL;
     }
     struct sb js = SB_INIT;
-    int rc = val_json_emit(&js, m, VAL_JSON_COMPACT, errp);
-    if (rc) {
-        sb_release(&js);
-        return rc;
+    if (m) {
+        int rc = val_json_emit(&js, m, VAL_JSON_COMPACT, errp);
+        if (rc) {
+            sb_release(&js);
+            return rc;
+        }
+    } else {
+        ynode_json(&js, a, obj, false);
     }
     unsigned char dig[SHA256_DIGEST_LENGTH];
     SHA256((const unsigned char *)js.buf, js.len, dig);

@@ -92,6 +92,23 @@ const char *kn_text(struct arena *a, const struct val *v);
  * scalar (NewScalarRNode). */
 struct val *kn_scalar(struct arena *a, const char *s);
 /* A !!str node (NewStringRNode). */
+/* val flag: a string made in memory whose kyaml node has style 0 on
+ * purpose (kept from the node it replaced): no YAML 1.1 quoting. */
+#define KN_F_STYLE0 0x40
+/* val flag: its kyaml node has no tag (SetScalar, NewScalarRNode). */
+#define KN_F_TAGEMPTY 0x20
+enum kn_tag { KN_TAG_EMPTY, KN_TAG_STR, KN_TAG_INT };
+/* filtersutil.SetEntry("", text, tag) on a scalar: the node replaced by
+ * one with the old style; KN_TAG_EMPTY (SetScalar) keeps a quoted old
+ * value a string and resolves a plain one. */
+void kn_set_scalar(struct arena *a, struct val *node, const char *text, enum kn_tag tag);
+/* FieldSetter{Name: key} with such a value: an existing scalar as above, a
+ * new field double-quoted when YAML 1.1 would not read it as a string. */
+void kn_set_field(struct arena *a, struct val *map, const char *key, const char *text,
+                  enum kn_tag tag);
+/* kyaml's IsValueNonString: go-yaml v2 reads s as something else than a
+ * string (kyaml then double-quotes the new node). */
+bool kn_yaml11_nonstring(const char *s);
 struct val *kn_str(struct arena *a, const char *s);
 /* A field of a map, NULL when absent or when m is not a map. */
 struct val *kn_get(const struct val *m, const char *k);
@@ -318,6 +335,10 @@ bool kgit_is_repo_url(const char *path);
  * kjson_roundtrip shares strings with v, kjson_view copies them (output.c). */
 struct val *kjson_roundtrip(struct arena *a, const struct val *v);
 struct val *kjson_view(struct arena *a, const struct val *v);
+/* The tree kyaml holds after a JSON round trip (see output.c); retext works
+ * in place on a kjson_roundtrip result. */
+struct val *kjson_reparse(struct arena *a, const struct val *v, bool floats);
+struct val *kjson_retext(struct arena *a, struct val *v, bool floats);
 /* sigs.k8s.io/yaml's string for a non-string map key (go-yaml v2 loads). */
 const char *kjson_v2_key(struct arena *a, const struct val *k);
 /* Go's error text for an errno ("no such file or directory"). */

@@ -182,9 +182,7 @@ set_scalar(struct nctx *c, struct val *node, struct pkg_err **errp)
     record(c, ref);
     if (!strcmp(ref->cur.name, old))
         return 0;
-    struct val *nv = kn_scalar(a, ref->cur.name);
-    nv->style = node->style;
-    kn_replace(node, nv);
+    kn_set_scalar(a, node, ref->cur.name, KN_TAG_EMPTY); /* FieldSetter{StringValue} */
     return 0;
 }
 
@@ -227,10 +225,10 @@ set_mapping(struct nctx *c, struct val *node, struct pkg_err **errp)
     record(c, ref);
     if (!strcmp(ref->cur.name, old) && !*ref->cur.ns)
         return 0;
-    val_map_setz(a, node, "name", kn_scalar(a, ref->cur.name));
+    kn_set_field(a, node, "name", ref->cur.name, KN_TAG_EMPTY);
     if (!*ref->cur.ns)
         return 0;
-    val_map_setz(a, node, "namespace", kn_scalar(a, ref->cur.ns));
+    kn_set_field(a, node, "namespace", ref->cur.ns, KN_TAG_EMPTY);
     return 0;
 }
 
@@ -265,15 +263,15 @@ nameref_set(struct kbuild *b, struct val *node, void *payload, struct pkg_err **
 }
 
 /* SubsetThatCouldBeReferencedByResource */
-static void
-candidates_for(struct nctx *c, struct rinfo *ref)
+static int
+candidates_for(struct nctx *c, struct rinfo *ref, struct pkg_err **errp)
 {
     struct arena *a = c->b->a;
     c->ncand = 0;
     if (ref->cur.gvk.cluster_scoped) {
         for (size_t i = 0; i < c->n; i++)
             c->cand[c->ncand++] = &c->all[i];
-        return;
+        return 0;
     }
     struct kstrv rbns = {0};
     if (!strcmp(kn_kind(a, ref->r->node), "RoleBinding")) {
@@ -281,9 +279,15 @@ candidates_for(struct nctx *c, struct rinfo *ref)
         for (size_t i = 0; subj && subj->kind == VAL_SEQ && i < val_seq_len(subj); i++) {
             struct val *s = val_seq_at(subj, i);
             struct val *ns = kn_get(s, "namespace"), *k = kn_get(s, "kind");
-            if (ns && k && k->kind == VAL_STRING && !strcmp(k->u.s.ptr, "ServiceAccount") &&
-                ns->kind == VAL_STRING)
-                kstrv_push(&rbns, ns->u.s.ptr);
+            if (!ns || !k || k->kind != VAL_STRING || strcmp(k->u.s.ptr, "ServiceAccount"))
+                continue;
+            if (ns->kind != VAL_STRING) {
+                kstrv_free(&rbns);
+                return pkg_err_set(errp, PKG_EINVAL,
+                                   "Invalid Input: namespace is blank for resource \"%s\"\n",
+                                   kresid_string(a, &ref->cur));
+            }
+            kstrv_push(&rbns, ns->u.s.ptr);
         }
     }
     for (size_t i = 0; i < c->n; i++) {
@@ -295,6 +299,7 @@ candidates_for(struct nctx *c, struct rinfo *ref)
             c->cand[c->ncand++] = t;
     }
     kstrv_free(&rbns);
+    return 0;
 }
 
 int
@@ -318,7 +323,9 @@ kx_namerefs(struct kbuild *b, struct kresmap *m, const struct ktconfig *tc, stru
                 if (!kgvk_is_selected(&ref->org.gvk, &spec->gvk))
                     continue;
                 if (!have) {
-                    candidates_for(&c, ref);
+                    rc = candidates_for(&c, ref, errp);
+                    if (rc)
+                        break;
                     have = true;
                 }
                 c.referrer = ref;

@@ -175,6 +175,64 @@ kn_scalar(struct arena *a, const char *s)
     return v;
 }
 
+bool
+kn_yaml11_nonstring(const char *s)
+{
+    if (!*s || strchr(s, '\n'))
+        return false;
+    struct arena *a = arena_new();
+    struct val *v = NULL;
+    struct val_yaml_opts yo = {.dialect = VAL_YAML_HELM};
+    bool r = val_yaml_load(&v, a, s, strlen(s), "value", &yo, NULL) == 0 &&
+             (!v || v->kind != VAL_STRING);
+    arena_free(a);
+    return r;
+}
+
+void
+kn_set_scalar(struct arena *a, struct val *node, const char *text, enum kn_tag tag)
+{
+    uint8_t style = VAL_STYLE_ANY;
+    if (node->kind != VAL_MAP && node->kind != VAL_SEQ && node->style != VAL_STYLE_FLOW)
+        style = node->style;
+    bool quoted = style == VAL_STYLE_SINGLE || style == VAL_STYLE_DOUBLE ||
+                  style == VAL_STYLE_LITERAL || style == VAL_STYLE_FOLDED;
+    struct val *v;
+    if (tag == KN_TAG_STR || (tag == KN_TAG_EMPTY && quoted)) {
+        v = kn_str(a, text);
+        v->style = style == VAL_STYLE_PLAIN ? VAL_STYLE_ANY : style;
+    } else {
+        v = kn_scalar(a, text); /* plain: resolved */
+    }
+    v->flags |= KN_F_STYLE0;
+    if (tag == KN_TAG_EMPTY)
+        v->flags |= KN_F_TAGEMPTY;
+    *node = *v;
+}
+
+void
+kn_set_field(struct arena *a, struct val *map, const char *key, const char *text, enum kn_tag tag)
+{
+    struct val *old = val_map_getz(map, key);
+    if (old && old->kind != VAL_MAP && old->kind != VAL_SEQ) {
+        kn_set_scalar(a, old, text, tag);
+        return;
+    }
+    struct val *v;
+    if (tag != KN_TAG_INT && kn_yaml11_nonstring(text)) {
+        v = kn_str(a, text);
+        v->style = VAL_STYLE_DOUBLE;
+    } else if (tag == KN_TAG_STR) {
+        v = kn_str(a, text);
+    } else {
+        v = kn_scalar(a, text);
+    }
+    v->flags |= KN_F_STYLE0;
+    if (tag == KN_TAG_EMPTY)
+        v->flags |= KN_F_TAGEMPTY;
+    val_map_setz(a, map, key, v);
+}
+
 struct val *
 kn_str(struct arena *a, const char *s)
 {
@@ -268,8 +326,13 @@ kn_set_meta_map(struct arena *a, struct val *obj, const char *field, const struc
         kstrmap_set(&sorted, m->k[i], m->v[i]);
     kstrmap_sort(&sorted);
     struct val *nm = val_map(a);
-    for (size_t i = 0; i < sorted.n; i++)
-        val_map_setz(a, nm, sorted.k[i], kn_str(a, sorted.v[i]));
+    for (size_t i = 0; i < sorted.n; i++) {
+        /* NewStringRNode: multi-line strings are literal */
+        struct val *v = kn_str(a, sorted.v[i]);
+        if (strchr(sorted.v[i], '\n'))
+            v->style = VAL_STYLE_LITERAL;
+        val_map_setz(a, nm, sorted.k[i], v);
+    }
     val_map_setz(a, md, field, nm);
     kstrmap_free(&sorted);
 }
@@ -290,8 +353,18 @@ set_meta_entry(struct arena *a, struct val *obj, const char *field, const char *
         return;
     const char *path[] = {"metadata", field};
     struct val *m = kn_lookup_create(a, obj, VAL_MAP, path, 2);
-    if (m && m->kind == VAL_MAP)
-        val_map_setz(a, m, key, kn_str(a, value));
+    if (m && m->kind == VAL_MAP) {
+        /* kyaml's AnnotationSetter/LabelSetter: a new value is single-quoted,
+         * a replaced one keeps the old node's style (content hashes see it) */
+        struct val *nv = kn_str(a, value);
+        struct val *old = val_map_getz(m, key);
+        nv->style = old ? old->style : VAL_STYLE_SINGLE;
+        if (nv->style == VAL_STYLE_FLOW || nv->style == VAL_STYLE_PLAIN) {
+            nv->style = VAL_STYLE_ANY;
+            nv->flags |= KN_F_STYLE0;
+        }
+        val_map_setz(a, m, key, nv);
+    }
 }
 
 void
@@ -345,21 +418,21 @@ kn_set_name(struct arena *a, struct val *obj, const char *name)
     static const char *const mp[] = {"metadata"};
     struct val *md = kn_lookup_create(a, obj, VAL_MAP, mp, 1);
     if (md && md->kind == VAL_MAP)
-        val_map_setz(a, md, "name", kn_scalar(a, name));
+        kn_set_field(a, md, "name", name, KN_TAG_EMPTY);
 }
 
 void
 kn_set_kind(struct arena *a, struct val *obj, const char *kind)
 {
     if (obj && obj->kind == VAL_MAP)
-        val_map_setz(a, obj, "kind", kn_scalar(a, kind));
+        kn_set_field(a, obj, "kind", kind, KN_TAG_EMPTY);
 }
 
 void
 kn_set_apiversion(struct arena *a, struct val *obj, const char *av)
 {
     if (obj && obj->kind == VAL_MAP)
-        val_map_setz(a, obj, "apiVersion", kn_scalar(a, av));
+        kn_set_field(a, obj, "apiVersion", av, KN_TAG_EMPTY);
 }
 
 void
@@ -376,5 +449,5 @@ kn_set_namespace(struct arena *a, struct val *obj, const char *ns)
     static const char *const mp[] = {"metadata"};
     struct val *md = kn_lookup_create(a, obj, VAL_MAP, mp, 1);
     if (md && md->kind == VAL_MAP)
-        val_map_setz(a, md, "namespace", kn_scalar(a, ns));
+        kn_set_field(a, md, "namespace", ns, KN_TAG_EMPTY);
 }

@@ -320,6 +320,61 @@ roundtrip(struct arena *a, const struct val *v, bool copy)
     }
 }
 
+/* A tree as kyaml sees it after a JSON round trip: every scalar gets the
+ * text the new YAML node would hold (null as "null"), numbers their Go
+ * formatting and the type go-yaml v3 resolves from it. `floats`: numbers
+ * went through json.Unmarshal into float64 and back out with
+ * FormatFloat('g') (UnmarshalJSON, a JSON patch's result); otherwise their
+ * JSON text was parsed as YAML (List items). */
+struct val *
+kjson_reparse(struct arena *a, const struct val *v, bool floats)
+{
+    struct val *j = kjson_roundtrip(a, v);
+    return kjson_retext(a, j, floats);
+}
+
+struct val *
+kjson_retext(struct arena *a, struct val *v, bool floats)
+{
+    switch (v->kind) {
+    case VAL_NULL:
+        v->src = "null";
+        return v;
+    case VAL_BOOL:
+        v->src = v->u.b ? "true" : "false";
+        return v;
+    case VAL_INT:
+    case VAL_FLOAT: {
+        struct sb sb = SB_INIT;
+        if (v->kind == VAL_INT && (!floats || v->gotype == VAL_GO_UINT64))
+            gofmt_int(&sb, v->u.i);
+        else if (!floats)
+            gofmt_float_json(&sb, v->u.f);
+        else
+            gofmt_float(&sb, v->kind == VAL_INT ? (double)v->u.i : v->u.f, 'g', -1);
+        struct val *r = kn_scalar(a, sb.buf);
+        sb_release(&sb);
+        if (r->kind != VAL_INT && r->kind != VAL_FLOAT)
+            return v; /* +Inf and the like cannot come out of JSON */
+        return r;
+    }
+    case VAL_STRING:
+        v->style = VAL_STYLE_ANY;
+        v->src = v->u.s.ptr;
+        return v;
+    case VAL_SEQ:
+        for (size_t i = 0; i < val_seq_len(v); i++)
+            v->u.seq.items[i] = kjson_retext(a, v->u.seq.items[i], floats);
+        return v;
+    case VAL_MAP:
+        for (size_t i = 0; i < val_map_len(v); i++)
+            v->u.map.ents[i].v = kjson_retext(a, v->u.map.ents[i].v, floats);
+        return v;
+    default:
+        return v;
+    }
+}
+
 static int
 check_finite(const struct val *v, struct pkg_err **errp)
 {

@@ -351,8 +351,10 @@ apply_one(struct arena *a, struct val *doc, const struct val *op, struct pkg_err
             pkg_err_wrap(errp, "error in test for path: '%s'", path);
             return rc;
         }
-        if (!cur) {
-            if (!value)
+        /* A JSON null decodes to a nil *lazyNode, like a missing key: both
+         * pass against a null or absent value. */
+        if (!cur || cur->kind == VAL_NULL) {
+            if (!value || value->kind == VAL_NULL)
                 return 0;
         } else if (value && val_equal(cur, value)) {
             return 0;
@@ -376,6 +378,7 @@ kjson6902_apply(struct kbuild *b, struct val **obj, const struct val *ops, struc
         if (rc)
             return rc;
     }
-    *obj = doc;
+    /* UnmarshalJSON: json.Unmarshal into Go values, then kyaml's FromMap */
+    *obj = kjson_retext(b->a, doc, true);
     return 0;
 }

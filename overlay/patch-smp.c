@@ -342,15 +342,50 @@ key_cmp(const void *x, const void *y)
     return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
-/* FieldSetter{Name: key, Value: r} on a map. */
-static void
-field_set(struct smp *s, struct val *dest, const char *key, const struct wres *r)
+/* A plain string go-yaml v3 reads as a timestamp: its style decides how it
+ * prints (see output.c), so it keeps it. */
+static bool
+plain_timestamp(const struct val *v)
 {
-    if (!r->v || (r->v->kind == VAL_NULL && !r->keep)) {
+    return v->kind == VAL_STRING && v->style == VAL_STYLE_PLAIN && !(v->flags & VAL_F_TAGGED) &&
+           val_yaml_resolve(VAL_YAML_KYAML, v->u.s.ptr, v->u.s.len, NULL) == VAL_YTAG_TIMESTAMP;
+}
+
+/* FieldSetter{Name: key, Value: r} on a map. Styles follow kyaml (they
+ * reach content hashes): a replaced value takes the old one's style, a new
+ * YAML 1.1 look-alike string is double-quoted, a new key keeps the style
+ * of the key it came from. */
+static void
+field_set(struct smp *s, struct val *dest, const char *key, const struct wres *r,
+          struct val *const src[2])
+{
+    struct arena *a = s->b->a;
+    struct val *v = r->v;
+    if (!v || (v->kind == VAL_NULL && !r->keep)) {
         val_map_del(dest, key, strlen(key));
         return;
     }
-    val_map_setz(s->b->a, dest, key, r->v);
+    long at = val_map_find(dest, key, strlen(key));
+    if (at >= 0) {
+        struct val *old = dest->u.map.ents[at].v;
+        if (old != v && !plain_timestamp(v))
+            v->style = old->style;
+        dest->u.map.ents[at].v = v;
+        return;
+    }
+    if (v->kind == VAL_STRING && !(v->flags & VAL_F_TAGGED) &&
+        (v->style == VAL_STYLE_PLAIN || v->style == VAL_STYLE_ANY) && !(v->flags & KN_F_STYLE0) &&
+        kn_yaml11_nonstring(v->u.s.ptr))
+        v->style = VAL_STYLE_DOUBLE;
+    struct val *k = kn_str(a, key);
+    for (int j = 1; j >= 0; j--) {
+        long i = src[j] && src[j]->kind == VAL_MAP ? val_map_find(src[j], key, strlen(key)) : -1;
+        if (i >= 0 && src[j]->u.map.ents[i].v == v) {
+            k->style = src[j]->u.map.ents[i].key->style;
+            break;
+        }
+    }
+    val_map_append(a, dest, k, v);
 }
 
 static int
@@ -385,9 +420,10 @@ walk_map(struct smp *s, struct ksch sch, struct val *src[2], struct wres *out,
         for (int j = 0; j < 2; j++)
             fv[j] = src[j] && src[j]->kind == VAL_MAP ? val_map_getz(src[j], key) : NULL;
         struct wres r;
+        struct val *ks[2] = {src[0], src[1]};
         rc = walk(s, fs, fv, &r, errp);
         if (!rc && d.v->kind == VAL_MAP)
-            field_set(s, d.v, key, &r);
+            field_set(s, d.v, key, &r, ks);
     }
     free(names);
     return rc;

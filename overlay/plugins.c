@@ -62,7 +62,7 @@ ns_setter(struct kbuild *b, struct val *node, void *payload, struct pkg_err **er
             *kn_text(b->a, node))
             return 0;
     }
-    kn_replace(node, kn_str(b->a, s->ns));
+    kn_set_scalar(b->a, node, s->ns, KN_TAG_STR);
     return 0;
 }
 
@@ -179,7 +179,8 @@ affix_setter(struct kbuild *b, struct val *node, void *payload, struct pkg_err *
     (void)errp;
     struct affix *x = payload;
     const char *cur = kn_text(b->a, node);
-    kn_replace(node, kn_scalar(b->a, arena_sprintf(b->a, "%s%s%s", x->prefix, cur, x->suffix)));
+    kn_set_scalar(b->a, node, arena_sprintf(b->a, "%s%s%s", x->prefix, cur, x->suffix),
+                  KN_TAG_EMPTY);
     return 0;
 }
 
@@ -239,7 +240,7 @@ entry_setter(struct kbuild *b, struct val *node, void *payload, struct pkg_err *
     if (node->kind != VAL_MAP)
         return pkg_err_set(errp, PKG_ETYPE, "wrong node kind: expected MappingNode but got %s",
                            node->kind == VAL_SEQ ? "SequenceNode" : "ScalarNode");
-    val_map_setz(b->a, node, e->k, kn_str(b->a, e->v));
+    kn_set_field(b->a, node, e->k, e->v, KN_TAG_STR);
     return 0;
 }
 
@@ -364,7 +365,7 @@ image_update(struct kbuild *b, struct val *node, void *payload, struct pkg_err *
         r = arena_sprintf(b->a, "%s:%s", r, tag);
     if (*digest)
         r = arena_sprintf(b->a, "%s@%s", r, digest);
-    kn_replace(node, kn_scalar(b->a, r));
+    kn_set_scalar(b->a, node, r, KN_TAG_EMPTY);
     return 0;
 }
 
@@ -443,8 +444,7 @@ replica_setter(struct kbuild *b, struct val *node, void *payload, struct pkg_err
 {
     (void)errp;
     const char *count = payload;
-    struct val *v = kn_scalar(b->a, count);
-    kn_replace(node, v);
+    kn_set_scalar(b->a, node, count, KN_TAG_INT);
     return 0;
 }
 
@@ -811,13 +811,36 @@ x_valueadd(struct kbuild *b, struct kloader *ldr, const struct val *cfg, struct 
             const char *nv = value;
             if (pos > 0)
                 nv = insert_path_part(a, kn_text(a, cur), pos - 1, value);
-            kn_replace(cur, kn_scalar(a, nv));
+            kn_set_scalar(a, cur, nv, KN_TAG_EMPTY);
         }
         kresmap_free(&hits);
         if (rc)
             return rc;
     }
     return 0;
+}
+
+/* ---- IAMPolicyGenerator (api/filters/iampolicygenerator) ---- */
+
+static int
+x_iampolicy(struct kbuild *b, const struct val *cfg, struct kresmap *out, struct pkg_err **errp)
+{
+    const char *cloud = cfg_str(cfg, "cloud");
+    if (strcmp(cloud, "gke"))
+        return pkg_err_set(errp, PKG_ENOTSUP, "cloud provider %s not supported yet", cloud);
+    const struct val *ks = kn_get(cfg, "kubernetesService");
+    const struct val *sa = kn_get(cfg, "serviceAccount");
+    /* the generator writes YAML text and parses it: values are YAML */
+    struct sb y = SB_INIT;
+    sb_addf(&y,
+            "\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  annotations:\n"
+            "    iam.gke.io/gcp-service-account: %s@%s.iam.gserviceaccount.com\n  name: %s\n",
+            cfg_str(sa, "name"), cfg_str(sa, "projectId"), cfg_str(ks, "name"));
+    if (*cfg_str(ks, "namespace"))
+        sb_addf(&y, "\n  namespace: %s", cfg_str(ks, "namespace"));
+    int rc = kread_resources(b, out, y.buf, y.len, "IAMPolicyGenerator", errp);
+    sb_release(&y);
+    return rc;
 }
 
 /* ---- dispatch ---- */
@@ -844,7 +867,7 @@ kplug_generate(struct kbuild *b, struct kloader *ldr, const char *kind, const st
     if (!strcmp(kind, "HelmChartInflationGenerator"))
         return kx_helm(b, ldr, cfg, out, errp);
     if (!strcmp(kind, "IAMPolicyGenerator"))
-        return pkg_err_set(errp, PKG_ENOTSUP, "IAMPolicyGenerator is not supported");
+        return x_iampolicy(b, cfg, out, errp);
     return pkg_err_set(errp, PKG_EINVAL, "plugin %s not a generator", kind);
 }
 

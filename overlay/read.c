@@ -7,11 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Checks the `\n---...\n` separators kyaml accepts and counts documents. */
+/* Checks the `\n---...\n` separators kyaml accepts and counts documents;
+ * seps (when not NULL) gets each separator's 1-based line. */
 static int
-check_separators(const char *buf, size_t len, size_t *ndocs, struct pkg_err **errp)
+check_separators(const char *buf, size_t len, size_t *ndocs, struct arena *a, uint32_t **seps,
+                 struct pkg_err **errp)
 {
-    size_t n = 1;
+    size_t n = 1, cap = 0;
+    uint32_t line = 1;
+    const char *counted = buf;
     const char *end = buf + len;
     for (const char *p = buf; p + 4 <= end;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -35,12 +39,89 @@ check_separators(const char *buf, size_t len, size_t *ndocs, struct pkg_err **er
             return pkg_err_set(errp, PKG_ESYNTAX, "invalid document separator: %.*s",
                                (int)(e - (nl + 1)), nl + 1);
         }
+        if (seps) {
+            for (; counted <= nl; counted++)
+                line += *counted == '\n';
+            if (n >= cap) {
+                uint32_t *g = arena_alloc(a, (cap ? cap * 2 : 8) * sizeof(*g));
+                if (cap)
+                    memcpy(g, *seps, (n - 1) * sizeof(*g));
+                cap = cap ? cap * 2 : 8;
+                *seps = g;
+            }
+            (*seps)[n - 1] = line;
+        }
         n++;
         p = eol; /* the separator consumed its newline: the next match needs another */
         p++;
     }
     *ndocs = n;
     return 0;
+}
+
+static void
+reline(struct val *v, uint32_t base)
+{
+    if (v->line > base)
+        v->line -= base;
+    if (v->kind == VAL_SEQ) {
+        for (size_t i = 0; i < val_seq_len(v); i++)
+            reline(val_seq_at(v, i), base);
+    } else if (v->kind == VAL_MAP) {
+        for (size_t i = 0; i < val_map_len(v); i++) {
+            reline(v->u.map.ents[i].key, base);
+            reline(v->u.map.ents[i].v, base);
+        }
+    }
+}
+
+/* Aliased scalars come out of the loader as one shared node; kyaml's
+ * DeAnchor gives each use its own, and transformers change them one by
+ * one: copy every scalar met a second time. */
+struct ptrset {
+    const void **slot;
+    size_t cap, n;
+};
+
+static bool
+ptrset_add(struct ptrset *ps, const void *p)
+{
+    if (2 * (ps->n + 1) > ps->cap) {
+        struct ptrset g = {xcalloc(ps->cap ? ps->cap * 2 : 256, sizeof(*g.slot)),
+                           ps->cap ? ps->cap * 2 : 256, 0};
+        for (size_t i = 0; i < ps->cap; i++)
+            if (ps->slot[i])
+                ptrset_add(&g, ps->slot[i]);
+        free(ps->slot);
+        *ps = g;
+    }
+    size_t h = ((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull;
+    for (size_t i = h & (ps->cap - 1);; i = (i + 1) & (ps->cap - 1)) {
+        if (ps->slot[i] == p)
+            return false;
+        if (!ps->slot[i]) {
+            ps->slot[i] = p;
+            ps->n++;
+            return true;
+        }
+    }
+}
+
+static struct val *
+unshare(struct arena *a, struct ptrset *ps, struct val *v)
+{
+    if (v->kind == VAL_SEQ) {
+        for (size_t i = 0; i < val_seq_len(v); i++)
+            v->u.seq.items[i] = unshare(a, ps, v->u.seq.items[i]);
+    } else if (v->kind == VAL_MAP) {
+        for (size_t i = 0; i < val_map_len(v); i++)
+            v->u.map.ents[i].v = unshare(a, ps, v->u.map.ents[i].v);
+    } else if (!ptrset_add(ps, v)) {
+        struct val *c = val_new(a, VAL_NULL);
+        *c = *v;
+        return c;
+    }
+    return v;
 }
 
 /* A v3-style %v of the metadata for messages. */
@@ -78,7 +159,8 @@ kread_parse(struct arena *a, struct val **docs, size_t *ndocs, const char *buf, 
             const char *file, struct pkg_err **errp)
 {
     *ndocs = 1;
-    int rc = check_separators(buf, len, ndocs, errp);
+    uint32_t *seps = NULL;
+    int rc = check_separators(buf, len, ndocs, a, &seps, errp);
     if (rc)
         return rc;
     struct val_yaml_opts yo = {.dialect = VAL_YAML_KYAML};
@@ -86,6 +168,22 @@ kread_parse(struct arena *a, struct val **docs, size_t *ndocs, const char *buf, 
     if (rc) {
         pkg_err_wrap(errp, "MalformedYAMLError");
         return PKG_ESYNTAX;
+    }
+    if (memchr(buf, '*', len)) {
+        struct ptrset ps = {0};
+        for (size_t i = 0; i < val_seq_len(*docs); i++)
+            (*docs)->u.seq.items[i] = unshare(a, &ps, val_seq_at(*docs, i));
+        free(ps.slot);
+    }
+    /* kio decodes each piece between separators on its own: positions
+     * count from the piece's first line (they reach content hashes). */
+    for (size_t i = 0; *ndocs > 1 && i < val_seq_len(*docs); i++) {
+        struct val *d = val_seq_at(*docs, i);
+        uint32_t base = 0;
+        for (size_t j = 0; j + 1 < *ndocs && seps[j] < d->line; j++)
+            base = seps[j];
+        if (base)
+            reline(d, base);
     }
     return 0;
 }
@@ -169,7 +267,7 @@ kread_build(struct kbuild *b, struct kresmap *out, struct val *docs, size_t ndoc
             goto out;
         }
         for (size_t j = 0; j < val_seq_len(items); j++) {
-            struct val *it = kjson_roundtrip(b->a, val_seq_at(items, j));
+            struct val *it = kjson_reparse(b->a, val_seq_at(items, j), false);
             if (kn_nil_or_empty(it))
                 continue;
             rc = validate(b, it, errp);

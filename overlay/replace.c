@@ -410,9 +410,32 @@ matches_selectors(struct kbuild *b, struct kres *r, const struct val *sel, bool 
     return rc;
 }
 
-/* The typed scalar a target keeps when only its text changes. */
+static int retext_node(struct kbuild *b, struct val *target, const char *text,
+                       struct pkg_err **errp);
+
+/* The typed scalar a target keeps when only its text changes: kustomize
+ * sets the node's Value, so position, tag and style stay (content hashes
+ * see them). */
 static int
 retext(struct kbuild *b, struct val *target, const char *text, struct pkg_err **errp)
+{
+    const char *file = target->file;
+    uint32_t line = target->line, col = target->col;
+    uint8_t style = target->style, tagged = target->flags & VAL_F_TAGGED;
+    int rc = retext_node(b, target, text, errp);
+    if (rc)
+        return rc;
+    target->file = file;
+    target->line = line;
+    target->col = col;
+    if (target->kind != VAL_STRING)
+        target->style = style;
+    target->flags |= tagged;
+    return 0;
+}
+
+static int
+retext_node(struct kbuild *b, struct val *target, const char *text, struct pkg_err **errp)
 {
     struct arena *a = b->a;
     if (target->flags & KN_F_UNTAGGED) {

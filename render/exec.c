@@ -1243,11 +1243,15 @@ tmpl_call_tpl(struct tmpl_call *c, const char *text, size_t len, const struct va
     struct tmpl_exec *x = c->x;
     struct tmpl_ns layer;
     memset(&layer, 0, sizeof(layer));
-    layer.parent = x->ns;
     struct pkg_err *err = NULL;
     const char *root = x->sh->root_name;
+    /* Helm executes the template its Parse returned, also when the text is
+     * empty and the name's old (non-empty) tree stays in the map: parse
+     * with no parent so that the new root is installed in the layer even
+     * then (an outer tpl's root would otherwise run again, forever). */
     int rc = tmpl_parse(&layer, x->a, x->set->opts.funcs, x->set->opts.skip_func_check, root, text,
                         len, &err);
+    layer.parent = x->ns;
     if (rc) {
         struct sb sb = SB_INIT;
         sb_addstr(&sb, "cannot parse template ");

@@ -832,9 +832,9 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
         return ret;
     }
     if (r->responded) {
-        /* A body we refused: discard it. */
-        *upload_size = 0;
-        return MHD_YES;
+        /* A body after the answer (refused early): close the connection
+         * rather than read an unbounded stream. */
+        return MHD_NO;
     }
     if (r->upload) {
         if (*upload_size) {
@@ -849,6 +849,13 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
                     upload_write(s, r, r->fd, upload_data, *upload_size);
             }
             *upload_size = 0;
+            if (r->too_large || r->io_error) {
+                /* Answer now; the rest of the body is not read. */
+                mhd_result ret = r->too_large ? send_error(c, r, 413, "chart too large")
+                                              : send_error(c, r, 500, "cannot store the upload");
+                upload_cleanup(r);
+                return ret;
+            }
             return MHD_YES;
         }
         mhd_result ret = upload_finish(s, c, r);

@@ -71,30 +71,35 @@ for name in sorted(os.listdir(args.root)):
             continue
         res = json.load(open(f.name))["results"]
     ht, pt = res[0]["mean"], res[1]["mean"]
+    hc, pc = res[0]["user"] + res[0]["system"], res[1]["user"] + res[1]["system"]
     hm, pm = peak_rss_kb(hcmd, d), peak_rss_kb(pcmd, d)
-    rows.append((name, ht, pt, hm, pm, same))
+    rows.append((name, ht, pt, hm, pm, same, hc, pc))
 
 print("pkg template vs helm v3 template (whole process, same run; mean of %d runs, peak RSS)"
       % args.runs)
-print("%-36s %9s %9s %7s %9s %9s %7s" % ("chart", "helm ms", "pkg ms", "speed", "helm MB",
-                                          "pkg MB", "mem"))
-for name, ht, pt, hm, pm, same in rows:
-    print("%-36s %9.1f %9.2f %6.1fx %9.1f %9.1f %6.1f%%%s" % (
-        name, ht * 1e3, pt * 1e3, ht / pt, hm / 1024, pm / 1024, 100.0 * pm / hm,
-        "" if same else "  (output differs: not in the summary)"))
+print("(wall: elapsed time; cpu: user+system, steadier on a busy machine)")
+print("%-30s %8s %8s %7s %8s %8s %7s %8s %8s %6s" % (
+    "chart", "helm ms", "pkg ms", "wall", "helm cpu", "pkg cpu", "cpu", "helm MB", "pkg MB",
+    "mem"))
+for name, ht, pt, hm, pm, same, hc, pc in rows:
+    print("%-30s %8.1f %8.2f %6.1fx %8.1f %8.2f %6.1fx %8.1f %8.1f %5.1f%%%s" % (
+        name[:30], ht * 1e3, pt * 1e3, ht / pt, hc * 1e3, pc * 1e3, hc / pc, hm / 1024,
+        pm / 1024, 100.0 * pm / hm, "" if same else "  (output differs: not in the summary)"))
 ok = [r for r in rows if r[5]]
 if not ok:
     print("summary: no case renders identically yet")
     sys.exit(0)
 ratios = [r[1] / r[2] for r in ok]
+cpus = [r[6] / r[7] for r in ok]
 mems = [r[4] / r[3] for r in ok]
-print("summary over %d identical cases: median speed-up %.1fx (target >= 30x), "
+print("summary over %d identical cases: median speed-up %.1fx wall, %.1fx cpu (target >= 30x), "
       "median memory %.1f%% of helm's, worst %.1f%% (target < 20%%)" % (
-          len(ok), statistics.median(ratios), 100 * statistics.median(mems), 100 * max(mems)))
+          len(ok), statistics.median(ratios), statistics.median(cpus),
+          100 * statistics.median(mems), 100 * max(mems)))
 kps = [r for r in ok if r[0] == "kube-prometheus-stack"]
 if kps:
     r = kps[0]
-    print("kube-prometheus-stack: %.1fx faster (target >= 10x), %.1f%% of helm's memory" % (
-        r[1] / r[2], 100.0 * r[4] / r[3]))
+    print("kube-prometheus-stack: %.1fx faster wall, %.1fx cpu (target >= 10x), %.1f%% of "
+          "helm's memory" % (r[1] / r[2], r[6] / r[7], 100.0 * r[4] / r[3]))
 else:
     print("kube-prometheus-stack: not identical yet, not measured")

@@ -49,6 +49,8 @@ test_expect_success 'the memory limit is in the cgroup' '
     d=$(ctr_cgroup mem memory.limit_in_bytes) && test -n "$d" &&
     test "$(cat "$d/memory.limit_in_bytes")" = 50331648 && "$PKG" pod rm mem >/dev/null
 '
+# The quota caps the loop at 0.2 CPU; on a loaded machine it may get less,
+# so the lower bound is loose and the upper one tight.
 test_expect_success 'a cpu limit of 200m holds a busy loop near 0.2 CPU' '
     pod cpu Always "      limits: {cpu: 200m}" "while :; do :; done" >cpu.yaml &&
     "$PKG" pod run -d -f cpu.yaml >/dev/null &&
@@ -57,7 +59,7 @@ test_expect_success 'a cpu limit of 200m holds a busy loop near 0.2 CPU' '
     test "$(cat $(ctr_cgroup cpu cpu.cfs_quota_us)/cpu.cfs_quota_us)" = 20000 &&
     sleep 0.5 && u1=$(cat "$d/cpuacct.usage") && t1=$(date +%s%N) && sleep 2 &&
     u2=$(cat "$d/cpuacct.usage") && t2=$(date +%s%N) &&
-    python3 -c "import sys; r=($u2-$u1)/($t2-$t1); print(\"cpu=%.3f\" % r); sys.exit(0 if 0.12 <= r <= 0.28 else 1)" &&
+    python3 -c "import sys; r=($u2-$u1)/($t2-$t1); print(\"cpu=%.3f\" % r); sys.exit(0 if 0.05 <= r <= 0.26 else 1)" &&
     "$PKG" pod rm cpu >/dev/null
 '
 test_expect_success 'a pids limit stops a fork bomb and the host stays fine' '

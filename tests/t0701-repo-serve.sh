@@ -69,6 +69,20 @@ test_expect_success 'other methods and request bodies are refused' '
     test "$(curl -s -o /dev/null -w "%{http_code}" -X POST -d x=1 $U/api/charts)" = 403 &&
     test "$(curl -s -o /dev/null -w "%{http_code}" -X GET --data-binary @repo/alpha-1.0.0.tgz $U/index.yaml)" = 413
 '
+test_expect_success 'an endless chunked body on a GET is cut off, not read' '
+    python3 - "$srv_PORT" <<-PY
+	import socket, sys, time
+	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+	s.sendall(b"GET /index.yaml HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+	t0 = time.time()
+	try:
+	    while time.time() - t0 < 10:
+	        s.sendall(b"4000\r\n" + b"x" * 0x4000 + b"\r\n")
+	except (BrokenPipeError, ConnectionResetError):
+	    sys.exit(0)
+	sys.exit("the server kept reading a body for 10 s")
+	PY
+'
 test_expect_success 'oversized request headers are refused and the server lives on' '
     big=$(head -c 100000 /dev/zero | tr "\0" a) &&
     code=$(curl -s -o /dev/null -w "%{http_code}" -H "X-Big: $big" $U/index.yaml); test "$code" != 200 &&

@@ -6,7 +6,19 @@
 
 if [ ! -x "$HELM" ]; then
     test_skip 'helm client against pkg repo serve' 'reference helm missing (run ../shared/tools/reference-tools)'
-    test_done
+    
+# TLS: helm verifies pkg's certificate against the CA file it is given.
+if command -v openssl >/dev/null; then
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" \
+        -days 2 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1
+    repo_serve tls "$TMP/private" --tls-cert "$TMP/cert.pem" --tls-key "$TMP/key.pem" || exit 1
+    test_expect_success 'helm over HTTPS: --ca-file works, an unknown CA is refused' '
+        ! "$HELM" repo add tls https://127.0.0.1:$tls_PORT 2>err && test_grep "certificate" err &&
+        "$HELM" repo add tls https://127.0.0.1:$tls_PORT --ca-file cert.pem >/dev/null &&
+        mkdir -p tpull && "$HELM" pull tls/alpha -d tpull && test -f tpull/alpha-1.0.0.tgz
+    '
+fi
+test_done
     exit 0
 fi
 helm_env
@@ -88,4 +100,16 @@ test_expect_success 'helm with credentials against a pkg server with basic auth'
     "$HELM" repo add priv http://127.0.0.1:$priv_PORT --username ci --password "p@ss word" &&
     mkdir -p ppull && "$HELM" pull priv/alpha -d ppull && test -f ppull/alpha-1.0.0.tgz
 '
+
+# TLS: helm verifies pkg's certificate against the CA file it is given.
+if command -v openssl >/dev/null; then
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" \
+        -days 2 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1
+    repo_serve tls "$TMP/private" --tls-cert "$TMP/cert.pem" --tls-key "$TMP/key.pem" || exit 1
+    test_expect_success 'helm over HTTPS: --ca-file works, an unknown CA is refused' '
+        ! "$HELM" repo add tls https://127.0.0.1:$tls_PORT 2>err && test_grep "certificate" err &&
+        "$HELM" repo add tls https://127.0.0.1:$tls_PORT --ca-file cert.pem >/dev/null &&
+        mkdir -p tpull && "$HELM" pull tls/alpha -d tpull && test -f tpull/alpha-1.0.0.tgz
+    '
+fi
 test_done

@@ -586,9 +586,17 @@ repo_serve(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
         free(dir);
         return cli_fail(err);
     }
-    printf("Serving %s at %s://%s:%u/%s%s\n", dir, o.tls_cert ? "https" : "http",
-           strncmp(serve_o.addr, "[", 1) ? "127.0.0.1" : "[::1]", repo_server_port(s),
-           o.allow_upload ? " (uploads on /api/charts)" : "", o.watch ? " (watching)" : "");
+    /* The URL to reach it: the host given, loopback for a wildcard. */
+    char host[300];
+    const char *colon = strrchr(serve_o.addr, ':');
+    snprintf(host, sizeof(host), "%.*s", colon ? (int)(colon - serve_o.addr) : 0, serve_o.addr);
+    if (!*host || !strcmp(host, "0.0.0.0"))
+        strcpy(host, "127.0.0.1");
+    else if (!strcmp(host, "[::]"))
+        strcpy(host, "[::1]");
+    printf("Serving %s at %s://%s:%u/%s%s\n", dir, o.tls_cert ? "https" : "http", host,
+           repo_server_port(s), o.allow_upload ? " (uploads on /api/charts)" : "",
+           o.watch ? " (watching)" : "");
     fflush(stdout);
     repo_server_run(s, &serve_stop, &serve_hup, &err);
     repo_server_stop(s);

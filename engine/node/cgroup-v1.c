@@ -5,6 +5,7 @@
 #include "engine/node/runtime.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,9 +107,18 @@ v1_set_limits(struct cg *cg, const char *rel, const struct cg_limits *l, struct 
             cleanup_free char *al = xasprintf("%s/devices.allow", d);
             if ((rc = node_write_file(deny, "a", 1, false, errp)))
                 return rc;
-            for (size_t i = 0; allow[i]; i++)
-                if ((rc = node_write_file(al, allow[i], strlen(allow[i]), false, errp)))
+            /* One rule per write(2), one open for all. */
+            int fd = node_sys.open(al, O_WRONLY | O_CLOEXEC, 0);
+            if (fd < 0)
+                return pkg_err_sys(errp, "open %s", al);
+            for (size_t i = 0; allow[i]; i++) {
+                if (node_sys.write(fd, allow[i], strlen(allow[i])) < 0) {
+                    rc = pkg_err_sys(errp, "write \"%s\" to %s", allow[i], al);
+                    close(fd);
                     return rc;
+                }
+            }
+            close(fd);
         }
     }
     return 0;

@@ -50,6 +50,12 @@ int node_write_file(const char *path, const char *data, size_t len, bool create,
 int node_write_filef(const char *path, struct pkg_err **errp, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int node_read_file(struct sb *sb, const char *path, size_t limit, struct pkg_err **errp);
+/* A process's start time (field 22 of /proc/PID/stat), 0 when gone: with
+ * the pid it names a process across pid reuse. */
+uint64_t node_proc_start_time(pid_t pid);
+/* mkdir -p that tries the last component first (pod start makes many
+ * directories whose parents exist). */
+int node_mkdir_p(const char *path, mode_t mode, struct pkg_err **errp);
 /* Replaces a file through a temporary one and rename, without fsync: for
  * files rebuilt from other state after a crash (pod runtime files). */
 int node_write_replace(const char *path, const void *data, size_t len, mode_t mode,

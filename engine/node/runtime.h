@@ -262,6 +262,8 @@ int sandbox_create(struct pod *p, struct pkg_err **errp);
 int sandbox_destroy(const char *home, const char *dir, struct cg *cg, const char *uid,
                     struct pkg_err **errp);
 int sandbox_ns_fd(const struct pod *p, const char *which);
+/* The pod init of a shared PID namespace, or -1. */
+pid_t sandbox_init_pid(const struct pod *p);
 int sandbox_prepare_ctr(struct launch *l, struct arena *a, struct pod *p, struct ctr *c,
                         struct pkg_err **errp);
 

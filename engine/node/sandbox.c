@@ -16,7 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/sched.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -26,7 +31,7 @@ static int
 mkdirs(const char *dir, const char *sub, struct pkg_err **errp)
 {
     cleanup_free char *p = xasprintf("%s/%s", dir, sub);
-    return fs_mkdir_p(p, 0755, errp);
+    return node_mkdir_p(p, 0755, errp);
 }
 
 static int
@@ -227,7 +232,7 @@ write_keyfile(const char *dir, const char *rel, const char *data, size_t len, in
         return rc;
     char *slash = strrchr(path, '/');
     *slash = 0;
-    rc = fs_mkdir_p(path, 0755, errp);
+    rc = node_mkdir_p(path, 0755, errp);
     *slash = '/';
     if (!rc)
         rc = node_write_replace(path, data, len, (mode_t)mode, errp);
@@ -339,7 +344,7 @@ prepare_volume(struct pod *p, const struct node_volume *v, struct pkg_err **errp
     int mode = v->default_mode >= 0 ? v->default_mode : 0644;
     switch (v->kind) {
     case NODE_VOL_EMPTYDIR:
-        if ((rc = fs_mkdir_p(dir, 0777, errp)))
+        if ((rc = node_mkdir_p(dir, 0777, errp)))
             return rc;
         chmod(dir, 0777);
         if (v->memory && (rc = mount_tmpfs(dir, v->size_limit, 0777, errp)))
@@ -353,7 +358,7 @@ prepare_volume(struct pod *p, const struct node_volume *v, struct pkg_err **errp
         struct stat st;
         bool exists = stat(v->source, &st) == 0;
         if (!strcmp(t, "DirectoryOrCreate") && !exists)
-            return fs_mkdir_p(v->source, 0755, errp);
+            return node_mkdir_p(v->source, 0755, errp);
         if (!strcmp(t, "FileOrCreate") && !exists) {
             int fd = open(v->source, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
             if (fd < 0)
@@ -377,7 +382,7 @@ prepare_volume(struct pod *p, const struct node_volume *v, struct pkg_err **errp
     case NODE_VOL_PVC: {
         cleanup_free char *pv =
             xasprintf("%s/volumes/%s/%s", node_super_home(p->sup), s->ns, v->source);
-        if ((rc = fs_mkdir_p(pv, 0777, errp)))
+        if ((rc = node_mkdir_p(pv, 0777, errp)))
             return rc;
         return 0;
     }
@@ -388,7 +393,7 @@ prepare_volume(struct pod *p, const struct node_volume *v, struct pkg_err **errp
         struct pkg_err *e = NULL;
         fs_remove_all(dir, &e);
         pkg_err_free(e);
-        if ((rc = fs_mkdir_p(dir, 0755, errp)))
+        if ((rc = node_mkdir_p(dir, 0755, errp)))
             return rc;
         if (!data) {
             if (v->optional)
@@ -425,7 +430,7 @@ prepare_volume(struct pod *p, const struct node_volume *v, struct pkg_err **errp
         return 0;
     }
     case NODE_VOL_DOWNWARD: {
-        if ((rc = fs_mkdir_p(dir, 0755, errp)))
+        if ((rc = node_mkdir_p(dir, 0755, errp)))
             return rc;
         for (size_t i = 0; v->items && i < val_seq_len(v->items); i++) {
             const struct val *it = val_seq_at(v->items, i);
@@ -446,6 +451,70 @@ prepare_volume(struct pod *p, const struct node_volume *v, struct pkg_err **errp
     }
     }
     return 0;
+}
+
+/* shareProcessNamespace: a pod-level init (Kubernetes' pause) is PID 1 of
+ * the shared PID namespace and reaps orphans, so containers can restart
+ * without taking the namespace down. It sits in its own cgroup below the
+ * pod's and is named by run/init.pid ("<pid> <start time>"). */
+pid_t
+sandbox_init_pid(const struct pod *p)
+{
+    cleanup_free char *pf = xasprintf("%s/run/init.pid", p->dir);
+    struct sb sb = SB_INIT;
+    struct pkg_err *e = NULL;
+    pid_t pid = -1;
+    unsigned long long start = 0;
+    long v = 0;
+    if (sb_read_file(&sb, pf, 128, &e) == 0 && sscanf(sb.buf, "%ld %llu", &v, &start) == 2 &&
+        v > 0 && node_proc_start_time((pid_t)v) == start)
+        pid = (pid_t)v;
+    pkg_err_free(e);
+    sb_release(&sb);
+    return pid;
+}
+
+static int
+pod_init_start(struct pod *p, struct pkg_err **errp)
+{
+    if (sandbox_init_pid(p) > 0)
+        return 0;
+    struct clone_args ca;
+    memset(&ca, 0, sizeof(ca));
+    ca.flags = CLONE_NEWPID;
+    ca.exit_signal = SIGCHLD;
+    long pid = syscall(SYS_clone3, &ca, sizeof(ca));
+    if (pid == 0) {
+        sigset_t all;
+        sigfillset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL); /* only SIGKILL ends it */
+        prctl(PR_SET_NAME, "pkg-pod-init", 0, 0, 0);
+        syscall(SYS_close_range, 0, ~0U, 0);
+        if (chdir("/") < 0)
+            _exit(1);
+        for (;;)
+            if (waitpid(-1, NULL, 0) < 0)
+                pause();
+    }
+    if (pid < 0)
+        return pkg_err_sys(errp, "clone3 pod init");
+    struct cg *cg = node_super_cg(p->sup);
+    int rc = 0;
+    if (cg) {
+        cleanup_free char *rel = xasprintf("pod-%s/init", p->uid);
+        rc = cg->ops->create(cg, rel, errp);
+        if (!rc)
+            rc = cg->ops->attach(cg, rel, (pid_t)pid, errp);
+    }
+    char buf[64];
+    int n = snprintf(buf, sizeof(buf), "%ld %llu\n", pid,
+                     (unsigned long long)node_proc_start_time((pid_t)pid));
+    cleanup_free char *pf = xasprintf("%s/run/init.pid", p->dir);
+    if (!rc)
+        rc = node_write_replace(pf, buf, (size_t)n, 0644, errp);
+    if (rc)
+        kill((pid_t)pid, SIGKILL);
+    return rc;
 }
 
 int
@@ -479,6 +548,8 @@ sandbox_create(struct pod *p, struct pkg_err **errp)
     struct cg *cg = node_super_cg(p->sup);
     cleanup_free char *rel = xasprintf("pod-%s", p->uid);
     if (cg && (rc = cg->ops->create(cg, rel, errp)))
+        return rc;
+    if (p->spec->share_pid && (rc = pod_init_start(p, errp)))
         return rc;
     return 0;
 }
@@ -530,6 +601,17 @@ sandbox_destroy(const char *home, const char *dir, struct cg *cg, const char *ui
                 struct pkg_err **errp)
 {
     int rc = 0;
+    /* The pod init of a shared PID namespace, when there is one. */
+    cleanup_free char *pf = xasprintf("%s/run/init.pid", dir);
+    struct sb sb = SB_INIT;
+    struct pkg_err *e = NULL;
+    long ipid = 0;
+    unsigned long long istart = 0;
+    if (sb_read_file(&sb, pf, 128, &e) == 0 && sscanf(sb.buf, "%ld %llu", &ipid, &istart) == 2 &&
+        ipid > 0 && node_proc_start_time((pid_t)ipid) == istart)
+        kill((pid_t)ipid, SIGKILL);
+    pkg_err_free(e);
+    sb_release(&sb);
     if (cg && uid) {
         cleanup_free char *rel = xasprintf("pod-%s", uid);
         rc = cg->ops->destroy(cg, rel, errp);
@@ -757,8 +839,8 @@ sandbox_prepare_ctr(struct launch *l, struct arena *a, struct pod *p, struct ctr
     fs_remove_all(l->workdir, &e);
     pkg_err_free(e);
     int rc;
-    if ((rc = fs_mkdir_p(l->rootfs, 0755, errp)) || (rc = fs_mkdir_p(l->upperdir, 0755, errp)) ||
-        (rc = fs_mkdir_p(l->workdir, 0755, errp)))
+    if ((rc = node_mkdir_p(l->rootfs, 0755, errp)) ||
+        (rc = node_mkdir_p(l->upperdir, 0755, errp)) || (rc = node_mkdir_p(l->workdir, 0755, errp)))
         return rc;
     struct sb low = SB_INIT;
     for (size_t i = img->n_layers; i-- > 0;)
@@ -830,7 +912,7 @@ sandbox_prepare_ctr(struct launch *l, struct arena *a, struct pod *p, struct ctr
             if ((rc = fs_join_under(&full, src, m->sub_path, errp)))
                 return rc;
             struct stat st;
-            if (stat(full, &st) < 0 && (rc = fs_mkdir_p(full, 0755, errp))) {
+            if (stat(full, &st) < 0 && (rc = node_mkdir_p(full, 0755, errp))) {
                 free(full);
                 return rc;
             }

@@ -135,32 +135,6 @@ rand_hex(char *out, size_t n)
     out[n - 1] = 0;
 }
 
-static uint64_t
-proc_start_time(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    if (!p)
-        return 0;
-    /* Field 22 is starttime; after ") " come fields 3.. */
-    p += 2;
-    for (int f = 3; f < 22 && p; f++) {
-        p = strchr(p, ' ');
-        if (p)
-            p++;
-    }
-    return p ? strtoull(p, NULL, 10) : 0;
-}
-
 /* ---- pod loading ---- */
 
 static void
@@ -245,7 +219,7 @@ restore_state(struct node_super *s, struct pod *p, const struct val *st)
             pid_t pid = (pid_t)node_jint(m, "pid");
             uint64_t start = (uint64_t)node_jint(m, "pidStart");
             c->started_once = true;
-            if (pid > 0 && start && proc_start_time(pid) == start) {
+            if (pid > 0 && start && node_proc_start_time(pid) == start) {
                 int fd = (int)syscall(SYS_pidfd_open, pid, 0);
                 if (fd >= 0) {
                     c->pid = pid;
@@ -664,7 +638,7 @@ static void
 on_running(struct ctr *c)
 {
     c->started_at = wall();
-    c->pid_start = proc_start_time(c->pid);
+    c->pid_start = node_proc_start_time(c->pid);
     c->started = !c->spec->startup.kind;
     c->ready = c->started && !c->spec->readiness.kind;
     schedule_probes(c, node_now());
@@ -816,7 +790,7 @@ start_ctr(struct ctr *c)
     /* log file: logs/<ctr>/<restart>.log */
     free(c->log_path);
     c->log_path = xasprintf("%s/%d.log", ldir, c->restart_count);
-    if (fs_mkdir_p(ldir, 0755, &err) ||
+    if (node_mkdir_p(ldir, 0755, &err) ||
         (logfd = open(c->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640)) <
             0) {
         if (!err)
@@ -830,18 +804,15 @@ start_ctr(struct ctr *c)
     l.ns_uts = sandbox_ns_fd(p, "uts");
     l.new_pidns = true;
     if (p->spec->share_pid) {
-        for (size_t i = 0; i < p->n; i++) {
-            if ((p->ctrs[i].state == CS_RUNNING || p->ctrs[i].state == CS_STARTING) &&
-                p->ctrs[i].pid > 0 && &p->ctrs[i] != c) {
-                char path[64];
-                snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)p->ctrs[i].pid);
-                l.pidns_fd = open(path, O_RDONLY | O_CLOEXEC);
-                if (l.pidns_fd >= 0) {
-                    l.new_pidns = false;
-                    break;
-                }
-            }
+        pid_t init = sandbox_init_pid(p);
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
+        if (init <= 0 || (l.pidns_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+            set_waiting(c, "CreateContainerError", "the pod's init process is gone");
+            c->restart_at = node_now() + 10 * s->scale;
+            goto out;
         }
+        l.new_pidns = false;
     }
     if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(syncp, O_CLOEXEC) < 0) {
         pkg_err_sys(&err, "pipe");
@@ -1531,7 +1502,7 @@ node_super_new(struct node_super **out, const char *home, bool daemon, struct pk
         goto fail;
     if ((rc = node_net_bridge_up(errp)))
         goto fail;
-    if ((rc = fs_mkdir_p(pods, 0700, errp)))
+    if ((rc = node_mkdir_p(pods, 0700, errp)))
         goto fail;
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     struct rlimit rl;

@@ -142,3 +142,39 @@ node_write_replace(const char *path, const void *data, size_t len, mode_t mode,
         unlink(tmp);
     return rc;
 }
+
+int
+node_mkdir_p(const char *path, mode_t mode, struct pkg_err **errp)
+{
+    if (mkdir(path, mode) == 0 || errno == EEXIST)
+        return 0;
+    if (errno != ENOENT)
+        return pkg_err_sys(errp, "mkdir %s", path);
+    return fs_mkdir_p(path, mode, errp);
+}
+
+uint64_t
+node_proc_start_time(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return 0;
+    /* Field 22 is starttime; after ") " come fields 3.. */
+    p += 2;
+    for (int f = 3; f < 22 && p; f++) {
+        p = strchr(p, ' ');
+        if (p)
+            p++;
+    }
+    return p ? strtoull(p, NULL, 10) : 0;
+}

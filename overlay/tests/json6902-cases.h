@@ -78,6 +78,24 @@ static const struct json_case json_cases[] = {
      "apiVersion: v1\ndata:\n  a: \"1\"\nkind: ConfigMap\nlist:\n- x\n- \"y\"\n- z\nmetadata:\n  "
      "name: c\nnested:\n  k:\n    v: 1\nnum:\n- 1\n- 2\n- 1000\n- 1.5\n- 10000000000\n",
      NULL},
+    {"test null against a missing key",
+     "[{\"op\":\"test\",\"path\":\"/data/zz\",\"value\":null},{\"op\":\"add\",\"path\":\"/"
+     "t\",\"value\":1}]",
+     "apiVersion: v1\ndata:\n  a: \"1\"\nkind: ConfigMap\nlist:\n- x\n- \"y\"\n- z\nmetadata:\n  "
+     "name: c\nnested:\n  k:\n    v: 1\nt: 1\n",
+     NULL},
+    {"test null against a null",
+     "[{\"op\":\"add\",\"path\":\"/n\",\"value\":null},{\"op\":\"test\",\"path\":\"/"
+     "n\",\"value\":null},{\"op\":\"add\",\"path\":\"/t\",\"value\":1}]",
+     "apiVersion: v1\ndata:\n  a: \"1\"\nkind: ConfigMap\nlist:\n- x\n- \"y\"\n- z\nmetadata:\n  "
+     "name: c\n\"n\": null\nnested:\n  k:\n    v: 1\nt: 1\n",
+     NULL},
+    {"error: test value against a null",
+     "[{\"op\":\"add\",\"path\":\"/n\",\"value\":null},{\"op\":\"test\",\"path\":\"/"
+     "n\",\"value\":\"x\"}]",
+     NULL, "testing value /n failed: test failed"},
+    {"error: test null against a value", "[{\"op\":\"test\",\"path\":\"/data/a\",\"value\":null}]",
+     NULL, "testing value /data/a failed: test failed"},
     {"error: add missing parent", "[{\"op\":\"add\",\"path\":\"/missing/x\",\"value\":1}]", NULL,
      "add operation does not apply: doc is missing path: \"/missing/x\": missing value"},
     {"error: remove missing key", "[{\"op\":\"remove\",\"path\":\"/data/zz\"}]", NULL,

@@ -142,6 +142,11 @@ test_hash(void **state)
         {"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: Opaque\ndata: {KEY: "
          "dmFsdWU=}\n",
          "9c56bf5695"},
+        /* other kinds: the JSON of the go-yaml v3 nodes (kind, style, tag,
+         * text, position) */
+        {"apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations:\n    "
+         "internal.config.kubernetes.io/needsHashSuffix: enabled\nspec:\n  x: 1\n  y: \"s\"\n",
+         "b2f4ktmdcm"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct arena *a = arena_new();
@@ -157,6 +162,19 @@ test_hash(void **state)
         assert_string_equal(h, cases[i].hash);
         arena_free(a);
     }
+}
+
+static void
+test_yaml11_nonstring(void **state)
+{
+    (void)state;
+    static const char *const yes[] = {"true", "yes", "on",   "n",   "1",   "0777",
+                                      "1.5",  "~",   "a: b", "[x]", "- x", "#c"};
+    static const char *const no[] = {"", "abc", "2001-12-14", "a\nb", "x y", "1.2.3"};
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+        assert_true(kn_yaml11_nonstring(yes[i]));
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+        assert_false(kn_yaml11_nonstring(no[i]));
 }
 
 static void
@@ -210,7 +228,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_repospec),     cmocka_unit_test(test_label_selectors),
         cmocka_unit_test(test_hash),         cmocka_unit_test(test_fieldspec_paths),
-        cmocka_unit_test(test_config_merge),
+        cmocka_unit_test(test_config_merge), cmocka_unit_test(test_yaml11_nonstring),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
