@@ -566,11 +566,10 @@ val_yaml_load_all(struct val **out, struct arena *a, const char *buf, size_t len
                              l.o.max_nodes);
                 break;
             }
-            /* Each alias is its own copy, as decoding into Go values makes
-             * one; the position stays the anchor's. */
-            struct val *copy = an->node->kind == VAL_SEQ || an->node->kind == VAL_MAP
-                                   ? val_copy(a, an->node)
-                                   : an->node;
+            /* Each alias is its own copy, scalars too, as decoding into Go
+             * values (or kyaml's DeAnchor) makes one: changing one use never
+             * reaches another. The position stays the anchor's. */
+            struct val *copy = val_copy(a, an->node);
             rc = add_node(&l, copy);
             break;
         }

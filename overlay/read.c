@@ -75,55 +75,6 @@ reline(struct val *v, uint32_t base)
     }
 }
 
-/* Aliased scalars come out of the loader as one shared node; kyaml's
- * DeAnchor gives each use its own, and transformers change them one by
- * one: copy every scalar met a second time. */
-struct ptrset {
-    const void **slot;
-    size_t cap, n;
-};
-
-static bool
-ptrset_add(struct ptrset *ps, const void *p)
-{
-    if (2 * (ps->n + 1) > ps->cap) {
-        struct ptrset g = {xcalloc(ps->cap ? ps->cap * 2 : 256, sizeof(*g.slot)),
-                           ps->cap ? ps->cap * 2 : 256, 0};
-        for (size_t i = 0; i < ps->cap; i++)
-            if (ps->slot[i])
-                ptrset_add(&g, ps->slot[i]);
-        free(ps->slot);
-        *ps = g;
-    }
-    size_t h = ((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull;
-    for (size_t i = h & (ps->cap - 1);; i = (i + 1) & (ps->cap - 1)) {
-        if (ps->slot[i] == p)
-            return false;
-        if (!ps->slot[i]) {
-            ps->slot[i] = p;
-            ps->n++;
-            return true;
-        }
-    }
-}
-
-static struct val *
-unshare(struct arena *a, struct ptrset *ps, struct val *v)
-{
-    if (v->kind == VAL_SEQ) {
-        for (size_t i = 0; i < val_seq_len(v); i++)
-            v->u.seq.items[i] = unshare(a, ps, v->u.seq.items[i]);
-    } else if (v->kind == VAL_MAP) {
-        for (size_t i = 0; i < val_map_len(v); i++)
-            v->u.map.ents[i].v = unshare(a, ps, v->u.map.ents[i].v);
-    } else if (!ptrset_add(ps, v)) {
-        struct val *c = val_new(a, VAL_NULL);
-        *c = *v;
-        return c;
-    }
-    return v;
-}
-
 /* A v3-style %v of the metadata for messages. */
 static const char *
 meta_string(struct arena *a, const struct val *obj)
@@ -168,12 +119,6 @@ kread_parse(struct arena *a, struct val **docs, size_t *ndocs, const char *buf, 
     if (rc) {
         pkg_err_wrap(errp, "MalformedYAMLError");
         return PKG_ESYNTAX;
-    }
-    if (memchr(buf, '*', len)) {
-        struct ptrset ps = {0};
-        for (size_t i = 0; i < val_seq_len(*docs); i++)
-            (*docs)->u.seq.items[i] = unshare(a, &ps, val_seq_at(*docs, i));
-        free(ps.slot);
     }
     /* kio decodes each piece between separators on its own: positions
      * count from the piece's first line (they reach content hashes). */

@@ -32,10 +32,14 @@ spec:
     command: ["httpd", "-f", "-p", "8080", "-h", "/var/www"]
     ports:
     - {containerPort: 8080, hostPort: 18080}
+    # Ready only once httpd listens, so the client pod below cannot race it.
+    readinessProbe:
+      tcpSocket: {port: 8080}
+      periodSeconds: 1
 EOY
 test_expect_success 'a pod gets an address from the range on eth0' '
     $IN "$PKG" pod run -d -f srv.yaml >/dev/null &&
-    wait_for 10 sh -c "$IN \"$PKG\" pod ls | grep -q \"^srv  *1/1  *Running\"" &&
+    wait_for 20 sh -c "$IN \"$PKG\" pod ls | grep -q \"^srv  *1/1  *Running\"" &&
     $IN "$PKG" pod get srv -o json >srv.json &&
     ip=$(python3 -c "import json; print(json.load(open(\"srv.json\"))[\"status\"][\"podIP\"])") &&
     test "$ip" = 10.244.7.2 && $IN "$PKG" pod exec srv -- ip -4 addr show eth0 >a &&

@@ -185,6 +185,10 @@ test_anchors_merge(void **state)
         val_seq_push(a, val_path_get(d, "copy"), val_int(a, 3));
         assert_int_equal(val_len(val_path_get(d, "list")), 2);
     }
+    /* Aliased scalars are copies too. */
+    struct val *sc = val_seq_at(load(a, "a: &n web\nb: *n\n", VAL_YAML_KYAML, 0, NULL), 0);
+    assert_ptr_not_equal(val_map_getz(sc, "a"), val_map_getz(sc, "b"));
+    assert_true(val_is_str(val_map_getz(sc, "b"), "web"));
     /* A quoted "<<" is a plain key. */
     struct val *q = val_seq_at(load(a, "'<<': {a: 1}\n", VAL_YAML_HELM, 0, NULL), 0);
     assert_non_null(val_map_getz(q, "<<"));
