@@ -188,6 +188,7 @@ elems_are_iface(const struct val *c)
     case VAL_GO_INTS:
     case VAL_GO_STRMAP:
     case TMPL_GO_LISTS:
+    case TMPL_GO_MAPS:
         return false;
     default:
         return true;

@@ -74,6 +74,19 @@ extern const struct tmpl_method tmpl_values_methods[];
  * in *errmsg on failure. */
 int tmpl_toml_encode(struct sb *out, struct arena *a, const struct val *v, const char **errmsg);
 
+/* BurntSushi's dblQuotedReplacer: s escaped for a "..." TOML string. */
+void tmpl_toml_quote_body(struct sb *sb, const char *s, size_t n);
+
+/* BurntSushi/toml v1.4's Unmarshal of s into a map[string]interface {}
+ * (render/toml-decode.c): 0 with *out a VAL_MAP in arena a; -1 with its
+ * ParseError text in *errmsg (a string value: it may hold NUL bytes) ("toml: line 2 (last key
+ * \"a\"): ..."), which Helm's fromToml stores under "Error"; PKG_ELIMIT (nesting past 10000 levels)
+ * or PKG_EINVAL (a panic in Go, "BUG: ...") with the message in *errmsg, for the call to fail.
+ * Values: string, int64, float64, bool, time.Time, []interface {}, maps, and
+ * []map[string]interface {} (TMPL_GO_MAPS) for arrays of tables. */
+int tmpl_toml_decode(struct val **out, struct arena *a, const char *s, size_t n,
+                     struct val **errmsg);
+
 /* Removes every "<no value>" from sb at or after start (Helm's ReplaceAll). */
 void tmpl_remove_no_value(struct sb *sb, size_t start);
 

@@ -499,6 +499,7 @@ tmpl_typename(const struct val *v)
         return v->gotype == VAL_GO_STRINGS  ? "[]string"
                : v->gotype == VAL_GO_INTS   ? "[]int"
                : v->gotype == TMPL_GO_LISTS ? "[][]interface {}"
+               : v->gotype == TMPL_GO_MAPS  ? "[]map[string]interface {}"
                                             : "[]interface {}";
     case VAL_MAP:
         return v->gotype == VAL_GO_STRMAP   ? "map[string]string"

@@ -58,6 +58,7 @@
  * from VAL_GO_OTHER on to render). */
 enum {
     TMPL_GO_LISTS = VAL_GO_OTHER, /* [][]interface {} (a VAL_SEQ of lists): chunk's result */
+    TMPL_GO_MAPS,                 /* []map[string]interface {}: fromToml's arrays of tables */
 };
 
 /* Parameter and result types. */

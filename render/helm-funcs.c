@@ -411,12 +411,24 @@ fn_to_toml(struct tmpl_call *c, struct val **out)
     return 0;
 }
 
+/* fromTOML: toml.Unmarshal into a fresh map; a parse error goes into its
+ * "Error" key. */
 static int
-fn_toml_unsupported(struct tmpl_call *c, struct val **out)
+fn_from_toml(struct tmpl_call *c, struct val **out)
 {
-    /* NEEDSWORK: BurntSushi/toml's decoder. */
-    (void)out;
-    return tmpl_fail(c, "%s is not supported by pkg yet", c->name);
+    size_t n;
+    const char *s = tmpl_arg_str(c, 0, &n);
+    struct val *errmsg = NULL;
+    struct val *m = NULL;
+    int rc = tmpl_toml_decode(&m, c->a, s, n, &errmsg);
+    if (rc == -1) {
+        m = tmpl_mkmap(c);
+        val_map_setz(c->a, m, "Error", errmsg);
+    } else if (rc < 0) {
+        return tmpl_fail_code(c, rc, "%s", errmsg->u.s.ptr);
+    }
+    *out = m;
+    return 0;
 }
 
 static int
@@ -572,7 +584,7 @@ const struct tmpl_func tmpl_funcs_helm[] = {
     {"fromJson", fn_from_json, "func(string) map[string]interface {}"},
     {"fromJsonArray", fn_from_json_array, "func(string) []interface {}"},
     {"toToml", fn_to_toml, "func(interface {}) string"},
-    {"fromToml", fn_toml_unsupported, "func(string) map[string]interface {}"},
+    {"fromToml", fn_from_toml, "func(string) map[string]interface {}"},
     {"lookup", fn_lookup, "func(string, string, string, string) (map[string]interface {}, error)"},
     {"getHostByName", fn_get_host_by_name, "func(string) string"},
     {NULL, NULL, NULL},

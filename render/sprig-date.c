@@ -2649,6 +2649,38 @@ fn_unix_epoch(struct tmpl_call *c, struct val **out)
     return 0;
 }
 
+/* For fromToml (render/toml-decode.c): time.ParseInLocation with
+ * time.Local, or with BurntSushi's time.FixedZone(zone, offset of
+ * time.Now() in Local). */
+struct val *
+sprig_time_parse_in(struct arena *a, const char *layout, const char *value, size_t vn,
+                    const char *fixed_zone)
+{
+    const struct tz_loc *loc = get_local();
+    if (fixed_zone) {
+        struct go_time now = time_now();
+        struct zinfo zi;
+        char buf[48];
+        time_zone(&now, &zi, buf);
+        struct tz_loc *l = arena_alloc(a, sizeof(*l));
+        memset(l, 0, sizeof(*l));
+        l->name = arena_strdup(a, fixed_zone);
+        l->zones = arena_alloc(a, sizeof(*l->zones));
+        memset(l->zones, 0, sizeof(*l->zones));
+        snprintf(l->zones[0].name, sizeof(l->zones[0].name), "%s", fixed_zone);
+        l->zones[0].off = zi.off;
+        l->nz = 1;
+        loc = l;
+    }
+    struct go_time t;
+    struct sb err = SB_INIT;
+    int rc = time_parse(&t, layout, strlen(layout), value, vn, loc, &err);
+    sb_release(&err);
+    if (rc < 0)
+        return NULL;
+    return mk_time(a, &t);
+}
+
 const struct tmpl_func tmpl_funcs_sprig_date[] = {
     {"now", fn_now, "func() time.Time"},
     {"date", fn_date, "func(string, interface {}) string"},

@@ -348,29 +348,368 @@ struct crange {
     uint32_t lo, hi;
 };
 
-/* the complement of sorted ranges, over all of Unicode */
-static void
-put_negated(struct sb *sb, const struct crange *r, size_t n)
+/* unicode.SimpleFold (Go 1.23, Unicode 15.0): the next rune of r's case
+ * orbit. */
+static const struct {
+    uint16_t from, to;
+} case_orbit[] = {
+    {0x004B, 0x006B}, {0x0053, 0x0073}, {0x006B, 0x212A}, {0x0073, 0x017F}, {0x00B5, 0x039C},
+    {0x00C5, 0x00E5}, {0x00DF, 0x1E9E}, {0x00E5, 0x212B}, {0x0130, 0x0130}, {0x0131, 0x0131},
+    {0x017F, 0x0053}, {0x01C4, 0x01C5}, {0x01C5, 0x01C6}, {0x01C6, 0x01C4}, {0x01C7, 0x01C8},
+    {0x01C8, 0x01C9}, {0x01C9, 0x01C7}, {0x01CA, 0x01CB}, {0x01CB, 0x01CC}, {0x01CC, 0x01CA},
+    {0x01F1, 0x01F2}, {0x01F2, 0x01F3}, {0x01F3, 0x01F1}, {0x0345, 0x0399}, {0x0392, 0x03B2},
+    {0x0395, 0x03B5}, {0x0398, 0x03B8}, {0x0399, 0x03B9}, {0x039A, 0x03BA}, {0x039C, 0x03BC},
+    {0x03A0, 0x03C0}, {0x03A1, 0x03C1}, {0x03A3, 0x03C2}, {0x03A6, 0x03C6}, {0x03A9, 0x03C9},
+    {0x03B2, 0x03D0}, {0x03B5, 0x03F5}, {0x03B8, 0x03D1}, {0x03B9, 0x1FBE}, {0x03BA, 0x03F0},
+    {0x03BC, 0x00B5}, {0x03C0, 0x03D6}, {0x03C1, 0x03F1}, {0x03C2, 0x03C3}, {0x03C3, 0x03A3},
+    {0x03C6, 0x03D5}, {0x03C9, 0x2126}, {0x03D0, 0x0392}, {0x03D1, 0x03F4}, {0x03D5, 0x03A6},
+    {0x03D6, 0x03A0}, {0x03F0, 0x039A}, {0x03F1, 0x03A1}, {0x03F4, 0x0398}, {0x03F5, 0x0395},
+    {0x0412, 0x0432}, {0x0414, 0x0434}, {0x041E, 0x043E}, {0x0421, 0x0441}, {0x0422, 0x0442},
+    {0x042A, 0x044A}, {0x0432, 0x1C80}, {0x0434, 0x1C81}, {0x043E, 0x1C82}, {0x0441, 0x1C83},
+    {0x0442, 0x1C84}, {0x044A, 0x1C86}, {0x0462, 0x0463}, {0x0463, 0x1C87}, {0x1C80, 0x0412},
+    {0x1C81, 0x0414}, {0x1C82, 0x041E}, {0x1C83, 0x0421}, {0x1C84, 0x1C85}, {0x1C85, 0x0422},
+    {0x1C86, 0x042A}, {0x1C87, 0x0462}, {0x1C88, 0xA64A}, {0x1E60, 0x1E61}, {0x1E61, 0x1E9B},
+    {0x1E9B, 0x1E60}, {0x1E9E, 0x00DF}, {0x1FBE, 0x0345}, {0x2126, 0x03A9}, {0x212A, 0x004B},
+    {0x212B, 0x00C5}, {0xA64A, 0xA64B}, {0xA64B, 0x1C88},
+};
+
+#define MIN_FOLD 0x0041
+#define MAX_FOLD 0x1E943
+
+static uint32_t
+simple_fold(uint32_t r)
 {
-    uint32_t next = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (r[i].lo > next)
-            put_range(sb, next, r[i].lo - 1);
-        next = r[i].hi + 1;
+    if (r > 0x10FFFF)
+        return r;
+    if (r < 0x80) {
+        if (r == 'k')
+            return 0x212A;
+        if (r == 's')
+            return 0x017F;
+        if (r >= 'A' && r <= 'Z')
+            return r + 32;
+        if (r >= 'a' && r <= 'z')
+            return r - 32;
+        return r;
     }
-    if (next <= 0x10FFFF)
-        put_range(sb, next, 0x10FFFF);
+    size_t lo = 0, hi = sizeof(case_orbit) / sizeof(case_orbit[0]);
+    while (lo < hi) {
+        size_t m = (lo + hi) / 2;
+        if (case_orbit[m].from < r)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    if (lo < sizeof(case_orbit) / sizeof(case_orbit[0]) && case_orbit[lo].from == r)
+        return case_orbit[lo].to;
+    uint32_t l = sprig_uni_to_lower(r);
+    if (l != r)
+        return l;
+    return sprig_uni_to_upper(r);
+}
+
+/* A character class being built, the way Go's parser builds one: with
+ * (?i) every item is case-folded as it is added (appendFoldedRange,
+ * appendFoldedClass, and FoldCategory/FoldScript for \p), so the class
+ * is written without PCRE2's caseless mode. Items PCRE2 must look up
+ * (\p{Greek}) stay as properties; a folded \P{X} is the complement of
+ * "\p{X} and its fold table", which a bracket cannot hold, so it is
+ * written as a lookahead. */
+struct cbuild {
+    struct crange *r;
+    size_t n, cap;
+    struct sb props; /* \p{..} and \P{..} items */
+    struct sb alt;   /* "|(?![S])(?s:.)" for each folded \P{X} with set S */
+    struct sb ahead; /* "(?=[S])" for each */
+    bool fold;
+};
+
+static void
+cb_release(struct cbuild *cb)
+{
+    free(cb->r);
+    sb_release(&cb->props);
+    sb_release(&cb->alt);
+    sb_release(&cb->ahead);
 }
 
 static void
-put_group(struct sb *sb, const struct crange *r, size_t n, bool neg)
+cb_add(struct cbuild *cb, uint32_t lo, uint32_t hi)
 {
-    if (neg) {
-        put_negated(sb, r, n);
+    if (lo > hi)
+        return;
+    if (cb->n && cb->r[cb->n - 1].lo <= lo && lo <= cb->r[cb->n - 1].hi + 1) {
+        if (hi > cb->r[cb->n - 1].hi)
+            cb->r[cb->n - 1].hi = hi; /* coalesce on the fly, as appendRange */
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        put_range(sb, r[i].lo, r[i].hi);
+    cb->r = xgrow(cb->r, &cb->cap, cb->n + 1, sizeof(*cb->r));
+    cb->r[cb->n].lo = lo;
+    cb->r[cb->n].hi = hi;
+    cb->n++;
+}
+
+/* appendFoldedRange */
+static void
+cb_add_folded(struct cbuild *cb, uint32_t lo, uint32_t hi)
+{
+    if ((lo <= MIN_FOLD && hi >= MAX_FOLD) || hi < MIN_FOLD || lo > MAX_FOLD) {
+        cb_add(cb, lo, hi);
+        return;
+    }
+    if (lo < MIN_FOLD) {
+        cb_add(cb, lo, MIN_FOLD - 1);
+        lo = MIN_FOLD;
+    }
+    if (hi > MAX_FOLD) {
+        cb_add(cb, MAX_FOLD + 1, hi);
+        hi = MAX_FOLD;
+    }
+    for (uint32_t c = lo; c <= hi; c++) {
+        cb_add(cb, c, c);
+        for (uint32_t f = simple_fold(c); f != c; f = simple_fold(f))
+            cb_add(cb, f, f);
+    }
+}
+
+static int
+cmp_crange(const void *x, const void *y)
+{
+    const struct crange *a = x, *b = y;
+    return a->lo < b->lo ? -1 : a->lo > b->lo ? 1 : 0;
+}
+
+/* cleanClass: sorted, merged */
+static void
+cb_clean(struct cbuild *cb)
+{
+    if (cb->n < 2)
+        return;
+    qsort(cb->r, cb->n, sizeof(*cb->r), cmp_crange);
+    size_t w = 0;
+    for (size_t i = 1; i < cb->n; i++) {
+        if (cb->r[i].lo <= cb->r[w].hi + 1) {
+            if (cb->r[i].hi > cb->r[w].hi)
+                cb->r[w].hi = cb->r[i].hi;
+        } else {
+            cb->r[++w] = cb->r[i];
+        }
+    }
+    cb->n = w + 1;
+}
+
+/* A character or range of a bracket class. */
+static void
+cb_range(struct cbuild *cb, uint32_t lo, uint32_t hi)
+{
+    if (cb->fold)
+        cb_add_folded(cb, lo, hi);
+    else
+        cb_add(cb, lo, hi);
+}
+
+/* appendGroup: a Perl or POSIX class, folded with (?i), maybe negated. */
+static void
+cb_group(struct cbuild *cb, const struct crange *g, size_t gn, bool neg)
+{
+    struct cbuild t = {0};
+    for (size_t i = 0; i < gn; i++) {
+        if (cb->fold)
+            cb_add_folded(&t, g[i].lo, g[i].hi);
+        else
+            cb_add(&t, g[i].lo, g[i].hi);
+    }
+    cb_clean(&t);
+    if (neg) {
+        uint32_t next = 0;
+        for (size_t i = 0; i < t.n; i++) {
+            if (t.r[i].lo > next)
+                cb_add(cb, next, t.r[i].lo - 1);
+            next = t.r[i].hi + 1;
+        }
+        if (next <= 0x10FFFF)
+            cb_add(cb, next, 0x10FFFF);
+    } else {
+        for (size_t i = 0; i < t.n; i++)
+            cb_add(cb, t.r[i].lo, t.r[i].hi);
+    }
+    cb_release(&t);
+}
+
+/* unicode.FoldCategory and unicode.FoldScript of Go 1.23 (Unicode 15.0):
+ * the runes outside a category or script that fold into it. Rows are
+ * {lo, hi, stride}. */
+struct fold_row {
+    uint32_t lo, hi, stride;
+};
+
+static const struct fold_row fold_l[] = {{0x0345, 0x0345, 1}};
+static const struct fold_row fold_ll[] = {
+    {0x0041, 0x005a, 1},    {0x00c0, 0x00d6, 1},   {0x00d8, 0x00de, 1},     {0x0100, 0x012e, 2},
+    {0x0132, 0x0136, 2},    {0x0139, 0x0147, 2},   {0x014a, 0x0178, 2},     {0x0179, 0x017d, 2},
+    {0x0181, 0x0182, 1},    {0x0184, 0x0186, 2},   {0x0187, 0x0189, 2},     {0x018a, 0x018b, 1},
+    {0x018e, 0x0191, 1},    {0x0193, 0x0194, 1},   {0x0196, 0x0198, 1},     {0x019c, 0x019d, 1},
+    {0x019f, 0x01a0, 1},    {0x01a2, 0x01a6, 2},   {0x01a7, 0x01a9, 2},     {0x01ac, 0x01ae, 2},
+    {0x01af, 0x01b1, 2},    {0x01b2, 0x01b3, 1},   {0x01b5, 0x01b7, 2},     {0x01b8, 0x01bc, 4},
+    {0x01c4, 0x01c5, 1},    {0x01c7, 0x01c8, 1},   {0x01ca, 0x01cb, 1},     {0x01cd, 0x01db, 2},
+    {0x01de, 0x01ee, 2},    {0x01f1, 0x01f2, 1},   {0x01f4, 0x01f6, 2},     {0x01f7, 0x01f8, 1},
+    {0x01fa, 0x0232, 2},    {0x023a, 0x023b, 1},   {0x023d, 0x023e, 1},     {0x0241, 0x0243, 2},
+    {0x0244, 0x0246, 1},    {0x0248, 0x024e, 2},   {0x0345, 0x0370, 43},    {0x0372, 0x0376, 4},
+    {0x037f, 0x0386, 7},    {0x0388, 0x038a, 1},   {0x038c, 0x038e, 2},     {0x038f, 0x0391, 2},
+    {0x0392, 0x03a1, 1},    {0x03a3, 0x03ab, 1},   {0x03cf, 0x03d8, 9},     {0x03da, 0x03ee, 2},
+    {0x03f4, 0x03f7, 3},    {0x03f9, 0x03fa, 1},   {0x03fd, 0x042f, 1},     {0x0460, 0x0480, 2},
+    {0x048a, 0x04c0, 2},    {0x04c1, 0x04cd, 2},   {0x04d0, 0x052e, 2},     {0x0531, 0x0556, 1},
+    {0x10a0, 0x10c5, 1},    {0x10c7, 0x10cd, 6},   {0x13a0, 0x13f5, 1},     {0x1c90, 0x1cba, 1},
+    {0x1cbd, 0x1cbf, 1},    {0x1e00, 0x1e94, 2},   {0x1e9e, 0x1efe, 2},     {0x1f08, 0x1f0f, 1},
+    {0x1f18, 0x1f1d, 1},    {0x1f28, 0x1f2f, 1},   {0x1f38, 0x1f3f, 1},     {0x1f48, 0x1f4d, 1},
+    {0x1f59, 0x1f5f, 2},    {0x1f68, 0x1f6f, 1},   {0x1f88, 0x1f8f, 1},     {0x1f98, 0x1f9f, 1},
+    {0x1fa8, 0x1faf, 1},    {0x1fb8, 0x1fbc, 1},   {0x1fc8, 0x1fcc, 1},     {0x1fd8, 0x1fdb, 1},
+    {0x1fe8, 0x1fec, 1},    {0x1ff8, 0x1ffc, 1},   {0x2126, 0x212a, 4},     {0x212b, 0x2132, 7},
+    {0x2183, 0x2c00, 2685}, {0x2c01, 0x2c2f, 1},   {0x2c60, 0x2c62, 2},     {0x2c63, 0x2c64, 1},
+    {0x2c67, 0x2c6d, 2},    {0x2c6e, 0x2c70, 1},   {0x2c72, 0x2c75, 3},     {0x2c7e, 0x2c80, 1},
+    {0x2c82, 0x2ce2, 2},    {0x2ceb, 0x2ced, 2},   {0x2cf2, 0xa640, 31054}, {0xa642, 0xa66c, 2},
+    {0xa680, 0xa69a, 2},    {0xa722, 0xa72e, 2},   {0xa732, 0xa76e, 2},     {0xa779, 0xa77d, 2},
+    {0xa77e, 0xa786, 2},    {0xa78b, 0xa78d, 2},   {0xa790, 0xa792, 2},     {0xa796, 0xa7aa, 2},
+    {0xa7ab, 0xa7ae, 1},    {0xa7b0, 0xa7b4, 1},   {0xa7b6, 0xa7c4, 2},     {0xa7c5, 0xa7c7, 1},
+    {0xa7c9, 0xa7d0, 7},    {0xa7d6, 0xa7d8, 2},   {0xa7f5, 0xff21, 22316}, {0xff22, 0xff3a, 1},
+    {0x10400, 0x10427, 1},  {0x104b0, 0x104d3, 1}, {0x10570, 0x1057a, 1},   {0x1057c, 0x1058a, 1},
+    {0x1058c, 0x10592, 1},  {0x10594, 0x10595, 1}, {0x10c80, 0x10cb2, 1},   {0x118a0, 0x118bf, 1},
+    {0x16e40, 0x16e5f, 1},  {0x1e900, 0x1e921, 1},
+};
+static const struct fold_row fold_lt[] = {
+    {0x01c4, 0x01c6, 2}, {0x01c7, 0x01c9, 2},  {0x01ca, 0x01cc, 2},
+    {0x01f1, 0x01f3, 2}, {0x1f80, 0x1f87, 1},  {0x1f90, 0x1f97, 1},
+    {0x1fa0, 0x1fa7, 1}, {0x1fb3, 0x1fc3, 16}, {0x1ff3, 0x1ff3, 1},
+};
+static const struct fold_row fold_lu[] = {
+    {0x0061, 0x007a, 1},   {0x00b5, 0x00df, 42},  {0x00e0, 0x00f6, 1},   {0x00f8, 0x00ff, 1},
+    {0x0101, 0x012f, 2},   {0x0133, 0x0137, 2},   {0x013a, 0x0148, 2},   {0x014b, 0x0177, 2},
+    {0x017a, 0x017e, 2},   {0x017f, 0x0180, 1},   {0x0183, 0x0185, 2},   {0x0188, 0x018c, 4},
+    {0x0192, 0x0195, 3},   {0x0199, 0x019a, 1},   {0x019e, 0x01a1, 3},   {0x01a3, 0x01a5, 2},
+    {0x01a8, 0x01ad, 5},   {0x01b0, 0x01b4, 4},   {0x01b6, 0x01b9, 3},   {0x01bd, 0x01bf, 2},
+    {0x01c5, 0x01c6, 1},   {0x01c8, 0x01c9, 1},   {0x01cb, 0x01cc, 1},   {0x01ce, 0x01dc, 2},
+    {0x01dd, 0x01ef, 2},   {0x01f2, 0x01f3, 1},   {0x01f5, 0x01f9, 4},   {0x01fb, 0x021f, 2},
+    {0x0223, 0x0233, 2},   {0x023c, 0x023f, 3},   {0x0240, 0x0242, 2},   {0x0247, 0x024f, 2},
+    {0x0250, 0x0254, 1},   {0x0256, 0x0257, 1},   {0x0259, 0x025b, 2},   {0x025c, 0x0260, 4},
+    {0x0261, 0x0265, 2},   {0x0266, 0x0268, 2},   {0x0269, 0x026c, 1},   {0x026f, 0x0271, 2},
+    {0x0272, 0x0275, 3},   {0x027d, 0x0280, 3},   {0x0282, 0x0283, 1},   {0x0287, 0x028c, 1},
+    {0x0292, 0x029d, 11},  {0x029e, 0x0345, 167}, {0x0371, 0x0373, 2},   {0x0377, 0x037b, 4},
+    {0x037c, 0x037d, 1},   {0x03ac, 0x03af, 1},   {0x03b1, 0x03ce, 1},   {0x03d0, 0x03d1, 1},
+    {0x03d5, 0x03d7, 1},   {0x03d9, 0x03ef, 2},   {0x03f0, 0x03f3, 1},   {0x03f5, 0x03fb, 3},
+    {0x0430, 0x045f, 1},   {0x0461, 0x0481, 2},   {0x048b, 0x04bf, 2},   {0x04c2, 0x04ce, 2},
+    {0x04cf, 0x052f, 2},   {0x0561, 0x0586, 1},   {0x10d0, 0x10fa, 1},   {0x10fd, 0x10ff, 1},
+    {0x13f8, 0x13fd, 1},   {0x1c80, 0x1c88, 1},   {0x1d79, 0x1d7d, 4},   {0x1d8e, 0x1e01, 115},
+    {0x1e03, 0x1e95, 2},   {0x1e9b, 0x1ea1, 6},   {0x1ea3, 0x1eff, 2},   {0x1f00, 0x1f07, 1},
+    {0x1f10, 0x1f15, 1},   {0x1f20, 0x1f27, 1},   {0x1f30, 0x1f37, 1},   {0x1f40, 0x1f45, 1},
+    {0x1f51, 0x1f57, 2},   {0x1f60, 0x1f67, 1},   {0x1f70, 0x1f7d, 1},   {0x1fb0, 0x1fb1, 1},
+    {0x1fbe, 0x1fd0, 18},  {0x1fd1, 0x1fe0, 15},  {0x1fe1, 0x1fe5, 4},   {0x214e, 0x2184, 54},
+    {0x2c30, 0x2c5f, 1},   {0x2c61, 0x2c65, 4},   {0x2c66, 0x2c6c, 2},   {0x2c73, 0x2c76, 3},
+    {0x2c81, 0x2ce3, 2},   {0x2cec, 0x2cee, 2},   {0x2cf3, 0x2d00, 13},  {0x2d01, 0x2d25, 1},
+    {0x2d27, 0x2d2d, 6},   {0xa641, 0xa66d, 2},   {0xa681, 0xa69b, 2},   {0xa723, 0xa72f, 2},
+    {0xa733, 0xa76f, 2},   {0xa77a, 0xa77c, 2},   {0xa77f, 0xa787, 2},   {0xa78c, 0xa791, 5},
+    {0xa793, 0xa794, 1},   {0xa797, 0xa7a9, 2},   {0xa7b5, 0xa7c3, 2},   {0xa7c8, 0xa7ca, 2},
+    {0xa7d1, 0xa7d7, 6},   {0xa7d9, 0xa7f6, 29},  {0xab53, 0xab70, 29},  {0xab71, 0xabbf, 1},
+    {0xff41, 0xff5a, 1},   {0x10428, 0x1044f, 1}, {0x104d8, 0x104fb, 1}, {0x10597, 0x105a1, 1},
+    {0x105a3, 0x105b1, 1}, {0x105b3, 0x105b9, 1}, {0x105bb, 0x105bc, 1}, {0x10cc0, 0x10cf2, 1},
+    {0x118c0, 0x118df, 1}, {0x16e60, 0x16e7f, 1}, {0x1e922, 0x1e943, 1},
+};
+static const struct fold_row fold_m[] = {{0x0399, 0x03b9, 32}, {0x1fbe, 0x1fbe, 1}};
+static const struct fold_row fold_common[] = {{0x039c, 0x03bc, 32}};
+static const struct fold_row fold_greek[] = {{0x00b5, 0x0345, 656}};
+
+static const struct {
+    const char *name;
+    const struct fold_row *rows;
+    size_t n;
+} fold_tables[] = {
+    {"L", fold_l, sizeof(fold_l) / sizeof(fold_l[0])},
+    {"Ll", fold_ll, sizeof(fold_ll) / sizeof(fold_ll[0])},
+    {"Lt", fold_lt, sizeof(fold_lt) / sizeof(fold_lt[0])},
+    {"Lu", fold_lu, sizeof(fold_lu) / sizeof(fold_lu[0])},
+    {"M", fold_m, sizeof(fold_m) / sizeof(fold_m[0])},
+    {"Mn", fold_m, sizeof(fold_m) / sizeof(fold_m[0])}, /* foldMn is foldM */
+    {"Common", fold_common, sizeof(fold_common) / sizeof(fold_common[0])},
+    {"Greek", fold_greek, sizeof(fold_greek) / sizeof(fold_greek[0])},
+    {"Inherited", fold_m, sizeof(fold_m) / sizeof(fold_m[0])}, /* foldInherited too */
+};
+
+static void
+put_fold_rows(struct sb *sb, const struct fold_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].stride == 1) {
+            put_range(sb, rows[i].lo, rows[i].hi);
+            continue;
+        }
+        for (uint32_t c = rows[i].lo; c <= rows[i].hi; c += rows[i].stride)
+            put_cp(sb, c);
+    }
+}
+
+/* parseUnicodeClass's item: \p{name} or \P{name} (neg). */
+static void
+cb_prop(struct cbuild *cb, const char *name, size_t nn, bool neg)
+{
+    if (nn == 3 && !memcmp(name, "Any", 3)) {
+        if (!neg)
+            cb_add(cb, 0, 0x10FFFF);
+        return;
+    }
+    for (size_t i = 0; cb->fold && i < sizeof(fold_tables) / sizeof(fold_tables[0]); i++) {
+        if (strlen(fold_tables[i].name) != nn || memcmp(fold_tables[i].name, name, nn))
+            continue;
+        /* the table and the runes that fold into it */
+        struct sb set = SB_INIT;
+        sb_addstr(&set, "[\\p{");
+        sb_add(&set, name, nn);
+        sb_addch(&set, '}');
+        put_fold_rows(&set, fold_tables[i].rows, fold_tables[i].n);
+        sb_addch(&set, ']');
+        if (neg) {
+            sb_addf(&cb->alt, "|(?!%s)(?s:.)", set.buf);
+            sb_addf(&cb->ahead, "(?=%s)", set.buf);
+        } else {
+            sb_add(&cb->props, set.buf + 1, set.len - 2);
+        }
+        sb_release(&set);
+        return;
+    }
+    sb_addstr(&cb->props, neg ? "\\P{" : "\\p{");
+    sb_add(&cb->props, name, nn);
+    sb_addch(&cb->props, '}');
+}
+
+/* The class as PCRE2 text: a bracket, or with folded \P items the
+ * lookahead form. */
+static void
+cb_text(struct cbuild *cb, bool neg, struct sb *out)
+{
+    struct sb br = SB_INIT;
+    for (size_t i = 0; i < cb->n; i++)
+        put_range(&br, cb->r[i].lo, cb->r[i].hi);
+    sb_add(&br, cb->props.buf, cb->props.len);
+    if (!cb->alt.len) {
+        if (br.len == 0)
+            sb_addstr(out, neg ? "(?s:.)" : "(*FAIL)");
+        else
+            sb_addf(out, "[%s%s]", neg ? "^" : "", br.buf);
+    } else if (!neg) {
+        sb_addstr(out, "(?:");
+        if (br.len)
+            sb_addf(out, "[%s]", br.buf);
+        else
+            sb_addstr(out, "(*FAIL)");
+        sb_add(out, cb->alt.buf, cb->alt.len);
+        sb_addch(out, ')');
+    } else {
+        /* in none of the items: in every folded \P item's set, not in the
+         * bracket */
+        sb_add(out, cb->ahead.buf, cb->ahead.len);
+        if (br.len)
+            sb_addf(out, "(?![%s])", br.buf);
+        sb_addstr(out, "(?s:.)");
+    }
+    sb_release(&br);
 }
 
 static const struct crange g_digit[] = {{'0', '9'}};
@@ -379,7 +718,7 @@ static const struct crange g_word[] = {{'0', '9'}, {'A', 'Z'}, {'_', '_'}, {'a',
 
 /* parsePerlClassEscape: \d \D \s \S \w \W */
 static bool
-perl_class(const char *s, size_t n, struct sb *out)
+perl_class(const char *s, size_t n, struct cbuild *out)
 {
     if (n < 2 || s[0] != '\\')
         return false;
@@ -401,7 +740,7 @@ perl_class(const char *s, size_t n, struct sb *out)
     default:
         return false;
     }
-    put_group(out, g, gn, s[1] >= 'A' && s[1] <= 'Z');
+    cb_group(out, g, gn, s[1] >= 'A' && s[1] <= 'Z');
     return true;
 }
 
@@ -428,7 +767,7 @@ static const struct {
 
 /* parseNamedClass: 1 parsed, 0 not a named class, -1 error */
 static int
-named_class(struct rparser *p, const char *s, size_t n, struct sb *out, size_t *used)
+named_class(struct rparser *p, const char *s, size_t n, struct cbuild *out, size_t *used)
 {
     if (n < 2 || s[0] != '[' || s[1] != ':')
         return 0;
@@ -445,7 +784,7 @@ named_class(struct rparser *p, const char *s, size_t n, struct sb *out, size_t *
     }
     for (size_t i = 0; i < sizeof(posix_groups) / sizeof(posix_groups[0]); i++) {
         if (strlen(posix_groups[i].name) == nn && !memcmp(posix_groups[i].name, name, nn)) {
-            put_group(out, posix_groups[i].r, posix_groups[i].n, neg);
+            cb_group(out, posix_groups[i].r, posix_groups[i].n, neg);
             *used = len;
             return 1;
         }
@@ -668,7 +1007,7 @@ uni_name_known(const char *s, size_t n)
 
 /* parseUnicodeClass: 1 parsed (item written), 0 not one, -1 error */
 static int
-unicode_class(struct rparser *p, const char *s, size_t n, struct sb *out, size_t *used)
+unicode_class(struct rparser *p, const char *s, size_t n, struct cbuild *out, size_t *used)
 {
     if (n < 2 || s[0] != '\\' || (s[1] != 'p' && s[1] != 'P'))
         return 0;
@@ -703,9 +1042,7 @@ unicode_class(struct rparser *p, const char *s, size_t n, struct sb *out, size_t
     }
     if (!uni_name_known(name, nn))
         return rx_error(p, E_CHAR_RANGE, s, seq);
-    sb_addstr(out, neg ? "\\P{" : "\\p{");
-    sb_add(out, name, nn);
-    sb_addch(out, '}');
+    cb_prop(out, name, nn, neg);
     *used = seq;
     return 1;
 }
@@ -715,7 +1052,7 @@ static int
 parse_class(struct rparser *p, const char *s, size_t n, size_t *used)
 {
     size_t t = 1;
-    struct sb cls = SB_INIT;
+    struct cbuild cls = {.fold = (p->flags & F_FOLD) != 0};
     bool neg = false;
     if (t < n && s[t] == '^') {
         neg = true;
@@ -779,22 +1116,19 @@ parse_class(struct rparser *p, const char *s, size_t n, size_t *used)
                 goto out;
             }
         }
-        put_range(&cls, lo, hi);
+        cb_range(&cls, lo, hi);
     }
     t++; /* ] */
     struct rnode *r = new_node(p, R_CLASS);
     struct sb txt = SB_INIT;
-    if (cls.len == 0)
-        sb_addstr(&txt, neg ? "(?s:.)" : "(*FAIL)");
-    else
-        sb_addf(&txt, "[%s%s]", neg ? "^" : "", cls.buf);
+    cb_text(&cls, neg, &txt);
     r->text = arena_strndup(p->a, txt.buf, txt.len);
     sb_release(&txt);
     push(p, r);
     *used = t;
     rc = 0;
 out:
-    sb_release(&cls);
+    cb_release(&cls);
     return rc;
 }
 
@@ -1239,7 +1573,7 @@ rx_parse(struct rparser *p, const char *s, size_t n)
                     break;
                 }
             }
-            struct sb cls = SB_INIT;
+            struct cbuild cls = {.fold = (p->flags & F_FOLD) != 0};
             size_t u = 0;
             int r = unicode_class(p, cur, rest, &cls, &u);
             if (r == 0 && perl_class(cur, rest, &cls)) {
@@ -1250,18 +1584,18 @@ rx_parse(struct rparser *p, const char *s, size_t n)
                 if (r > 0) {
                     struct rnode *nd = new_node(p, R_CLASS);
                     struct sb txt = SB_INIT;
-                    sb_addf(&txt, "[%s]", cls.buf);
+                    cb_text(&cls, false, &txt);
                     nd->text = arena_strndup(p->a, txt.buf, txt.len);
                     sb_release(&txt);
                     push(p, nd);
                     t += u;
                 }
-                sb_release(&cls);
+                cb_release(&cls);
                 if (r < 0)
                     return NULL;
                 break;
             }
-            sb_release(&cls);
+            cb_release(&cls);
             uint32_t c;
             if (parse_escape(p, cur, rest, &c, &u) < 0)
                 return NULL;
@@ -1297,13 +1631,40 @@ rx_parse(struct rparser *p, const char *s, size_t n)
 
 /* ---- writing PCRE2 ---- */
 
-static void emit(struct sb *out, const struct rnode *r);
+/* Where Go's semantics need help beyond a plain translation:
+ *
+ *  - Capture numbering: PCRE2 numbers every group, pkg adds hidden ones
+ *    (below), so capmap[i] is the PCRE2 group of Go's capture i.
+ *  - Empty iterations: Go's engines never revisit a loop instruction at
+ *    the same input position, so an iteration of x* (or of x+ after the
+ *    first) that matches empty is dropped, with the captures it set;
+ *    PCRE2 keeps one such iteration. Where it matters (a body that can
+ *    match empty and holds captures), the body is written as
+ *    "()BODY(?Cn)": the empty group records where the iteration began and
+ *    callout n fails an iteration that ends there (for x+ unless it is
+ *    the first, whose start an empty group before the loop records). */
+struct loopcheck {
+    int g; /* PCRE2 group: where the iteration began */
+    int h; /* PCRE2 group: where an x+ loop began, or -1 for x* */
+};
+
+#define MAX_LOOPCHECKS 255
+
+struct emitter {
+    struct sb *out;
+    int npcre;   /* PCRE2 groups written so far */
+    int *capmap; /* [ncap + 1] */
+    struct loopcheck loops[MAX_LOOPCHECKS];
+    int nloops;
+};
+
+static void emit(struct emitter *e, const struct rnode *r);
 
 static bool
 is_atom(const struct rnode *r)
 {
-    return r->op == R_CAP || (r->op == R_LIT && !(r->flags & F_FOLD)) ||
-           (r->op == R_CLASS && !(r->flags & F_FOLD) && r->text[0] == '[') || r->op == R_ANYNL;
+    return r->op == R_CAP || r->op == R_LIT || (r->op == R_CLASS && r->text[0] == '[') ||
+           r->op == R_ANYNL;
 }
 
 static void
@@ -1315,24 +1676,89 @@ emit_lit(struct sb *out, uint32_t r)
         put_cp(out, r);
 }
 
+/* A case-folded literal: its whole orbit, as Go's FoldCase literal
+ * matches (PCRE2's caseless sets are of another Unicode version). */
 static void
-emit(struct sb *out, const struct rnode *r)
+emit_fold_lit(struct sb *out, uint32_t r)
 {
-    bool fold = (r->flags & F_FOLD) != 0;
+    uint32_t f = simple_fold(r);
+    if (f == r || r >= 0xD800) {
+        emit_lit(out, r);
+        return;
+    }
+    sb_addch(out, '[');
+    put_cp(out, r);
+    for (int guard = 0; f != r && guard < 8; f = simple_fold(f), guard++)
+        put_cp(out, f);
+    sb_addch(out, ']');
+}
+
+/* Can the node match the empty string? */
+static bool
+nullable(const struct rnode *r)
+{
     switch (r->op) {
     case R_LIT:
-        if (fold)
-            sb_addstr(out, "(?i:");
-        emit_lit(out, r->rune);
-        if (fold)
-            sb_addch(out, ')');
+    case R_CLASS:
+    case R_ANY:
+    case R_ANYNL:
+    case R_FAIL:
+        return false;
+    case R_CAP:
+    case R_PLUS:
+        return nullable(r->subs[0]);
+    case R_REPEAT:
+        return r->min == 0 || nullable(r->subs[0]);
+    case R_CONCAT:
+        for (size_t i = 0; i < r->nsubs; i++)
+            if (!nullable(r->subs[i]))
+                return false;
+        return true;
+    case R_ALT:
+        for (size_t i = 0; i < r->nsubs; i++)
+            if (nullable(r->subs[i]))
+                return true;
+        return false;
+    default: /* assertions, empty, x*, x? */
+        return true;
+    }
+}
+
+static bool
+has_cap(const struct rnode *r)
+{
+    if (r->op == R_CAP)
+        return true;
+    for (size_t i = 0; i < r->nsubs; i++)
+        if (has_cap(r->subs[i]))
+            return true;
+    return false;
+}
+
+/* x*, x+ (and x{0,}, x{1,}) whose empty iterations Go drops, with
+ * captures that would show it */
+static bool
+needs_loopcheck(const struct emitter *e, const struct rnode *r)
+{
+    bool star = r->op == R_STAR || (r->op == R_REPEAT && r->max < 0 && r->min == 0);
+    bool plus = r->op == R_PLUS || (r->op == R_REPEAT && r->max < 0 && r->min == 1);
+    return (star || plus) && e->nloops < MAX_LOOPCHECKS && nullable(r->subs[0]) &&
+           has_cap(r->subs[0]);
+}
+
+static void
+emit(struct emitter *e, const struct rnode *r)
+{
+    struct sb *out = e->out;
+    switch (r->op) {
+    case R_LIT:
+        if (r->flags & F_FOLD)
+            emit_fold_lit(out, r->rune);
+        else
+            emit_lit(out, r->rune);
         break;
     case R_CLASS:
-        if (fold)
-            sb_addstr(out, "(?i:");
-        sb_addstr(out, r->text);
-        if (fold)
-            sb_addch(out, ')');
+        sb_addstr(out, r->text); /* case folding is in the class already */
         break;
     case R_ANY:
         sb_addstr(out, "(?s:.)");
@@ -1365,30 +1791,20 @@ emit(struct sb *out, const struct rnode *r)
         break;
     case R_CAP:
         sb_addch(out, '(');
-        emit(out, r->subs[0]);
+        e->capmap[r->cap] = ++e->npcre;
+        emit(e, r->subs[0]);
         sb_addch(out, ')');
         break;
     case R_CONCAT:
-        for (size_t i = 0; i < r->nsubs;) {
-            const struct rnode *s = r->subs[i];
-            if (s->op == R_LIT && (s->flags & F_FOLD)) {
-                /* one (?i:...) for a run of case-folded runes */
-                sb_addstr(out, "(?i:");
-                for (; i < r->nsubs && r->subs[i]->op == R_LIT && (r->subs[i]->flags & F_FOLD); i++)
-                    emit_lit(out, r->subs[i]->rune);
-                sb_addch(out, ')');
-                continue;
-            }
-            emit(out, s);
-            i++;
-        }
+        for (size_t i = 0; i < r->nsubs; i++)
+            emit(e, r->subs[i]);
         break;
     case R_ALT:
         sb_addstr(out, "(?:");
         for (size_t i = 0; i < r->nsubs; i++) {
             if (i)
                 sb_addch(out, '|');
-            emit(out, r->subs[i]);
+            emit(e, r->subs[i]);
         }
         sb_addch(out, ')');
         break;
@@ -1397,11 +1813,28 @@ emit(struct sb *out, const struct rnode *r)
     case R_QUEST:
     case R_REPEAT: {
         const struct rnode *s = r->subs[0];
+        if (needs_loopcheck(e, r)) {
+            bool plus = r->op == R_PLUS || (r->op == R_REPEAT && r->min == 1);
+            struct loopcheck *lc = &e->loops[e->nloops++];
+            int n = e->nloops;
+            lc->h = -1;
+            if (plus) {
+                sb_addstr(out, "()");
+                lc->h = ++e->npcre;
+            }
+            sb_addstr(out, "(?:()");
+            lc->g = ++e->npcre;
+            emit(e, s);
+            sb_addf(out, "(?C%d))%c", n, plus ? '+' : '*');
+            if (r->lazy)
+                sb_addch(out, '?');
+            break;
+        }
         if (is_atom(s)) {
-            emit(out, s);
+            emit(e, s);
         } else {
             sb_addstr(out, "(?:");
-            emit(out, s);
+            emit(e, s);
             sb_addch(out, ')');
         }
         if (r->op == R_STAR)
@@ -1432,7 +1865,10 @@ struct sprig_re {
     size_t exprlen;
     pcre2_code *code;
     int ncap;
-    char **names; /* [ncap + 1], NULL for unnamed */
+    char **names;            /* [ncap + 1], NULL for unnamed */
+    int *capmap;             /* [ncap + 1]: Go's capture i is PCRE2 group capmap[i] */
+    struct loopcheck *loops; /* callout n checks loops[n - 1] */
+    int nloops;
 };
 
 static void
@@ -1444,6 +1880,8 @@ re_free(struct sprig_re *re)
     for (int i = 0; re->names && i <= re->ncap; i++)
         free(re->names[i]);
     free(re->names);
+    free(re->capmap);
+    free(re->loops);
     free(re->expr);
     free(re);
 }
@@ -1468,7 +1906,10 @@ re_compile(const char *expr, size_t n, struct sb *err)
     if (!tree)
         goto out;
     struct sb pat = SB_INIT;
-    emit(&pat, tree);
+    struct emitter *em = xcalloc(1, sizeof(*em));
+    em->out = &pat;
+    em->capmap = xcalloc((size_t)p.ncap + 1, sizeof(int));
+    emit(em, tree);
     pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
     pcre2_set_newline(cc, PCRE2_NEWLINE_LF);
     pcre2_set_bsr(cc, PCRE2_BSR_ANYCRLF);
@@ -1485,6 +1926,8 @@ re_compile(const char *expr, size_t n, struct sb *err)
         pcre2_get_error_message(ec, msg, sizeof(msg));
         sb_addf(err, "error parsing regexp: %s: `%.*s`", (const char *)msg, (int)n, expr);
         sb_release(&pat);
+        free(em->capmap);
+        free(em);
         goto out;
     }
     pcre2_jit_compile(code, PCRE2_JIT_COMPLETE); /* optional: falls back to the interpreter */
@@ -1496,6 +1939,13 @@ re_compile(const char *expr, size_t n, struct sb *err)
     re->exprlen = n;
     re->code = code;
     re->ncap = p.ncap;
+    re->capmap = em->capmap;
+    if (em->nloops) {
+        re->loops = xmalloc((size_t)em->nloops * sizeof(*re->loops));
+        memcpy(re->loops, em->loops, (size_t)em->nloops * sizeof(*re->loops));
+        re->nloops = em->nloops;
+    }
+    free(em);
     re->names = xcalloc((size_t)p.ncap + 1, sizeof(char *));
     for (int i = 0; i <= p.ncap && (size_t)i < p.namescap; i++)
         if (p.names[i])
@@ -1572,12 +2022,33 @@ struct rmatch {
     pcre2_match_context *mc;
 };
 
+/* The callouts of loop checks (see struct loopcheck): fail an iteration
+ * that ends where it began, unless it is the first of an x+ loop. */
+static int
+loop_callout(pcre2_callout_block *cb, void *data)
+{
+    const struct sprig_re *re = data;
+    if (cb->callout_number < 1 || (int)cb->callout_number > re->nloops)
+        return 0;
+    const struct loopcheck *lc = &re->loops[cb->callout_number - 1];
+    if ((uint32_t)lc->g >= cb->capture_top)
+        return 0;
+    PCRE2_SIZE start = cb->offset_vector[2 * lc->g];
+    if (start == PCRE2_UNSET || start != cb->current_position)
+        return 0;
+    if (lc->h >= 0 && (uint32_t)lc->h < cb->capture_top && cb->offset_vector[2 * lc->h] == start)
+        return 0; /* the first iteration of x+ */
+    return 1;
+}
+
 static void
 rmatch_init(struct rmatch *m, const struct sprig_re *re)
 {
     m->md = pcre2_match_data_create_from_pattern(re->code, NULL);
     m->mc = pcre2_match_context_create(NULL);
     pcre2_set_match_limit(m->mc, MATCH_LIMIT);
+    if (re->nloops)
+        pcre2_set_callout(m->mc, loop_callout, (void *)re);
     if (!m->md || !m->mc)
         xalloc_die();
     struct re_cache *tc = thread_cache();
@@ -1613,9 +2084,10 @@ re_exec(const struct sprig_re *re, struct rmatch *m, const char *s, size_t n, si
     PCRE2_SIZE *o = pcre2_get_ovector_pointer(m->md);
     uint32_t count = pcre2_get_ovector_count(m->md);
     for (int i = 0; i <= re->ncap; i++) {
-        if ((uint32_t)i < count && o[2 * i] != PCRE2_UNSET) {
-            ov[2 * i] = (long)o[2 * i];
-            ov[2 * i + 1] = (long)o[2 * i + 1];
+        uint32_t k = (uint32_t)re->capmap[i];
+        if (k < count && o[2 * k] != PCRE2_UNSET) {
+            ov[2 * i] = (long)o[2 * k];
+            ov[2 * i + 1] = (long)o[2 * k + 1];
         } else {
             ov[2 * i] = ov[2 * i + 1] = -1;
         }

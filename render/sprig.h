@@ -94,6 +94,13 @@ int sprig_strconv_int(const char *s, size_t n, int base, int64_t *out);
 bool sprig_parse_float(const char *s, size_t n, double *out);
 /* cast.ToInt64 and cast.ToFloat64: tmpl_cast_int64 and tmpl_cast_float64
  * in render/funcs.h (implemented in render/sprig-util.c). */
+/* time.ParseInLocation(layout, value, loc) as a time.Time object in arena
+ * a, or NULL when the value does not parse: loc is time.Local, or with
+ * fixed_zone time.FixedZone(fixed_zone, Local's current offset) as
+ * BurntSushi/toml makes for local date-times (render/sprig-date.c). */
+struct val *sprig_time_parse_in(struct arena *a, const char *layout, const char *value, size_t vn,
+                                const char *fixed_zone);
+
 /* Go's int64(f) on amd64: NaN and out-of-range values give the minimum. */
 int64_t sprig_go_int_of_float(double f);
 

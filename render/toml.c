@@ -47,8 +47,8 @@ newline(struct tenc *e)
         wfz(e, "\n");
 }
 
-static void
-quoted_body(struct sb *sb, const char *s, size_t n)
+void
+tmpl_toml_quote_body(struct sb *sb, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
@@ -91,7 +91,7 @@ static void
 write_quoted(struct tenc *e, const char *s, size_t n)
 {
     sb_addch(e->out, '"');
-    quoted_body(e->out, s, n);
+    tmpl_toml_quote_body(e->out, s, n);
     sb_addch(e->out, '"');
     e->written = true;
 }
@@ -119,7 +119,7 @@ key_piece(struct sb *sb, const char *k)
         sb_addstr(sb, k);
     } else {
         sb_addch(sb, '"');
-        quoted_body(sb, k, strlen(k));
+        tmpl_toml_quote_body(sb, k, strlen(k));
         sb_addch(sb, '"');
     }
 }

@@ -13,6 +13,7 @@
 
 #include "core/core.h"
 #include "render/funcs.h"
+#include "render/exec.h"
 #include "render/render.h"
 
 /* ---- a KubeVersion-like struct with a Stringer ---- */
@@ -373,6 +374,39 @@ test_signatures(void **state)
     assert_null(tmpl_func_find(TMPL_FUNCS_GO, "include", 7, &sig, &builtin));
 }
 
+/* fromToml's decoder: values, an error text, and the nesting limit (Go
+ * has none but its stack). */
+static void
+test_toml_decode(void **state)
+{
+    (void)state;
+    struct arena *a = arena_new();
+    struct val *out = NULL, *err = NULL;
+    static const char doc[] = "a = 1\n[[t]]\nx = 'y'\n";
+    assert_int_equal(tmpl_toml_decode(&out, a, doc, sizeof(doc) - 1, &err), 0);
+    assert_string_equal(tmpl_typename(val_map_getz(out, "a")), "int64");
+    assert_string_equal(tmpl_typename(val_map_getz(out, "t")), "[]map[string]interface {}");
+    assert_int_equal(tmpl_toml_decode(&out, a, "a = ", 4, &err), -1);
+    assert_string_equal(err->u.s.ptr,
+                        "toml: line 0 (last key \"a\"): unexpected EOF; expected value");
+    struct sb deep = SB_INIT;
+    sb_addstr(&deep, "a = ");
+    for (int i = 0; i < 20000; i++)
+        sb_addch(&deep, '[');
+    for (int i = 0; i < 20000; i++)
+        sb_addch(&deep, ']');
+    assert_int_equal(tmpl_toml_decode(&out, a, deep.buf, deep.len, &err), PKG_ELIMIT);
+    sb_reset(&deep);
+    sb_addstr(&deep, "a = ");
+    for (int i = 0; i < 900; i++)
+        sb_addch(&deep, '[');
+    for (int i = 0; i < 900; i++)
+        sb_addch(&deep, ']');
+    assert_int_equal(tmpl_toml_decode(&out, a, deep.buf, deep.len, &err), 0);
+    sb_release(&deep);
+    arena_free(a);
+}
+
 static void
 test_casts(void **state)
 {
@@ -421,6 +455,7 @@ main(void)
         cmocka_unit_test(test_set_api),
         cmocka_unit_test(test_output_limit),
         cmocka_unit_test(test_signatures),
+        cmocka_unit_test(test_toml_decode),
         cmocka_unit_test(test_casts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
