@@ -18,6 +18,22 @@ O := build/$(BUILD)
 LIBS := yaml-0.1 libarchive libgit2 libpcre2-8 libcurl libcrypto sqlite3 libmicrohttpd libseccomp zlib
 TEST_LIBS := cmocka
 
+# Libraries loaded on first use rather than at start-up (lazy/lazy.h): with
+# what they pull in (GnuTLS, Kerberos, LDAP, libssh2, nghttp2, libxml2,
+# ICU...) they were ~40 of the ~48 shared objects pkg mapped, most of a
+# small `pkg template`. PCRE2 and zlib cost less (~0.07 ms each) but most
+# commands never call them either (`pkg version`, two thirds of `pkg
+# render`s, pods). scripts/lazy-stubs.sh writes a stub for every function
+# pkg's objects import from them ($(O)/lazy/stubs.S, rebuilt whenever an
+# object changes: a new call needs no edit anywhere); pkg links the stubs
+# instead of the libraries. libyaml (every command reads YAML), libm, libc
+# and libseccomp stay normal: libseccomp is called in containers after
+# pivot_root, where the host's libraries are out of reach. Stubs exist for
+# x86_64 and aarch64; elsewhere, or with LAZY=no, everything is linked
+# normally.
+LAZY_PKGS := libcurl libgit2 libarchive libmicrohttpd sqlite3 libcrypto libpcre2-8 zlib
+LAZY_ARCHS := x86_64 aarch64
+
 CC ?= gcc
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
 	-Wno-format-nonliteral -Werror
@@ -44,7 +60,10 @@ endif
 NEED_FLAGS := $(filter-out deps clean format format-check help,$(or $(MAKECMDGOALS),all))
 ifneq ($(NEED_FLAGS),)
 LIB_CFLAGS := $(shell pkg-config --cflags $(LIBS) 2>/dev/null)
-LIB_LDLIBS := $(shell pkg-config --libs $(LIBS) 2>/dev/null) -lm -lpthread
+LIB_LDLIBS := $(shell pkg-config --libs $(LIBS) 2>/dev/null) -lm -lpthread -ldl
+EAGER_LDLIBS := $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(LIBS)) 2>/dev/null) \
+	-lm -lpthread -ldl
+LAZY ?= $(if $(filter $(LAZY_ARCHS),$(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))),yes,no)
 TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_LIBS) 2>/dev/null)
 TEST_LDLIBS := $(shell pkg-config --libs $(TEST_LIBS) 2>/dev/null)
 endif
@@ -52,7 +71,7 @@ endif
 CFLAGS_ALL = $(BASE_CFLAGS) $(MODE_CFLAGS) $(LIB_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(MODE_LDFLAGS) $(LDFLAGS)
 
-MODULES := core render chart overlay engine engine/node repo-index
+MODULES := core lazy render chart overlay engine engine/node repo-index
 LIB_SRCS := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 CMD_SRCS := $(wildcard cmd/pkg/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
@@ -63,6 +82,20 @@ UNIT_SRCS := $(foreach m,$(MODULES),$(wildcard $(m)/tests/test-*.c))
 UNIT_BINS := $(UNIT_SRCS:%.c=$(O)/%)
 FUZZ_SRCS := $(wildcard fuzz/fuzz-*.c)
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(O)/%)
+
+# pkg links the stubs and the eager libraries only. Unit tests and fuzz
+# drivers link the stubs too (so the stubs run under the sanitizers) and all
+# the libraries, for what a test calls itself.
+LAZY_TEST := $(O)/lazy/tests/test-lazy
+ifeq ($(LAZY),yes)
+LAZY_S := $(O)/lazy/stubs.S
+LAZY_OBJ := $(O)/lazy/stubs.o
+PKG_LDLIBS = $(EAGER_LDLIBS)
+else
+LAZY_OBJ :=
+PKG_LDLIBS = $(LIB_LDLIBS)
+UNIT_BINS := $(filter-out $(LAZY_TEST),$(UNIT_BINS))
+endif
 
 .PHONY: all deps test unit e2e fuzz-replay conformance demo bench format format-check \
 	install clean help tests-bin
@@ -78,21 +111,57 @@ $(LIBPKG): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(O)/pkg: $(CMD_OBJS) $(LIBPKG)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJS) $(LIBPKG) $(LIB_LDLIBS)
+$(O)/pkg: $(CMD_OBJS) $(LAZY_OBJ) $(LIBPKG)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJS) $(LAZY_OBJ) $(LIBPKG) $(PKG_LDLIBS)
+
+ifeq ($(LAZY),yes)
+$(LAZY_S): $(LIB_OBJS) $(CMD_OBJS) scripts/lazy-stubs.sh Makefile
+	@echo "scripts/lazy-stubs.sh -o $@ $(LAZY_PKGS:%=--pkg %) -- <objects>"
+	@CC="$(CC)" scripts/lazy-stubs.sh -o $@ $(LAZY_PKGS:%=--pkg %) -- $(LIB_OBJS) $(CMD_OBJS)
+
+$(LAZY_OBJ): $(LAZY_S)
+	$(CC) -I. -MMD -MP -g -c $< -o $@
+
+# The lazy module's own test calls through stubs generated from test
+# libraries (lazy/tests/lazytest-lib.c): one to generate from, one to load
+# that lacks a function, one that is missing at run time.
+LT := $(O)/lazy/tests
+$(LT)/gen/liblazytest.so.1: lazy/tests/lazytest-lib.c
+	@mkdir -p $(dir $@)
+	$(CC) -shared -fPIC -O1 -Wl,-soname,liblazytest.so.1 -o $@ $<
+$(LT)/gen/liblazygone.so.1: lazy/tests/lazytest-lib.c
+	@mkdir -p $(dir $@)
+	$(CC) -shared -fPIC -O1 -DLT_GONE -Wl,-soname,liblazygone.so.1 -o $@ $<
+$(LT)/liblazytest.so.1: lazy/tests/lazytest-lib.c
+	@mkdir -p $(dir $@)
+	$(CC) -shared -fPIC -O1 -DLT_RUNTIME -Wl,-soname,liblazytest.so.1 -o $@ $<
+$(LT)/test-lazy.o: lazy/tests/test-lazy.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -c $< -o $@
+$(LT)/stubs.S: $(LT)/test-lazy.o $(LT)/gen/liblazytest.so.1 $(LT)/gen/liblazygone.so.1 \
+		scripts/lazy-stubs.sh
+	scripts/lazy-stubs.sh -o $@ --so $(LT)/gen/liblazytest.so.1 --so $(LT)/gen/liblazygone.so.1 \
+		-- $(LT)/test-lazy.o
+$(LT)/stubs.o: $(LT)/stubs.S
+	$(CC) -I. -MMD -MP -g -c $< -o $@
+$(LAZY_TEST): $(LT)/test-lazy.o $(LT)/stubs.o $(LT)/liblazytest.so.1 $(LIBPKG)
+	$(CC) -o $@ $(LT)/test-lazy.o $(LT)/stubs.o $(LIBPKG) $(TEST_LDLIBS) -lpthread -ldl \
+		$(LDFLAGS_ALL) -Wl,--disable-new-dtags,-rpath,'$$ORIGIN'
+endif
 
 ifeq ($(PKG_BIN),pkg)
 pkg: $(O)/pkg
 	cp $< $@
 endif
 
-$(UNIT_BINS): $(O)/%: %.c $(LIBPKG)
+$(filter-out $(LAZY_TEST),$(UNIT_BINS)): $(O)/%: %.c $(LAZY_OBJ) $(LIBPKG)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -o $@ $< $(LIBPKG) $(TEST_LDLIBS) $(LIB_LDLIBS) $(LDFLAGS_ALL)
+	$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -o $@ $< $(LAZY_OBJ) $(LIBPKG) $(TEST_LDLIBS) $(LIB_LDLIBS) \
+		$(LDFLAGS_ALL)
 
-$(FUZZ_BINS): $(O)/%: %.c fuzz/replay.c $(LIBPKG)
+$(FUZZ_BINS): $(O)/%: %.c fuzz/replay.c $(LAZY_OBJ) $(LIBPKG)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< fuzz/replay.c $(LIBPKG) $(LIB_LDLIBS) $(LDFLAGS_ALL)
+	$(CC) $(CFLAGS_ALL) -o $@ $< fuzz/replay.c $(LAZY_OBJ) $(LIBPKG) $(LIB_LDLIBS) $(LDFLAGS_ALL)
 
 tests-bin: $(UNIT_BINS) $(FUZZ_BINS)
 
@@ -154,4 +223,5 @@ clean:
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
--include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d)
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(LAZY_OBJ:.o=.d) \
+	$(if $(LAZY_OBJ),$(LT)/stubs.d)

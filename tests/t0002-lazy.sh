@@ -1,0 +1,111 @@
+#!/bin/sh
+# Lazily loaded libraries (lazy/lazy.h): what each command maps, the error
+# when a library is missing, and the stub generator.
+. "$(dirname "$0")/test-lib.sh"
+
+LAZY_RE='file=(libcurl|libgit2|libarchive|libmicrohttpd|libsqlite3|libcrypto)\.so'
+
+# The libraries the dynamic loader maps for a command (LD_DEBUG=files).
+loads() {
+    LD_DEBUG=files "$@" 2>&1 >/dev/null | sed -n 's/.*file=\([^ ]*\) .*/\1/p' | sort -u
+}
+
+if readelf -d "$PKG" 2>/dev/null | grep -q 'NEEDED.*libcurl'; then
+    test_skip 'lazy loading' 'pkg is linked with LAZY=no'
+    test_done
+fi
+
+test_expect_success 'pkg version maps none of the lazy libraries' '
+    loads "$PKG" version >libs && test_grep "libc\.so" libs &&
+    ! grep -E "$LAZY_RE" libs
+'
+test_expect_success 'pkg template of a chart directory maps none of them' '
+    loads "$PKG" template x "$TESTDATA/charts/basic" >libs && test_grep "libyaml" libs &&
+    ! grep -E "$LAZY_RE" libs
+'
+test_expect_success 'pkg render without generators maps none of them' '
+    loads "$PKG" render "$TESTDATA/overlays/cases/images-replicas" >libs &&
+    ! grep -E "$LAZY_RE" libs
+'
+test_expect_success 'sha256sum is computed without libcrypto' '
+    mkdir -p c/templates &&
+    printf "apiVersion: v2\nname: c\nversion: 0.1.0\n" >c/Chart.yaml &&
+    printf "h: {{ sha256sum \"abc\" }}\n" >c/templates/cm.yaml &&
+    "$PKG" template x c >out &&
+    test_grep "h: ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" out &&
+    loads "$PKG" template x c >libs && ! grep -E "$LAZY_RE" libs
+'
+test_expect_success 'a template function that needs libcrypto loads it, and works' '
+    mkdir -p d/templates &&
+    printf "apiVersion: v2\nname: d\nversion: 0.1.0\n" >d/Chart.yaml &&
+    printf "h: {{ sha1sum \"abc\" }}\n" >d/templates/cm.yaml &&
+    "$PKG" template x d >out &&
+    test_grep "h: a9993e364706816aba3e25717850c26c9cd0d89d" out &&
+    loads "$PKG" template x d >libs && test_grep "libcrypto\.so" libs &&
+    ! grep -E "file=libcurl" libs
+'
+
+# A library that is not there: hidden by a bind mount in a private mount
+# namespace (needs root and unshare).
+archive=$(ldconfig -p 2>/dev/null | awk '/libarchive\.so\.13 .*x86-64|libarchive\.so\.13 .*AArch64/ {print $NF; exit}')
+if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null || [ -z "$archive" ] ||
+    ! unshare -m true 2>/dev/null; then
+    test_skip 'a missing library gives a clear error' 'needs root, unshare and libarchive.so.13'
+else
+    archive=$(readlink -f "$archive")
+    test_expect_success 'a missing library: one clear line naming it and the command, exit 1' '
+        "$PKG" package "$TESTDATA/charts/basic" -d . >/dev/null && tgz=$(ls *.tgz) &&
+        "$PKG" template x "$tgz" >want &&
+        unshare -m sh -c "mount --bind /dev/null $archive && exec \"\$0\" template x $tgz" \
+            "$PKG" >out 2>err; rc=$? &&
+        test "$rc" = 1 && test ! -s out && test "$(wc -l <err)" = 1 &&
+        test_grep "^Error: cannot load libarchive.so.13, which \`pkg template x $tgz\` needs (archive_[a-z_]*): " err &&
+        test -s want
+    '
+fi
+
+# The generator, on a library and objects made here.
+if ! command -v cc >/dev/null; then
+    test_skip 'the stub generator' 'needs cc'
+    test_done
+fi
+cat >"$TMP/lib.c" <<'EOF'
+int lt_var = 1;
+int lt_fn(int x) { return x + lt_var; }
+int lt_other(void) { return 2; }
+int lt_own(void) { return 3; }
+EOF
+cat >"$TMP/fn.c" <<'EOF'
+int lt_fn(int);
+int lt_own(void);
+int use_fn(void) { return lt_fn(1) + lt_own(); }
+EOF
+cat >"$TMP/own.c" <<'EOF'
+int lt_own(void) { return 4; }
+EOF
+cat >"$TMP/var.c" <<'EOF'
+extern int lt_var;
+int use_var(void) { return lt_var; }
+EOF
+test_expect_success 'the generator writes a stub per imported function' '
+    cc -shared -fPIC -Wl,-soname,libltx.so.7 -o libltx.so lib.c &&
+    cc -c fn.c own.c &&
+    "$SRC_DIR/scripts/lazy-stubs.sh" -o stubs.S --so libltx.so -- fn.o own.o &&
+    test_grep "^LAZY_LIB ltx, \"libltx.so.7\"$" stubs.S &&
+    test_grep "^LAZY_FUNC ltx, 0, lt_fn$" stubs.S &&
+    test_grep "^LAZY_END_LIB ltx, 1$" stubs.S &&
+    test_grep "^LAZY_TABLE_ENTRY ltx$" stubs.S &&
+    ! grep -q "lt_other\|lt_own" stubs.S &&
+    cc -I"$SRC_DIR" -c stubs.S -o stubs.o
+'
+test_expect_success 'the generator refuses a variable of a lazy library' '
+    cc -c var.c && rm -f stubs.S &&
+    ! "$SRC_DIR/scripts/lazy-stubs.sh" -o stubs.S --so libltx.so -- fn.o var.o 2>err &&
+    test_grep "var.o uses the variable lt_var of libltx.so.7, which is loaded lazily" err &&
+    test ! -e stubs.S
+'
+test_expect_success 'the generator names a library it cannot find' '
+    ! "$SRC_DIR/scripts/lazy-stubs.sh" -o stubs.S --so nothere.so -- fn.o 2>err &&
+    test_grep "no such library: nothere.so" err
+'
+test_done
