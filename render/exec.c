@@ -189,6 +189,8 @@ elems_are_iface(const struct val *c)
     case VAL_GO_STRMAP:
     case TMPL_GO_LISTS:
     case TMPL_GO_MAPS:
+    case TMPL_GO_MAINTAINERS:
+    case TMPL_GO_DEPENDENCIES:
         return false;
     default:
         return true;

@@ -518,11 +518,13 @@ tmpl_typename(const struct val *v)
     case VAL_STRING:
         return v->gotype == VAL_GO_BYTES ? "[]uint8" : "string";
     case VAL_SEQ:
-        return v->gotype == VAL_GO_STRINGS  ? "[]string"
-               : v->gotype == VAL_GO_INTS   ? "[]int"
-               : v->gotype == TMPL_GO_LISTS ? "[][]interface {}"
-               : v->gotype == TMPL_GO_MAPS  ? "[]map[string]interface {}"
-                                            : "[]interface {}";
+        return v->gotype == VAL_GO_STRINGS         ? "[]string"
+               : v->gotype == VAL_GO_INTS          ? "[]int"
+               : v->gotype == TMPL_GO_LISTS        ? "[][]interface {}"
+               : v->gotype == TMPL_GO_MAPS         ? "[]map[string]interface {}"
+               : v->gotype == TMPL_GO_MAINTAINERS  ? "[]*chart.Maintainer"
+               : v->gotype == TMPL_GO_DEPENDENCIES ? "[]*chart.Dependency"
+                                                   : "[]interface {}";
     case VAL_MAP:
         return v->gotype == VAL_GO_STRMAP   ? "map[string]string"
                : v->gotype == VAL_GO_VALUES ? "chartutil.Values"

@@ -59,6 +59,8 @@
 enum {
     TMPL_GO_LISTS = VAL_GO_OTHER, /* [][]interface {} (a VAL_SEQ of lists): chunk's result */
     TMPL_GO_MAPS,                 /* []map[string]interface {}: fromToml's arrays of tables */
+    TMPL_GO_MAINTAINERS,          /* []*chart.Maintainer (VAL_OBJs or nulls): .Chart.Maintainers */
+    TMPL_GO_DEPENDENCIES,         /* []*chart.Dependency: .Chart.Dependencies */
 };
 
 /* Parameter and result types. */
