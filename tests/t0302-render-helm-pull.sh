@@ -10,6 +10,7 @@
 . "$TEST_DIR/repo-lib.sh"
 
 H=$TESTDATA/overlays/helm
+cd "$TMP" || exit 1
 mkdir -p site
 "$PKG" package "$H/chart/kapp" -d site >/dev/null || exit 1
 repo_serve web site || exit 1
