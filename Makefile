@@ -20,16 +20,18 @@ TEST_LIBS := cmocka
 
 # Libraries loaded on first use rather than at start-up (lazy/lazy.h): with
 # what they pull in (GnuTLS, Kerberos, LDAP, libssh2, nghttp2, libxml2,
-# ICU...) they are ~40 of the ~48 shared objects pkg needs, and mapping them
-# took most of a `pkg template`. scripts/lazy-stubs.sh writes a stub for
-# every function pkg's objects import from them ($(O)/lazy/stubs.S, rebuilt
-# whenever an object changes: a new call needs no edit anywhere); pkg links
-# the stubs instead of the libraries. libyaml, PCRE2, zlib, libseccomp,
-# libm, libc stay normal: each costs under 0.2 ms, and libseccomp is used
-# in containers after pivot_root, where the host's libraries are out of
-# reach. Stubs exist for x86_64 and aarch64; elsewhere, or with LAZY=no,
-# everything is linked normally.
-LAZY_PKGS := libcurl libgit2 libarchive libmicrohttpd sqlite3 libcrypto
+# ICU...) they were ~40 of the ~48 shared objects pkg mapped, most of a
+# small `pkg template`. PCRE2 and zlib cost less (~0.07 ms each) but most
+# commands never call them either (`pkg version`, two thirds of `pkg
+# render`s, pods). scripts/lazy-stubs.sh writes a stub for every function
+# pkg's objects import from them ($(O)/lazy/stubs.S, rebuilt whenever an
+# object changes: a new call needs no edit anywhere); pkg links the stubs
+# instead of the libraries. libyaml (every command reads YAML), libm, libc
+# and libseccomp stay normal: libseccomp is called in containers after
+# pivot_root, where the host's libraries are out of reach. Stubs exist for
+# x86_64 and aarch64; elsewhere, or with LAZY=no, everything is linked
+# normally.
+LAZY_PKGS := libcurl libgit2 libarchive libmicrohttpd sqlite3 libcrypto libpcre2-8 zlib
 LAZY_ARCHS := x86_64 aarch64
 
 CC ?= gcc

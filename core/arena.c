@@ -1,4 +1,11 @@
-/* Arena allocator: a list of chunks, bump allocation, one free for all. */
+/* Arena allocator: a list of chunks, bump allocation, one free for all.
+ *
+ * Chunks start small and double (an arena per YAML document or per scratch
+ * computation stays small; a render's arena reaches megabytes in a few
+ * chunks). Every chunk is zero-filled when it is made, so allocations need
+ * no memset: small chunks come from malloc and are cleared, big ones are
+ * anonymous mappings, which the kernel hands out zeroed and only when
+ * touched. */
 #include "core/arena.h"
 #include "core/xalloc.h"
 
@@ -7,26 +14,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
-#define ARENA_ALIGN 16
-#define ARENA_CHUNK (64 * 1024)
+#define ARENA_ALIGN 8
+#define CHUNK_FIRST (4 * 1024)
+#define CHUNK_MAX (1024 * 1024)
+/* Chunks of this size and above are mappings of their own. */
+#define CHUNK_MMAP (128 * 1024)
+/* Mappings this big are populated at once: the arena has proved big, the
+ * chunk will be used, and one mmap is cheaper than a page fault per page. */
+#define CHUNK_POPULATE (512 * 1024)
 
 struct chunk {
     struct chunk *next;
-    size_t size;
+    size_t size; /* usable bytes after the header */
     size_t used;
+    size_t mapped; /* the mapping's length, 0 for malloc'd chunks */
     _Alignas(ARENA_ALIGN) unsigned char data[];
 };
 
 struct arena {
     struct chunk *head;
     size_t total;
+    size_t next_size; /* the next regular chunk's size */
 };
 
 struct arena *
 arena_new(void)
 {
-    return xcalloc(1, sizeof(struct arena));
+    struct arena *a = xcalloc(1, sizeof(struct arena));
+    a->next_size = CHUNK_FIRST;
+    return a;
+}
+
+static void
+chunk_release(struct chunk *c)
+{
+    if (c->mapped)
+        munmap(c, c->mapped);
+    else
+        free(c);
 }
 
 void
@@ -37,7 +64,7 @@ arena_free(struct arena *a)
     struct chunk *c = a->head;
     while (c) {
         struct chunk *n = c->next;
-        free(c);
+        chunk_release(c);
         c = n;
     }
     free(a);
@@ -49,6 +76,7 @@ arena_alloc(struct arena *a, size_t n)
 {
     struct chunk *c = xmalloc(sizeof(*c) + (n ? n : 1));
     c->size = c->used = n;
+    c->mapped = 0;
     c->next = a->head;
     a->head = c;
     a->total += n;
@@ -56,6 +84,33 @@ arena_alloc(struct arena *a, size_t n)
     return c->data;
 }
 #else
+/* A zero-filled chunk with at least `size` usable bytes. */
+static struct chunk *
+chunk_new(size_t size)
+{
+    size_t bytes = sizeof(struct chunk) + size;
+    if (bytes < size)
+        xalloc_die();
+    struct chunk *c;
+    if (bytes >= CHUNK_MMAP) {
+        size_t len = (bytes + 4095) & ~(size_t)4095;
+        int flags = MAP_PRIVATE | MAP_ANONYMOUS | (len >= CHUNK_POPULATE ? MAP_POPULATE : 0);
+        void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+        if (p == MAP_FAILED)
+            xalloc_die();
+        c = p;
+        c->mapped = len;
+        c->size = len - sizeof(struct chunk);
+    } else {
+        c = xmalloc(bytes);
+        memset(c->data, 0, size);
+        c->mapped = 0;
+        c->size = size;
+    }
+    c->used = 0;
+    return c;
+}
+
 void *
 arena_alloc(struct arena *a, size_t n)
 {
@@ -64,11 +119,11 @@ arena_alloc(struct arena *a, size_t n)
         xalloc_die();
     struct chunk *c = a->head;
     if (!c || c->size - c->used < need) {
-        if (need > ARENA_CHUNK / 4) {
+        if (need > a->next_size / 4) {
             /* Big blocks get a chunk of their own, behind the current one,
              * so the current chunk keeps serving small requests. */
-            struct chunk *big = xmalloc(sizeof(*big) + need);
-            big->size = big->used = need;
+            struct chunk *big = chunk_new(need);
+            big->used = need;
             if (c) {
                 big->next = c->next;
                 c->next = big;
@@ -77,19 +132,17 @@ arena_alloc(struct arena *a, size_t n)
                 a->head = big;
             }
             a->total += need;
-            memset(big->data, 0, need);
             return big->data;
         }
-        c = xmalloc(sizeof(*c) + ARENA_CHUNK);
-        c->size = ARENA_CHUNK;
-        c->used = 0;
+        c = chunk_new(a->next_size);
+        if (a->next_size < CHUNK_MAX)
+            a->next_size *= 2;
         c->next = a->head;
         a->head = c;
     }
     void *p = c->data + c->used;
     c->used += need;
     a->total += need;
-    memset(p, 0, n);
     return p;
 }
 #endif

@@ -17,7 +17,8 @@ struct arena *arena_new(void);
 /* Releases the arena and everything allocated from it; NULL is a no-op. */
 void arena_free(struct arena *a);
 
-/* n bytes, aligned for any type, zero-filled. */
+/* n bytes, zero-filled, aligned to 8 bytes: enough for pointers, 64-bit
+ * integers and doubles (not for long double or 16-byte vector types). */
 void *arena_alloc(struct arena *a, size_t n);
 
 /* Grows an allocation made from this arena from old_n to new_n bytes (the

@@ -2,8 +2,8 @@
  * and the content hash kustomize appends to generated names
  * (api/hasher). */
 #include "overlay/kust.h"
+#include "core/sha256.h"
 
-#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -605,8 +605,8 @@ khash_resource(struct kbuild *b, const struct val *obj, char out[11], struct pkg
     } else {
         ynode_json(&js, a, obj, false);
     }
-    unsigned char dig[SHA256_DIGEST_LENGTH];
-    SHA256((const unsigned char *)js.buf, js.len, dig);
+    unsigned char dig[SHA256_LEN];
+    sha256_digest(dig, js.buf, js.len);
     sb_release(&js);
     static const char hex[] = "0123456789abcdef";
     for (int i = 0; i < 10; i++) {

@@ -8,12 +8,12 @@
  * (http/https URLs) are fetched with libcurl. */
 #include "overlay/git.h"
 #include "overlay/dl.h"
+#include "core/sha256.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <git2.h>
-#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,8 +293,8 @@ static char *
 cache_key(const char *url, const char *ref)
 {
     char *k = xasprintf("%s\n%s", url, ref);
-    unsigned char d[SHA256_DIGEST_LENGTH];
-    SHA256((const unsigned char *)k, strlen(k), d);
+    unsigned char d[SHA256_LEN];
+    sha256_digest(d, k, strlen(k));
     free(k);
     char *hex = xmalloc(2 * 20 + 1);
     for (int i = 0; i < 20; i++)

@@ -26,7 +26,6 @@ enum lex_state {
 };
 
 static const char LEFT_DELIM[] = "{{";
-static const char RIGHT_DELIM[] = "}}";
 
 void
 tmpl_lex_init(struct tmpl_lexer *l, struct arena *a, const char *input, size_t len)
@@ -41,7 +40,35 @@ tmpl_lex_init(struct tmpl_lexer *l, struct arena *a, const char *input, size_t l
     l->continue_ok = true;
 }
 
-static int
+/* ASCII classes: Go's isAlphaNumeric, isSpace and atTerminator's set. */
+enum { C_ALNUM = 1, C_SPACE = 2, C_TERM = 4 };
+static const unsigned char cls[256] = {
+    ['0' ... '9'] = C_ALNUM,
+    ['a' ... 'z'] = C_ALNUM,
+    ['A' ... 'Z'] = C_ALNUM,
+    ['_'] = C_ALNUM,
+    [' '] = C_SPACE | C_TERM,
+    ['\t'] = C_SPACE | C_TERM,
+    ['\r'] = C_SPACE | C_TERM,
+    ['\n'] = C_SPACE | C_TERM,
+    ['.'] = C_TERM,
+    [','] = C_TERM,
+    ['|'] = C_TERM,
+    [':'] = C_TERM,
+    [')'] = C_TERM,
+    ['('] = C_TERM,
+};
+
+static __attribute__((noinline)) int
+lnext_slow(struct tmpl_lexer *l)
+{
+    size_t w;
+    uint32_t r = tmpl_utf8_decode(l->input + l->pos, l->len - l->pos, &w);
+    l->pos += w;
+    return (int)r;
+}
+
+static inline int
 lnext(struct tmpl_lexer *l)
 {
     if (l->pos >= l->len) {
@@ -55,36 +82,42 @@ lnext(struct tmpl_lexer *l)
             l->line++;
         return c;
     }
-    size_t w;
-    uint32_t r = tmpl_utf8_decode(l->input + l->pos, l->len - l->pos, &w);
-    l->pos += w;
-    return (int)r;
+    return lnext_slow(l);
 }
 
-static void
+/* Steps back over one rune (utf8.DecodeLastRuneInString) ending in a
+ * non-ASCII byte. */
+static __attribute__((noinline)) void
+lbackup_slow(struct tmpl_lexer *l)
+{
+    size_t p = l->pos - 1;
+    size_t start = p;
+    size_t lim = l->pos >= 4 ? l->pos - 4 : 0;
+    while (start > lim && ((unsigned char)l->input[start] & 0xC0) == 0x80)
+        start--;
+    size_t w;
+    tmpl_utf8_decode(l->input + start, l->pos - start, &w);
+    if (start + w == l->pos)
+        p = start;
+    l->pos = p;
+}
+
+static inline void
 lbackup(struct tmpl_lexer *l)
 {
     if (l->at_eof || l->pos == 0)
         return;
-    /* Step back over one rune (utf8.DecodeLastRuneInString). */
-    size_t p = l->pos - 1;
-    unsigned char c = (unsigned char)l->input[p];
+    unsigned char c = (unsigned char)l->input[l->pos - 1];
     if (c >= 0x80) {
-        size_t start = p;
-        size_t lim = l->pos >= 4 ? l->pos - 4 : 0;
-        while (start > lim && ((unsigned char)l->input[start] & 0xC0) == 0x80)
-            start--;
-        size_t w;
-        tmpl_utf8_decode(l->input + start, l->pos - start, &w);
-        if (start + w == l->pos)
-            p = start;
+        lbackup_slow(l);
+        return;
     }
-    l->pos = p;
+    l->pos--;
     if (c == '\n')
         l->line--;
 }
 
-static int
+static inline int
 lpeek(struct tmpl_lexer *l)
 {
     int r = lnext(l);
@@ -92,46 +125,86 @@ lpeek(struct tmpl_lexer *l)
     return r;
 }
 
-static bool
+static inline bool
 has_prefix(const struct tmpl_lexer *l, size_t at, const char *p)
 {
     size_t n = strlen(p);
     return at <= l->len && l->len - at >= n && memcmp(l->input + at, p, n) == 0;
 }
 
+/* Is "}}" at `at`? */
+static inline bool
+has_right_delim(const struct tmpl_lexer *l, size_t at)
+{
+    return at <= l->len && l->len - at >= 2 && l->input[at] == '}' && l->input[at + 1] == '}';
+}
+
+/* Newlines in s[0..n), eight bytes at a time. */
 static size_t
 count_nl(const char *s, size_t n)
 {
-    size_t c = 0;
-    const char *e = s + n;
-    while ((s = memchr(s, '\n', (size_t)(e - s))) != NULL) {
-        c++;
-        s++;
+    const uint64_t ones = 0x0101010101010101ull, low7 = 0x7F7F7F7F7F7F7F7Full;
+    size_t c = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t x = w ^ (ones * '\n');
+        /* High bit set in each byte of x that is zero. */
+        uint64_t z = ~(((x & low7) + low7) | x | low7);
+        c += (size_t)(((z >> 7) * ones) >> 56);
     }
+    for (; i < n; i++)
+        c += s[i] == '\n';
     return c;
 }
 
-static bool
+static inline bool
 is_space(int r)
 {
-    return r == ' ' || r == '\t' || r == '\r' || r == '\n';
+    return r >= 0 && r < 0x80 && (cls[r] & C_SPACE);
 }
 
-static bool
+static inline bool
 is_alnum(int r)
 {
     if (r < 0)
         return false;
-    return r == '_' || tmpl_uni_is_letter((uint32_t)r) || tmpl_uni_is_digit((uint32_t)r);
+    if (r < 0x80)
+        return cls[r] & C_ALNUM;
+    return tmpl_uni_is_letter((uint32_t)r) || tmpl_uni_is_digit((uint32_t)r);
 }
 
-static bool
+/* Go's `for { r = next(); if !isAlphaNumeric(r) { backup(); break } }`:
+ * returns the rune that ended the run, not consumed. */
+static int
+scan_alnum(struct tmpl_lexer *l)
+{
+    for (;;) {
+        if (l->pos < l->len) {
+            unsigned char c = (unsigned char)l->input[l->pos];
+            if (c < 0x80) {
+                if (cls[c] & C_ALNUM) {
+                    l->pos++;
+                    continue;
+                }
+                return c;
+            }
+        }
+        int r = lnext(l);
+        if (!is_alnum(r)) {
+            lbackup(l);
+            return r;
+        }
+    }
+}
+
+static inline bool
 has_left_trim(const struct tmpl_lexer *l, size_t at)
 {
     return l->len - at >= 2 && l->input[at] == '-' && is_space((unsigned char)l->input[at + 1]);
 }
 
-static bool
+static inline bool
 has_right_trim(const struct tmpl_lexer *l, size_t at)
 {
     return at <= l->len && l->len - at >= 2 && is_space((unsigned char)l->input[at]) &&
@@ -222,15 +295,15 @@ errorf(struct tmpl_lexer *l, const char *fmt, ...)
 }
 
 /* Is the lexer at a right delimiter, possibly preceded by a trim marker? */
-static bool
+static inline bool
 at_right_delim(struct tmpl_lexer *l, bool *trim)
 {
-    if (has_right_trim(l, l->pos) && has_prefix(l, l->pos + 2, RIGHT_DELIM)) {
+    if (has_right_trim(l, l->pos) && has_right_delim(l, l->pos + 2)) {
         *trim = true;
         return true;
     }
     *trim = false;
-    return has_prefix(l, l->pos, RIGHT_DELIM);
+    return has_right_delim(l, l->pos);
 }
 
 static size_t
@@ -412,14 +485,17 @@ static enum lex_state
 lex_space(struct tmpl_lexer *l)
 {
     int num = 0;
-    for (;;) {
-        int r = lpeek(l);
-        if (!is_space(r))
-            break;
-        lnext(l);
+    size_t p = l->pos;
+    while (p < l->len && (cls[(unsigned char)l->input[p]] & C_SPACE)) {
+        if (l->input[p] == '\n')
+            l->line++;
+        p++;
         num++;
     }
-    if (has_right_trim(l, l->pos - 1) && has_prefix(l, l->pos - 1 + 2, RIGHT_DELIM)) {
+    l->pos = p;
+    if (p == l->len)
+        l->at_eof = true; /* Go's peek ran into the end */
+    if (has_right_trim(l, l->pos - 1) && has_right_delim(l, l->pos - 1 + 2)) {
         lbackup(l);
         if (num == 1)
             return ST_RIGHT_DELIM;
@@ -427,72 +503,83 @@ lex_space(struct tmpl_lexer *l)
     return emit(l, ITEM_SPACE);
 }
 
-static bool
+static inline bool
 at_terminator(struct tmpl_lexer *l)
 {
-    int r = lpeek(l);
-    if (is_space(r))
-        return true;
-    switch (r) {
-    case EOF_RUNE:
-    case '.':
-    case ',':
-    case '|':
-    case ':':
-    case ')':
-    case '(':
+    if (l->pos >= l->len) {
+        l->at_eof = true; /* Go's peek ran into the end */
         return true;
     }
-    return has_prefix(l, l->pos, RIGHT_DELIM);
+    unsigned char c = (unsigned char)l->input[l->pos];
+    if (c >= 0x80)
+        return false; /* not a space, not in the set, not "}}" */
+    return (cls[c] & C_TERM) || has_right_delim(l, l->pos);
 }
 
-static const struct {
-    const char *word;
-    enum tmpl_item_type type;
-} keywords[] = {
-    {".", ITEM_DOT},
-    {"block", ITEM_BLOCK},
-    {"break", ITEM_BREAK},
-    {"continue", ITEM_CONTINUE},
-    {"define", ITEM_DEFINE},
-    {"else", ITEM_ELSE},
-    {"end", ITEM_END},
-    {"if", ITEM_IF},
-    {"range", ITEM_RANGE},
-    {"nil", ITEM_NIL},
-    {"template", ITEM_TEMPLATE},
-    {"with", ITEM_WITH},
-};
+/* key[word] for words of the identifier lexer ("." cannot reach it). */
+static enum tmpl_item_type
+keyword(const char *w, size_t n)
+{
+#define KW(s, t)                                                                                   \
+    if (n == sizeof(s) - 1 && !memcmp(w, s, n))                                                    \
+    return t
+    switch (w[0]) {
+    case 'b':
+        KW("block", ITEM_BLOCK);
+        KW("break", ITEM_BREAK);
+        break;
+    case 'c':
+        KW("continue", ITEM_CONTINUE);
+        break;
+    case 'd':
+        KW("define", ITEM_DEFINE);
+        break;
+    case 'e':
+        KW("else", ITEM_ELSE);
+        KW("end", ITEM_END);
+        break;
+    case 'i':
+        KW("if", ITEM_IF);
+        break;
+    case 'n':
+        KW("nil", ITEM_NIL);
+        break;
+    case 'r':
+        KW("range", ITEM_RANGE);
+        break;
+    case 't':
+        KW("template", ITEM_TEMPLATE);
+        break;
+    case 'w':
+        KW("with", ITEM_WITH);
+        break;
+    }
+#undef KW
+    return ITEM_ERROR;
+}
 
 static enum lex_state
 lex_identifier(struct tmpl_lexer *l)
 {
-    for (;;) {
-        int r = lnext(l);
-        if (is_alnum(r))
-            continue;
-        lbackup(l);
-        const char *w = l->input + l->start;
-        size_t n = l->pos - l->start;
-        if (!at_terminator(l)) {
-            char u[32];
-            fmt_sharp_u(u, sizeof(u), r);
-            return errorf(l, "bad character %s", u);
-        }
-        for (size_t k = 0; k < sizeof(keywords) / sizeof(keywords[0]); k++) {
-            if (strlen(keywords[k].word) == n && !memcmp(keywords[k].word, w, n)) {
-                enum tmpl_item_type t = keywords[k].type;
-                if ((t == ITEM_BREAK && !l->break_ok) || (t == ITEM_CONTINUE && !l->continue_ok))
-                    return emit(l, ITEM_IDENTIFIER);
-                return emit(l, t);
-            }
-        }
-        if (w[0] == '.')
-            return emit(l, ITEM_FIELD);
-        if ((n == 4 && !memcmp(w, "true", 4)) || (n == 5 && !memcmp(w, "false", 5)))
-            return emit(l, ITEM_BOOL);
-        return emit(l, ITEM_IDENTIFIER);
+    int r = scan_alnum(l);
+    const char *w = l->input + l->start;
+    size_t n = l->pos - l->start;
+    if (!at_terminator(l)) {
+        char u[32];
+        fmt_sharp_u(u, sizeof(u), r);
+        return errorf(l, "bad character %s", u);
     }
+    enum tmpl_item_type t = keyword(w, n);
+    if (t != ITEM_ERROR) {
+        if ((t == ITEM_BREAK && !l->break_ok) || (t == ITEM_CONTINUE && !l->continue_ok))
+            return emit(l, ITEM_IDENTIFIER);
+        return emit(l, t);
+    }
+    if (w[0] == '.')
+        return emit(l, ITEM_FIELD);
+    if ((n == 4 && !memcmp(w, "true", 4)) || (n == 5 && !memcmp(w, "false", 5)))
+        return emit(l, ITEM_BOOL);
+    return emit(l, ITEM_IDENTIFIER);
 }
 
 static enum lex_state
@@ -503,14 +590,7 @@ lex_field_or_variable(struct tmpl_lexer *l, enum tmpl_item_type typ)
             return emit(l, ITEM_VARIABLE);
         return emit(l, ITEM_DOT);
     }
-    int r;
-    for (;;) {
-        r = lnext(l);
-        if (!is_alnum(r)) {
-            lbackup(l);
-            break;
-        }
-    }
+    int r = scan_alnum(l);
     if (!at_terminator(l)) {
         char u[32];
         fmt_sharp_u(u, sizeof(u), r);
@@ -606,17 +686,30 @@ lex_number(struct tmpl_lexer *l)
 static enum lex_state
 lex_quote(struct tmpl_lexer *l)
 {
+    /* Byte by byte: the bytes of a multi-byte rune are never '\\', '"' or
+     * a newline. */
     for (;;) {
-        int r = lnext(l);
-        if (r == '\\') {
-            r = lnext(l);
-            if (r != EOF_RUNE && r != '\n')
-                continue;
+        if (l->pos >= l->len) {
+            l->at_eof = true;
             return errorf(l, "unterminated quoted string");
         }
-        if (r == EOF_RUNE || r == '\n')
+        char c = l->input[l->pos++];
+        if (c == '\\') {
+            if (l->pos >= l->len) {
+                l->at_eof = true;
+                return errorf(l, "unterminated quoted string");
+            }
+            c = l->input[l->pos++];
+            if (c != '\n')
+                continue;
+            l->line++;
             return errorf(l, "unterminated quoted string");
-        if (r == '"')
+        }
+        if (c == '\n') {
+            l->line++;
+            return errorf(l, "unterminated quoted string");
+        }
+        if (c == '"')
             break;
     }
     return emit(l, ITEM_STRING);
@@ -625,13 +718,16 @@ lex_quote(struct tmpl_lexer *l)
 static enum lex_state
 lex_raw_quote(struct tmpl_lexer *l)
 {
-    for (;;) {
-        int r = lnext(l);
-        if (r == EOF_RUNE)
-            return errorf(l, "unterminated raw quoted string");
-        if (r == '`')
-            break;
+    const char *s = l->input + l->pos;
+    const char *q = memchr(s, '`', l->len - l->pos);
+    if (!q) {
+        l->line += (int)count_nl(s, l->len - l->pos);
+        l->pos = l->len;
+        l->at_eof = true;
+        return errorf(l, "unterminated raw quoted string");
     }
+    l->line += (int)count_nl(s, (size_t)(q - s));
+    l->pos = (size_t)(q - l->input) + 1;
     return emit(l, ITEM_RAW_STRING);
 }
 

@@ -27,6 +27,11 @@ struct parser {
     enum tmpl_funcset funcs;
     bool skip_func_check;
     struct treeset set;
+    /* Nodes of the lists being built, innermost last: a finished list is
+     * copied out at its exact size (stk_pop). Heap memory, freed when the
+     * parse ends. */
+    struct tmpl_node **stk;
+    size_t nstk, capstk;
     jmp_buf jb;
     char *err;
 };
@@ -189,14 +194,31 @@ new_node(struct ptree *t, enum tmpl_node_type type, uint32_t pos)
 }
 
 static void
-list_push(struct arena *a, struct tmpl_nodelist *l, struct tmpl_node *n)
+stk_push(struct parser *p, struct tmpl_node *n)
 {
-    if (l->n == l->cap) {
-        uint32_t nc = l->cap ? l->cap * 2 : 4;
-        l->v = arena_realloc(a, l->v, l->cap * sizeof(*l->v), nc * sizeof(*l->v));
-        l->cap = nc;
+    if (p->nstk == p->capstk) {
+        size_t nc = p->capstk ? p->capstk * 2 : 64;
+        struct tmpl_node **v = realloc(p->stk, nc * sizeof(*v));
+        if (!v)
+            abort();
+        p->stk = v;
+        p->capstk = nc;
     }
-    l->v[l->n++] = n;
+    p->stk[p->nstk++] = n;
+}
+
+/* Moves the nodes pushed since mark into l. */
+static void
+stk_pop(struct parser *p, size_t mark, struct tmpl_nodelist *l)
+{
+    size_t n = p->nstk - mark;
+    l->n = l->cap = (uint32_t)n;
+    l->v = NULL;
+    if (n) {
+        l->v = arena_alloc(p->a, n * sizeof(*l->v));
+        memcpy(l->v, p->stk + mark, n * sizeof(*l->v));
+    }
+    p->nstk = mark;
 }
 
 static const char *
@@ -206,7 +228,8 @@ dupn(struct ptree *t, const char *s, size_t n)
 }
 
 /* Splits ".a.b" or "$x.a.b" into identifiers (Go's strings.Split(ident, ".")
- * without the empty first element of a field). */
+ * without the empty first element of a field): one copy of s with the
+ * dots turned into NULs, and the array pointing into it. */
 static void
 split_ident(struct ptree *t, const char *s, size_t n, bool field, const char ***out, uint32_t *cnt)
 {
@@ -215,12 +238,14 @@ split_ident(struct ptree *t, const char *s, size_t n, bool field, const char ***
         if (s[i] == '.')
             parts++;
     const char **v = arena_alloc(t->p->a, parts * sizeof(*v));
+    char *copy = arena_strndup(t->p->a, s, n);
     uint32_t k = 0;
     size_t start = 0;
     for (size_t i = 0; i <= n; i++) {
         if (i == n || s[i] == '.') {
+            copy[i] = 0;
             if (!(field && k == 0 && i == 0 && start == 0 && i == start))
-                v[k++] = dupn(t, s + start, i - start);
+                v[k++] = copy + start;
             start = i + 1;
         }
     }
@@ -724,6 +749,19 @@ tmpl_unquote(struct arena *a, const char *s, size_t n, const char **out, size_t 
     }
     if (quote != '"' && quote != '\'')
         return -1;
+    if (quote == '"') {
+        /* Go's fast path: no escapes, no newline, valid UTF-8 (here: ASCII)
+         * is the text itself. */
+        size_t i = 0;
+        while (i < m && in[i] != '\\' && in[i] != '\n' && in[i] != '"' &&
+               (unsigned char)in[i] < 0x80)
+            i++;
+        if (i == m) {
+            *out = arena_strndup(a, in, m);
+            *outlen = m;
+            return 0;
+        }
+    }
     struct sb sb = SB_INIT;
     size_t i = 0;
     int rc = 0;
@@ -822,13 +860,15 @@ static struct tmpl_node *
 item_list(struct ptree *t, struct tmpl_node **nextp)
 {
     struct tmpl_node *list = new_list(t, peek_non_space(t).pos);
+    size_t mark = t->p->nstk;
     while (peek_non_space(t).type != ITEM_EOF) {
         struct tmpl_node *n = text_or_action(t);
         if (n->type == TMPL_NODE_END || n->type == TMPL_NODE_ELSE) {
             *nextp = n;
+            stk_pop(t->p, mark, &list->u.list);
             return list;
         }
-        list_push(t->p->a, &list->u.list, n);
+        stk_push(t->p, n);
     }
     perrorf(t, "unexpected EOF");
 }
@@ -893,7 +933,8 @@ term(struct ptree *t)
             perrorf(t, "function %s not defined", m);
         }
         struct tmpl_node *n = new_node(t, TMPL_NODE_IDENTIFIER, tok.pos);
-        n->u.ident.name = dupn(t, tok.val, tok.len);
+        /* The function table's row names the function (no copy). */
+        n->u.ident.name = fn ? fn->name : dupn(t, tok.val, tok.len);
         n->u.ident.fn = fn;
         n->u.ident.sig = sig;
         n->u.ident.builtin = builtin;
@@ -936,7 +977,7 @@ term(struct ptree *t)
         if (tmpl_unquote(t->p->a, tok.val, tok.len, &s, &n) < 0)
             perrorf(t, "invalid syntax");
         struct tmpl_node *nd = new_node(t, TMPL_NODE_STRING, tok.pos);
-        nd->u.str.quoted = dupn(t, tok.val, tok.len);
+        nd->u.str.quoted = tok.val; /* into the source text, which the trees keep */
         nd->u.str.qlen = tok.len;
         nd->u.str.s = s;
         nd->u.str.n = n;
@@ -974,12 +1015,15 @@ operand(struct ptree *t)
         switch (node->type) {
         case TMPL_NODE_FIELD:
         case TMPL_NODE_VARIABLE: {
-            struct sb sb = SB_INIT;
-            tmpl_node_string(&sb, chain);
-            struct tmpl_node *n = node->type == TMPL_NODE_FIELD
-                                      ? new_field(t, chain->pos, sb.buf, sb.len)
-                                      : new_variable(t, chain->pos, sb.buf, sb.len);
-            sb_release(&sb);
+            /* Go re-splits chain.String(); no identifier holds a dot, so
+             * that is the node's identifiers followed by the chain's. */
+            struct tmpl_node *n = new_node(t, node->type, chain->pos);
+            uint32_t k = node->u.field.n + chain->u.chain.nfield;
+            const char **v = arena_alloc(t->p->a, k * sizeof(*v));
+            memcpy(v, node->u.field.ident, node->u.field.n * sizeof(*v));
+            memcpy(v + node->u.field.n, chain->u.chain.field, chain->u.chain.nfield * sizeof(*v));
+            n->u.field.ident = v;
+            n->u.field.n = k;
             return n;
         }
         case TMPL_NODE_BOOL:
@@ -1006,11 +1050,12 @@ static struct tmpl_node *
 command(struct ptree *t)
 {
     struct tmpl_node *cmd = new_node(t, TMPL_NODE_COMMAND, peek_non_space(t).pos);
+    size_t mark = t->p->nstk;
     for (;;) {
         peek_non_space(t);
         struct tmpl_node *op = operand(t);
         if (op)
-            list_push(t->p->a, &cmd->u.args, op);
+            stk_push(t->p, op);
         struct tmpl_item tok = next(t);
         if (tok.type == ITEM_SPACE)
             continue;
@@ -1020,6 +1065,7 @@ command(struct ptree *t)
             unexpected(t, &tok, "operand");
         break;
     }
+    stk_pop(t->p, mark, &cmd->u.args);
     if (cmd->u.args.n == 0)
         perrorf(t, "empty command");
     return cmd;
@@ -1030,6 +1076,9 @@ pipeline(struct ptree *t, const char *context, enum tmpl_item_type end)
 {
     struct tmpl_item tok = peek_non_space(t);
     struct tmpl_node *pipe = new_node(t, TMPL_NODE_PIPE, tok.pos);
+    /* Declarations are few: at most two. */
+    struct tmpl_node *decl[2];
+    uint32_t ndecl = 0;
 decls:;
     struct tmpl_item v = peek_non_space(t);
     if (v.type == ITEM_VARIABLE) {
@@ -1040,14 +1089,14 @@ decls:;
             pipe->u.pipe.is_assign = nx.type == ITEM_ASSIGN;
             next_non_space(t);
             struct tmpl_node *var = new_variable(t, v.pos, v.val, v.len);
-            list_push(t->p->a, &pipe->u.pipe.decl, var);
+            decl[ndecl++] = var;
             push_var(t, var->u.field.ident[0]);
         } else if (nx.type == ITEM_CHAR && nx.len == 1 && nx.val[0] == ',') {
             next_non_space(t);
             struct tmpl_node *var = new_variable(t, v.pos, v.val, v.len);
-            list_push(t->p->a, &pipe->u.pipe.decl, var);
+            decl[ndecl++] = var;
             push_var(t, var->u.field.ident[0]);
-            if (!strcmp(context, "range") && pipe->u.pipe.decl.n < 2) {
+            if (!strcmp(context, "range") && ndecl < 2) {
                 switch (peek_non_space(t).type) {
                 case ITEM_VARIABLE:
                 case ITEM_RIGHT_DELIM:
@@ -1064,9 +1113,16 @@ decls:;
             backup2(t, v);
         }
     }
+    if (ndecl) {
+        pipe->u.pipe.decl.v = arena_alloc(t->p->a, ndecl * sizeof(*decl));
+        memcpy(pipe->u.pipe.decl.v, decl, ndecl * sizeof(*decl));
+        pipe->u.pipe.decl.n = pipe->u.pipe.decl.cap = ndecl;
+    }
+    size_t mark = t->p->nstk;
     for (;;) {
         struct tmpl_item tk = next_non_space(t);
         if (tk.type == end) {
+            stk_pop(t->p, mark, &pipe->u.pipe.cmds);
             check_pipeline(t, pipe, context);
             return pipe;
         }
@@ -1084,8 +1140,8 @@ decls:;
         case ITEM_VARIABLE:
         case ITEM_LEFT_PAREN:
             backup(t);
-            list_push(t->p->a, &pipe->u.pipe.cmds, command(t));
-            if (pipe->u.pipe.cmds.n > MAX_PIPELINE_CMDS)
+            stk_push(t->p, command(t));
+            if (t->p->nstk - mark > MAX_PIPELINE_CMDS)
                 perrorf(t, "pipeline too long");
             break;
         default:
@@ -1110,11 +1166,15 @@ parse_control(struct ptree *t, enum tmpl_node_type type, const char *context)
         if (type == TMPL_NODE_IF && peek(t).type == ITEM_IF) {
             next(t);
             elselist = new_list(t, nx->pos);
-            list_push(t->p->a, &elselist->u.list, if_control(t));
+            size_t mark = t->p->nstk;
+            stk_push(t->p, if_control(t));
+            stk_pop(t->p, mark, &elselist->u.list);
         } else if (type == TMPL_NODE_WITH && peek(t).type == ITEM_WITH) {
             next(t);
             elselist = new_list(t, nx->pos);
-            list_push(t->p->a, &elselist->u.list, with_control(t));
+            size_t mark = t->p->nstk;
+            stk_push(t->p, with_control(t));
+            stk_pop(t->p, mark, &elselist->u.list);
         } else {
             elselist = item_list(t, &nx);
             if (nx->type != TMPL_NODE_END) {
@@ -1299,6 +1359,7 @@ static void
 parse_top(struct ptree *t)
 {
     t->t->root = new_list(t, peek(t).pos);
+    size_t mark = t->p->nstk;
     while (peek(t).type != ITEM_EOF) {
         if (peek(t).type == ITEM_LEFT_DELIM) {
             struct tmpl_item delim = next(t);
@@ -1319,18 +1380,19 @@ parse_top(struct ptree *t)
             node_string_quoted(t, n, &m);
             perrorf(t, "unexpected %s", m);
         }
-        list_push(t->p->a, &t->t->root->u.list, n);
+        stk_push(t->p, n);
     }
+    stk_pop(t->p, mark, &t->t->root->u.list);
 }
 
-int
-tmpl_parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, bool skip_func_check,
-           const char *name, const char *text, size_t len, struct pkg_err **errp)
+static int
+parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, bool skip_func_check,
+      const char *name, const char *text, size_t len, bool borrow, struct pkg_err **errp)
 {
     struct parser *p = arena_alloc(a, sizeof(*p));
     struct tmpl_src *src = arena_alloc(a, sizeof(*src));
     src->name = arena_strdup(a, name);
-    src->text = arena_strndup(a, text, len);
+    src->text = borrow ? text : arena_strndup(a, text, len);
     src->len = len;
     p->a = a;
     p->src = src;
@@ -1346,13 +1408,31 @@ tmpl_parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, bool sk
     struct ptree *t = arena_alloc(a, sizeof(*t));
     start_parse(t, p, top);
     if (setjmp(p->jb)) {
+        free(p->stk);
         return pkg_err_set(errp, PKG_ESYNTAX, "%s", p->err);
     }
     parse_top(t);
+    free(p->stk);
+    p->stk = NULL;
     tree_add(t);
     for (size_t i = 0; i < p->set.n; i++)
         tmpl_ns_add(ns, p->set.v[i]);
     return 0;
+}
+
+int
+tmpl_parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, bool skip_func_check,
+           const char *name, const char *text, size_t len, struct pkg_err **errp)
+{
+    return parse(ns, a, funcs, skip_func_check, name, text, len, false, errp);
+}
+
+int
+tmpl_parse_borrowed(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs,
+                    bool skip_func_check, const char *name, const char *text, size_t len,
+                    struct pkg_err **errp)
+{
+    return parse(ns, a, funcs, skip_func_check, name, text, len, true, errp);
 }
 
 bool

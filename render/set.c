@@ -267,8 +267,9 @@ helm_render_on_stack(void *arg, size_t budget)
     for (size_t k = 0; k < h->n; k++) {
         struct tmpl_helm_file *f = &h->files[h->order[k]];
         struct pkg_err *err = NULL;
-        if (tmpl_parse(&h->set->ns, h->set->a, h->set->opts.funcs, false, f->name, f->text, f->len,
-                       &err) < 0) {
+        /* The files' text outlives the set and its trees. */
+        if (tmpl_parse_borrowed(&h->set->ns, h->set->a, h->set->opts.funcs, false, f->name, f->text,
+                                f->len, &err) < 0) {
             h->rc = helm_parse_error(&h->err, f->name, err->msg);
             pkg_err_free(err);
             return;

@@ -214,6 +214,11 @@ void tmpl_ns_release(struct tmpl_ns *ns);
  * in a. Errors are Go's ("template: NAME:LINE: ..."). */
 int tmpl_parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, bool skip_func_check,
                const char *name, const char *text, size_t len, struct pkg_err **errp);
+/* tmpl_parse without a copy of text: the trees point into it, so it must
+ * outlive them (text nodes, positions in error messages). */
+int tmpl_parse_borrowed(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs,
+                        bool skip_func_check, const char *name, const char *text, size_t len,
+                        struct pkg_err **errp);
 
 /* Go's parse.IsEmptyTree. */
 bool tmpl_tree_is_empty(const struct tmpl_node *n);

@@ -11,7 +11,6 @@ else
     echo "bench template: ../shared/conformance not found"
 fi
 
-<<<<<<< HEAD
 # pkg render vs kubectl kustomize on the conformance kustomizations, and the
 # git clone cache (overlay helper).
 if [ -d ../shared/conformance/kustomize ]; then
@@ -19,10 +18,9 @@ if [ -d ../shared/conformance/kustomize ]; then
 else
     echo "bench render: ../shared/conformance not found"
 fi
-=======
+
 # Chart repositories (repo helper).
 scripts/bench-repo.sh "$pkg"
->>>>>>> main
 
 # Node runtime: pod start vs crun/runc, memory per pod, restart time (node helper).
 scripts/bench-node.sh "$pkg"
