@@ -6,11 +6,15 @@
 #include "render/tree.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "core/xalloc.h"
 
 #define MAX_STACK_DEPTH 10000
 #define MAX_PIPELINE_CMDS 100000
@@ -1385,9 +1389,12 @@ parse_top(struct ptree *t)
     stk_pop(t->p, mark, &t->t->root->u.list);
 }
 
+/* Parses one text into its trees (the top one and its definitions, in the
+ * order Go adds them), without touching any namespace: files can be parsed
+ * on several threads and added in order afterwards. */
 static int
-parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, bool skip_func_check,
-      const char *name, const char *text, size_t len, bool borrow, struct pkg_err **errp)
+parse_trees(struct treeset *out, struct arena *a, enum tmpl_funcset funcs, bool skip_func_check,
+            const char *name, const char *text, size_t len, bool borrow, struct pkg_err **errp)
 {
     struct parser *p = arena_alloc(a, sizeof(*p));
     struct tmpl_src *src = arena_alloc(a, sizeof(*src));
@@ -1415,8 +1422,20 @@ parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, bool skip_fu
     free(p->stk);
     p->stk = NULL;
     tree_add(t);
-    for (size_t i = 0; i < p->set.n; i++)
-        tmpl_ns_add(ns, p->set.v[i]);
+    *out = p->set;
+    return 0;
+}
+
+static int
+parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, bool skip_func_check,
+      const char *name, const char *text, size_t len, bool borrow, struct pkg_err **errp)
+{
+    struct treeset set;
+    int rc = parse_trees(&set, a, funcs, skip_func_check, name, text, len, borrow, errp);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < set.n; i++)
+        tmpl_ns_add(ns, set.v[i]);
     return 0;
 }
 
@@ -1433,6 +1452,104 @@ tmpl_parse_borrowed(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs
                     struct pkg_err **errp)
 {
     return parse(ns, a, funcs, skip_func_check, name, text, len, true, errp);
+}
+
+/* ---- many files on two threads ---- */
+
+/* Below this much text a second thread costs more than it saves. */
+#define PARALLEL_MIN_BYTES ((size_t)64 << 10)
+
+struct file_result {
+    struct treeset set;
+    struct pkg_err *err;
+    int rc;
+};
+
+struct files_job {
+    const struct tmpl_parse_file *files;
+    struct file_result *res;
+    size_t n;
+    enum tmpl_funcset funcs;
+    bool skip_func_check;
+    size_t next; /* the next file to take (atomic) */
+    bool stop;   /* a file failed: take no more (atomic) */
+    struct arena *helper_arena;
+};
+
+/* Takes files in order until none is left or one has failed. Files are
+ * taken in increasing order, so when file k fails every file before it has
+ * been taken and is finished once both workers return. */
+static void
+files_work(struct files_job *j, struct arena *a)
+{
+    for (;;) {
+        if (__atomic_load_n(&j->stop, __ATOMIC_ACQUIRE))
+            return;
+        size_t i = __atomic_fetch_add(&j->next, 1, __ATOMIC_ACQ_REL);
+        if (i >= j->n)
+            return;
+        struct file_result *r = &j->res[i];
+        r->rc = parse_trees(&r->set, a, j->funcs, j->skip_func_check, j->files[i].name,
+                            j->files[i].text, j->files[i].len, true, &r->err);
+        if (r->rc)
+            __atomic_store_n(&j->stop, true, __ATOMIC_RELEASE);
+    }
+}
+
+static void *
+files_helper(void *arg)
+{
+    struct files_job *j = arg;
+    files_work(j, j->helper_arena);
+    return NULL;
+}
+
+int
+tmpl_parse_borrowed_files(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs,
+                          bool skip_func_check, const struct tmpl_parse_file *files, size_t n,
+                          size_t stack_size, size_t *failed, struct pkg_err **errp)
+{
+    struct files_job j = {
+        files, xcalloc(n ? n : 1, sizeof(*j.res)), n, funcs, skip_func_check, 0, false, NULL};
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        bytes += files[i].len;
+    pthread_t th;
+    bool threaded = false;
+    if (n > 1 && bytes >= PARALLEL_MIN_BYTES && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+        pthread_attr_t attr;
+        if (pthread_attr_init(&attr) == 0) {
+            j.helper_arena = arena_new();
+            threaded = pthread_attr_setstacksize(&attr, stack_size) == 0 &&
+                       pthread_create(&th, &attr, files_helper, &j) == 0;
+            pthread_attr_destroy(&attr);
+        }
+    }
+    files_work(&j, a);
+    if (threaded)
+        pthread_join(th, NULL);
+    arena_adopt(a, j.helper_arena);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct file_result *r = &j.res[i];
+        if (r->rc) {
+            rc = r->rc;
+            if (failed)
+                *failed = i;
+            if (errp) {
+                pkg_err_free(*errp);
+                *errp = r->err;
+                r->err = NULL;
+            }
+            break;
+        }
+        for (size_t k = 0; k < r->set.n; k++)
+            tmpl_ns_add(ns, r->set.v[k]);
+    }
+    for (size_t i = 0; i < n; i++)
+        pkg_err_free(j.res[i].err);
+    free(j.res);
+    return rc;
 }
 
 bool

@@ -220,6 +220,19 @@ int tmpl_parse_borrowed(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset f
                         bool skip_func_check, const char *name, const char *text, size_t len,
                         struct pkg_err **errp);
 
+/* tmpl_parse_borrowed of each file in order, stopping at the first error,
+ * with the same namespace and the same error (*failed: the file's index)
+ * as one call per file; parsed on two threads (the second with a
+ * stack_size stack) when the texts are large. The second thread's nodes
+ * live in an arena adopted by a. */
+struct tmpl_parse_file {
+    const char *name, *text;
+    size_t len;
+};
+int tmpl_parse_borrowed_files(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs,
+                              bool skip_func_check, const struct tmpl_parse_file *files, size_t n,
+                              size_t stack_size, size_t *failed, struct pkg_err **errp);
+
 /* Go's parse.IsEmptyTree. */
 bool tmpl_tree_is_empty(const struct tmpl_node *n);
 
