@@ -182,7 +182,7 @@ fuzz-replay: $(FUZZ_BINS)
 E2E_ROOT ?= /tmp/pkg-e2e-$(notdir $(CURDIR))
 e2e: $(PKG_BIN)
 	@echo "== end-to-end tests"
-	@mkdir -p $(E2E_ROOT)
+	@mkdir -p $(E2E_ROOT) && rm -f $(E2E_ROOT)/.scratch-names
 	@TMPDIR=$(E2E_ROOT) PKG=$(CURDIR)/$(PKG_BIN) prove tests/t[0-9]*.sh
 
 conformance: $(PKG_BIN)

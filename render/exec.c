@@ -240,7 +240,14 @@ print_value(struct tmpl_exec *x, const struct tmpl_node *n, struct tmpl_value v)
     size_t before = x->out->len;
     if (v.v->kind == VAL_STRING && v.v->gotype != VAL_GO_BYTES)
         return write_out(x, v.v->u.s.ptr, v.v->u.s.len);
+    tmpl_fmt_overflow = false;
     tmpl_fmt_print_top(x->out, v.v);
+    if (tmpl_fmt_overflow) {
+        tmpl_fmt_overflow = false;
+        sb_setlen(x->out, before);
+        x->sh->errcode = PKG_ELIMIT;
+        return tmpl_exec_errorf(x, "%s", TMPL_FMT_OVERFLOW_MSG);
+    }
     if (x->out->len > x->sh->max_output) {
         sb_setlen(x->out, before);
         return write_out(x, "", x->sh->max_output + 1);
@@ -876,7 +883,12 @@ eval_call(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_func *fn
         c.callee = nargs ? nstr(x, argn[0]) : "";
     }
     struct val *res = NULL;
+    tmpl_fmt_overflow = false;
     int rc = method ? method->fn(&c, recv, &res) : fn->fn(&c, &res);
+    if (tmpl_fmt_overflow && !rc) {
+        tmpl_fmt_overflow = false;
+        rc = tmpl_fail_code(&c, PKG_ELIMIT, "%s", TMPL_FMT_OVERFLOW_MSG);
+    }
     if (rc) {
         if (x->sh->err && x->sh->errcode == PKG_ELIMIT && !c.errmsg)
             return rc;

@@ -23,6 +23,11 @@ struct pp {
     bool reordered, good_arg_num;
 };
 
+_Thread_local bool tmpl_fmt_overflow;
+
+#define FMT_MAX_DEPTH 10000
+#define FMT_MAX_BYTES ((size_t)256 << 20)
+
 static void print_arg(struct pp *p, const struct val *arg, int verb);
 static void print_value(struct pp *p, const struct val *v, int verb, int depth);
 
@@ -825,9 +830,13 @@ handle_methods(struct pp *p, const struct val *v, int verb)
 static void
 fake_pointer(struct pp *p, int verb)
 {
-    /* Go prints a heap address; there is none to show. */
+    /* fmtPointer: Go prints a heap address; there is none to show, so a
+     * plausible one, in the verb's base. */
+    const uint64_t addr = 0xc000010000ull;
     if (verb == 'v' || verb == 'p')
-        fmt0x64(p, 0xc000010000ull, !p->sharp);
+        fmt0x64(p, addr, !p->sharp);
+    else if (verb == 'b' || verb == 'o' || verb == 'd' || verb == 'x' || verb == 'X')
+        fmt_int(p, addr, false, verb);
     else
         bad_verb(p, verb);
 }
@@ -835,18 +844,23 @@ fake_pointer(struct pp *p, int verb)
 static void
 print_value(struct pp *p, const struct val *v, int verb, int depth)
 {
+    if (tmpl_fmt_overflow)
+        return;
+    if (depth > FMT_MAX_DEPTH || p->buf->len > FMT_MAX_BYTES) {
+        tmpl_fmt_overflow = true;
+        return;
+    }
     if (depth > 0 && v && v->kind == VAL_OBJ && handle_methods(p, v, verb))
         return;
     const struct val *saved = p->arg;
     p->arg = v;
     if (!v || v->kind == VAL_NULL) {
-        /* a nil interface element */
+        /* a nil interface element: printValue writes "<nil>" whatever the
+         * verb, unpadded */
         if (p->sharp_v)
             sb_addstr(p->buf, "interface {}(nil)");
-        else if (verb == 'v')
-            sb_addstr(p->buf, "<nil>");
         else
-            bad_verb(p, verb);
+            sb_addstr(p->buf, "<nil>");
         p->arg = saved;
         return;
     }

@@ -682,6 +682,18 @@ fn_call(struct tmpl_call *c, struct val **out)
                      tmpl_typename(fnv.v));
 }
 
+/* The type reflect shows after text/template's indirect(): a pointer
+ * object's element type. */
+static const char *
+indirect_typename(const struct val *v)
+{
+    const char *n = tmpl_typename(v);
+    const struct tmpl_objtype *ot = tmpl_objtype_of(v);
+    if (ot && ot->kind == TMPL_OBJ_POINTER && n[0] == '*')
+        return n + 1;
+    return n;
+}
+
 static int
 fn_len(struct tmpl_call *c, struct val **out)
 {
@@ -711,7 +723,7 @@ fn_len(struct tmpl_call *c, struct val **out)
     default:
         break;
     }
-    return tmpl_fail(c, "len of type %s", tmpl_typename(v));
+    return tmpl_fail(c, "len of type %s", indirect_typename(v));
 }
 
 static bool
@@ -796,7 +808,7 @@ fn_index(struct tmpl_call *c, struct val **out)
                 item = xv_concrete(val_str_nocopy(c->a, "", 0));
             }
         } else {
-            return tmpl_fail(c, "can't index item of type %s", tmpl_typename(item.v));
+            return tmpl_fail(c, "can't index item of type %s", indirect_typename(item.v));
         }
     }
     c->xret = item;
@@ -824,7 +836,7 @@ fn_slice(struct tmpl_call *c, struct val **out)
     } else if (v->kind == VAL_STRING) {
         len = v->u.s.len;
     } else {
-        return tmpl_fail(c, "can't slice item of type %s", tmpl_typename(v));
+        return tmpl_fail(c, "can't slice item of type %s", indirect_typename(v));
     }
     int64_t idx[3] = {0, (int64_t)len, 0};
     for (size_t k = 0; k < nidx; k++) {

@@ -183,6 +183,14 @@ struct val *tmpl_mark_nil(struct val *v);
 
 /* ---- Go's conversions and printing, for implementations ---- */
 
+/* Set (per thread) when fmt met a value nested deeper than 10000 levels
+ * or printing to more than 256 MiB: a map made to contain itself with
+ * `set` prints forever in Go (until its stack overflows); here the printing
+ * stops and the executor, which clears and checks the flag around every
+ * call and print, reports a limit error. */
+extern _Thread_local bool tmpl_fmt_overflow;
+#define TMPL_FMT_OVERFLOW_MSG "value nested too deeply or too large to print"
+
 /* fmt.Sprint(v) (Go's %v): 3, 1e+06, map[a:1 b:2], [a b], <nil>. */
 void tmpl_fmt_v(struct sb *out, const struct val *v);
 /* fmt.Sprint(args...): spaces between operands when neither is a string. */

@@ -156,7 +156,8 @@ struct tmpl_helm_file {
     /* The top-level data for this file: a VAL_MAP with Chart, Files,
      * Release, Capabilities, Values, Subcharts (shared by the files of one
      * chart, as in Helm). render sets its "Template" key ({Name, BasePath})
-     * before executing the file. NULL for partials that are never executed. */
+     * before executing the file, and its Go type to chartutil.Values
+     * (VAL_GO_VALUES). NULL for partials that are never executed. */
     struct val *data;
     const char *base_path; /* "mychart/templates" (for .Template.BasePath) */
     bool render; /* false: parse only (Helm skips files whose base name starts with "_") */

@@ -292,6 +292,9 @@ helm_render_on_stack(void *arg, size_t budget)
             val_map_setz(a, t, "Name", val_strz(a, f->name));
             val_map_setz(a, t, "BasePath", val_strz(a, f->base_path ? f->base_path : ""));
             val_map_setz(a, f->data, "Template", t);
+            /* the top-level data are a chartutil.Values, as in Helm */
+            if (f->data->gotype == VAL_GO_AUTO)
+                f->data->gotype = VAL_GO_VALUES;
         }
         sb_reset(&out);
         struct job j;

@@ -6,6 +6,18 @@ set -u
 # other checkouts on the same machine are not mistaken for leftovers.
 root=${PKG_E2E_ROOT:-/tmp}
 bad=0
+# Cgroups and network namespaces carry the scratch directory's name
+# (pkg-test-<x>, pkgt-<tail of x>). With the run's register of names, only
+# this run's count; other runs on the machine may be in progress.
+names=$root/.scratch-names
+ours() { # name
+    [ -f "$names" ] || return 0
+    while read -r n; do
+        n=$(printf '%s\n' "$n" | tr -c 'a-zA-Z0-9\n' -)
+        case $1 in *"$n"* | pkgt-"$(printf '%s\n' "$n" | tail -c 9)") return 0 ;; esac
+    done <"$names"
+    return 1
+}
 if ls -d "$root"/pkg-test.* >/dev/null 2>&1; then
     echo "leftover: scratch directories: $(ls -d "$root"/pkg-test.* | head -5)"
     bad=1
@@ -14,12 +26,13 @@ if grep -q " $root/pkg-test" /proc/mounts 2>/dev/null; then
     echo "leftover: mounts under $root/pkg-test*"
     bad=1
 fi
-if command -v ip >/dev/null && ip netns list 2>/dev/null | grep -q '^pkgt-'; then
-    echo "leftover: network namespaces: $(ip netns list | grep '^pkgt-')"
-    bad=1
+if command -v ip >/dev/null; then
+    for ns in $(ip netns list 2>/dev/null | grep '^pkgt-' | cut -d' ' -f1); do
+        ours "$ns" && { echo "leftover: network namespace $ns"; bad=1; }
+    done
 fi
 for d in /sys/fs/cgroup/pkg-test* /sys/fs/cgroup/*/pkg-test*; do
-    [ -e "$d" ] && { echo "leftover: cgroup $d"; bad=1; }
+    [ -e "$d" ] && ours "${d##*/}" && { echo "leftover: cgroup $d"; bad=1; }
 done
 # Pod veths and test bridges of the node runtime in the host namespace.
 if command -v ip >/dev/null && ip -br link 2>/dev/null | grep -qE '^(pkgv|pkgt)'; then
@@ -29,6 +42,7 @@ fi
 # The node runtime's cgroups sit below pkg's own cgroup in each hierarchy.
 if [ -d /sys/fs/cgroup ]; then
     for d in $(find /sys/fs/cgroup -mindepth 2 -maxdepth 8 -type d -name 'pkg-test*' 2>/dev/null); do
+        ours "${d##*/}" || continue
         echo "leftover: cgroup $d"
         bad=1
     done

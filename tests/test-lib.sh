@@ -17,6 +17,9 @@ PKG=${PKG:-$SRC_DIR/pkg}
 SHARED=${SHARED:-$SRC_DIR/../shared}
 TESTDATA=$SRC_DIR/testdata
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pkg-test.XXXXXX")
+# The e2e run's register of scratch names: cgroups and network namespaces
+# named after them are this run's, which scripts/check-leftovers.sh checks.
+[ -n "${TMPDIR:-}" ] && basename "$TMP" >>"$TMPDIR/.scratch-names"
 export PKG_HOME="$TMP/home"
 export HOME="$TMP/userhome"
 mkdir -p "$PKG_HOME" "$HOME"

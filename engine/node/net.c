@@ -361,15 +361,39 @@ node_net_load_ip(struct pod *p)
     sb_release(&sb);
 }
 
+/* Deletes the node's end of a pod's veth pair, which takes the pod's end
+ * with it. The kernel would do the same when the pod's network namespace
+ * goes, but from a work queue, after `pod rm` has returned: a pod that
+ * is gone must not leave a link behind for whoever looks next. */
+static void
+veth_delete(const char *ip)
+{
+    struct in_addr a;
+    if (inet_pton(AF_INET, ip, &a) != 1)
+        return;
+    char peer[IFNAMSIZ];
+    snprintf(peer, sizeof(peer), "pkgv%08x", ntohl(a.s_addr));
+    int fd = node_rtnl_open();
+    if (fd < 0)
+        return;
+    struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+    struct nlmsg m;
+    nl_init(&m, RTM_DELLINK, 0, &ifi, sizeof(ifi));
+    nl_attr(&m, IFLA_IFNAME, peer, strlen(peer) + 1);
+    (void)nl_talk(fd, &m, NULL, 0); /* -ENODEV: already gone */
+    close(fd);
+}
+
 void
 node_net_teardown_pod(const char *home, const char *poddir)
 {
-    /* The veth pair goes with the pod's network namespace; the lease stays
-     * until here. */
+    /* The veth pair goes first, then the lease: an address is never handed
+     * out while a link that used it is still up. */
     cleanup_free char *ipf = xasprintf("%s/ip", poddir);
     struct sb sb = SB_INIT;
     struct pkg_err *e = NULL;
     if (sb_read_file(&sb, ipf, 64, &e) == 0 && sb.len && !strchr(sb.buf, '/')) {
+        veth_delete(sb.buf);
         cleanup_free char *lease = xasprintf("%s/net/ips/%s", home, sb.buf);
         unlink(lease);
     }

@@ -721,6 +721,33 @@ test_regex_invalid_utf8(void **state)
     free(r);
 }
 
+/* A map made to contain itself prints forever in Go (helm dies with a
+ * stack overflow); here printing stops at a depth or size limit and the
+ * action fails with a limit error, both when the executor prints the value
+ * and when a function formats it. */
+static void
+test_self_containing_map(void **state)
+{
+    (void)state;
+    static const char *const tpls[] = {
+        "{{ $d := dict }}{{ $_ := set $d \"a\" $d }}{{ $d }}",
+        "{{ $d := dict }}{{ $_ := set $d \"a\" $d }}{{ printf \"%v\" $d | len }}",
+        "{{ $d := dict }}{{ $_ := set $d \"a\" (list $d) }}{{ toString $d | len }}",
+    };
+    for (size_t i = 0; i < sizeof(tpls) / sizeof(*tpls); i++) {
+        char *err = NULL;
+        char *r = render(tpls[i], &err);
+        if (r)
+            fail_msg("%s: rendered %.40s", tpls[i], r);
+        assert_non_null(strstr(err, "value nested too deeply or too large to print"));
+        free(err);
+    }
+    /* the flag does not stick: the next render prints normally */
+    char *r = must_render("{{ dict \"a\" (list 1) }}");
+    assert_string_equal(r, "map[a:[1]]");
+    free(r);
+}
+
 static void
 test_strconv(void **state)
 {
@@ -764,6 +791,7 @@ main(void)
         cmocka_unit_test(test_certificates_with_keys),
         cmocka_unit_test(test_regex_invalid_utf8),
         cmocka_unit_test(test_strconv),
+        cmocka_unit_test(test_self_containing_map),
     };
     return cmocka_run_group_tests_name("render-sprig", tests, NULL, NULL);
 }

@@ -31,6 +31,8 @@ HELM = os.environ.get("HELM", "/root/.cache/pkg-reference/helm3")
 def parse(path):
     cases, cur, sec, buf, header = [], None, None, [], []
     lines = open(path, encoding="utf-8", newline="").read().split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the file's final newline ends the last line
 
     def flush():
         if cur is not None and sec is not None:
