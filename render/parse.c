@@ -1002,6 +1002,34 @@ operand(struct ptree *t)
     struct tmpl_node *node = term(t);
     if (!node)
         return NULL;
+    if (peek(t).type == ITEM_FIELD &&
+        (node->type == TMPL_NODE_FIELD || node->type == TMPL_NODE_VARIABLE)) {
+        /* Go builds a ChainNode and re-splits its String() into a new
+         * Field or Variable node; no identifier holds a dot, so that is the
+         * node's identifiers followed by the chain's, at the chain's
+         * position: extend the node itself. */
+        uint32_t pos = peek(t).pos;
+        const char *small[16], **fs = small;
+        size_t add = 0, cap = 16;
+        while (peek(t).type == ITEM_FIELD) {
+            struct tmpl_item f = next(t);
+            if (add == cap) {
+                const char **nf = arena_alloc(t->p->a, 2 * cap * sizeof(*nf));
+                memcpy(nf, fs, cap * sizeof(*nf));
+                fs = nf;
+                cap *= 2;
+            }
+            fs[add++] = dupn(t, f.val + 1, f.len - 1);
+        }
+        uint32_t k = node->u.field.n + (uint32_t)add;
+        const char **v = arena_alloc(t->p->a, k * sizeof(*v));
+        memcpy(v, node->u.field.ident, node->u.field.n * sizeof(*v));
+        memcpy(v + node->u.field.n, fs, add * sizeof(*v));
+        node->u.field.ident = v;
+        node->u.field.n = k;
+        node->pos = pos;
+        return node;
+    }
     if (peek(t).type == ITEM_FIELD) {
         struct tmpl_node *chain = new_node(t, TMPL_NODE_CHAIN, peek(t).pos);
         chain->u.chain.node = node;
@@ -1017,19 +1045,6 @@ operand(struct ptree *t)
             chain->u.chain.field[chain->u.chain.nfield++] = dupn(t, f.val + 1, f.len - 1);
         }
         switch (node->type) {
-        case TMPL_NODE_FIELD:
-        case TMPL_NODE_VARIABLE: {
-            /* Go re-splits chain.String(); no identifier holds a dot, so
-             * that is the node's identifiers followed by the chain's. */
-            struct tmpl_node *n = new_node(t, node->type, chain->pos);
-            uint32_t k = node->u.field.n + chain->u.chain.nfield;
-            const char **v = arena_alloc(t->p->a, k * sizeof(*v));
-            memcpy(v, node->u.field.ident, node->u.field.n * sizeof(*v));
-            memcpy(v + node->u.field.n, chain->u.chain.field, chain->u.chain.nfield * sizeof(*v));
-            n->u.field.ident = v;
-            n->u.field.n = k;
-            return n;
-        }
         case TMPL_NODE_BOOL:
         case TMPL_NODE_STRING:
         case TMPL_NODE_NUMBER:
