@@ -187,6 +187,9 @@ expect(struct ptree *t, enum tmpl_item_type type, const char *context)
 
 /* ---- nodes ---- */
 
+/* Every node of a chart's templates is one of these: keep it small. */
+_Static_assert(sizeof(struct tmpl_node) <= 64, "struct tmpl_node grew");
+
 static struct tmpl_node *
 new_node(struct ptree *t, enum tmpl_node_type type, uint32_t pos)
 {

@@ -122,8 +122,12 @@ struct tmpl_nodelist {
 
 struct tmpl_number {
     bool is_int, is_uint, is_float, is_complex;
-    int64_t i;
-    uint64_t u;
+    /* i is valid when is_int, u when is_uint; when both are, the value is
+     * a non-negative int64 and they hold the same bits. */
+    union {
+        int64_t i;
+        uint64_t u;
+    };
     double f;
 };
 
