@@ -188,7 +188,7 @@ expect(struct ptree *t, enum tmpl_item_type type, const char *context)
 /* ---- nodes ---- */
 
 /* Every node of a chart's templates is one of these: keep it small. */
-_Static_assert(sizeof(struct tmpl_node) <= 64, "struct tmpl_node grew");
+_Static_assert(sizeof(struct tmpl_node) <= 56, "struct tmpl_node grew");
 
 static struct tmpl_node *
 new_node(struct ptree *t, enum tmpl_node_type type, uint32_t pos)
@@ -483,11 +483,12 @@ static struct tmpl_node *
 new_number(struct ptree *t, const struct tmpl_item *tok)
 {
     struct tmpl_node *nn = new_node(t, TMPL_NODE_NUMBER, tok->pos);
-    struct tmpl_number *n = &nn->u.number.num;
+    nn->u.number = arena_alloc(t->p->a, sizeof(*nn->u.number));
+    struct tmpl_number *n = &nn->u.number->num;
     const char *text = tok->val;
     size_t len = tok->len;
-    nn->u.number.text = dupn(t, text, len);
-    nn->u.number.len = len;
+    nn->u.number->text = dupn(t, text, len);
+    nn->u.number->len = len;
     if (tok->type == ITEM_CHAR_CONSTANT) {
         const char *u;
         size_t ul;
@@ -587,9 +588,9 @@ new_number(struct ptree *t, const struct tmpl_item *tok)
 static struct val *
 ideal_value(struct arena *a, const struct tmpl_node *c)
 {
-    const struct tmpl_number *n = &c->u.number.num;
-    const char *t = c->u.number.text;
-    size_t len = c->u.number.len;
+    const struct tmpl_number *n = &c->u.number->num;
+    const char *t = c->u.number->text;
+    size_t len = c->u.number->len;
     if (n->is_complex)
         return NULL;
     bool hex_int = len > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X') && !memchr(t, 'p', len) &&
@@ -1108,7 +1109,7 @@ decls:;
         struct tmpl_item after = peek(t);
         struct tmpl_item nx = peek_non_space(t);
         if (nx.type == ITEM_ASSIGN || nx.type == ITEM_DECLARE) {
-            pipe->u.pipe.is_assign = nx.type == ITEM_ASSIGN;
+            pipe->is_assign = nx.type == ITEM_ASSIGN;
             next_non_space(t);
             struct tmpl_node *var = new_variable(t, v.pos, v.val, v.len);
             decl[ndecl++] = var;
@@ -1605,7 +1606,7 @@ pipe_string(struct sb *sb, const struct tmpl_node *p)
                 sb_addstr(sb, ", ");
             tmpl_node_string(sb, p->u.pipe.decl.v[i]);
         }
-        sb_addstr(sb, p->u.pipe.is_assign ? " = " : " := ");
+        sb_addstr(sb, p->is_assign ? " = " : " := ");
     }
     for (uint32_t i = 0; i < p->u.pipe.cmds.n; i++) {
         if (i > 0)
@@ -1709,7 +1710,7 @@ tmpl_node_string(struct sb *sb, const struct tmpl_node *n)
         sb_addstr(sb, "nil");
         break;
     case TMPL_NODE_NUMBER:
-        sb_add(sb, n->u.number.text, n->u.number.len);
+        sb_add(sb, n->u.number->text, n->u.number->len);
         break;
     case TMPL_NODE_PIPE:
         pipe_string(sb, n);

@@ -131,8 +131,17 @@ struct tmpl_number {
     double f;
 };
 
+/* A number's constant and its text (out of line: numbers are rare, and the
+ * other node types fit in less). */
+struct tmpl_numlit {
+    struct tmpl_number num;
+    const char *text;
+    size_t len;
+};
+
 struct tmpl_node {
     uint8_t type;
+    bool is_assign; /* PIPE: "=" rather than ":=" */
     uint32_t pos;
     const struct tmpl_src *src;
     /* BOOL, STRING and NUMBER: the constant's value (Go's ideal constant
@@ -167,11 +176,7 @@ struct tmpl_node {
             struct tmpl_node *list, *elselist;
         } branch; /* IF, RANGE, WITH */
         struct tmpl_nodelist list;
-        struct {
-            struct tmpl_number num;
-            const char *text;
-            size_t len;
-        } number;
+        struct tmpl_numlit *number;
         struct {
             const char *quoted;
             size_t qlen;
@@ -179,7 +184,6 @@ struct tmpl_node {
             size_t n;
         } str;
         struct {
-            bool is_assign;
             struct tmpl_nodelist decl; /* VARIABLE nodes */
             struct tmpl_nodelist cmds; /* COMMAND nodes */
         } pipe;
