@@ -7,7 +7,7 @@
  * kustomization lists are fetched in parallel. Remote resource files
  * (http/https URLs) are fetched with libcurl. */
 #include "overlay/git.h"
-#include "overlay/dl.h"
+#include "lazy/lazy.h"
 #include "core/sha256.h"
 
 #include <ctype.h>
@@ -573,7 +573,7 @@ ensure_clone(const char *root, bool offline, const struct krepospec *rs, char **
     bool cached = meta_read(dir, &m);
     if (!(cached && (m.immutable || offline))) {
         /* libgit2 only when talking to a remote */
-        if (kdl_git_load(&e)) {
+        if (lazy_load("libgit2", &e)) {
             *errmsg = xstrdup(e->msg);
             pkg_err_free(e);
             free(key);
@@ -831,7 +831,7 @@ int
 kgit_http_get(struct kbuild *b, struct sb *out, const char *url, struct pkg_err **errp)
 {
     (void)b;
-    int lrc = kdl_curl_load(errp);
+    int lrc = lazy_load("libcurl", errp);
     if (lrc)
         return lrc;
     CURL *c = curl_easy_init();

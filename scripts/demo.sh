@@ -65,3 +65,58 @@ echo "\$ pkg search repo alpha --versions"
 echo "\$ pkg pull demo/alpha --version '~1.2' --verify --keyring testdata/repo/keys/pubring.gpg -d \$OUT"
 "$pkg" pull demo/alpha --version '~1.2' --verify --keyring testdata/repo/keys/pubring.gpg -d "$T/out"
 ls "$T/out"
+
+# The node runtime (node helper): the chart's kind of workload as a pod on
+# this machine, no cluster. Needs root (namespaces, mounts, cgroups).
+echo
+if [ "$(id -u)" != 0 ]; then
+    echo "(the node runtime needs root: skipping pkg pod run)"
+    exit 0
+fi
+export PKG_NODE_NETWORK=none PKG_NODE_CGROUP_PARENT=pkg-demo
+node_demo_cleanup() {
+    set +e
+    "$pkg" pod rm web --grace-period 0 >/dev/null 2>&1
+    kill "$SERVE_PID" 2>/dev/null
+    if [ -f "$PKG_HOME/node.pid" ]; then
+        p=$(cat "$PKG_HOME/node.pid")
+        kill "$p" 2>/dev/null
+        for i in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+    fi
+    find /sys/fs/cgroup -maxdepth 8 -depth -type d -name pkg-demo 2>/dev/null |
+        while read -r d; do find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null; done
+    rm -rf "$T"
+}
+trap node_demo_cleanup EXIT
+echo "\$ pkg image import \$IMAGE   # busybox as an OCI layout, built offline"
+testdata/node/mkimage.sh layout "$T/img" pkg.demo/busybox:1 >/dev/null
+"$pkg" image import "$T/img"
+cat >"$T/web.yaml" <<'EOY'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: httpd
+    image: pkg.demo/busybox:1
+    command: ["httpd", "-f", "-p", "127.0.0.1:18081", "-h", "/var/www"]
+    readinessProbe:
+      tcpSocket: {port: 18081}
+      periodSeconds: 1
+    resources:
+      limits: {memory: 64Mi, cpu: 250m}
+EOY
+echo "\$ pkg pod run -d -f web.yaml"
+"$pkg" pod run -d -f "$T/web.yaml"
+i=0
+until "$pkg" pod ls | grep -q "^web  *1/1  *Running"; do
+    i=$((i + 1)); [ $i -lt 100 ] || { "$pkg" pod ls; exit 1; }; sleep 0.1
+done
+echo "\$ pkg pod ls"
+"$pkg" pod ls
+echo "\$ pkg pod exec web -- wget -q -O- http://127.0.0.1:18081/index.html"
+"$pkg" pod exec web -- wget -q -O- http://127.0.0.1:18081/index.html
+echo "\$ pkg pod rm web"
+"$pkg" pod rm web --grace-period 0

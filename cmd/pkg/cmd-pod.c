@@ -2,6 +2,7 @@
  * pkg node: the supervisor daemon `pkg pod run -d` hands pods to. */
 #include "cmd/pkg/cli.h"
 #include "cmd/pkg/cmds.h"
+#include "core/arena.h"
 #include "core/core.h"
 #include "engine/node/node.h"
 
@@ -197,40 +198,61 @@ pod_row(const struct val *pod, char *status, size_t sn, int *ready, int *total, 
         snprintf(status, sn, "Running");
 }
 
+/* kubectl's table: text/tabwriter with minwidth 6, padding 3, the last
+ * column unpadded. */
+enum { POD_COLS_MAX = 7 };
+
 static void
 print_table(const struct val *pods, bool with_ns, bool wide)
 {
-    if (with_ns)
-        printf("%-16s ", "NAMESPACE");
-    printf("%-32s %-7s %-26s %-12s %s%s\n", "NAME", "READY", "STATUS", "RESTARTS", "AGE",
-           wide ? "   IP" : "");
+    size_t n = val_seq_len(pods) + 1, ncol = 0;
+    struct arena *a = arena_new();
+    const char *(*cells)[POD_COLS_MAX] = arena_alloc(a, n * sizeof(*cells));
+    const char *head[] = {"NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP"};
+    for (size_t c = with_ns ? 0 : 1; c < (wide ? 7u : 6u); c++)
+        cells[0][ncol++] = head[c];
     int64_t now = (int64_t)time(NULL);
-    for (size_t i = 0; i < val_seq_len(pods); i++) {
-        const struct val *p = val_seq_at(pods, i);
+    for (size_t i = 1; i < n; i++) {
+        const struct val *p = val_seq_at(pods, i - 1);
         const struct val *meta = jmap(p, "metadata");
-        char status[128], age[32], rs[64], ago[32];
+        char status[128], age[32], ago[32];
         int ready, total;
         int64_t restarts, last;
         pod_row(p, status, sizeof(status), &ready, &total, &restarts, &last);
         human_age(age, sizeof(age), now - parse_ts(jstr(meta, "creationTimestamp")));
+        const char *rs;
         if (last) {
             human_age(ago, sizeof(ago), now - last);
-            snprintf(rs, sizeof(rs), "%lld (%s ago)", (long long)restarts, ago);
+            rs = arena_sprintf(a, "%lld (%s ago)", (long long)restarts, ago);
         } else {
-            snprintf(rs, sizeof(rs), "%lld", (long long)restarts);
+            rs = arena_sprintf(a, "%lld", (long long)restarts);
         }
-        char rd[32];
-        snprintf(rd, sizeof(rd), "%d/%d", ready, total);
         const char *pns = jstr(meta, "namespace"), *pname = jstr(meta, "name");
+        const char *ip = jstr(jmap(p, "status"), "podIP");
+        size_t c = 0;
         if (with_ns)
-            printf("%-16s ", pns ? pns : "");
-        printf("%-32s %-7s %-26s %-12s %s", pname ? pname : "", rd, status, rs, age);
-        if (wide) {
-            const char *ip = jstr(jmap(p, "status"), "podIP");
-            printf("   %s", ip ? ip : "<none>");
-        }
-        printf("\n");
+            cells[i][c++] = pns ? pns : "";
+        cells[i][c++] = pname ? pname : "";
+        cells[i][c++] = arena_sprintf(a, "%d/%d", ready, total);
+        cells[i][c++] = arena_strdup(a, status);
+        cells[i][c++] = rs;
+        cells[i][c++] = arena_strdup(a, age);
+        if (wide)
+            cells[i][c++] = ip && *ip ? ip : "<none>";
     }
+    size_t width[POD_COLS_MAX] = {0};
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c + 1 < ncol; c++) {
+            size_t w = strlen(cells[i][c]) + 3;
+            if (w > width[c])
+                width[c] = w < 6 ? 6 : w;
+        }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t c = 0; c + 1 < ncol; c++)
+            printf("%-*s", (int)width[c], cells[i][c]);
+        printf("%s\n", cells[i][ncol - 1]);
+    }
+    arena_free(a);
 }
 
 /* kubectl prints JSON with four-space indents. */
