@@ -346,12 +346,19 @@ kjson_retext(struct arena *a, struct val *v, bool floats)
     case VAL_INT:
     case VAL_FLOAT: {
         struct sb sb = SB_INIT;
-        if (v->kind == VAL_INT && (!floats || v->gotype == VAL_GO_UINT64))
+        bool big = v->kind == VAL_INT && v->gotype == VAL_GO_UINT64;
+        if (v->kind == VAL_INT && !floats && big)
+            gofmt_uint(&sb, (uint64_t)v->u.i);
+        else if (v->kind == VAL_INT && !floats)
             gofmt_int(&sb, v->u.i);
         else if (!floats)
             gofmt_float_json(&sb, v->u.f);
-        else
-            gofmt_float(&sb, v->kind == VAL_INT ? (double)v->u.i : v->u.f, 'g', -1);
+        else /* json.Unmarshal into interface{}: every number a float64 */
+            gofmt_float(&sb,
+                        v->kind != VAL_INT ? v->u.f
+                        : big              ? (double)(uint64_t)v->u.i
+                                           : (double)v->u.i,
+                        'g', -1);
         struct val *r = kn_scalar(a, sb.buf);
         sb_release(&sb);
         if (r->kind != VAL_INT && r->kind != VAL_FLOAT)

@@ -381,17 +381,16 @@ pod_run(const struct cmd *cmd, struct global_opts *g, const char *home)
         node_super_free(s);
         goto fail_rm;
     }
+    if (opt_rm)
+        node_super_remove_when_done(s, key);
     printf("pod/%s created\n", spec->name);
     fflush(stdout);
-    node_super_run(s, &failed, &err);
+    /* With --rm the supervisor removes the pod as it finishes it. */
+    const char *phase = NULL;
+    int rrc = node_super_run(s, &failed, &phase, &err);
     node_super_free(s);
-    struct val *pod;
-    if (node_pod_get(&pod, a, home, spec->ns, spec->name, &err) == 0) {
-        const char *phase = jstr(jmap(pod, "status"), "phase");
-        fprintf(stderr, "pod/%s %s\n", spec->name, phase ? phase : "ended");
-    }
-    pkg_err_clear(&err);
-    if (opt_rm && node_pod_remove(home, spec->ns, spec->name, 0, &err))
+    fprintf(stderr, "pod/%s %s\n", spec->name, phase ? phase : "ended");
+    if (rrc)
         goto fail;
     status = failed ? EXIT_ERR : EXIT_OK;
     goto out;
@@ -585,7 +584,7 @@ cmd_node(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     struct pkg_err *err = NULL;
     if (node_super_new(&s, home, true, &err))
         return cli_fail(err);
-    node_super_run(s, NULL, &err);
+    node_super_run(s, NULL, NULL, &err);
     node_super_free(s);
     free(pos.v);
     return err ? cli_fail(err) : EXIT_OK;

@@ -147,6 +147,24 @@ v1_open_dir(struct cg *cg, const char *rel)
 }
 
 static int
+v1_open_self(struct cg *cg, const char *rel, int *fds, size_t max, struct pkg_err **errp)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cg->n_h && n < max; i++) {
+        cleanup_free char *p = xasprintf("%s/%s/tasks", cg->h[i].base, rel);
+        int fd = node_sys.open(p, O_WRONLY | O_CLOEXEC, 0);
+        if (fd < 0) {
+            int rc = pkg_err_sys(errp, "open %s", p);
+            while (n > 0)
+                close(fds[--n]);
+            return rc;
+        }
+        fds[n++] = fd;
+    }
+    return (int)n;
+}
+
+static int
 v1_stats(struct cg *cg, const char *rel, struct cg_stats *out)
 {
     memset(out, 0, sizeof(*out));
@@ -198,6 +216,7 @@ const struct cg_ops cg_v1_ops = {
     .set_limits = v1_set_limits,
     .attach = v1_attach,
     .open_dir = v1_open_dir,
+    .open_self = v1_open_self,
     .stats = v1_stats,
     .kill = v1_kill,
     .destroy = v1_destroy,

@@ -183,6 +183,19 @@ v2_open_dir(struct cg *cg, const char *rel)
 }
 
 static int
+v2_open_self(struct cg *cg, const char *rel, int *fds, size_t max, struct pkg_err **errp)
+{
+    /* A thread moves alone only between threaded cgroups; v2 has
+     * CLONE_INTO_CGROUP instead. */
+    (void)cg;
+    (void)rel;
+    (void)fds;
+    (void)max;
+    (void)errp;
+    return 0;
+}
+
+static int
 v2_stats(struct cg *cg, const char *rel, struct cg_stats *out)
 {
     memset(out, 0, sizeof(*out));
@@ -237,6 +250,7 @@ const struct cg_ops cg_v2_ops = {
     .set_limits = v2_set_limits,
     .attach = v2_attach,
     .open_dir = v2_open_dir,
+    .open_self = v2_open_self,
     .stats = v2_stats,
     .kill = v2_kill,
     .destroy = v2_destroy,

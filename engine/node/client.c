@@ -34,21 +34,35 @@ node_pod_create(const char **key, struct arena *a, const char *home,
                 const struct node_pod_spec *spec, const char *const *files, size_t n_files,
                 struct pkg_err **errp)
 {
-    /* Images first: nothing is written for a pod that cannot run. */
-    struct sb images = SB_INIT;
+    /* Images first: nothing is written for a pod that cannot run. The
+     * first state names the pod (its uid) and the image each container
+     * runs; the supervisor's states keep both. */
+    struct val *st = val_map(a), *images = val_map(a);
     int rc = 0;
     for (size_t i = 0; i < spec->n_ctrs; i++) {
         struct node_image img;
         if ((rc = node_image_get(&img, a, home, spec->ctrs[i].image, errp))) {
             pkg_err_wrap(errp, "container \"%s\"", spec->ctrs[i].name);
-            sb_release(&images);
             return rc;
         }
-        sb_addf(&images, "%s %s\n", spec->ctrs[i].name, img.id);
+        val_map_setz(a, images, spec->ctrs[i].name, val_strz(a, img.id));
+    }
+    char u[33], uid[40];
+    node_rand_hex(u, sizeof(u));
+    snprintf(uid, sizeof(uid), "%.8s-%.4s-%.4s-%.4s-%.12s", u, u + 8, u + 12, u + 16, u + 20);
+    val_map_setz(a, st, "uid", val_strz(a, uid));
+    val_map_setz(a, st, "namespace", val_strz(a, spec->ns));
+    val_map_setz(a, st, "name", val_strz(a, spec->name));
+    val_map_setz(a, st, "created", val_int(a, (int64_t)time(NULL)));
+    val_map_setz(a, st, "images", images);
+    struct sb images_json = SB_INIT;
+    if ((rc = val_json_emit(&images_json, st, VAL_JSON_KEEP_ORDER, errp))) {
+        sb_release(&images_json);
+        return rc;
     }
     cleanup_free char *pods = xasprintf("%s/pods", home);
     if ((rc = fs_mkdir_p(pods, 0700, errp))) {
-        sb_release(&images);
+        sb_release(&images_json);
         return rc;
     }
     char *dir = pod_dir(home, spec->ns, spec->name);
@@ -58,7 +72,7 @@ node_pod_create(const char **key, struct arena *a, const char *home,
                                spec->name, spec->ns)
                  : pkg_err_sys(errp, "mkdir %s", dir);
         free(dir);
-        sb_release(&images);
+        sb_release(&images_json);
         return rc;
     }
     for (size_t i = 0; i < n_files && !rc; i++) {
@@ -72,10 +86,10 @@ node_pod_create(const char **key, struct arena *a, const char *home,
     /* Plain writes, no fsync: the directory is new and unknown to any
      * supervisor yet; a crash leaves a pod that fails to load and goes with
      * `pkg pod rm`. An fsync here cost more than the rest of a pod start. */
-    cleanup_free char *ip = xasprintf("%s/images", dir);
+    cleanup_free char *sp = xasprintf("%s/state.json", dir);
     if (!rc)
-        rc = node_write_file(ip, images.buf, images.len, true, errp);
-    sb_release(&images);
+        rc = node_write_file(sp, images_json.buf, images_json.len, true, errp);
+    sb_release(&images_json);
     if (rc) {
         struct pkg_err *e = NULL;
         fs_remove_all(dir, &e);
@@ -176,12 +190,7 @@ static int
 read_state(struct val **out, struct arena *a, const char *dir, struct pkg_err **errp)
 {
     cleanup_free char *path = xasprintf("%s/state.json", dir);
-    struct sb sb = SB_INIT;
-    int rc = sb_read_file(&sb, path, 16u << 20, errp);
-    if (!rc)
-        rc = node_json_parse(out, a, sb.buf, sb.len, path, errp);
-    sb_release(&sb);
-    return rc;
+    return node_state_file_read(out, a, path, errp);
 }
 
 static int
@@ -374,10 +383,10 @@ state_settled(struct arena *a, const char *dir)
 static int
 act_directly(const char *home, const char *dir, bool remove, struct pkg_err **errp)
 {
-    cleanup_free char *lock = xasprintf("%s/lock", dir);
-    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    /* The owning supervisor holds a lock on the pod directory. */
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return pkg_err_sys(errp, "open %s", lock);
+        return pkg_err_sys(errp, "open %s", dir);
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         close(fd);
         return pkg_err_set(errp, PKG_ESTATE, "the supervisor owning %s does not answer", dir);
@@ -416,9 +425,12 @@ stop_or_remove(const char *home, const char *ns, const char *name, int grace, bo
     char key[600], req[700], resp[1200];
     snprintf(key, sizeof(key), "%s_%s", ns ? ns : "default", name);
     snprintf(req, sizeof(req), "%s %s %d", remove ? "rm" : "stop", key, grace);
-    cleanup_free char *own = xasprintf("%s/sup.sock", dir);
+    cleanup_free char *own = xasprintf("%s/run/sup.sock", dir);
+    cleanup_free char *own2 = xasprintf("%s/sup.sock", dir);
     cleanup_free char *daemon = xasprintf("%s/node.sock", home);
     bool sent = sock_request(own, req, resp, sizeof(resp)) == 0 && !strcmp(resp, "ok");
+    if (!sent)
+        sent = sock_request(own2, req, resp, sizeof(resp)) == 0 && !strcmp(resp, "ok");
     if (!sent)
         sent = sock_request(daemon, req, resp, sizeof(resp)) == 0 && !strcmp(resp, "ok");
     if (!sent)
@@ -510,7 +522,7 @@ node_pod_log_path(char **out, const char *home, const char *ns, const char *name
     char *path = NULL;
     for (int64_t k = n; k >= 0; k--) {
         free(path);
-        path = xasprintf("%s/logs/%s/%lld.log", dir, container, (long long)k);
+        path = node_log_path(dir, container, (int)k);
         if (fs_exists(path) || previous)
             break;
     }
@@ -626,6 +638,7 @@ node_pod_exec(int *status, const char *home, const char *ns, const char *name,
                            .fd_in = 0,
                            .fd_out = 1,
                            .fd_err = 2};
+    node_seccomp_set_cache(home);
     pid_t helper = node_enter(&o, errp);
     sb_release(&procs);
     if (helper < 0) {

@@ -28,6 +28,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/filter.h>
 
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
@@ -459,13 +460,13 @@ resolve_ids(struct ids *ids, const char *user, int64_t uid, int64_t gid, const i
 /* Drops to the final identity: seccomp while still privileged (so no
  * no_new_privs is needed), bounding set, groups, ids, capabilities. */
 static const char *
-drop_privileges(const struct ids *ids, uint64_t caps, bool nnp, bool seccomp)
+drop_privileges(const struct ids *ids, uint64_t caps, bool nnp, const struct sock_fprog *seccomp)
 {
     const char *what = NULL;
     if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return "prctl PR_SET_NO_NEW_PRIVS";
-    if (seccomp && node_seccomp_load(caps, &what) < 0)
-        return what;
+    if (seccomp && node_seccomp_install(seccomp) < 0)
+        return "seccomp SECCOMP_SET_MODE_FILTER";
     if (node_caps_drop_bounding(caps, &what) < 0)
         return what;
     if (setgroups(ids->n_groups, ids->groups) < 0)
@@ -510,17 +511,21 @@ reset_signals(void)
 }
 
 static __attribute__((noreturn)) void
-child_main(const struct launch *l)
+child_main(const struct launch *l, const struct sock_fprog *seccomp)
 {
     char c;
     reset_signals();
     for (int i = 0; i < 2; i++)
         if (l->close_fds[i] >= 0)
             close(l->close_fds[i]);
-    /* The root file system is built while the parent moves us into our
-     * cgroups (a v1 migration waits for an RCU grace period); we wait for
-     * its go-ahead only before anything runs as the container. */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* v1: into the container's cgroups before anything else, moving
+     * ourselves (see cg_ops.open_self). */
+    for (size_t i = 0; i < l->n_cg_self; i++) {
+        if (write(l->cg_self[i], "0", 1) != 1)
+            SYSFAIL(l, "join the container's cgroup (tasks)");
+        close(l->cg_self[i]);
+    }
     if (l->ns_net >= 0 && setns(l->ns_net, CLONE_NEWNET) < 0)
         SYSFAIL(l, "setns network namespace");
     if (l->ns_ipc >= 0 && setns(l->ns_ipc, CLONE_NEWIPC) < 0)
@@ -560,13 +565,18 @@ child_main(const struct launch *l)
     if (l->read_only_root &&
         node_sys.mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
         SYSFAIL(l, "remount / read-only");
-    ssize_t n;
-    do
-        n = read(l->sync_fd, &c, 1);
-    while (n < 0 && errno == EINTR);
-    if (n != 1)
-        _exit(1); /* the parent gave up on us */
-    close(l->sync_fd);
+    if (l->sync_fd >= 0) {
+        /* The parent attaches us to cgroups (when neither clone3 nor we
+         * could): wait for its go-ahead before anything runs as the
+         * container. */
+        ssize_t n;
+        do
+            n = read(l->sync_fd, &c, 1);
+        while (n < 0 && errno == EINTR);
+        if (n != 1)
+            _exit(1); /* the parent gave up on us */
+        close(l->sync_fd);
+    }
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     struct ids ids;
     char msg[400];
@@ -588,7 +598,7 @@ child_main(const struct launch *l)
     if (null < 0 || dup2(null, 0) < 0 || dup2(l->log_fd, 1) < 0 || dup2(l->log_fd, 2) < 0)
         SYSFAIL(l, "set up stdio");
     const char **envp = with_home(l->envp, ids.home);
-    const char *what = drop_privileges(&ids, l->caps, l->no_new_privs, l->seccomp);
+    const char *what = drop_privileges(&ids, l->caps, l->no_new_privs, seccomp);
     if (what)
         SYSFAIL(l, "%s", what);
     syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -600,6 +610,10 @@ pid_t
 node_launch(const struct launch *l, int *pidfd, struct pkg_err **errp)
 {
     int pid_back = -1;
+    const struct sock_fprog *seccomp = NULL;
+    int rc;
+    if (l->seccomp && (rc = node_seccomp_prepare(&seccomp, l->caps, errp)))
+        return rc;
     if (l->pidns_fd >= 0) {
         /* Children join the pod's pid namespace: enter it for the clone
          * only. */
@@ -607,7 +621,7 @@ node_launch(const struct launch *l, int *pidfd, struct pkg_err **errp)
         if (pid_back < 0)
             return pkg_err_sys(errp, "open /proc/self/ns/pid");
         if (setns(l->pidns_fd, CLONE_NEWPID) < 0) {
-            int rc = pkg_err_sys(errp, "setns pid namespace of the pod");
+            rc = pkg_err_sys(errp, "setns pid namespace of the pod");
             close(pid_back);
             return rc;
         }
@@ -624,7 +638,7 @@ node_launch(const struct launch *l, int *pidfd, struct pkg_err **errp)
     }
     long pid = syscall(SYS_clone3, &ca, sizeof(ca));
     if (pid == 0)
-        child_main(l);
+        child_main(l, seccomp);
     int saved = errno;
     if (pid_back >= 0) {
         if (setns(pid_back, CLONE_NEWPID) < 0)
@@ -659,6 +673,10 @@ join_cgroups(const char *procs)
 pid_t
 node_enter(const struct enter_opts *o, struct pkg_err **errp)
 {
+    const struct sock_fprog *seccomp = NULL;
+    int rc;
+    if (o->seccomp && (rc = node_seccomp_prepare(&seccomp, o->caps, errp)))
+        return rc;
     int tfd = (int)syscall(SYS_pidfd_open, o->target, 0);
     if (tfd < 0)
         return pkg_err_sys(errp, "pidfd_open %d", (int)o->target);
@@ -700,7 +718,7 @@ node_enter(const struct enter_opts *o, struct pkg_err **errp)
             _exit(126);
         }
         const char **envp = with_home(o->envp, ids.home);
-        const char *what = drop_privileges(&ids, o->caps, o->no_new_privs, o->seccomp);
+        const char *what = drop_privileges(&ids, o->caps, o->no_new_privs, seccomp);
         if (what) {
             dprintf(2, "%s: %s\n", what, strerror(errno));
             _exit(126);

@@ -1,6 +1,12 @@
-/* SHA-256 digests of blobs and layers (OpenSSL libcrypto), in the OCI
- * "sha256:<hex>" form, and the small JSON helpers the image code shares. */
+/* SHA-256 digests of blobs and layers in the OCI "sha256:<hex>" form, and
+ * the small JSON helpers the image code shares. Streams (layers, pulls)
+ * go through OpenSSL's libcrypto, which has the fast SHA instructions;
+ * small in-memory blobs (configs and manifests, read on every pod start)
+ * go through core's plain-C SHA-256, so a pod start does not load
+ * libcrypto at all (its loading and configuration cost milliseconds). */
 #include "engine/node/node-int.h"
+
+#include "core/sha256.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -50,9 +56,8 @@ node_sha256_free(struct node_sha256 *h)
 void
 node_sha256_buf(const void *p, size_t n, char out[72])
 {
-    struct node_sha256 *h = node_sha256_new();
-    node_sha256_update(h, p, n);
-    node_sha256_final(h, out);
+    memcpy(out, "sha256:", 7);
+    sha256_hex(out + 7, p, n);
 }
 
 bool

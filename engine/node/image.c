@@ -632,7 +632,8 @@ sweep_dir(const char *dir, const struct val *keep)
     closedir(d);
 }
 
-/* Pods record the image IDs they run in pods/<pod>/images (one per line). */
+/* Pods record the image IDs they run in their state.json ("images"; pods
+ * of an older pkg in pods/<pod>/images). */
 static int
 image_in_use(char **pod, const char *home, const char *id)
 {
@@ -645,15 +646,18 @@ image_in_use(char **pod, const char *home, const char *id)
     while (!used && (de = readdir(d))) {
         if (de->d_name[0] == '.')
             continue;
-        cleanup_free char *p = xasprintf("%s/%s/images", dir, de->d_name);
-        struct sb sb = SB_INIT;
-        struct pkg_err *e = NULL;
-        if (!sb_read_file(&sb, p, 1 << 20, &e) && strstr(sb.buf, id)) {
-            used = 1;
-            *pod = xstrdup(de->d_name);
+        static const char *const files[] = {"state.json", "images"};
+        for (size_t f = 0; f < 2 && !used; f++) {
+            cleanup_free char *p = xasprintf("%s/%s/%s", dir, de->d_name, files[f]);
+            struct sb sb = SB_INIT;
+            struct pkg_err *e = NULL;
+            if (!sb_read_file(&sb, p, 16u << 20, &e) && strstr(sb.buf, id)) {
+                used = 1;
+                *pod = xstrdup(de->d_name);
+            }
+            pkg_err_free(e);
+            sb_release(&sb);
         }
-        pkg_err_free(e);
-        sb_release(&sb);
     }
     closedir(d);
     return used;
@@ -667,6 +671,7 @@ node_image_remove(const char *home, const char *ref, struct pkg_err **errp)
     size_t n;
     cleanup_free char *blobs = xasprintf("%s/images/blobs/sha256", home);
     cleanup_free char *layers = xasprintf("%s/images/layers", home);
+    cleanup_free char *mounts = xasprintf("%s/images/mounts", home);
     int rc = read_refs(&recs, &n, a, home, errp);
     if (!rc)
         rc = find_ref(&r, recs, n, a, ref, errp);
@@ -702,6 +707,7 @@ node_image_remove(const char *home, const char *ref, struct pkg_err **errp)
     /* Images that pods still use are kept whole. */
     sweep_dir(blobs, keep);
     sweep_dir(layers, keep);
+    sweep_dir(mounts, keep); /* mount-point layers, by image ID */
 out:
     arena_free(a);
     return rc;

@@ -60,6 +60,22 @@ int node_mkdir_p(const char *path, mode_t mode, struct pkg_err **errp);
  * files rebuilt from other state after a crash (pod runtime files). */
 int node_write_replace(const char *path, const void *data, size_t len, mode_t mode,
                        struct pkg_err **errp);
+/* Replaces a state file that is rewritten often (a pod's state.json):
+ * the new content goes to a sibling ".<name>.next" that is reused, and
+ * renameat2(RENAME_EXCHANGE) swaps the two names, so a reader opening
+ * `path` sees the old or the new content, never a mix, and no write
+ * allocates or frees an inode (on some file systems inode allocation
+ * amid deletions costs more than the rest of a pod start). Readers that
+ * race a write can see the content being replaced change under them:
+ * they retry on a parse error (node_state_file_read). No fsync. */
+int node_state_file_write(const char *path, const void *data, size_t len, struct pkg_err **errp);
+/* A container instance's log file: <poddir>/<ctr>.<restart>.log. */
+char *node_log_path(const char *poddir, const char *ctr, int restart);
+/* n-1 random hex digits and a NUL (n <= 65). */
+void node_rand_hex(char *out, size_t n);
+/* Reads and parses a state file, retrying a read that raced a write. */
+int node_state_file_read(struct val **out, struct arena *a, const char *path,
+                         struct pkg_err **errp);
 
 /* ---- digests ---- */
 

@@ -239,10 +239,15 @@ int node_pod_create(const char **key, struct arena *a, const char *home,
 struct node_super;
 int node_super_new(struct node_super **out, const char *home, bool daemon, struct pkg_err **errp);
 int node_super_add(struct node_super *s, const char *key, struct pkg_err **errp);
+/* Foreground: the pod `key` (added) is removed when it is done, by the
+ * supervisor itself (`pod run --rm`). */
+void node_super_remove_when_done(struct node_super *s, const char *key);
 /* Runs until: (daemon) SIGTERM/SIGINT or a shutdown request; (foreground)
  * every pod finished, or SIGTERM/SIGINT, which stop the pods gracefully.
- * *failed (may be NULL) tells whether a pod ended Failed. */
-int node_super_run(struct node_super *s, bool *failed, struct pkg_err **errp);
+ * *failed (may be NULL) tells whether a pod ended Failed; *phase (may be
+ * NULL) gets the phase the last finished pod ended in ("Succeeded",
+ * "Failed"; a string constant). Fails when removing a pod failed. */
+int node_super_run(struct node_super *s, bool *failed, const char **phase, struct pkg_err **errp);
 void node_super_free(struct node_super *s);
 
 /* ---- pods: what the CLI asks ---- */

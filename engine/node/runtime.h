@@ -40,6 +40,13 @@ struct cg_ops {
     int (*attach)(struct cg *cg, const char *rel, pid_t pid, struct pkg_err **errp);
     /* An O_DIRECTORY fd for clone3(CLONE_INTO_CGROUP), or -1 (v1). */
     int (*open_dir)(struct cg *cg, const char *rel);
+    /* v1: opens, in fds (at most max), one file per hierarchy through
+     * which a single-threaded process moves itself by writing "0"
+     * (`tasks`: moving the calling thread skips the global threadgroup
+     * lock whose RCU grace period makes a cgroup.procs write of another
+     * process cost ~10 ms). Returns how many (0: not supported, v2) or a
+     * negative code. */
+    int (*open_self)(struct cg *cg, const char *rel, int *fds, size_t max, struct pkg_err **errp);
     int (*stats)(struct cg *cg, const char *rel, struct cg_stats *out);
     /* Kills every process in the cgroup and its children. */
     int (*kill)(struct cg *cg, const char *rel, struct pkg_err **errp);
@@ -96,7 +103,16 @@ uint64_t cg_weight(int64_t milli);
 int node_caps_compute(uint64_t *out, const struct node_container *c, struct pkg_err **errp);
 int node_caps_drop_bounding(uint64_t caps, const char **what);
 int node_caps_apply(uint64_t caps, bool ambient, const char **what);
-int node_seccomp_load(uint64_t caps, const char **what);
+/* The default seccomp profile for a capability set, compiled to BPF once
+ * per process and cached (the program stays valid until the next call).
+ * Called by the parent before clone; the child installs it with
+ * node_seccomp_install (seccomp(2), no library code after the clone). */
+struct sock_fprog;
+/* Where compiled programs are kept across processes ($home/cache/seccomp);
+ * NULL: in memory only. */
+void node_seccomp_set_cache(const char *home);
+int node_seccomp_prepare(const struct sock_fprog **out, uint64_t caps, struct pkg_err **errp);
+int node_seccomp_install(const struct sock_fprog *prog);
 
 /* ---- container launch (container.c) ---- */
 
@@ -134,7 +150,10 @@ struct launch {
     int sync_fd;      /* read end: the parent's go-ahead */
     int close_fds[2]; /* the parent's ends, closed in the child (-1: none) */
     int cgroup_fd;    /* v2: CLONE_INTO_CGROUP, else -1 */
-    int pidns_fd;     /* shared pid namespace of the pod, or -1 (a new one) */
+    /* v1: the child writes "0" to each of these first (open_self). */
+    int cg_self[CG_MAX_HIER];
+    size_t n_cg_self;
+    int pidns_fd; /* shared pid namespace of the pod, or -1 (a new one) */
     bool new_pidns;
 };
 
@@ -262,6 +281,10 @@ int sandbox_create(struct pod *p, struct pkg_err **errp);
 int sandbox_destroy(const char *home, const char *dir, struct cg *cg, const char *uid,
                     struct pkg_err **errp);
 int sandbox_ns_fd(const struct pod *p, const char *which);
+/* Moves path into $home/trash (its name is free at once) and has a
+ * detached process of low priority delete it: freeing directories can
+ * cost a disk discard each. Falls back to deleting it now. */
+int sandbox_trash(const char *home, const char *path, struct pkg_err **errp);
 /* The pod init of a shared PID namespace, or -1. */
 pid_t sandbox_init_pid(const struct pod *p);
 int sandbox_prepare_ctr(struct launch *l, struct arena *a, struct pod *p, struct ctr *c,

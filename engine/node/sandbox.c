@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -25,6 +26,8 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 static int
@@ -175,10 +178,15 @@ write_etc(struct pod *p, struct pkg_err **errp)
             sb_addch(&sb, '\n');
         }
     }
-    cleanup_free char *hosts = xasprintf("%s/etc/hosts", p->dir);
-    cleanup_free char *hostname = xasprintf("%s/etc/hostname", p->dir);
-    cleanup_free char *resolv = xasprintf("%s/etc/resolv.conf", p->dir);
-    int rc = node_write_replace(hosts, sb.buf, sb.len, 0644, errp);
+    cleanup_free char *etc = xasprintf("%s/run/etc", p->dir);
+    cleanup_free char *hosts = xasprintf("%s/run/etc/hosts", p->dir);
+    cleanup_free char *hostname = xasprintf("%s/run/etc/hostname", p->dir);
+    cleanup_free char *resolv = xasprintf("%s/run/etc/resolv.conf", p->dir);
+    int rc = 0;
+    if (mkdir(etc, 0755) < 0 && errno != EEXIST)
+        rc = pkg_err_sys(errp, "mkdir %s", etc);
+    if (!rc)
+        rc = node_write_replace(hosts, sb.buf, sb.len, 0644, errp);
     sb_reset(&sb);
     sb_addf(&sb, "%s\n", host);
     if (!rc)
@@ -479,16 +487,39 @@ pod_init_start(struct pod *p, struct pkg_err **errp)
 {
     if (sandbox_init_pid(p) > 0)
         return 0;
+    struct cg *cg = node_super_cg(p->sup);
+    cleanup_free char *rel = xasprintf("pod-%s/init", p->uid);
+    int rc = 0, cgfd = -1, self[CG_MAX_HIER];
+    size_t n_self = 0;
+    if (cg) {
+        /* Born in its cgroup (v2) or moving itself there (v1). */
+        if ((rc = cg->ops->create(cg, rel, errp)))
+            return rc;
+        cgfd = cg->ops->open_dir(cg, rel);
+        if (cgfd < 0) {
+            int n = cg->ops->open_self(cg, rel, self, CG_MAX_HIER, errp);
+            if (n < 0)
+                return n;
+            n_self = (size_t)n;
+        }
+    }
     struct clone_args ca;
     memset(&ca, 0, sizeof(ca));
     ca.flags = CLONE_NEWPID;
     ca.exit_signal = SIGCHLD;
+    if (cgfd >= 0) {
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup = (uint64_t)cgfd;
+    }
     long pid = syscall(SYS_clone3, &ca, sizeof(ca));
     if (pid == 0) {
         sigset_t all;
         sigfillset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL); /* only SIGKILL ends it */
         prctl(PR_SET_NAME, "pkg-pod-init", 0, 0, 0);
+        for (size_t i = 0; i < n_self; i++)
+            if (write(self[i], "0", 1) != 1)
+                _exit(1);
         syscall(SYS_close_range, 0, ~0U, 0);
         if (chdir("/") < 0)
             _exit(1);
@@ -496,16 +527,17 @@ pod_init_start(struct pod *p, struct pkg_err **errp)
             if (waitpid(-1, NULL, 0) < 0)
                 pause();
     }
-    if (pid < 0)
+    int saved = errno;
+    if (cgfd >= 0)
+        close(cgfd);
+    for (size_t i = 0; i < n_self; i++)
+        close(self[i]);
+    if (pid < 0) {
+        errno = saved;
         return pkg_err_sys(errp, "clone3 pod init");
-    struct cg *cg = node_super_cg(p->sup);
-    int rc = 0;
-    if (cg) {
-        cleanup_free char *rel = xasprintf("pod-%s/init", p->uid);
-        rc = cg->ops->create(cg, rel, errp);
-        if (!rc)
-            rc = cg->ops->attach(cg, rel, (pid_t)pid, errp);
     }
+    if (cg && cgfd < 0 && n_self == 0)
+        rc = cg->ops->attach(cg, rel, (pid_t)pid, errp);
     char buf[64];
     int n = snprintf(buf, sizeof(buf), "%ld %llu\n", pid,
                      (unsigned long long)node_proc_start_time((pid_t)pid));
@@ -520,15 +552,16 @@ pod_init_start(struct pod *p, struct pkg_err **errp)
 int
 sandbox_create(struct pod *p, struct pkg_err **errp)
 {
-    static const char *const subs[] = {"run", "etc", "volumes", "containers", "logs", NULL};
-    int rc = 0;
-    for (size_t i = 0; subs[i] && !rc; i++)
-        rc = mkdirs(p->dir, subs[i], errp);
+    int rc = mkdirs(p->dir, "run", errp);
     if (rc)
         return rc;
-    /* One private tmpfs holds the pod's /dev/shm and the files its
-     * namespaces are bound to, so that removing the pod is one detach
-     * (each unmount costs an RCU grace period). */
+    /* One private tmpfs holds what lives as long as the sandbox: the
+     * pod's /dev/shm, the files its namespaces are bound to, its /etc
+     * files, each container's root mount point and termination log. One
+     * detach removes it all (each unmount costs an RCU grace period), and
+     * none of it costs the node's disk an inode. The writable layers
+     * (<c>.upper, <c>.work), the logs (<c>.<n>.log) and volumes/ are on
+     * disk, made when needed. */
     cleanup_free char *run = xasprintf("%s/run", p->dir);
     cleanup_free char *shm = xasprintf("%s/run/shm", p->dir);
     if ((rc = mount_tmpfs(run, 64 << 20, 0755, errp)))
@@ -596,6 +629,83 @@ unmount_under(const char *dir, struct pkg_err **errp)
     return rc;
 }
 
+/* ---- the trash ---- */
+
+/* Empties $home/trash in a detached process of low priority. Only one
+ * runs at a time (a lock on the trash directory); it looks again after
+ * letting the lock go, so an entry added meanwhile is not missed. */
+static void
+trash_empty(const char *home)
+{
+    cleanup_free char *trash = xasprintf("%s/trash", home);
+    /* Not waited for: a supervisor reaps it with any other child, the
+     * CLI leaves it to its own reaper when it exits. */
+    pid_t pid = fork();
+    if (pid != 0)
+        return;
+    setsid();
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    syscall(SYS_close_range, 3, ~0U, 0);
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+    }
+    prctl(PR_SET_NAME, "pkg-trash", 0, 0, 0);
+    if (nice(10) < 0) {
+        /* runs at normal priority */
+    }
+    for (;;) {
+        int fd = open(trash, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+            _exit(0); /* gone, or another cleaner runs */
+        bool any = false;
+        DIR *d = fdopendir(dup(fd));
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                continue;
+            cleanup_free char *p = xasprintf("%s/%s", trash, de->d_name);
+            struct pkg_err *e = NULL;
+            fs_remove_all(p, &e);
+            pkg_err_free(e);
+        }
+        if (d)
+            closedir(d);
+        close(fd); /* the lock goes */
+        d = opendir(trash);
+        while (d && (de = readdir(d)))
+            if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+                any = true;
+        if (d)
+            closedir(d);
+        if (!any)
+            _exit(0);
+    }
+}
+
+int
+sandbox_trash(const char *home, const char *path, struct pkg_err **errp)
+{
+    if (!fs_exists(path))
+        return 0;
+    cleanup_free char *trash = xasprintf("%s/trash", home);
+    const char *base = strrchr(path, '/');
+    char r[17];
+    node_rand_hex(r, sizeof(r));
+    cleanup_free char *dst = xasprintf("%s/%s.%s", trash, base ? base + 1 : path, r);
+    if ((mkdir(trash, 0700) == 0 || errno == EEXIST) && rename(path, dst) == 0) {
+        trash_empty(home);
+        return 0;
+    }
+    /* Not on the same file system as the trash (or no trash): now. */
+    return fs_remove_all(path, errp);
+}
+
 int
 sandbox_destroy(const char *home, const char *dir, struct cg *cg, const char *uid,
                 struct pkg_err **errp)
@@ -621,7 +731,131 @@ sandbox_destroy(const char *home, const char *dir, struct cg *cg, const char *ui
     node_net_teardown_pod(home, dir);
     if ((rc = unmount_under(dir, errp)))
         return rc;
-    return fs_remove_all(dir, errp);
+    /* Unmounted and out of its cgroups, the pod is gone once its
+     * directory is out of pods/; its files go in the background. */
+    rc = sandbox_trash(home, dir, errp);
+    return rc;
+}
+
+/* ---- the mount points an image lacks ---- */
+
+enum merged { M_ABSENT, M_DIR, M_FILE, M_OTHER };
+
+/* What `rel` ("etc/hosts") is in the image's merged view, the way
+ * overlayfs looks it up: layers top down, a whiteout hides what is below,
+ * an opaque directory hides the directories below it, a non-directory
+ * ends the search. */
+static enum merged
+merged_type(const struct node_image *img, const char *rel)
+{
+    /* The layers that contribute the current directory, top first. */
+    size_t n = img->n_layers, k = n;
+    const char **dirs = xcalloc(n + 1, sizeof(*dirs));
+    for (size_t i = 0; i < n; i++)
+        dirs[i] = img->layers[n - 1 - i];
+    enum merged res = M_DIR;
+    struct sb prefix = SB_INIT;
+    char *copy = xstrdup(rel), *save = NULL;
+    for (char *comp = strtok_r(copy, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+        if (res != M_DIR) {
+            res = M_OTHER; /* a component under a non-directory */
+            break;
+        }
+        sb_addf(&prefix, "/%s", comp);
+        size_t nk = 0;
+        res = M_ABSENT;
+        for (size_t i = 0; i < k; i++) {
+            char path[4096];
+            snprintf(path, sizeof(path), "%s%s", dirs[i], prefix.buf);
+            struct stat st;
+            if (lstat(path, &st) < 0)
+                continue;
+            if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
+                break; /* whiteout */
+            if (!S_ISDIR(st.st_mode)) {
+                if (nk == 0)
+                    res = S_ISREG(st.st_mode) ? M_FILE : M_OTHER;
+                break;
+            }
+            res = M_DIR;
+            dirs[nk++] = dirs[i];
+            char v;
+            if (lgetxattr(path, "trusted.overlay.opaque", &v, 1) == 1 && v == 'y')
+                break;
+        }
+        k = nk;
+    }
+    free(copy);
+    sb_release(&prefix);
+    free(dirs);
+    return res;
+}
+
+/* A read-only layer, made once per image and put on top of its layers,
+ * holding the mount points the image lacks (/proc, /sys, /dev, /etc and
+ * /etc/hosts, /etc/hostname, /etc/resolv.conf): otherwise every container
+ * start would create them in its writable layer (a copy-up of /etc and
+ * three files, and as many to delete). Only what is absent from the
+ * image's merged view goes in, so the layer hides nothing; a mount point
+ * under a symlink or a file is left to the container's setup, as before.
+ * Returns the directory, or NULL when the layer cannot be made (the
+ * container then creates its mount points itself). */
+static const char *
+mounts_layer(struct arena *a, const char *home, const struct node_image *img)
+{
+    const char *dir = arena_sprintf(a, "%s/images/mounts/%s", home, img->id + 7);
+    if (fs_is_dir(dir))
+        return dir;
+    static const struct {
+        const char *path;
+        bool dir;
+    } want[] = {{"proc", true},
+                {"sys", true},
+                {"dev", true},
+                {"etc", true},
+                {"etc/hosts", false},
+                {"etc/hostname", false},
+                {"etc/resolv.conf", false}};
+    cleanup_free char *top = xasprintf("%s/images/mounts", home);
+    cleanup_free char *tmp = xasprintf("%s/.tmp.XXXXXX", top);
+    struct pkg_err *e = NULL;
+    if (node_mkdir_p(top, 0755, &e) || !mkdtemp(tmp)) {
+        pkg_err_free(e);
+        return NULL;
+    }
+    chmod(tmp, 0755);
+    bool ok = true, etc_dir = false;
+    for (size_t i = 0; ok && i < sizeof(want) / sizeof(want[0]); i++) {
+        bool under_etc = !strncmp(want[i].path, "etc/", 4);
+        if (under_etc && !etc_dir)
+            continue;
+        enum merged m = merged_type(img, want[i].path);
+        if (!strcmp(want[i].path, "etc"))
+            etc_dir = m == M_DIR || m == M_ABSENT;
+        if (m != M_ABSENT)
+            continue;
+        cleanup_free char *p = xasprintf("%s/%s", tmp, want[i].path);
+        if (under_etc) {
+            /* A directory of ours merges with the image's /etc. */
+            cleanup_free char *etc = xasprintf("%s/etc", tmp);
+            ok = mkdir(etc, 0755) == 0 || errno == EEXIST;
+        }
+        if (!ok) {
+        } else if (want[i].dir) {
+            ok = mkdir(p, 0755) == 0 || errno == EEXIST;
+        } else {
+            int fd = open(p, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+            ok = fd >= 0;
+            if (fd >= 0)
+                close(fd);
+        }
+    }
+    if (ok && rename(tmp, dir) == 0)
+        return dir;
+    /* Failed, or another process made it first. */
+    fs_remove_all(tmp, &e);
+    pkg_err_free(e);
+    return fs_is_dir(dir) ? dir : NULL;
 }
 
 /* ---- containers ---- */
@@ -827,22 +1061,27 @@ sandbox_prepare_ctr(struct launch *l, struct arena *a, struct pod *p, struct ctr
     l->ns_net = l->ns_ipc = l->ns_uts = l->pidns_fd = l->cgroup_fd = -1;
     l->log_fd = l->err_fd = l->sync_fd = -1;
     l->close_fds[0] = l->close_fds[1] = -1;
-    char *cdir = arena_sprintf(a, "%s/containers/%s", p->dir, cs->name);
-    l->rootfs = arena_sprintf(a, "%s/rootfs", cdir);
-    l->upperdir = arena_sprintf(a, "%s/upper", cdir);
-    l->workdir = arena_sprintf(a, "%s/work", cdir);
-    /* A fresh writable layer for every start, as a new container gets. */
-    struct pkg_err *e = NULL;
-    fs_remove_all(l->upperdir, &e);
-    pkg_err_free(e);
-    e = NULL;
-    fs_remove_all(l->workdir, &e);
-    pkg_err_free(e);
+    /* The writable layer is on disk (<c>.upper and <c>.work in the pod
+     * directory: a name has no dot), the root's mount point in the
+     * sandbox's tmpfs. */
+    char *cdir = arena_sprintf(a, "%s/%s", p->dir, cs->name);
+    char *rdir = arena_sprintf(a, "%s/run/c/%s", p->dir, cs->name);
+    l->rootfs = arena_sprintf(a, "%s/rootfs", rdir);
+    l->upperdir = arena_sprintf(a, "%s.upper", cdir);
+    l->workdir = arena_sprintf(a, "%s.work", cdir);
+    /* A fresh writable layer for every start, as a new container gets;
+     * the last one goes to the trash. */
     int rc;
+    if ((rc = sandbox_trash(node_super_home(p->sup), l->upperdir, errp)) ||
+        (rc = sandbox_trash(node_super_home(p->sup), l->workdir, errp)))
+        return rc;
     if ((rc = node_mkdir_p(l->rootfs, 0755, errp)) ||
         (rc = node_mkdir_p(l->upperdir, 0755, errp)) || (rc = node_mkdir_p(l->workdir, 0755, errp)))
         return rc;
     struct sb low = SB_INIT;
+    const char *mounts = img->n_layers ? mounts_layer(a, node_super_home(p->sup), img) : NULL;
+    if (mounts)
+        sb_addstr(&low, mounts);
     for (size_t i = img->n_layers; i-- > 0;)
         sb_addf(&low, "%s%s", low.len ? ":" : "", img->layers[i]);
     l->lowerdir = arena_strdup(a, low.buf);
@@ -932,12 +1171,12 @@ sandbox_prepare_ctr(struct launch *l, struct arena *a, struct pod *p, struct ctr
     for (size_t i = 0; i < 3; i++) {
         char *dst = arena_sprintf(a, "/etc/%s", etc[i]);
         if (!mounted_by_volume(cs, dst))
-            add_mount(a, l, &cap, arena_sprintf(a, "%s/etc/%s", p->dir, etc[i]), dst, NULL, NULL,
-                      false, true);
+            add_mount(a, l, &cap, arena_sprintf(a, "%s/run/etc/%s", p->dir, etc[i]), dst, NULL,
+                      NULL, false, true);
     }
     const char *tmp =
         cs->termination_message_path ? cs->termination_message_path : "/dev/termination-log";
-    char *tlog = arena_sprintf(a, "%s/termination-log", cdir);
+    char *tlog = arena_sprintf(a, "%s/termination-log", rdir);
     int tfd = open(tlog, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0666);
     if (tfd < 0)
         return pkg_err_sys(errp, "create %s", tlog);

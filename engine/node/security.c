@@ -14,9 +14,14 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -588,16 +593,14 @@ allow_name(scmp_filter_ctx ctx, const char *name)
     return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 }
 
-int
-node_seccomp_load(uint64_t caps, const char **what)
+/* Builds the profile for a capability set with libseccomp. */
+static int
+seccomp_build(scmp_filter_ctx *out, uint64_t caps)
 {
     /* Everything not allowed below fails with EPERM, as in moby. */
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-    if (!ctx) {
-        *what = "seccomp_init";
-        errno = ENOMEM;
-        return -1;
-    }
+    if (!ctx)
+        return -ENOMEM;
     /* no_new_privs is the container's own setting, not libseccomp's. */
     int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
     for (size_t i = 0; rc >= 0 && allowed[i]; i++)
@@ -605,11 +608,9 @@ node_seccomp_load(uint64_t caps, const char **what)
     for (size_t i = 0; rc >= 0 && i < sizeof(cap_calls) / sizeof(cap_calls[0]); i++)
         if (caps & (1ull << cap_calls[i].cap))
             rc = allow_name(ctx, cap_calls[i].name);
-    if (rc < 0)
-        goto fail;
-    if (caps & (1ull << 21)) {
+    if (rc >= 0 && (caps & (1ull << 21))) {
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 0);
-    } else {
+    } else if (rc >= 0) {
         /* clone without namespace flags; clone3's flags live in memory a
          * filter cannot read, so it answers ENOSYS and libc uses clone. */
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
@@ -622,16 +623,171 @@ node_seccomp_load(uint64_t caps, const char **what)
     for (size_t i = 0; rc >= 0 && i < sizeof(personas) / sizeof(personas[0]); i++)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(personality), 1,
                               SCMP_A0(SCMP_CMP_EQ, personas[i]));
-    if (rc < 0)
-        goto fail;
-    rc = seccomp_load(ctx);
-    if (rc < 0)
-        goto fail;
-    seccomp_release(ctx);
+    if (rc < 0) {
+        seccomp_release(ctx);
+        return rc;
+    }
+    *out = ctx;
     return 0;
-fail:
-    *what = "seccomp";
-    errno = -rc;
+}
+
+/* Compiled programs by capability set: a process compiles each once
+ * (libseccomp's compilation costs one to two milliseconds, as much as the
+ * rest of a container's setup), and containers load the cached BPF with
+ * seccomp(2). Across processes (every `pkg pod run` is one) the programs
+ * are kept in $PKG_HOME/cache/seccomp, named by a digest of everything
+ * they are made from: the profile's tables and the code's version, the
+ * capability set, libseccomp's version and the architecture. A file
+ * carries the digest of its program and is used only when that matches. */
+#define SECCOMP_CACHE 8
+#define SECCOMP_PROFILE_VERSION "1"
+static const char seccomp_magic[8] = "PKGBPF1";
+static struct {
+    uint64_t caps;
+    struct sock_fprog prog;
+} seccomp_cache[SECCOMP_CACHE];
+static size_t seccomp_cached;
+static char *seccomp_dir;
+
+void
+node_seccomp_set_cache(const char *home)
+{
+    free(seccomp_dir);
+    seccomp_dir = home ? xasprintf("%s/cache/seccomp", home) : NULL;
+}
+
+/* The cache file of a capability set. */
+static char *
+seccomp_cache_path(uint64_t caps)
+{
+    if (!seccomp_dir)
+        return NULL;
+    struct sb in = SB_INIT;
+    const struct scmp_version *v = seccomp_version();
+    sb_addf(&in, "pkg seccomp %s\nlibseccomp %u.%u.%u\narch %u\ncaps %llx\n",
+            SECCOMP_PROFILE_VERSION, v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0,
+            seccomp_arch_native(), (unsigned long long)caps);
+    for (size_t i = 0; allowed[i]; i++)
+        sb_addf(&in, "%s\n", allowed[i]);
+    for (size_t i = 0; i < sizeof(cap_calls) / sizeof(cap_calls[0]); i++)
+        sb_addf(&in, "%d %s\n", cap_calls[i].cap, cap_calls[i].name);
+    char d[72];
+    node_sha256_buf(in.buf, in.len, d);
+    sb_release(&in);
+    return xasprintf("%s/%s.bpf", seccomp_dir, d + 7);
+}
+
+/* A program from the cache file, or NULL. */
+static struct sock_filter *
+seccomp_cache_load(const char *path, size_t *n)
+{
+    struct sb sb = SB_INIT;
+    struct pkg_err *e = NULL;
+    struct sock_filter *insns = NULL;
+    if (node_read_file(&sb, path, 8 + 72 + BPF_MAXINSNS * sizeof(struct sock_filter), &e) == 0 &&
+        sb.len > 80 && !memcmp(sb.buf, seccomp_magic, 8) &&
+        (sb.len - 80) % sizeof(struct sock_filter) == 0) {
+        char d[72];
+        node_sha256_buf(sb.buf + 80, sb.len - 80, d);
+        if (!memcmp(d, sb.buf + 8, 71)) {
+            *n = (sb.len - 80) / sizeof(struct sock_filter);
+            insns = xmalloc(sb.len - 80);
+            memcpy(insns, sb.buf + 80, sb.len - 80);
+        }
+    }
+    pkg_err_free(e);
+    sb_release(&sb);
+    return insns;
+}
+
+static void
+seccomp_cache_store(const char *path, const struct sock_filter *insns, size_t n)
+{
+    struct sb sb = SB_INIT;
+    char d[72];
+    node_sha256_buf(insns, n * sizeof(*insns), d);
+    sb_add(&sb, seccomp_magic, 8);
+    sb_add(&sb, d, 72);
+    sb_add(&sb, insns, n * sizeof(*insns));
+    struct pkg_err *e = NULL;
+    /* Best effort: a cache that cannot be written is compiled again. */
+    if (node_mkdir_p(seccomp_dir, 0700, &e) == 0)
+        node_write_replace(path, sb.buf, sb.len, 0600, &e);
+    pkg_err_free(e);
+    sb_release(&sb);
+}
+
+static void
+seccomp_cache_add(uint64_t caps, struct sock_filter *insns, size_t n)
+{
+    /* Full (more distinct capability sets than slots): replace one. The
+     * program is only used before the next call, by the clone that
+     * asked for it. */
+    size_t slot;
+    if (seccomp_cached < SECCOMP_CACHE) {
+        slot = seccomp_cached++;
+    } else {
+        slot = (size_t)(caps % SECCOMP_CACHE);
+        free(seccomp_cache[slot].prog.filter);
+    }
+    seccomp_cache[slot].caps = caps;
+    seccomp_cache[slot].prog.len = (unsigned short)n;
+    seccomp_cache[slot].prog.filter = insns;
+}
+
+int
+node_seccomp_prepare(const struct sock_fprog **out, uint64_t caps, struct pkg_err **errp)
+{
+    for (size_t i = 0; i < seccomp_cached; i++)
+        if (seccomp_cache[i].caps == caps) {
+            *out = &seccomp_cache[i].prog;
+            return 0;
+        }
+    cleanup_free char *path = seccomp_cache_path(caps);
+    size_t cn = 0;
+    struct sock_filter *cached = path ? seccomp_cache_load(path, &cn) : NULL;
+    if (cached) {
+        seccomp_cache_add(caps, cached, cn);
+        return node_seccomp_prepare(out, caps, errp);
+    }
+    scmp_filter_ctx ctx;
+    int rc = seccomp_build(&ctx, caps);
+    if (rc < 0)
+        return pkg_err_set(errp, PKG_EIO, "build the seccomp profile: %s", strerror(-rc));
+    /* libseccomp 2.5 exports to a file descriptor only. */
+    int fd = (int)syscall(SYS_memfd_create, "pkg-seccomp", MFD_CLOEXEC);
+    if (fd < 0) {
+        seccomp_release(ctx);
+        return pkg_err_sys(errp, "memfd_create");
+    }
+    rc = seccomp_export_bpf(ctx, fd);
     seccomp_release(ctx);
-    return -1;
+    struct stat st;
+    if (rc < 0 || fstat(fd, &st) < 0 || st.st_size <= 0 ||
+        st.st_size % (off_t)sizeof(struct sock_filter) != 0 ||
+        st.st_size > (off_t)(BPF_MAXINSNS * sizeof(struct sock_filter))) {
+        close(fd);
+        return pkg_err_set(errp, PKG_EIO, "export the seccomp profile: %s",
+                           rc < 0 ? strerror(-rc) : "bad program size");
+    }
+    struct sock_filter *insns = xmalloc((size_t)st.st_size);
+    ssize_t n = pread(fd, insns, (size_t)st.st_size, 0);
+    close(fd);
+    if (n != st.st_size) {
+        free(insns);
+        return pkg_err_set(errp, PKG_EIO, "read the seccomp profile back");
+    }
+    size_t n_insns = (size_t)st.st_size / sizeof(struct sock_filter);
+    if (path)
+        seccomp_cache_store(path, insns, n_insns);
+    seccomp_cache_add(caps, insns, n_insns);
+    return node_seccomp_prepare(out, caps, errp);
+}
+
+int
+node_seccomp_install(const struct sock_fprog *prog)
+{
+    /* Flags 0, as libseccomp's seccomp_load with this profile: no thread
+     * sync (the process has one thread), no log. */
+    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog);
 }

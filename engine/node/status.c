@@ -235,6 +235,11 @@ pod_state_write(struct pod *p, struct pkg_err **errp)
     set(a, root, "created", val_int(a, p->created));
     set(a, root, "startTime", val_int(a, p->start_time));
     set(a, root, "phase", val_strz(a, p->phase));
+    struct val *images = val_map(a);
+    for (size_t i = 0; i < p->n; i++)
+        if (p->ctrs[i].image)
+            set(a, images, p->ctrs[i].spec->name, val_strz(a, p->ctrs[i].image->id));
+    set(a, root, "images", images);
     struct val *owner = val_map(a);
     set(a, owner, "pid", val_int(a, getpid()));
     set(a, root, "owner", owner);
@@ -273,18 +278,8 @@ pod_state_write(struct pod *p, struct pkg_err **errp)
     struct sb sb = SB_INIT;
     int rc = val_json_emit(&sb, root, VAL_JSON_KEEP_ORDER, errp);
     if (!rc) {
-        /* Readers see the old or the new file; no fsync: the state is
-         * rebuilt from the processes after a crash. */
         cleanup_free char *path = xasprintf("%s/state.json", p->dir);
-        cleanup_free char *tmp = xasprintf("%s/.state.json.tmp", p->dir);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0 || write(fd, sb.buf, sb.len) != (ssize_t)sb.len) {
-            rc = pkg_err_sys(errp, "write %s", tmp);
-        } else if (rename(tmp, path) < 0) {
-            rc = pkg_err_sys(errp, "rename %s", tmp);
-        }
-        if (fd >= 0)
-            close(fd);
+        rc = node_state_file_write(path, sb.buf, sb.len, errp);
     }
     sb_release(&sb);
     arena_free(a);

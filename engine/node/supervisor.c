@@ -55,6 +55,8 @@ struct node_super {
     size_t n_pods, cap_pods;
     bool quit, stop_all;
     bool any_failed;
+    const char *last_phase;
+    struct pkg_err *rm_err; /* the first failed removal (foreground) */
     char nodename[65], hostip[64];
     int64_t cpus, memory;
     double scale; /* back-off scale (PKG_NODE_BACKOFF_SCALE) */
@@ -122,17 +124,6 @@ set_waiting(struct ctr *c, const char *reason, const char *msg)
     snprintf(c->reason, sizeof(c->reason), "%s", reason);
     set_msg(&c->message, msg);
     c->pod->dirty = true;
-}
-
-static void
-rand_hex(char *out, size_t n)
-{
-    unsigned char b[32];
-    if (getentropy(b, sizeof(b)) < 0)
-        memset(b, 7, sizeof(b));
-    for (size_t i = 0; i + 1 < n && i < 64; i++)
-        out[i] = "0123456789abcdef"[(b[i / 2] >> ((i & 1) ? 0 : 4)) & 15];
-    out[n - 1] = 0;
 }
 
 /* ---- pod loading ---- */
@@ -247,33 +238,39 @@ restore_state(struct node_super *s, struct pod *p, const struct val *st)
     }
 }
 
+/* The image of each container, recorded when the pod was created (the
+ * state's "images"; pods made by an older pkg have an "images" file). */
 static int
-load_images(struct pod *p, const char *home, struct pkg_err **errp)
+load_images(struct pod *p, const struct val *st, const char *home, struct pkg_err **errp)
 {
-    cleanup_free char *path = xasprintf("%s/images", p->dir);
+    struct val *m = node_jget(st, "images", VAL_MAP);
     struct sb sb = SB_INIT;
-    int rc = sb_read_file(&sb, path, 1 << 20, errp);
-    if (rc) {
-        sb_release(&sb);
-        return rc;
-    }
-    for (char *line = strtok(sb.buf, "\n"); line && !rc; line = strtok(NULL, "\n")) {
-        char name[256], id[128];
-        if (sscanf(line, "%255s %127s", name, id) != 2)
-            continue;
-        for (size_t i = 0; i < p->n; i++) {
-            if (strcmp(p->ctrs[i].spec->name, name) != 0)
-                continue;
-            struct node_image *img = arena_alloc(p->a, sizeof(*img));
-            rc = node_image_get(img, p->a, home, id, errp);
-            p->ctrs[i].image = img;
+    int rc = 0;
+    if (!m) {
+        cleanup_free char *path = xasprintf("%s/images", p->dir);
+        if ((rc = sb_read_file(&sb, path, 1 << 20, errp))) {
+            sb_release(&sb);
+            return rc;
         }
+        m = val_map(p->a);
+        for (char *line = strtok(sb.buf, "\n"); line; line = strtok(NULL, "\n")) {
+            char name[256], id[128];
+            if (sscanf(line, "%255s %127s", name, id) == 2)
+                val_map_setz(p->a, m, arena_strdup(p->a, name), val_strz(p->a, id));
+        }
+        sb_release(&sb);
     }
-    sb_release(&sb);
-    for (size_t i = 0; !rc && i < p->n; i++)
-        if (!p->ctrs[i].image)
+    for (size_t i = 0; i < p->n && !rc; i++) {
+        const char *id = node_jstr(m, p->ctrs[i].spec->name);
+        if (!id) {
             rc = pkg_err_set(errp, PKG_ENOENT, "no image recorded for container %s",
                              p->ctrs[i].spec->name);
+            break;
+        }
+        struct node_image *img = arena_alloc(p->a, sizeof(*img));
+        rc = node_image_get(img, p->a, home, id, errp);
+        p->ctrs[i].image = img;
+    }
     return rc;
 }
 
@@ -298,12 +295,13 @@ node_super_add(struct node_super *s, const char *key, struct pkg_err **errp)
     p->dir = xasprintf("%s/pods/%s", s->home, key);
     p->lockfd = -1;
     p->phase = "Pending";
-    cleanup_free char *lock = xasprintf("%s/lock", p->dir);
     cleanup_free char *stp = xasprintf("%s/state.json", p->dir);
     int rc = 0;
-    p->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    /* The owner holds a lock on the pod directory itself. */
+    p->lockfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (p->lockfd < 0) {
-        rc = pkg_err_sys(errp, "open %s", lock);
+        rc = errno == ENOENT ? pkg_err_set(errp, PKG_ENOENT, "pod %s not found", key)
+                             : pkg_err_sys(errp, "open %s", p->dir);
         goto fail;
     }
     if (flock(p->lockfd, LOCK_EX | LOCK_NB) < 0) {
@@ -328,22 +326,20 @@ node_super_add(struct node_super *s, const char *key, struct pkg_err **errp)
         p->ctrs[i].spec = &p->spec->ctrs[i];
         p->ctrs[i].errfd = p->ctrs[i].pidfd = p->ctrs[i].syncfd = -1;
     }
-    if ((rc = load_images(p, s->home, errp)))
-        goto fail;
-    struct sb sb = SB_INIT;
     struct val *st = NULL;
-    if (sb_read_file(&sb, stp, 16u << 20, errp) == 0)
-        node_json_parse(&st, p->a, sb.buf, sb.len, stp, NULL);
-    else
+    if (node_state_file_read(&st, p->a, stp, errp)) {
         pkg_err_clear(errp);
-    sb_release(&sb);
+        st = NULL;
+    }
+    if ((rc = load_images(p, st, s->home, errp)))
+        goto fail;
     if (st) {
         p->uid = node_jstr(st, "uid") ? xstrdup(node_jstr(st, "uid")) : NULL;
         restore_state(s, p, st);
     }
     if (!p->uid) {
         char u[33];
-        rand_hex(u, sizeof(u));
+        node_rand_hex(u, sizeof(u));
         p->uid = xasprintf("%.8s-%.4s-%.4s-%.4s-%.12s", u, u + 8, u + 12, u + 16, u + 20);
     }
     node_net_load_ip(p);
@@ -435,6 +431,12 @@ run_net_check(struct ctr *c, const struct node_handler *h)
     int nsfd = sandbox_ns_fd(c->pod, "net");
     if (nsfd < 0)
         return -1;
+    static bool curl_ready;
+    if (h->kind == NODE_H_HTTP && !curl_ready) {
+        /* Once, in the supervisor: each probe child inherits it. */
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        curl_ready = true;
+    }
     pid_t pid = fork();
     if (pid != 0) {
         close(nsfd);
@@ -653,8 +655,7 @@ on_running(struct ctr *c)
 static char *
 read_termination_log(const struct ctr *c)
 {
-    cleanup_free char *path =
-        xasprintf("%s/containers/%s/termination-log", c->pod->dir, c->spec->name);
+    cleanup_free char *path = xasprintf("%s/run/c/%s/termination-log", c->pod->dir, c->spec->name);
     struct sb sb = SB_INIT;
     struct pkg_err *e = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -756,7 +757,6 @@ start_ctr(struct ctr *c)
     struct pkg_err *err = NULL;
     int errp[2] = {-1, -1}, syncp[2] = {-1, -1}, logfd = -1;
     cleanup_free char *rel = ctr_rel(c);
-    cleanup_free char *ldir = xasprintf("%s/logs/%s", p->dir, c->spec->name);
     c->start_failed = false;
     if (sandbox_prepare_ctr(&l, a, p, c, &err)) {
         if (c->start_err.config || c->start_err.msg[0]) {
@@ -786,15 +786,26 @@ start_ctr(struct ctr *c)
         s->cg->ops->stats(s->cg, rel, &st);
         c->oom_base = st.oom_kills;
         l.cgroup_fd = s->cg->ops->open_dir(s->cg, rel);
+        if (l.cgroup_fd < 0) {
+            int n = s->cg->ops->open_self(s->cg, rel, l.cg_self, CG_MAX_HIER, &err);
+            if (n < 0) {
+                set_waiting(c, "CreateContainerError", err->msg);
+                c->restart_at = node_now() + 10 * s->scale;
+                goto out;
+            }
+            l.n_cg_self = (size_t)n;
+        }
     }
-    /* log file: logs/<ctr>/<restart>.log */
+    /* The parent attaches the child only when neither clone3 nor the
+     * child itself can: then the child waits for a go-ahead. */
+    bool attach = s->cg && l.cgroup_fd < 0 && l.n_cg_self == 0;
+    /* The log file: <ctr>.<restart>.log in the pod directory (a name has
+     * no dot). */
     free(c->log_path);
-    c->log_path = xasprintf("%s/%d.log", ldir, c->restart_count);
-    if (node_mkdir_p(ldir, 0755, &err) ||
-        (logfd = open(c->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640)) <
-            0) {
-        if (!err)
-            pkg_err_sys(&err, "open %s", c->log_path);
+    c->log_path = node_log_path(p->dir, c->spec->name, c->restart_count);
+    if ((logfd = open(c->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640)) <
+        0) {
+        pkg_err_sys(&err, "open %s", c->log_path);
         set_waiting(c, "CreateContainerError", err->msg);
         goto out;
     }
@@ -814,7 +825,7 @@ start_ctr(struct ctr *c)
         }
         l.new_pidns = false;
     }
-    if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(syncp, O_CLOEXEC) < 0) {
+    if (pipe2(errp, O_CLOEXEC) < 0 || (attach && pipe2(syncp, O_CLOEXEC) < 0)) {
         pkg_err_sys(&err, "pipe");
         set_waiting(c, "CreateContainerError", err->msg);
         goto out;
@@ -826,7 +837,8 @@ start_ctr(struct ctr *c)
     int pidfd = -1;
     pid_t pid = node_launch(&l, &pidfd, &err);
     close(errp[1]);
-    close(syncp[0]);
+    if (syncp[0] >= 0)
+        close(syncp[0]);
     errp[1] = syncp[0] = -1;
     if (pid < 0) {
         set_waiting(c, "CreateContainerError", err->msg);
@@ -836,14 +848,14 @@ start_ctr(struct ctr *c)
     c->pid = pid;
     c->pidfd = pidfd;
     c->adopted = false;
-    if (s->cg && l.cgroup_fd < 0 && s->cg->ops->attach(s->cg, rel, pid, &err)) {
+    if (attach && s->cg->ops->attach(s->cg, rel, pid, &err)) {
         kill(pid, SIGKILL);
         c->start_failed = true;
         snprintf(c->start_err.msg, sizeof(c->start_err.msg), "%s", err->msg);
-    } else if (write(syncp[1], "g", 1) != 1) {
+    } else if (attach && write(syncp[1], "g", 1) != 1) {
         kill(pid, SIGKILL);
     }
-    rand_hex(c->id, sizeof(c->id));
+    node_rand_hex(c->id, sizeof(c->id));
     c->errfd = errp[0];
     errp[0] = -1;
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &c->errfd};
@@ -872,6 +884,8 @@ out:
         close(l.pidns_fd);
     if (l.cgroup_fd >= 0)
         close(l.cgroup_fd);
+    for (size_t i = 0; i < l.n_cg_self; i++)
+        close(l.cg_self[i]);
     pkg_err_free(err);
     arena_free(a);
 }
@@ -1500,6 +1514,7 @@ node_super_new(struct node_super **out, const char *home, bool daemon, struct pk
     cleanup_free char *pods = xasprintf("%s/pods", home);
     if ((rc = cg_open(&s->cg, "/proc", "", parent && *parent ? parent : "pkg", errp)))
         goto fail;
+    node_seccomp_set_cache(home);
     if ((rc = node_net_bridge_up(errp)))
         goto fail;
     if ((rc = node_mkdir_p(pods, 0700, errp)))
@@ -1510,7 +1525,9 @@ node_super_new(struct node_super **out, const char *home, bool daemon, struct pk
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    /* No curl_global_init here: libcurl (and the TLS stack it loads) is
+     * needed only by httpGet probes; run_net_check loads it before the
+     * first one forks. Loading it here cost every pod start milliseconds. */
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
@@ -1564,16 +1581,29 @@ fail:
     return rc;
 }
 
-/* The foreground supervisor serves its pod's socket (for stop and rm). */
+/* The foreground supervisor serves its pod's socket (for stop and rm):
+ * in the sandbox's tmpfs (run/sup.sock) once there is one, else (the
+ * sandbox cannot be made yet) in the pod directory. */
 static void
 serve_pod_socket(struct node_super *s)
 {
     if (s->daemon || s->lsock >= 0 || s->n_pods == 0)
         return;
-    cleanup_free char *sock = xasprintf("%s/sup.sock", s->pods[0]->dir);
+    struct pod *p = s->pods[0];
+    if (!p->sandbox_ready && !p->sandbox_err)
+        return;
+    cleanup_free char *sock = xasprintf("%s/%ssup.sock", p->dir, p->sandbox_ready ? "run/" : "");
     struct pkg_err *e = NULL;
     listen_on(s, sock, &e);
     pkg_err_free(e);
+}
+
+void
+node_super_remove_when_done(struct node_super *s, const char *key)
+{
+    struct pod *p = find_pod(s, key);
+    if (p)
+        p->removing = true;
 }
 
 static void
@@ -1582,11 +1612,17 @@ finish_pod(struct node_super *s, size_t i)
     struct pod *p = s->pods[i];
     if (strcmp(p->phase, "Failed") == 0)
         s->any_failed = true;
+    s->last_phase = p->phase;
     if (p->removing) {
         struct pkg_err *e = NULL;
         if (sandbox_destroy(s->home, p->dir, s->cg, p->uid, &e)) {
-            fprintf(stderr, "pkg node: remove pod %s: %s\n", p->key, e->msg);
-            pkg_err_free(e);
+            pkg_err_wrap(&e, "remove pod %s", p->key);
+            if (s->daemon)
+                fprintf(stderr, "pkg node: %s\n", e->msg);
+            if (s->daemon || s->rm_err)
+                pkg_err_free(e);
+            else
+                s->rm_err = e;
         }
     } else {
         struct pkg_err *e = NULL;
@@ -1602,10 +1638,8 @@ finish_pod(struct node_super *s, size_t i)
 }
 
 int
-node_super_run(struct node_super *s, bool *failed, struct pkg_err **errp)
+node_super_run(struct node_super *s, bool *failed, const char **phase, struct pkg_err **errp)
 {
-    (void)errp;
-    serve_pod_socket(s);
     struct epoll_event evs[64];
     while (!s->quit) {
         double now = node_now();
@@ -1621,6 +1655,7 @@ node_super_run(struct node_super *s, bool *failed, struct pkg_err **errp)
             }
         }
         write_states(s);
+        serve_pod_socket(s);
         for (size_t i = 0; i < s->n_pods;) {
             struct pod *p = s->pods[i];
             if (p->done && (p->removing || !s->daemon) && !p->dirty) {
@@ -1698,6 +1733,13 @@ node_super_run(struct node_super *s, bool *failed, struct pkg_err **errp)
     write_states(s);
     if (failed)
         *failed = s->any_failed;
+    if (phase)
+        *phase = s->last_phase;
+    if (s->rm_err) {
+        *errp = s->rm_err;
+        s->rm_err = NULL;
+        return (*errp)->code;
+    }
     return 0;
 }
 
@@ -1725,6 +1767,7 @@ node_super_free(struct node_super *s)
         close(s->lockfd);
     }
     cg_free(s->cg);
+    pkg_err_free(s->rm_err);
     free(s->home);
     free(s);
 }

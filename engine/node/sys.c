@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static int
@@ -140,6 +141,76 @@ node_write_replace(const char *path, const void *data, size_t len, mode_t mode,
         rc = pkg_err_sys(errp, "rename %s to %s", tmp, path);
     if (rc)
         unlink(tmp);
+    return rc;
+}
+
+char *
+node_log_path(const char *poddir, const char *ctr, int restart)
+{
+    return xasprintf("%s/%s.%d.log", poddir, ctr, restart);
+}
+
+void
+node_rand_hex(char *out, size_t n)
+{
+    unsigned char b[32];
+    if (getentropy(b, sizeof(b)) < 0)
+        memset(b, 7, sizeof(b));
+    for (size_t i = 0; i + 1 < n && i < 64; i++)
+        out[i] = "0123456789abcdef"[(b[i / 2] >> ((i & 1) ? 0 : 4)) & 15];
+    out[n - 1] = 0;
+}
+
+int
+node_state_file_write(const char *path, const void *data, size_t len, struct pkg_err **errp)
+{
+    const char *slash = strrchr(path, '/');
+    cleanup_free char *next = slash
+                                  ? xasprintf("%.*s/.%s.next", (int)(slash - path), path, slash + 1)
+                                  : xasprintf(".%s.next", path);
+    int fd = node_sys.open(next, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return pkg_err_sys(errp, "open %s", next);
+    const char *p = data;
+    for (size_t left = len; left > 0;) {
+        ssize_t n = node_sys.write(fd, p, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int rc = pkg_err_sys(errp, "write %s", next);
+            close(fd);
+            return rc;
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    close(fd);
+    if (renameat2(AT_FDCWD, next, AT_FDCWD, path, RENAME_EXCHANGE) == 0)
+        return 0;
+    /* The first write (no file to exchange with yet), or a file system
+     * without RENAME_EXCHANGE: a plain rename. */
+    if ((errno == ENOENT || errno == EINVAL || errno == ENOSYS) && rename(next, path) == 0)
+        return 0;
+    return pkg_err_sys(errp, "rename %s to %s", next, path);
+}
+
+int
+node_state_file_read(struct val **out, struct arena *a, const char *path, struct pkg_err **errp)
+{
+    int rc = 0;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        struct sb sb = SB_INIT;
+        pkg_err_clear(errp);
+        rc = node_read_file(&sb, path, 16u << 20, errp);
+        if (!rc)
+            rc = node_json_parse(out, a, sb.buf, sb.len, path, errp);
+        sb_release(&sb);
+        if (rc != PKG_ESYNTAX && rc != PKG_EINVAL)
+            break;
+        /* A read that raced a write: the next one sees a whole file. */
+        struct timespec ts = {.tv_nsec = 2000000};
+        nanosleep(&ts, NULL);
+    }
     return rc;
 }
 

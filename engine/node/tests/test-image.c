@@ -70,6 +70,36 @@ test_digest(void **state)
     assert_false(node_digest_valid(NULL));
 }
 
+/* The in-memory digest (portable code) agrees with the streaming one
+ * (libcrypto) at every padding boundary and across many blocks. */
+static void
+test_digest_buf_matches_stream(void **state)
+{
+    (void)state;
+    static unsigned char buf[5000];
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (unsigned char)(i * 131 + (i >> 7));
+    static const size_t sizes[] = {0,   1,   3,   55,  56,  57,   63,   64,  65,
+                                   119, 120, 127, 128, 129, 1000, 4999, 5000};
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        char a[72], b[72];
+        node_sha256_buf(buf, sizes[k], a);
+        struct node_sha256 *h = node_sha256_new();
+        /* Fed in uneven pieces. */
+        for (size_t off = 0; off < sizes[k];) {
+            size_t n = sizes[k] - off < 37 ? sizes[k] - off : 37;
+            node_sha256_update(h, buf + off, n);
+            off += n;
+        }
+        node_sha256_final(h, b);
+        assert_string_equal(a, b);
+    }
+    char d[72];
+    node_sha256_buf("abc", 3, d);
+    assert_string_equal(d,
+                        "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 static ssize_t
 fail_write(int fd, const void *p, size_t n)
 {
@@ -107,6 +137,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ref_normalize),
         cmocka_unit_test(test_digest),
+        cmocka_unit_test(test_digest_buf_matches_stream),
         cmocka_unit_test(test_syscall_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
