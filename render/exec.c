@@ -189,6 +189,8 @@ elems_are_iface(const struct val *c)
     case VAL_GO_STRMAP:
     case TMPL_GO_LISTS:
     case TMPL_GO_MAPS:
+    case TMPL_GO_MAINTAINERS:
+    case TMPL_GO_DEPENDENCIES:
         return false;
     default:
         return true;
@@ -291,6 +293,8 @@ tmpl_type_name(int typ)
         return "map[string]string";
     case TMPL_T_TIME:
         return "time.Time";
+    case TMPL_T_DURATION:
+        return "time.Duration";
     case TMPL_T_ERROR:
         return "error";
     default:
@@ -351,6 +355,8 @@ assignable(const struct val *v, int typ)
         return v->kind == VAL_MAP && v->gotype == VAL_GO_STRMAP;
     case TMPL_T_TIME:
         return v->kind == VAL_OBJ && !strcmp(v->u.obj.type->name, "time.Time");
+    case TMPL_T_DURATION:
+        return v->kind == VAL_INT && v->gotype == TMPL_GO_DURATION;
     default:
         if (typ >= TMPL_T_OBJ && v->kind == VAL_OBJ) {
             /* the type itself, or a pointer to it (Go dereferences once) */
@@ -747,10 +753,13 @@ eval_arg(struct tmpl_exec *x, struct tmpl_value dot, int typ, const struct tmpl_
         return tmpl_exec_errorf(x, "expected float; found %s", nstr(x, n));
     case TMPL_T_INT:
     case TMPL_T_INT64:
+    case TMPL_T_DURATION:
         if (num && num->is_int) {
             struct val *iv = val_int(x->a, num->i);
             if (typ == TMPL_T_INT64)
                 iv->gotype = VAL_GO_INT64;
+            else if (typ == TMPL_T_DURATION)
+                iv->gotype = TMPL_GO_DURATION;
             *out = concrete(iv);
             return 0;
         }
