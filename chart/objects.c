@@ -590,7 +590,8 @@ strings_val(struct arena *a, const char *const *v, size_t n)
     s->gotype = VAL_GO_STRINGS;
     for (size_t i = 0; i < n; i++)
         val_seq_push(a, s, val_strz(a, v[i]));
-    return s;
+    /* a field Chart.yaml left out is Go's nil slice (toJson: null) */
+    return v ? s : tmpl_mark_nil(s);
 }
 
 static struct val *
@@ -739,11 +740,14 @@ meta_field(struct val **out, struct arena *a, const struct val *obj, const char 
     } else if (!strcmp(name, "Deprecated")) {
         *out = val_bool(a, md->deprecated);
     } else if (!strcmp(name, "Annotations")) {
-        struct val *m = md->annotations ? md->annotations : val_map(a);
+        struct val *m = md->annotations ? md->annotations : tmpl_mark_nil(val_map(a));
         m->gotype = VAL_GO_STRMAP;
         *out = m;
     } else if (!strcmp(name, "Maintainers")) {
         struct val *s = val_seq(a);
+        s->gotype = TMPL_GO_MAINTAINERS;
+        if (!md->maintainers)
+            tmpl_mark_nil(s);
         for (size_t i = 0; i < md->nmaintainers; i++)
             val_seq_push(a, s,
                          md->maintainers[i]
@@ -752,6 +756,9 @@ meta_field(struct val **out, struct arena *a, const struct val *obj, const char 
         *out = s;
     } else if (!strcmp(name, "Dependencies")) {
         struct val *s = val_seq(a);
+        s->gotype = TMPL_GO_DEPENDENCIES;
+        if (!md->has_deps)
+            tmpl_mark_nil(s);
         for (size_t i = 0; i < md->ndeps; i++)
             val_seq_push(a, s, md->deps[i] ? val_obj(a, &dep_type.base, md->deps[i]) : val_null(a));
         *out = s;

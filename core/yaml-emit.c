@@ -78,6 +78,8 @@ struct yem {
     /* go-yaml v3's Encoder (val_yaml_emit_v3) instead of v2's: sequences
      * indented under their key, tabs never plain, no folding */
     bool v3;
+    bool compact_seq; /* v3's CompactSeqIndent: a mapping's sequence values
+                         start at the key's column */
     int best_width;
     size_t depth;
     struct arena *scratch; /* objects' to_val, fixed-up strings, runes */
@@ -1728,7 +1730,8 @@ emit_seq_v3(struct yem *e, const struct val *v)
             return 0;
         }
         e->depth++;
-        increase_indent(e, false, false);
+        increase_indent(e, false,
+                        e->compact_seq && e->map_ctx && (e->column == 0 || !e->indention));
         for (size_t i = 0; i < n; i++) {
             write_indent(e);
             write_indicator(e, "-", true, false, true);
@@ -1752,7 +1755,9 @@ emit_seq_v3(struct yem *e, const struct val *v)
         return 0;
     }
     e->depth++;
-    increase_indent(e, false, false);
+    /* yaml_emitter_increase_indent_compact: with indent 2 the compact
+     * sequence of a mapping keeps the mapping's indent */
+    increase_indent(e, false, e->compact_seq && e->map_ctx && (e->column == 0 || !e->indention));
     for (size_t i = 0; i < n && !rc; i++) {
         write_indent(e);
         write_indicator(e, "-", true, false, true);
@@ -1917,10 +1922,11 @@ emit_node_v3(struct yem *e, const struct val *v, bool root, bool seq, bool map, 
     return pkg_err_set(e->errp, PKG_EINVAL, "cannot emit a value of kind %d", v->kind);
 }
 
-int
-val_yaml_emit_v3(struct sb *sb, const struct val *v, struct pkg_err **errp)
+static int
+emit_v3(struct sb *sb, const struct val *v, bool compact_seq, struct pkg_err **errp)
 {
     struct yem e = {
+        .compact_seq = compact_seq,
         .out = sb,
         .indent = -1,
         .whitespace = true,
@@ -1942,4 +1948,16 @@ val_yaml_emit_v3(struct sb *sb, const struct val *v, struct pkg_err **errp)
     if (rc)
         sb_setlen(sb, start);
     return rc;
+}
+
+int
+val_yaml_emit_v3(struct sb *sb, const struct val *v, struct pkg_err **errp)
+{
+    return emit_v3(sb, v, false, errp);
+}
+
+int
+val_yaml_emit_v3_compact(struct sb *sb, const struct val *v, struct pkg_err **errp)
+{
+    return emit_v3(sb, v, true, errp);
 }

@@ -111,4 +111,9 @@ int val_yaml_emit(struct sb *sb, const struct val *v, enum val_yaml_dialect dial
  * collections (PKG_ELIMIT, nothing appended). */
 int val_yaml_emit_v3(struct sb *sb, const struct val *v, struct pkg_err **errp);
 
+/* The same with the Encoder's CompactSeqIndent as well (kyaml's Marshal,
+ * which kyaml's FromMap and RNode.UnmarshalJSON parse back): a sequence
+ * that is a mapping's value starts at its key's column. */
+int val_yaml_emit_v3_compact(struct sb *sb, const struct val *v, struct pkg_err **errp);
+
 #endif

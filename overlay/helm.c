@@ -4,12 +4,16 @@
  * argument handling: chartHome, valuesFile, valuesInline merged into the
  * values by valuesMerge (kyaml's merge2, as kustomize does),
  * additionalValuesFiles, releaseName, namespace, includeCRDs, skipTests,
- * skipHooks, apiVersions, kubeVersion, debug. Charts must be present under
- * chartHome: pulling from a repository needs the network, which builds
- * never use. */
+ * skipHooks, apiVersions, kubeVersion, nameTemplate, debug. A chart that is
+ * not under chartHome is pulled as `helm pull --untar --untardir HOME
+ * --repo URL NAME --version V` would (HOME gains NAME-VERSION/ when both
+ * repo and version are given), with pkg's own repository client
+ * (repo-index/), and stays there for the next build. */
 #include "overlay/plugins.h"
 
 #include "chart/chart.h"
+#include "render/render.h"
+#include "repo-index/repo.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +104,87 @@ values_bytes(struct kbuild *b, struct kloader *ldr, const struct val *cfg, const
     return val_yaml_emit(content, kjson_roundtrip(a, merged), VAL_YAML_HELM, errp);
 }
 
+static void
+pull_warn(void *payload, const char *msg)
+{
+    struct kbuild *b = payload;
+    sb_addstr(&b->warnings, msg);
+    sb_addch(&b->warnings, '\n');
+}
+
+/* `helm pull --untar --untardir home --repo repo name [--version v]`: the
+ * chart is unpacked into home/NAME; the archive goes to a temporary
+ * directory (helm 3.17 leaves an empty directory named after the archive
+ * in home, which is not copied). */
+static int
+pull_chart(struct kbuild *b, const char *repo, const char *name, const char *version,
+           const char *home, struct pkg_err **errp)
+{
+    if (!strncmp(repo, "oci://", 6))
+        return pkg_err_set(errp, PKG_ENOTSUP,
+                           "chart %s: pulling from an OCI registry (%s) is not supported; put "
+                           "the unpacked chart at %s/%s",
+                           name, repo, home, name);
+    struct repo_warn w = {.fn = pull_warn, .payload = b};
+    struct repo_resolved r;
+    int rc = repo_resolve_in_url(&r, repo, NULL, name, *version ? version : NULL, &w, errp);
+    /* download and unpack next to the final place, then rename: a failed
+     * or interrupted pull leaves no half chart that later builds would take
+     * for a pulled one */
+    char *path = NULL, *tmp = NULL;
+    if (!rc)
+        rc = fs_mkdir_p(home, 0755, errp);
+    if (!rc) {
+        tmp = xasprintf("%s/.pkg-pull-XXXXXX", home);
+        if (!mkdtemp(tmp)) {
+            rc = pkg_err_sys(errp, "mkdtemp %s", tmp);
+            free(tmp);
+            tmp = NULL;
+        }
+    }
+    if (!rc)
+        rc = repo_download(&path, &r, tmp, false, errp);
+    char *unpack = tmp ? xasprintf("%s/unpacked", tmp) : NULL;
+    if (!rc)
+        rc = repo_untar(path, unpack, errp);
+    if (!rc) {
+        char *from = xasprintf("%s/%s", unpack, name), *to = xasprintf("%s/%s", home, name);
+        if (!fs_is_dir(from))
+            rc = pkg_err_set(errp, PKG_EINVAL, "the archive %s holds no chart named %s", r.url,
+                             name);
+        else if (rename(from, to))
+            rc = pkg_err_sys(errp, "rename %s to %s", from, to);
+        free(from);
+        free(to);
+    }
+    free(unpack);
+    if (rc)
+        pkg_err_wrap(errp, "helmCharts: pulling chart '%s' from %s", name, repo);
+    if (tmp)
+        fs_remove_all(tmp, NULL);
+    free(tmp);
+    free(path);
+    repo_resolved_release(&r);
+    return rc;
+}
+
+/* action.TemplateName: the nameTemplate text executed with no data. */
+static int
+name_from_template(struct arena *a, const char **out, const char *text, struct pkg_err **errp)
+{
+    struct tmpl_set_opts so = {.missingkey = TMPL_MISSINGKEY_DEFAULT, .funcs = TMPL_FUNCS_HELM};
+    struct tmpl_set *set = tmpl_set_new(&so);
+    struct sb sb = SB_INIT;
+    int rc = tmpl_set_parse(set, "name-template", text, strlen(text), errp);
+    if (!rc)
+        rc = tmpl_set_execute(set, "name-template", NULL, &sb, errp);
+    if (!rc)
+        *out = arena_strdup(a, sb.buf ? sb.buf : "");
+    sb_release(&sb);
+    tmpl_set_free(set);
+    return rc;
+}
+
 int
 kx_helm(struct kbuild *b, struct kloader *ldr, const struct val *cfg, struct kresmap *out,
         struct pkg_err **errp)
@@ -125,14 +210,26 @@ kx_helm(struct kbuild *b, struct kloader *ldr, const struct val *cfg, struct kre
         if (!*repo)
             return pkg_err_set(errp, PKG_ENOENT,
                                "no repo specified for pull, no chart found at '%s'", chart);
-        return pkg_err_set(errp, PKG_ENOTSUP,
-                           "chart %s is not under chartHome '%s': pulling it from %s needs "
-                           "`helm pull --untar --untardir %s`, which pkg does not do during a "
-                           "build",
-                           name, abs_home, repo, abs_home);
+        int prc = pull_chart(b, repo, name, version, abs_home, errp);
+        if (prc)
+            return prc;
     }
-    if (*cfg_str(cfg, "nameTemplate"))
-        return pkg_err_set(errp, PKG_ENOTSUP, "helmCharts: nameTemplate is not supported");
+    /* helm template's NameAndChart: a release name and --name-template
+     * exclude each other; the template names an unnamed release */
+    const char *release = cfg_str(cfg, "releaseName");
+    const char *name_tmpl = cfg_str(cfg, "nameTemplate");
+    if (*release && *name_tmpl)
+        return pkg_err_set(errp, PKG_EINVAL,
+                           "helmCharts: chart '%s': cannot set --name-template and also specify "
+                           "a name",
+                           name);
+    if (*name_tmpl) {
+        int trc = name_from_template(a, &release, name_tmpl, errp);
+        if (trc) {
+            pkg_err_wrap(errp, "helmCharts: chart '%s': nameTemplate", name);
+            return trc;
+        }
+    }
     const char *values_file = cfg_str(cfg, "valuesFile");
     if (!*values_file)
         values_file = arena_sprintf(a, "%s/values.yaml", chart);
@@ -176,7 +273,6 @@ kx_helm(struct kbuild *b, struct kloader *ldr, const struct val *cfg, struct kre
         vo.files = files;
         vo.nfiles = nfiles;
         struct chart_template_opts to = {0};
-        const char *release = cfg_str(cfg, "releaseName");
         /* helm's --generate-name: the chart's name and the time */
         to.release_name =
             *release ? release : arena_sprintf(a, "%s-%lld", name, (long long)time(NULL));

@@ -241,7 +241,10 @@ int
 kloader_load(struct kbuild *b, struct kloader *ldr, const char *path, struct sb *out,
              const char **real, struct pkg_err **errp)
 {
-    if (!strncmp(path, "https://", 8) || !strncmp(path, "http://", 7))
+    if (!strncmp(path, "https://", 8) || !strncmp(path, "http://", 7)) {
+        if (real)
+            *real = arena_strdup(b->a, path); /* names the resource in messages */
         return kgit_http_get(b, out, path, errp);
+    }
     return kloader_load_local(b->a, ldr, path, out, real, errp);
 }

@@ -378,7 +378,21 @@ kjson6902_apply(struct kbuild *b, struct val **obj, const struct val *ops, struc
         if (rc)
             return rc;
     }
-    /* UnmarshalJSON: json.Unmarshal into Go values, then kyaml's FromMap */
-    *obj = kjson_retext(b->a, doc, true);
+    /* UnmarshalJSON: json.Unmarshal into Go values, kyaml's Marshal (the
+     * encoder that prints kustomize's output) and Parse: the new nodes carry
+     * the positions and styles of that text, which content hashes of other
+     * kinds than ConfigMap and Secret see. */
+    struct val *res = kjson_retext(b->a, doc, true);
+    struct sb text = SB_INIT;
+    int rc = val_yaml_emit_v3_compact(&text, res, errp);
+    struct val *re = NULL;
+    if (!rc) {
+        struct val_yaml_opts yo = {.dialect = VAL_YAML_KYAML};
+        rc = val_yaml_load(&re, b->a, text.buf, text.len, "<json patch result>", &yo, errp);
+    }
+    sb_release(&text);
+    if (rc)
+        return rc;
+    *obj = re && re->kind == res->kind ? re : res;
     return 0;
 }

@@ -189,6 +189,8 @@ elems_are_iface(const struct val *c)
     case VAL_GO_STRMAP:
     case TMPL_GO_LISTS:
     case TMPL_GO_MAPS:
+    case TMPL_GO_MAINTAINERS:
+    case TMPL_GO_DEPENDENCIES:
         return false;
     default:
         return true;
@@ -291,6 +293,8 @@ tmpl_type_name(int typ)
         return "map[string]string";
     case TMPL_T_TIME:
         return "time.Time";
+    case TMPL_T_DURATION:
+        return "time.Duration";
     case TMPL_T_ERROR:
         return "error";
     default:
@@ -351,6 +355,8 @@ assignable(const struct val *v, int typ)
         return v->kind == VAL_MAP && v->gotype == VAL_GO_STRMAP;
     case TMPL_T_TIME:
         return v->kind == VAL_OBJ && !strcmp(v->u.obj.type->name, "time.Time");
+    case TMPL_T_DURATION:
+        return v->kind == VAL_INT && v->gotype == TMPL_GO_DURATION;
     default:
         if (typ >= TMPL_T_OBJ && v->kind == VAL_OBJ) {
             /* the type itself, or a pointer to it (Go dereferences once) */
@@ -457,9 +463,9 @@ ideal_constant(struct tmpl_exec *x, const struct tmpl_node *c, struct tmpl_value
         *out = concrete(c->cval);
         return 0;
     }
-    const struct tmpl_number *n = &c->u.number.num;
-    const char *t = c->u.number.text;
-    size_t len = c->u.number.len;
+    const struct tmpl_number *n = &c->u.number->num;
+    const char *t = c->u.number->text;
+    size_t len = c->u.number->len;
     if (n->is_complex)
         return tmpl_exec_errorf(x, "complex constants are not supported: %s", t);
     bool has_fexp = false;
@@ -731,7 +737,7 @@ eval_arg(struct tmpl_exec *x, struct tmpl_value dot, int typ, const struct tmpl_
     default:
         break;
     }
-    const struct tmpl_number *num = n->type == TMPL_NODE_NUMBER ? &n->u.number.num : NULL;
+    const struct tmpl_number *num = n->type == TMPL_NODE_NUMBER ? &n->u.number->num : NULL;
     switch (typ) {
     case TMPL_T_BOOL:
         if (n->type == TMPL_NODE_BOOL) {
@@ -747,10 +753,13 @@ eval_arg(struct tmpl_exec *x, struct tmpl_value dot, int typ, const struct tmpl_
         return tmpl_exec_errorf(x, "expected float; found %s", nstr(x, n));
     case TMPL_T_INT:
     case TMPL_T_INT64:
+    case TMPL_T_DURATION:
         if (num && num->is_int) {
             struct val *iv = val_int(x->a, num->i);
             if (typ == TMPL_T_INT64)
                 iv->gotype = VAL_GO_INT64;
+            else if (typ == TMPL_T_DURATION)
+                iv->gotype = TMPL_GO_DURATION;
             *out = concrete(iv);
             return 0;
         }
@@ -974,7 +983,7 @@ eval_pipeline(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_node
     }
     for (uint32_t i = 0; i < pipe->u.pipe.decl.n; i++) {
         const char *name = pipe->u.pipe.decl.v[i]->u.field.ident[0];
-        if (pipe->u.pipe.is_assign) {
+        if (pipe->is_assign) {
             int rc = set_var(x, name, value);
             if (rc)
                 return rc;
@@ -1027,7 +1036,7 @@ one_iteration(struct tmpl_exec *x, const struct tmpl_node *r, size_t mark, struc
     uint32_t nd = pipe->u.pipe.decl.n;
     int rc;
     if (nd > 0) {
-        if (pipe->u.pipe.is_assign) {
+        if (pipe->is_assign) {
             rc = set_var(x, pipe->u.pipe.decl.v[0]->u.field.ident[0], nd > 1 ? index : elem);
             if (rc)
                 return rc;
@@ -1036,7 +1045,7 @@ one_iteration(struct tmpl_exec *x, const struct tmpl_node *r, size_t mark, struc
         }
     }
     if (nd > 1) {
-        if (pipe->u.pipe.is_assign) {
+        if (pipe->is_assign) {
             rc = set_var(x, pipe->u.pipe.decl.v[1]->u.field.ident[0], elem);
             if (rc)
                 return rc;

@@ -805,10 +805,12 @@ is_unsigned(const struct val *v)
 static bool
 handle_methods(struct pp *p, const struct val *v, int verb)
 {
-    if (p->erroring)
+    if (p->erroring || p->sharp_v)
         return false;
     const struct tmpl_objtype *ot = tmpl_objtype_of(v);
-    if (!ot || !ot->string || ot->string_needs_addr || p->sharp_v)
+    bool int_stringer =
+        v->kind == VAL_INT && v->gotype >= TMPL_GO_DURATION && v->gotype <= TMPL_GO_WEEKDAY;
+    if (!int_stringer && (!ot || !ot->string || ot->string_needs_addr))
         return false;
     switch (verb) {
     case 'v':
@@ -817,7 +819,10 @@ handle_methods(struct pp *p, const struct val *v, int verb)
     case 'X':
     case 'q': {
         struct sb t = SB_INIT;
-        ot->string(&t, v);
+        if (int_stringer)
+            tmpl_int_stringer(&t, v);
+        else
+            ot->string(&t, v);
         fmt_string(p, t.buf, t.len, verb);
         sb_release(&t);
         return true;
@@ -850,7 +855,7 @@ print_value(struct pp *p, const struct val *v, int verb, int depth)
         tmpl_fmt_overflow = true;
         return;
     }
-    if (depth > 0 && v && v->kind == VAL_OBJ && handle_methods(p, v, verb))
+    if (depth > 0 && v && (v->kind == VAL_OBJ || v->kind == VAL_INT) && handle_methods(p, v, verb))
         return;
     const struct val *saved = p->arg;
     p->arg = v;
@@ -1029,7 +1034,7 @@ print_arg(struct pp *p, const struct val *arg, int verb)
             bad_verb(p, verb);
         return;
     }
-    if (arg->kind == VAL_OBJ && handle_methods(p, arg, verb))
+    if ((arg->kind == VAL_OBJ || arg->kind == VAL_INT) && handle_methods(p, arg, verb))
         return;
     print_value(p, arg, verb, 0);
 }

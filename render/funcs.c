@@ -40,14 +40,15 @@ static const struct {
     {"map[string]interface{}", TMPL_T_MAP},
     {"map[string]string", TMPL_T_STRMAP},
     {"time.Time", TMPL_T_TIME},
+    {"time.Duration", TMPL_T_DURATION},
     {"error", TMPL_T_ERROR},
 };
 
 /* Object types that functions and methods take as parameters. */
 static const char *const obj_param_types[] = {
-    "sprig.certificate", /* genSignedCert's CA */
-    "*semver.Version",   /* Version.Compare, LessThan, ... */
-    "semver.Version",
+    "sprig.certificate",                /* genSignedCert's CA */
+    "*semver.Version",                  /* Version.Compare, LessThan, ... */
+    "semver.Version", "*time.Location", /* Time.In */
 };
 
 const char *
@@ -499,6 +500,12 @@ tmpl_typename(const struct val *v)
         return "bool";
     case VAL_INT:
         switch (v->gotype) {
+        case TMPL_GO_DURATION:
+            return "time.Duration";
+        case TMPL_GO_MONTH:
+            return "time.Month";
+        case TMPL_GO_WEEKDAY:
+            return "time.Weekday";
         case VAL_GO_INT64:
             return "int64";
         case VAL_GO_INT32:
@@ -518,11 +525,13 @@ tmpl_typename(const struct val *v)
     case VAL_STRING:
         return v->gotype == VAL_GO_BYTES ? "[]uint8" : "string";
     case VAL_SEQ:
-        return v->gotype == VAL_GO_STRINGS  ? "[]string"
-               : v->gotype == VAL_GO_INTS   ? "[]int"
-               : v->gotype == TMPL_GO_LISTS ? "[][]interface {}"
-               : v->gotype == TMPL_GO_MAPS  ? "[]map[string]interface {}"
-                                            : "[]interface {}";
+        return v->gotype == VAL_GO_STRINGS         ? "[]string"
+               : v->gotype == VAL_GO_INTS          ? "[]int"
+               : v->gotype == TMPL_GO_LISTS        ? "[][]interface {}"
+               : v->gotype == TMPL_GO_MAPS         ? "[]map[string]interface {}"
+               : v->gotype == TMPL_GO_MAINTAINERS  ? "[]*chart.Maintainer"
+               : v->gotype == TMPL_GO_DEPENDENCIES ? "[]*chart.Dependency"
+                                                   : "[]interface {}";
     case VAL_MAP:
         return v->gotype == VAL_GO_STRMAP   ? "map[string]string"
                : v->gotype == VAL_GO_VALUES ? "chartutil.Values"
@@ -544,6 +553,7 @@ tmpl_kindname(const struct val *v)
     case VAL_INT:
         switch (v->gotype) {
         case VAL_GO_INT64:
+        case TMPL_GO_DURATION:
             return "int64";
         case VAL_GO_INT32:
         case VAL_GO_RUNE:

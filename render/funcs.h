@@ -59,27 +59,36 @@
 enum {
     TMPL_GO_LISTS = VAL_GO_OTHER, /* [][]interface {} (a VAL_SEQ of lists): chunk's result */
     TMPL_GO_MAPS,                 /* []map[string]interface {}: fromToml's arrays of tables */
+    TMPL_GO_MAINTAINERS,          /* []*chart.Maintainer (VAL_OBJs or nulls): .Chart.Maintainers */
+    TMPL_GO_DEPENDENCIES,         /* []*chart.Dependency: .Chart.Dependencies */
+    /* named integer types of package time (VAL_INT): fmt prints their
+     * String() for %v %s %q %x %X; cast.ToInt64 takes Month and Weekday
+     * (its toInt) but gives 0 for a Duration */
+    TMPL_GO_DURATION, /* time.Duration (int64): "1h0m0s" */
+    TMPL_GO_MONTH,    /* time.Month (int): "March" */
+    TMPL_GO_WEEKDAY,  /* time.Weekday (int): "Sunday" */
 };
 
 /* Parameter and result types. */
 enum tmpl_type {
-    TMPL_T_ANY,     /* interface {} */
-    TMPL_T_VALUE,   /* reflect.Value: the argument as the executor has it (builtins) */
-    TMPL_T_STRING,  /* string */
-    TMPL_T_BOOL,    /* bool */
-    TMPL_T_INT,     /* int */
-    TMPL_T_INT64,   /* int64 */
-    TMPL_T_UINT32,  /* uint32 */
-    TMPL_T_FLOAT64, /* float64 */
-    TMPL_T_LIST,    /* []interface {} */
-    TMPL_T_STRINGS, /* []string */
-    TMPL_T_INTS,    /* []int */
-    TMPL_T_BYTES,   /* []uint8 */
-    TMPL_T_MAP,     /* map[string]interface {} */
-    TMPL_T_STRMAP,  /* map[string]string */
-    TMPL_T_TIME,    /* time.Time */
-    TMPL_T_ERROR,   /* error (only as the second result) */
-    TMPL_T_OTHER,   /* results only: a type the function sets on its value */
+    TMPL_T_ANY,      /* interface {} */
+    TMPL_T_VALUE,    /* reflect.Value: the argument as the executor has it (builtins) */
+    TMPL_T_STRING,   /* string */
+    TMPL_T_BOOL,     /* bool */
+    TMPL_T_INT,      /* int */
+    TMPL_T_INT64,    /* int64 */
+    TMPL_T_UINT32,   /* uint32 */
+    TMPL_T_FLOAT64,  /* float64 */
+    TMPL_T_LIST,     /* []interface {} */
+    TMPL_T_STRINGS,  /* []string */
+    TMPL_T_INTS,     /* []int */
+    TMPL_T_BYTES,    /* []uint8 */
+    TMPL_T_MAP,      /* map[string]interface {} */
+    TMPL_T_STRMAP,   /* map[string]string */
+    TMPL_T_TIME,     /* time.Time */
+    TMPL_T_DURATION, /* time.Duration: an integer constant, or a Duration value */
+    TMPL_T_ERROR,    /* error (only as the second result) */
+    TMPL_T_OTHER,    /* results only: a type the function sets on its value */
     /* From here on: a named object type (a VAL_OBJ whose type name is
      * tmpl_obj_param_name(t)), checked as Go's reflection checks it. */
     TMPL_T_OBJ = 32,
@@ -190,6 +199,11 @@ struct val *tmpl_mark_nil(struct val *v);
  * call and print, reports a limit error. */
 extern _Thread_local bool tmpl_fmt_overflow;
 #define TMPL_FMT_OVERFLOW_MSG "value nested too deeply or too large to print"
+
+/* The String() of a value of one of time's named integer types
+ * (TMPL_GO_DURATION, _MONTH, _WEEKDAY): appends it and returns true, or
+ * returns false for other values. */
+bool tmpl_int_stringer(struct sb *out, const struct val *v);
 
 /* fmt.Sprint(v) (Go's %v): 3, 1e+06, map[a:1 b:2], [a b], <nil>. */
 void tmpl_fmt_v(struct sb *out, const struct val *v);

@@ -2331,6 +2331,204 @@ m_add_date(struct tmpl_call *c, const struct val *recv, struct val **out)
     return 0;
 }
 
+/* ---- time.Duration, time.Month, time.Weekday, *time.Location ---- */
+
+static struct go_time time_add(struct go_time t, int64_t d);
+static int64_t time_sub(const struct go_time *t2, const struct go_time *t1);
+
+static const char *const month_names[] = {"January",   "February", "March",    "April",
+                                          "May",       "June",     "July",     "August",
+                                          "September", "October",  "November", "December"};
+static const char *const day_names[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                        "Thursday", "Friday", "Saturday"};
+
+bool
+tmpl_int_stringer(struct sb *out, const struct val *v)
+{
+    if (!v || v->kind != VAL_INT)
+        return false;
+    int64_t i = v->u.i;
+    switch (v->gotype) {
+    case TMPL_GO_DURATION:
+        duration_string(out, i);
+        return true;
+    case TMPL_GO_MONTH:
+        if (i >= 1 && i <= 12)
+            sb_addstr(out, month_names[i - 1]);
+        else
+            sb_addf(out, "%%!Month(%lld)", (long long)i);
+        return true;
+    case TMPL_GO_WEEKDAY:
+        if (i >= 0 && i <= 6)
+            sb_addstr(out, day_names[i]);
+        else
+            sb_addf(out, "%%!Weekday(%lld)", (long long)i);
+        return true;
+    default:
+        return false;
+    }
+}
+
+static struct val *
+mk_typed_int(struct tmpl_call *c, int64_t i, int gotype)
+{
+    struct val *v = tmpl_mkint(c, i);
+    v->gotype = (uint8_t)gotype;
+    return v;
+}
+
+/* A *time.Location: the zone a time.Time carries (Location()), printed by
+ * its String() (the name: "Local", "UTC", "America/New_York", or a fixed
+ * zone's name); it has no exported fields. */
+struct go_locref {
+    const struct tz_loc *loc; /* NULL: UTC */
+    bool fixed;
+    int32_t fixed_off;
+    char fixed_name[24];
+};
+
+static void
+loc_obj_string(struct sb *out, const struct val *obj)
+{
+    const struct go_locref *l = obj->u.obj.ptr;
+    sb_addstr(out, l->fixed ? l->fixed_name : l->loc ? l->loc->name : "UTC");
+}
+
+static struct val *
+loc_to_val(struct arena *a, const struct val *obj)
+{
+    (void)obj;
+    struct val *m = val_map(a);
+    m->flags |= VAL_F_STRUCT;
+    return m;
+}
+
+static const struct tmpl_objtype loc_type = {
+    .base = {.name = "*time.Location", .to_val = loc_to_val},
+    .kind = TMPL_OBJ_POINTER,
+    .string = loc_obj_string,
+};
+
+static int
+m_location(struct tmpl_call *c, const struct val *recv, struct val **out)
+{
+    const struct go_time *t = time_of(recv);
+    struct go_locref *l = arena_alloc(c->a, sizeof(*l));
+    memset(l, 0, sizeof(*l));
+    l->loc = t->loc == &utc_loc ? NULL : t->loc;
+    l->fixed = t->fixed;
+    l->fixed_off = t->fixed_off;
+    memcpy(l->fixed_name, t->fixed_name, sizeof(l->fixed_name));
+    *out = val_obj(c->a, &loc_type.base, l);
+    return 0;
+}
+
+static int
+m_in(struct tmpl_call *c, const struct val *recv, struct val **out)
+{
+    const struct val *lv = c->argv[0];
+    if (!lv || lv->kind != VAL_OBJ)
+        return tmpl_fail(c, "time: missing Location in call to Time.In");
+    const struct go_locref *l = lv->u.obj.ptr;
+    struct go_time t = strip_mono(*time_of(recv));
+    t.loc = l->loc;
+    t.fixed = l->fixed;
+    t.fixed_off = l->fixed_off;
+    memcpy(t.fixed_name, l->fixed_name, sizeof(t.fixed_name));
+    *out = mk_time(c->a, &t);
+    return 0;
+}
+
+static int
+m_month(struct tmpl_call *c, const struct val *recv, struct val **out)
+{
+    int64_t year, yday, secs;
+    int month, day;
+    fields(time_of(recv), &year, &month, &day, &yday, &secs);
+    *out = mk_typed_int(c, month, TMPL_GO_MONTH);
+    return 0;
+}
+
+static int
+m_weekday(struct tmpl_call *c, const struct val *recv, struct val **out)
+{
+    const struct go_time *t = time_of(recv);
+    struct zinfo zi;
+    char zbuf[48];
+    time_zone(t, &zi, zbuf);
+    /* 1970-01-01 was a Thursday */
+    int64_t days = floor_div(t->sec + zi.off, SECS_PER_DAY);
+    int64_t wd = (days + 4) % 7;
+    if (wd < 0)
+        wd += 7;
+    *out = mk_typed_int(c, wd, TMPL_GO_WEEKDAY);
+    return 0;
+}
+
+static int
+m_unix_micro(struct tmpl_call *c, const struct val *recv, struct val **out)
+{
+    const struct go_time *t = time_of(recv);
+    *out = tmpl_mkint64(c, t->sec * 1000000 + t->nsec / 1000);
+    return 0;
+}
+
+static int
+m_compare(struct tmpl_call *c, const struct val *recv, struct val **out)
+{
+    *out = tmpl_mkint(c, tcmp(time_of(recv), time_of(c->argv[0])));
+    return 0;
+}
+
+static int
+m_add(struct tmpl_call *c, const struct val *recv, struct val **out)
+{
+    struct go_time t = time_add(*time_of(recv), c->argv[0]->u.i);
+    *out = mk_time(c->a, &t);
+    return 0;
+}
+
+static int
+m_sub(struct tmpl_call *c, const struct val *recv, struct val **out)
+{
+    *out = mk_typed_int(c, time_sub(time_of(recv), time_of(c->argv[0])), TMPL_GO_DURATION);
+    return 0;
+}
+
+/* Time.Truncate and Time.Round: the remainder of the time since January
+ * 1, year 1 (Go's absolute zero), divided by d */
+static int
+truncate_round(struct tmpl_call *c, const struct val *recv, struct val **out, bool round)
+{
+    struct go_time t = strip_mono(*time_of(recv));
+    int64_t d = c->argv[0]->u.i;
+    if (d > 0) {
+        __int128 total = ((__int128)t.sec - ZERO_SEC) * 1000000000 + t.nsec;
+        __int128 r = total % d;
+        if (r < 0)
+            r += d;
+        int64_t ri = (int64_t)r;
+        if (!round || (uint64_t)ri + (uint64_t)ri < (uint64_t)d)
+            t = time_add(t, -ri);
+        else
+            t = time_add(t, d - ri);
+    }
+    *out = mk_time(c->a, &t);
+    return 0;
+}
+
+static int
+m_truncate(struct tmpl_call *c, const struct val *recv, struct val **out)
+{
+    return truncate_round(c, recv, out, false);
+}
+
+static int
+m_round(struct tmpl_call *c, const struct val *recv, struct val **out)
+{
+    return truncate_round(c, recv, out, true);
+}
+
 const struct tmpl_method time_methods[] = {
     {"Format", m_format, "func(string) string"},
     {"String", m_string, "func() string"},
@@ -2351,6 +2549,16 @@ const struct tmpl_method time_methods[] = {
     {"After", m_after, "func(time.Time) bool"},
     {"Equal", m_equal, "func(time.Time) bool"},
     {"AddDate", m_add_date, "func(int, int, int) time.Time"},
+    {"Month", m_month, "func() time.Month"},
+    {"Weekday", m_weekday, "func() time.Weekday"},
+    {"Location", m_location, "func() *time.Location"},
+    {"In", m_in, "func(*time.Location) time.Time"},
+    {"UnixMicro", m_unix_micro, "func() int64"},
+    {"Compare", m_compare, "func(time.Time) int"},
+    {"Add", m_add, "func(time.Duration) time.Time"},
+    {"Sub", m_sub, "func(time.Time) time.Duration"},
+    {"Truncate", m_truncate, "func(time.Duration) time.Time"},
+    {"Round", m_round, "func(time.Duration) time.Time"},
     {NULL, NULL, NULL},
 };
 

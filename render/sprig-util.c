@@ -485,7 +485,8 @@ tmpl_cast_int64(const struct val *v)
         return 0;
     switch (v->kind) {
     case VAL_INT:
-        return v->u.i;
+        /* cast has no case for time.Duration */
+        return v->gotype == TMPL_GO_DURATION ? 0 : v->u.i;
     case VAL_FLOAT:
         return sprig_go_int_of_float(v->u.f);
     case VAL_BOOL:
@@ -516,6 +517,8 @@ tmpl_cast_float64(const struct val *v)
         return 0;
     switch (v->kind) {
     case VAL_INT:
+        if (v->gotype == TMPL_GO_DURATION)
+            return 0;
         if (v->gotype == VAL_GO_UINT || v->gotype == VAL_GO_UINT64)
             return (double)(uint64_t)v->u.i;
         return (double)v->u.i;

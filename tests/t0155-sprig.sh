@@ -71,6 +71,23 @@ WANT
     test_cmp want out
 '
 
+test_expect_success 'date functions use the local zone from $TZ as Go does (recorded from helm)' '
+    mkchart &&
+    cat >chart/templates/d.yaml <<'\''TPL'\'' &&
+x: {{ list (date "2006-01-02 15:04 MST -0700" (toDate "2006-01-02 15:04" "2024-07-01 12:00")) (unixEpoch (toDate "2006-01-02" "2024-01-01")) (dateInZone "15:04 MST" (toDate "2006-01-02" "2024-01-01") "Local") (date "15:04 MST" 0) (toDate "2006-01-02" "2024-01-01") ((toDate "2006-01-02" "2024-03-10").AddDate 0 0 1 | toString) (dateModify "24h" (toDate "2006-01-02 15:04" "2024-03-09 12:00") | toString) | toJson | quote }}
+TPL
+    for tz in America/New_York :Europe/Paris Nope/Zone ""; do
+        TZ=$tz "$PKG" template rel chart | tail -1 || exit 1
+    done >out &&
+    cat >want <<'\''EOF'\'' &&
+x: "[\"2024-07-01 12:00 EDT -0400\",\"1704085200\",\"00:00 EST\",\"19:00 EST\",\"2024-01-01T00:00:00-05:00\",\"2024-03-11 00:00:00 -0400 EDT\",\"2024-03-10 13:00:00 -0400 EDT\"]"
+x: "[\"2024-07-01 12:00 CEST +0200\",\"1704063600\",\"00:00 CET\",\"01:00 CET\",\"2024-01-01T00:00:00+01:00\",\"2024-03-11 00:00:00 +0100 CET\",\"2024-03-10 12:00:00 +0100 CET\"]"
+x: "[\"2024-07-01 12:00 UTC +0000\",\"1704067200\",\"00:00 UTC\",\"00:00 UTC\",\"2024-01-01T00:00:00Z\",\"2024-03-11 00:00:00 +0000 UTC\",\"2024-03-10 12:00:00 +0000 UTC\"]"
+x: "[\"2024-07-01 12:00 UTC +0000\",\"1704067200\",\"00:00 UTC\",\"00:00 UTC\",\"2024-01-01T00:00:00Z\",\"2024-03-11 00:00:00 +0000 UTC\",\"2024-03-10 12:00:00 +0000 UTC\"]"
+EOF
+    test_cmp want out
+'
+
 test_expect_success 'genCA and genSignedCert make a chain openssl verifies' '
     command -v openssl >/dev/null || { echo "# no openssl"; exit 0; }
     mkchart &&

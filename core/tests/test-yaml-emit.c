@@ -251,6 +251,38 @@ test_nil_collections(void **state)
 /* val_yaml_emit_v3 (go-yaml v3's Encoder, SetIndent(2)): values loaded as
  * Helm loads them; expectations printed by helm's toYamlPretty (see also
  * testdata/render/toyamlpretty.test). */
+/* val_yaml_emit_v3_compact (kyaml's Marshal: SetIndent(2) and
+ * CompactSeqIndent): a mapping's sequences start at the key's column,
+ * sequences in sequences and at the top as in val_yaml_emit_v3. The
+ * columns reach kustomize's content hashes (json6902-hash-* overlay cases
+ * check them against kubectl kustomize). */
+static void
+test_v3_compact(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"a: [1, 2]\nb: {c: [x, {d: e}]}\n", "a:\n- 1\n- 2\nb:\n  c:\n  - x\n  - d: e\n"},
+        {"[[1, [2, 3]], [], {}]\n", "- - 1\n  - - 2\n    - 3\n- []\n- {}\n"},
+        {"a: [{b: [1], c: 2}, [3, {d: [4]}]]\n",
+         "a:\n- b:\n  - 1\n  c: 2\n- - 3\n  - d:\n    - 4\n"},
+        {"a: {b: []}\nc: [\"multi\\nline\"]\n", "a:\n  b: []\nc:\n- |-\n  multi\n  line\n"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct arena *a = arena_new();
+        struct val *v;
+        struct val_yaml_opts o = {.dialect = VAL_YAML_KYAML};
+        assert_int_equal(val_yaml_load(&v, a, cases[i].in, strlen(cases[i].in), "t", &o, NULL), 0);
+        struct sb sb = SB_INIT;
+        assert_int_equal(val_yaml_emit_v3_compact(&sb, v, NULL), 0);
+        if (strcmp(sb.buf, cases[i].want))
+            fail_msg("case %zu: got\n%s--- want\n%s", i, sb.buf, cases[i].want);
+        sb_release(&sb);
+        arena_free(a);
+    }
+}
+
 static void
 test_v3(void **state)
 {
@@ -502,8 +534,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixtures),    cmocka_unit_test(test_table),
         cmocka_unit_test(test_code_values), cmocka_unit_test(test_nil_collections),
-        cmocka_unit_test(test_v3),          cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_conformance),
+        cmocka_unit_test(test_v3),          cmocka_unit_test(test_v3_compact),
+        cmocka_unit_test(test_errors),      cmocka_unit_test(test_conformance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
