@@ -70,6 +70,27 @@ arena_free(struct arena *a)
     free(a);
 }
 
+void
+arena_adopt(struct arena *a, struct arena *child)
+{
+    if (!child)
+        return;
+    struct chunk *first = child->head;
+    if (first) {
+        struct chunk *last = first;
+        while (last->next)
+            last = last->next;
+        if (a->head) {
+            last->next = a->head->next;
+            a->head->next = first;
+        } else {
+            a->head = first;
+        }
+    }
+    a->total += child->total;
+    free(child);
+}
+
 #ifdef ARENA_DEBUG
 void *
 arena_alloc(struct arena *a, size_t n)

@@ -31,6 +31,11 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_sprintf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void *arena_memdup(struct arena *a, const void *p, size_t n);
 
+/* Moves everything allocated from child into a (it lives until a is freed)
+ * and frees child's handle: another thread's arena joins the one its
+ * results belong to. a keeps allocating from its own current chunk. */
+void arena_adopt(struct arena *a, struct arena *child);
+
 /* Bytes handed out so far (for limits and statistics). */
 size_t arena_used(const struct arena *a);
 

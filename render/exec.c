@@ -463,9 +463,9 @@ ideal_constant(struct tmpl_exec *x, const struct tmpl_node *c, struct tmpl_value
         *out = concrete(c->cval);
         return 0;
     }
-    const struct tmpl_number *n = &c->u.number.num;
-    const char *t = c->u.number.text;
-    size_t len = c->u.number.len;
+    const struct tmpl_number *n = &c->u.number->num;
+    const char *t = c->u.number->text;
+    size_t len = c->u.number->len;
     if (n->is_complex)
         return tmpl_exec_errorf(x, "complex constants are not supported: %s", t);
     bool has_fexp = false;
@@ -737,7 +737,7 @@ eval_arg(struct tmpl_exec *x, struct tmpl_value dot, int typ, const struct tmpl_
     default:
         break;
     }
-    const struct tmpl_number *num = n->type == TMPL_NODE_NUMBER ? &n->u.number.num : NULL;
+    const struct tmpl_number *num = n->type == TMPL_NODE_NUMBER ? &n->u.number->num : NULL;
     switch (typ) {
     case TMPL_T_BOOL:
         if (n->type == TMPL_NODE_BOOL) {
@@ -983,7 +983,7 @@ eval_pipeline(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_node
     }
     for (uint32_t i = 0; i < pipe->u.pipe.decl.n; i++) {
         const char *name = pipe->u.pipe.decl.v[i]->u.field.ident[0];
-        if (pipe->u.pipe.is_assign) {
+        if (pipe->is_assign) {
             int rc = set_var(x, name, value);
             if (rc)
                 return rc;
@@ -1036,7 +1036,7 @@ one_iteration(struct tmpl_exec *x, const struct tmpl_node *r, size_t mark, struc
     uint32_t nd = pipe->u.pipe.decl.n;
     int rc;
     if (nd > 0) {
-        if (pipe->u.pipe.is_assign) {
+        if (pipe->is_assign) {
             rc = set_var(x, pipe->u.pipe.decl.v[0]->u.field.ident[0], nd > 1 ? index : elem);
             if (rc)
                 return rc;
@@ -1045,7 +1045,7 @@ one_iteration(struct tmpl_exec *x, const struct tmpl_node *r, size_t mark, struc
         }
     }
     if (nd > 1) {
-        if (pipe->u.pipe.is_assign) {
+        if (pipe->is_assign) {
             rc = set_var(x, pipe->u.pipe.decl.v[1]->u.field.ident[0], elem);
             if (rc)
                 return rc;

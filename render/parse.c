@@ -6,11 +6,15 @@
 #include "render/tree.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "core/xalloc.h"
 
 #define MAX_STACK_DEPTH 10000
 #define MAX_PIPELINE_CMDS 100000
@@ -182,6 +186,9 @@ expect(struct ptree *t, enum tmpl_item_type type, const char *context)
 }
 
 /* ---- nodes ---- */
+
+/* Every node of a chart's templates is one of these: keep it small. */
+_Static_assert(sizeof(struct tmpl_node) <= 56, "struct tmpl_node grew");
 
 static struct tmpl_node *
 new_node(struct ptree *t, enum tmpl_node_type type, uint32_t pos)
@@ -476,11 +483,12 @@ static struct tmpl_node *
 new_number(struct ptree *t, const struct tmpl_item *tok)
 {
     struct tmpl_node *nn = new_node(t, TMPL_NODE_NUMBER, tok->pos);
-    struct tmpl_number *n = &nn->u.number.num;
+    nn->u.number = arena_alloc(t->p->a, sizeof(*nn->u.number));
+    struct tmpl_number *n = &nn->u.number->num;
     const char *text = tok->val;
     size_t len = tok->len;
-    nn->u.number.text = dupn(t, text, len);
-    nn->u.number.len = len;
+    nn->u.number->text = dupn(t, text, len);
+    nn->u.number->len = len;
     if (tok->type == ITEM_CHAR_CONSTANT) {
         const char *u;
         size_t ul;
@@ -580,9 +588,9 @@ new_number(struct ptree *t, const struct tmpl_item *tok)
 static struct val *
 ideal_value(struct arena *a, const struct tmpl_node *c)
 {
-    const struct tmpl_number *n = &c->u.number.num;
-    const char *t = c->u.number.text;
-    size_t len = c->u.number.len;
+    const struct tmpl_number *n = &c->u.number->num;
+    const char *t = c->u.number->text;
+    size_t len = c->u.number->len;
     if (n->is_complex)
         return NULL;
     bool hex_int = len > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X') && !memchr(t, 'p', len) &&
@@ -998,6 +1006,34 @@ operand(struct ptree *t)
     struct tmpl_node *node = term(t);
     if (!node)
         return NULL;
+    if (peek(t).type == ITEM_FIELD &&
+        (node->type == TMPL_NODE_FIELD || node->type == TMPL_NODE_VARIABLE)) {
+        /* Go builds a ChainNode and re-splits its String() into a new
+         * Field or Variable node; no identifier holds a dot, so that is the
+         * node's identifiers followed by the chain's, at the chain's
+         * position: extend the node itself. */
+        uint32_t pos = peek(t).pos;
+        const char *small[16], **fs = small;
+        size_t add = 0, cap = 16;
+        while (peek(t).type == ITEM_FIELD) {
+            struct tmpl_item f = next(t);
+            if (add == cap) {
+                const char **nf = arena_alloc(t->p->a, 2 * cap * sizeof(*nf));
+                memcpy(nf, fs, cap * sizeof(*nf));
+                fs = nf;
+                cap *= 2;
+            }
+            fs[add++] = dupn(t, f.val + 1, f.len - 1);
+        }
+        uint32_t k = node->u.field.n + (uint32_t)add;
+        const char **v = arena_alloc(t->p->a, k * sizeof(*v));
+        memcpy(v, node->u.field.ident, node->u.field.n * sizeof(*v));
+        memcpy(v + node->u.field.n, fs, add * sizeof(*v));
+        node->u.field.ident = v;
+        node->u.field.n = k;
+        node->pos = pos;
+        return node;
+    }
     if (peek(t).type == ITEM_FIELD) {
         struct tmpl_node *chain = new_node(t, TMPL_NODE_CHAIN, peek(t).pos);
         chain->u.chain.node = node;
@@ -1013,19 +1049,6 @@ operand(struct ptree *t)
             chain->u.chain.field[chain->u.chain.nfield++] = dupn(t, f.val + 1, f.len - 1);
         }
         switch (node->type) {
-        case TMPL_NODE_FIELD:
-        case TMPL_NODE_VARIABLE: {
-            /* Go re-splits chain.String(); no identifier holds a dot, so
-             * that is the node's identifiers followed by the chain's. */
-            struct tmpl_node *n = new_node(t, node->type, chain->pos);
-            uint32_t k = node->u.field.n + chain->u.chain.nfield;
-            const char **v = arena_alloc(t->p->a, k * sizeof(*v));
-            memcpy(v, node->u.field.ident, node->u.field.n * sizeof(*v));
-            memcpy(v + node->u.field.n, chain->u.chain.field, chain->u.chain.nfield * sizeof(*v));
-            n->u.field.ident = v;
-            n->u.field.n = k;
-            return n;
-        }
         case TMPL_NODE_BOOL:
         case TMPL_NODE_STRING:
         case TMPL_NODE_NUMBER:
@@ -1086,7 +1109,7 @@ decls:;
         struct tmpl_item after = peek(t);
         struct tmpl_item nx = peek_non_space(t);
         if (nx.type == ITEM_ASSIGN || nx.type == ITEM_DECLARE) {
-            pipe->u.pipe.is_assign = nx.type == ITEM_ASSIGN;
+            pipe->is_assign = nx.type == ITEM_ASSIGN;
             next_non_space(t);
             struct tmpl_node *var = new_variable(t, v.pos, v.val, v.len);
             decl[ndecl++] = var;
@@ -1385,9 +1408,12 @@ parse_top(struct ptree *t)
     stk_pop(t->p, mark, &t->t->root->u.list);
 }
 
+/* Parses one text into its trees (the top one and its definitions, in the
+ * order Go adds them), without touching any namespace: files can be parsed
+ * on several threads and added in order afterwards. */
 static int
-parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, bool skip_func_check,
-      const char *name, const char *text, size_t len, bool borrow, struct pkg_err **errp)
+parse_trees(struct treeset *out, struct arena *a, enum tmpl_funcset funcs, bool skip_func_check,
+            const char *name, const char *text, size_t len, bool borrow, struct pkg_err **errp)
 {
     struct parser *p = arena_alloc(a, sizeof(*p));
     struct tmpl_src *src = arena_alloc(a, sizeof(*src));
@@ -1415,8 +1441,20 @@ parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, bool skip_fu
     free(p->stk);
     p->stk = NULL;
     tree_add(t);
-    for (size_t i = 0; i < p->set.n; i++)
-        tmpl_ns_add(ns, p->set.v[i]);
+    *out = p->set;
+    return 0;
+}
+
+static int
+parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, bool skip_func_check,
+      const char *name, const char *text, size_t len, bool borrow, struct pkg_err **errp)
+{
+    struct treeset set;
+    int rc = parse_trees(&set, a, funcs, skip_func_check, name, text, len, borrow, errp);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < set.n; i++)
+        tmpl_ns_add(ns, set.v[i]);
     return 0;
 }
 
@@ -1433,6 +1471,104 @@ tmpl_parse_borrowed(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs
                     struct pkg_err **errp)
 {
     return parse(ns, a, funcs, skip_func_check, name, text, len, true, errp);
+}
+
+/* ---- many files on two threads ---- */
+
+/* Below this much text a second thread costs more than it saves. */
+#define PARALLEL_MIN_BYTES ((size_t)64 << 10)
+
+struct file_result {
+    struct treeset set;
+    struct pkg_err *err;
+    int rc;
+};
+
+struct files_job {
+    const struct tmpl_parse_file *files;
+    struct file_result *res;
+    size_t n;
+    enum tmpl_funcset funcs;
+    bool skip_func_check;
+    size_t next; /* the next file to take (atomic) */
+    bool stop;   /* a file failed: take no more (atomic) */
+    struct arena *helper_arena;
+};
+
+/* Takes files in order until none is left or one has failed. Files are
+ * taken in increasing order, so when file k fails every file before it has
+ * been taken and is finished once both workers return. */
+static void
+files_work(struct files_job *j, struct arena *a)
+{
+    for (;;) {
+        if (__atomic_load_n(&j->stop, __ATOMIC_ACQUIRE))
+            return;
+        size_t i = __atomic_fetch_add(&j->next, 1, __ATOMIC_ACQ_REL);
+        if (i >= j->n)
+            return;
+        struct file_result *r = &j->res[i];
+        r->rc = parse_trees(&r->set, a, j->funcs, j->skip_func_check, j->files[i].name,
+                            j->files[i].text, j->files[i].len, true, &r->err);
+        if (r->rc)
+            __atomic_store_n(&j->stop, true, __ATOMIC_RELEASE);
+    }
+}
+
+static void *
+files_helper(void *arg)
+{
+    struct files_job *j = arg;
+    files_work(j, j->helper_arena);
+    return NULL;
+}
+
+int
+tmpl_parse_borrowed_files(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs,
+                          bool skip_func_check, const struct tmpl_parse_file *files, size_t n,
+                          size_t stack_size, size_t *failed, struct pkg_err **errp)
+{
+    struct files_job j = {
+        files, xcalloc(n ? n : 1, sizeof(*j.res)), n, funcs, skip_func_check, 0, false, NULL};
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        bytes += files[i].len;
+    pthread_t th;
+    bool threaded = false;
+    if (n > 1 && bytes >= PARALLEL_MIN_BYTES && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+        pthread_attr_t attr;
+        if (pthread_attr_init(&attr) == 0) {
+            j.helper_arena = arena_new();
+            threaded = pthread_attr_setstacksize(&attr, stack_size) == 0 &&
+                       pthread_create(&th, &attr, files_helper, &j) == 0;
+            pthread_attr_destroy(&attr);
+        }
+    }
+    files_work(&j, a);
+    if (threaded)
+        pthread_join(th, NULL);
+    arena_adopt(a, j.helper_arena);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct file_result *r = &j.res[i];
+        if (r->rc) {
+            rc = r->rc;
+            if (failed)
+                *failed = i;
+            if (errp) {
+                pkg_err_free(*errp);
+                *errp = r->err;
+                r->err = NULL;
+            }
+            break;
+        }
+        for (size_t k = 0; k < r->set.n; k++)
+            tmpl_ns_add(ns, r->set.v[k]);
+    }
+    for (size_t i = 0; i < n; i++)
+        pkg_err_free(j.res[i].err);
+    free(j.res);
+    return rc;
 }
 
 bool
@@ -1470,7 +1606,7 @@ pipe_string(struct sb *sb, const struct tmpl_node *p)
                 sb_addstr(sb, ", ");
             tmpl_node_string(sb, p->u.pipe.decl.v[i]);
         }
-        sb_addstr(sb, p->u.pipe.is_assign ? " = " : " := ");
+        sb_addstr(sb, p->is_assign ? " = " : " := ");
     }
     for (uint32_t i = 0; i < p->u.pipe.cmds.n; i++) {
         if (i > 0)
@@ -1574,7 +1710,7 @@ tmpl_node_string(struct sb *sb, const struct tmpl_node *n)
         sb_addstr(sb, "nil");
         break;
     case TMPL_NODE_NUMBER:
-        sb_add(sb, n->u.number.text, n->u.number.len);
+        sb_add(sb, n->u.number->text, n->u.number->len);
         break;
     case TMPL_NODE_PIPE:
         pipe_string(sb, n);

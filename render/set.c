@@ -264,16 +264,21 @@ static void
 helm_render_on_stack(void *arg, size_t budget)
 {
     struct helm_job *h = arg;
+    /* The files' text outlives the set and its trees. */
+    struct tmpl_parse_file *pf = xcalloc(h->n ? h->n : 1, sizeof(*pf));
     for (size_t k = 0; k < h->n; k++) {
         struct tmpl_helm_file *f = &h->files[h->order[k]];
-        struct pkg_err *err = NULL;
-        /* The files' text outlives the set and its trees. */
-        if (tmpl_parse_borrowed(&h->set->ns, h->set->a, h->set->opts.funcs, false, f->name, f->text,
-                                f->len, &err) < 0) {
-            h->rc = helm_parse_error(&h->err, f->name, err->msg);
-            pkg_err_free(err);
-            return;
-        }
+        pf[k] = (struct tmpl_parse_file){f->name, f->text, f->len};
+    }
+    struct pkg_err *err = NULL;
+    size_t failed = 0;
+    int prc = tmpl_parse_borrowed_files(&h->set->ns, h->set->a, h->set->opts.funcs, false, pf, h->n,
+                                        BIG_STACK, &failed, &err);
+    free(pf);
+    if (prc < 0) {
+        h->rc = helm_parse_error(&h->err, h->files[h->order[failed]].name, err->msg);
+        pkg_err_free(err);
+        return;
     }
     struct sb out = SB_INIT;
     for (size_t k = 0; k < h->n; k++) {

@@ -122,13 +122,26 @@ struct tmpl_nodelist {
 
 struct tmpl_number {
     bool is_int, is_uint, is_float, is_complex;
-    int64_t i;
-    uint64_t u;
+    /* i is valid when is_int, u when is_uint; when both are, the value is
+     * a non-negative int64 and they hold the same bits. */
+    union {
+        int64_t i;
+        uint64_t u;
+    };
     double f;
+};
+
+/* A number's constant and its text (out of line: numbers are rare, and the
+ * other node types fit in less). */
+struct tmpl_numlit {
+    struct tmpl_number num;
+    const char *text;
+    size_t len;
 };
 
 struct tmpl_node {
     uint8_t type;
+    bool is_assign; /* PIPE: "=" rather than ":=" */
     uint32_t pos;
     const struct tmpl_src *src;
     /* BOOL, STRING and NUMBER: the constant's value (Go's ideal constant
@@ -163,11 +176,7 @@ struct tmpl_node {
             struct tmpl_node *list, *elselist;
         } branch; /* IF, RANGE, WITH */
         struct tmpl_nodelist list;
-        struct {
-            struct tmpl_number num;
-            const char *text;
-            size_t len;
-        } number;
+        struct tmpl_numlit *number;
         struct {
             const char *quoted;
             size_t qlen;
@@ -175,7 +184,6 @@ struct tmpl_node {
             size_t n;
         } str;
         struct {
-            bool is_assign;
             struct tmpl_nodelist decl; /* VARIABLE nodes */
             struct tmpl_nodelist cmds; /* COMMAND nodes */
         } pipe;
@@ -219,6 +227,19 @@ int tmpl_parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, boo
 int tmpl_parse_borrowed(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs,
                         bool skip_func_check, const char *name, const char *text, size_t len,
                         struct pkg_err **errp);
+
+/* tmpl_parse_borrowed of each file in order, stopping at the first error,
+ * with the same namespace and the same error (*failed: the file's index)
+ * as one call per file; parsed on two threads (the second with a
+ * stack_size stack) when the texts are large. The second thread's nodes
+ * live in an arena adopted by a. */
+struct tmpl_parse_file {
+    const char *name, *text;
+    size_t len;
+};
+int tmpl_parse_borrowed_files(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs,
+                              bool skip_func_check, const struct tmpl_parse_file *files, size_t n,
+                              size_t stack_size, size_t *failed, struct pkg_err **errp);
 
 /* Go's parse.IsEmptyTree. */
 bool tmpl_tree_is_empty(const struct tmpl_node *n);

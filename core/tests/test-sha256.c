@@ -1,6 +1,6 @@
-/* Unit tests: core's SHA-256 against the FIPS 180-4 example vectors and
- * against libcrypto for every length around the block and padding
- * boundaries, fed in one piece and in uneven chunks. */
+/* Unit tests: core's SHA-256 (Nettle) against the FIPS 180-4 example
+ * vectors, a million 'a's, and libcrypto for every length around the block
+ * and padding boundaries. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -41,14 +41,10 @@ static void
 test_million_a(void **state)
 {
     (void)state;
-    static char a[1000];
+    static char a[1000000];
     memset(a, 'a', sizeof(a));
-    struct sha256 s;
-    sha256_init(&s);
-    for (int i = 0; i < 1000; i++)
-        sha256_update(&s, a, sizeof(a));
     unsigned char d[SHA256_LEN];
-    sha256_final(&s, d);
+    sha256_digest(d, a, sizeof(a));
     static const unsigned char want[SHA256_LEN] = {0xcd, 0xc7, 0x6e, 0x5c, 0x99, 0x14, 0xfb, 0x92,
                                                    0x81, 0xa1, 0xc7, 0xe2, 0x84, 0xd7, 0x3e, 0x67,
                                                    0xf1, 0x80, 0x9a, 0x48, 0xa4, 0x97, 0x20, 0x0e,
@@ -57,7 +53,7 @@ test_million_a(void **state)
 }
 
 static void
-test_every_length_and_chunking_matches_libcrypto(void **state)
+test_every_length_matches_libcrypto(void **state)
 {
     (void)state;
     static unsigned char buf[1100];
@@ -71,16 +67,6 @@ test_every_length_and_chunking_matches_libcrypto(void **state)
         SHA256(buf, n, want);
         sha256_digest(got, buf, n);
         assert_memory_equal(got, want, SHA256_LEN);
-        /* Chunks of 1, 7, 63, 64, 65... bytes. */
-        static const size_t steps[] = {1, 7, 55, 56, 63, 64, 65, 129};
-        for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
-            struct sha256 s;
-            sha256_init(&s);
-            for (size_t off = 0; off < n; off += steps[k])
-                sha256_update(&s, buf + off, n - off < steps[k] ? n - off : steps[k]);
-            sha256_final(&s, got);
-            assert_memory_equal(got, want, SHA256_LEN);
-        }
     }
 }
 
@@ -90,7 +76,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fips_vectors),
         cmocka_unit_test(test_million_a),
-        cmocka_unit_test(test_every_length_and_chunking_matches_libcrypto),
+        cmocka_unit_test(test_every_length_matches_libcrypto),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
