@@ -128,10 +128,14 @@ pull_chart(struct kbuild *b, const char *repo, const char *name, const char *ver
     struct repo_warn w = {.fn = pull_warn, .payload = b};
     struct repo_resolved r;
     int rc = repo_resolve_in_url(&r, repo, NULL, name, *version ? version : NULL, &w, errp);
+    /* download and unpack next to the final place, then rename: a failed
+     * or interrupted pull leaves no half chart that later builds would take
+     * for a pulled one */
     char *path = NULL, *tmp = NULL;
+    if (!rc)
+        rc = fs_mkdir_p(home, 0755, errp);
     if (!rc) {
-        const char *t = getenv("TMPDIR");
-        tmp = xasprintf("%s/pkg-pull-XXXXXX", t && *t ? t : "/tmp");
+        tmp = xasprintf("%s/.pkg-pull-XXXXXX", home);
         if (!mkdtemp(tmp)) {
             rc = pkg_err_sys(errp, "mkdtemp %s", tmp);
             free(tmp);
@@ -140,8 +144,20 @@ pull_chart(struct kbuild *b, const char *repo, const char *name, const char *ver
     }
     if (!rc)
         rc = repo_download(&path, &r, tmp, false, errp);
+    char *unpack = tmp ? xasprintf("%s/unpacked", tmp) : NULL;
     if (!rc)
-        rc = repo_untar(path, home, errp);
+        rc = repo_untar(path, unpack, errp);
+    if (!rc) {
+        char *from = xasprintf("%s/%s", unpack, name), *to = xasprintf("%s/%s", home, name);
+        if (!fs_is_dir(from))
+            rc = pkg_err_set(errp, PKG_EINVAL, "the archive %s holds no chart named %s", r.url,
+                             name);
+        else if (rename(from, to))
+            rc = pkg_err_sys(errp, "rename %s to %s", from, to);
+        free(from);
+        free(to);
+    }
+    free(unpack);
     if (rc)
         pkg_err_wrap(errp, "helmCharts: pulling chart '%s' from %s", name, repo);
     if (tmp)

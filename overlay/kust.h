@@ -335,6 +335,9 @@ bool kgit_is_repo_url(const char *path);
  * kjson_roundtrip shares strings with v, kjson_view copies them (output.c). */
 struct val *kjson_roundtrip(struct arena *a, const struct val *v);
 struct val *kjson_view(struct arena *a, const struct val *v);
+/* Fails as Resource.MarshalJSON does on a nested mapping whose key (as
+ * written in a file) go-yaml v3 reads as another type than a string. */
+int kjson_check_keys(struct arena *a, const struct val *v, struct pkg_err **errp);
 /* The tree kyaml holds after a JSON round trip (see output.c); retext works
  * in place on a kjson_roundtrip result. */
 struct val *kjson_reparse(struct arena *a, const struct val *v, bool floats);

@@ -320,6 +320,48 @@ roundtrip(struct arena *a, const struct val *v, bool copy)
     }
 }
 
+/* Resource.MarshalJSON decodes a resource into map[string]interface{}:
+ * a nested mapping with a key go-yaml v3 does not read as a string (1,
+ * true, null, 1.5, 2001-12-14 written plain) becomes a
+ * map[interface{}]interface{}, which encoding/json refuses. Keys the build
+ * made in memory are always strings, as kyaml makes them. */
+static int
+check_keys(struct arena *a, const struct val *v, int depth, struct pkg_err **errp)
+{
+    if (v->kind == VAL_SEQ) {
+        for (size_t i = 0; i < val_seq_len(v); i++) {
+            int rc = check_keys(a, val_seq_at(v, i), depth + 1, errp);
+            if (rc)
+                return rc;
+        }
+        return 0;
+    }
+    if (v->kind != VAL_MAP)
+        return 0;
+    for (size_t i = 0; i < val_map_len(v); i++) {
+        const struct val *k = v->u.map.ents[i].key;
+        if (depth > 0 && k && k->line && k->kind == VAL_STRING && k->style == VAL_STYLE_PLAIN &&
+            !(k->flags & VAL_F_TAGGED)) {
+            enum val_yaml_rtag t = val_yaml_resolve(VAL_YAML_KYAML, k->u.s.ptr, k->u.s.len, NULL);
+            if (t != VAL_YTAG_STR && t != VAL_YTAG_MERGE)
+                return pkg_err_set(errp, PKG_ETYPE,
+                                   "%s:%u:%u: json: unsupported type: map[interface {}]interface "
+                                   "{} (the key %s is not a string; quote it)",
+                                   k->file ? k->file : "<input>", k->line, k->col, k->u.s.ptr);
+        }
+        int rc = check_keys(a, v->u.map.ents[i].v, depth + 1, errp);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int
+kjson_check_keys(struct arena *a, const struct val *v, struct pkg_err **errp)
+{
+    return check_keys(a, v, 0, errp);
+}
+
 /* A tree as kyaml sees it after a JSON round trip: every scalar gets the
  * text the new YAML node would hold (null as "null"), numbers their Go
  * formatting and the type go-yaml v3 resolves from it. `floats`: numbers

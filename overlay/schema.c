@@ -374,8 +374,10 @@ ksch_set_load(const struct ksch_set **out, struct arena *a, const struct val *do
             scopes[j].ns = true;
         }
     }
-    qsort(types, ntypes, sizeof(*types), tmptype_cmp);
-    qsort(scopes, nscopes, sizeof(*scopes), tmptype_cmp);
+    if (ntypes) /* a schema without paths has no scopes (and NULL arrays) */
+        qsort(types, ntypes, sizeof(*types), tmptype_cmp);
+    if (nscopes)
+        qsort(scopes, nscopes, sizeof(*scopes), tmptype_cmp);
     struct ksch_set *set = arena_alloc(a, sizeof(*set));
     struct ksch_type *tt = arena_alloc(a, (ntypes + 1) * sizeof(*tt));
     for (size_t i = 0; i < ntypes; i++)

@@ -1199,6 +1199,13 @@ build(struct kbuild *b, const char *path, struct kresmap *out, struct pkg_err **
     if (!rc)
         strip_annotations(b, &ra.rm, has_build_meta(kt.buildmeta, "originAnnotations"),
                           has_build_meta(kt.buildmeta, "transformerAnnotations"));
+    /* AsYAML: every resource through MarshalJSON */
+    for (size_t i = 0; !rc && i < ra.rm.n; i++) {
+        rc = kjson_check_keys(b->a, ra.rm.v[i]->node, errp);
+        if (rc)
+            pkg_err_wrap(errp, "%s/%s", kn_kind(b->a, ra.rm.v[i]->node),
+                         kn_name(b->a, ra.rm.v[i]->node));
+    }
     if (rc && !b->err_located && kt.kfile)
         pkg_err_wrap(errp, "%s", kt.kfile);
     *out = ra.rm;

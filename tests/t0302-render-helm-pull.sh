@@ -15,6 +15,7 @@ mkdir -p site
 "$PKG" package "$H/chart/kapp" -d site >/dev/null || exit 1
 repo_serve web site || exit 1
 U="http://127.0.0.1:$web_PORT/"
+broken_port=$(repo_free_port)
 
 # case NAME: a copy of the case in $TMP/NAME with the repository URL filled in
 case_dir() {
@@ -56,6 +57,25 @@ test_expect_success 'an unreachable repository is named' '
     mkdir -p down && printf "helmCharts:\n- name: kapp\n  repo: http://127.0.0.1:1/\n  releaseName: x\n" >down/kustomization.yaml &&
     ! "$PKG" render --enable-helm down >out 2>err && test ! -s out &&
     test_grep "pulling chart .kapp. from http://127.0.0.1:1/" err && ! test -e down/charts/kapp
+'
+test_expect_success 'a broken archive fails and leaves no half-pulled chart behind' '
+    mkdir -p broken-site broken && printf "not a tarball" >broken-site/kapp-0.3.1.tgz &&
+    cat >broken-site/index.yaml <<-EOF &&
+	apiVersion: v1
+	entries:
+	  kapp:
+	  - apiVersion: v2
+	    name: kapp
+	    version: 0.3.1
+	    urls: [kapp-0.3.1.tgz]
+	generated: "2024-01-01T00:00:00Z"
+	EOF
+    (cd broken-site && exec python3 -m http.server --bind 127.0.0.1 $broken_port) >broken.log 2>&1 &
+    echo $! >broken.pid && repo_wait_port $broken_port &&
+    printf "helmCharts:\n- name: kapp\n  repo: http://127.0.0.1:$broken_port/\n  version: 0.3.1\n  releaseName: x\n" >broken/kustomization.yaml &&
+    ! "$PKG" render --enable-helm broken >out 2>err; kill $(cat broken.pid); test ! -s out &&
+    test_grep "pulling chart .kapp. from" err &&
+    test -z "$(ls -A broken/charts/kapp-0.3.1)"
 '
 test_expect_success 'an OCI repository is refused clearly' '
     mkdir -p oci && printf "helmCharts:\n- name: kapp\n  repo: oci://registry.invalid/charts\n" >oci/kustomization.yaml &&

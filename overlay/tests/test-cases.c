@@ -2,7 +2,8 @@
  * kustomization whose expected output was recorded with kubectl kustomize
  * (testdata/overlays/regen.sh); pkg must print the same bytes. A case with
  * an `expected-error-contains` file must fail with a message holding each
- * of its lines. */
+ * of its lines. A `flags` file holds the command line flags the case is
+ * built with (--enable-helm, --load-restrictor ...). */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -38,6 +39,17 @@ run_case(const char *name, int *failures)
     struct kust_opts o = {0};
     char *cache = xasprintf("%s/.git-cache", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     o.git_cache = cache;
+    char *flags = xasprintf("%s/flags", dir);
+    struct sb fl = SB_INIT;
+    if (fs_exists(flags)) {
+        struct pkg_err *e2 = NULL;
+        assert_int_equal(sb_read_file(&fl, flags, 0, &e2), 0);
+        o.enable_helm = strstr(fl.buf, "--enable-helm") != NULL;
+        if (strstr(fl.buf, "LoadRestrictionsNone"))
+            o.restrictor = KUST_LOAD_NONE;
+    }
+    sb_release(&fl);
+    free(flags);
     int rc = kust_build(&docs, a, dir, &o, &warn, &err);
     if (!rc)
         rc = kust_emit(&out, docs, &err);

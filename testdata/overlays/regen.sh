@@ -8,6 +8,9 @@ for c in ${@:-*}; do
     [ -d "$c" ] || continue
     flags=""
     [ -f "$c/flags" ] && flags=$(cat "$c/flags")
+    case " $flags " in
+    *" --enable-helm "*) flags="$flags --helm-command ${HELM:-/root/.cache/pkg-reference/helm3}" ;;
+    esac
     if kubectl kustomize $flags "$c" >"$c/expected.yaml" 2>"$c/.err"; then
         rm -f "$c/.err" "$c/expected-error"
     else
