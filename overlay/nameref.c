@@ -29,6 +29,7 @@ struct nctx {
     struct kgvk target;
     struct rinfo **cand; /* candidates for the referrer */
     size_t ncand;
+    bool have_cand; /* cand is the referrer's (computed on its first field) */
 };
 
 static void
@@ -232,6 +233,8 @@ set_mapping(struct nctx *c, struct val *node, struct pkg_err **errp)
     return 0;
 }
 
+static int candidates_for(struct nctx *c, struct rinfo *ref, struct pkg_err **errp);
+
 static int
 nameref_set(struct kbuild *b, struct val *node, void *payload, struct pkg_err **errp)
 {
@@ -239,6 +242,12 @@ nameref_set(struct kbuild *b, struct val *node, void *payload, struct pkg_err **
     struct nctx *c = payload;
     if (node->kind == VAL_NULL)
         return 0;
+    if (!c->have_cand) {
+        int rc = candidates_for(c, c->referrer, errp);
+        if (rc)
+            return rc;
+        c->have_cand = true;
+    }
     if (node->kind == VAL_MAP)
         return set_mapping(c, node, errp);
     if (node->kind == VAL_SEQ) {
@@ -315,18 +324,22 @@ kx_namerefs(struct kbuild *b, struct kresmap *m, const struct ktconfig *tc, stru
     int rc = 0;
     for (size_t i = 0; i < m->n && !rc; i++) {
         struct rinfo *ref = &c.all[i];
-        bool have = false;
+        /* SubsetThatCouldBeReferencedByResource runs for a referrer that a
+         * field spec selects; its list (O(n) to make) is made when a field
+         * is found, except for RoleBindings, whose subjects can fail it */
+        c.have_cand = false;
+        bool rolebinding = !strcmp(ref->cur.gvk.kind, "RoleBinding");
         for (size_t j = 0; j < tc->nnameref && !rc; j++) {
             const struct knbr *br = &tc->nameref[j];
             for (size_t k = 0; k < br->referrers.n && !rc; k++) {
                 const struct kfieldspec *spec = &br->referrers.v[k];
                 if (!kgvk_is_selected(&ref->org.gvk, &spec->gvk))
                     continue;
-                if (!have) {
+                if (!c.have_cand && rolebinding) {
                     rc = candidates_for(&c, ref, errp);
                     if (rc)
                         break;
-                    have = true;
+                    c.have_cand = true;
                 }
                 c.referrer = ref;
                 c.spec = spec;
