@@ -165,6 +165,44 @@ starts_with_bom(const unsigned char *b, size_t n)
     return n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF;
 }
 
+/* Eight bytes at a time (unaligned load). */
+static inline uint64_t
+load8(const unsigned char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Whether every byte of x is printable ASCII, 0x20..0x7E (the bit hacks'
+ * hasless(x, 0x20) and hasmore(x, 0x7E), both exact for these bounds). */
+static inline bool
+all_printable8(uint64_t x)
+{
+    return (((x - ONES * 0x20) & ~x) | ((x + ONES) | x)) & HIGHS ? false : true;
+}
+
+/* Bytes that change nothing in the scalar analysis after the first
+ * character: printable ASCII other than the space and the indicators
+ * , ? [ ] { } : # (go-yaml's analyze loop only records "not a space, not a
+ * break, not whitespace before the next one" for them). */
+static const bool quiet_byte[256] = {
+    ['!'] = 1, ['"'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1,  [')'] = 1,
+    ['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1, ['0'] = 1,  ['1'] = 1,  ['2'] = 1,
+    ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1,  ['9'] = 1,  [';'] = 1,
+    ['<'] = 1, ['='] = 1, ['>'] = 1, ['@'] = 1, ['A'] = 1, ['B'] = 1,  ['C'] = 1,  ['D'] = 1,
+    ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,  ['K'] = 1,  ['L'] = 1,
+    ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,  ['S'] = 1,  ['T'] = 1,
+    ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,  ['\\'] = 1, ['^'] = 1,
+    ['_'] = 1, ['`'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,  ['e'] = 1,  ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,  ['m'] = 1,  ['n'] = 1,
+    ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,  ['u'] = 1,  ['v'] = 1,
+    ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['|'] = 1, ['~'] = 1,
+};
+
 /* ---- output primitives (put, put_break, write) ---- */
 
 /* sb_add, inlined for the room-to-spare case (this runs per character). */
@@ -279,8 +317,12 @@ pop_indent(struct yem *e)
 static bool
 analyze_ascii(struct yem *e, const unsigned char *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (v[i] < 0x20 || v[i] > 0x7E)
+    size_t i0 = 0;
+    for (; i0 + 8 <= n; i0 += 8)
+        if (!all_printable8(load8(v + i0)))
+            return false;
+    for (; i0 < n; i0++)
+        if (v[i0] < 0x20 || v[i0] > 0x7E)
             return false;
     bool flow_ind = false, block_ind = false;
     if (n >= 3 && ((v[0] == '-' && v[1] == '-' && v[2] == '-') ||
@@ -379,6 +421,40 @@ analyze_scalar(struct yem *e, const unsigned char *v, size_t n)
         flow_ind = true;
     }
     for (size_t i = 0, w; i < n; i += w) {
+        /* The body below for ASCII after the first and before the last
+         * character (no leading or trailing flags to set), one byte each;
+         * anything else falls through to it. */
+        for (; i > 0 && i + 1 < n; i++) {
+            unsigned char c = v[i];
+            if (quiet_byte[c]) {
+                prev_space = prev_break = preceded_by_ws = false;
+            } else if (c == ' ') {
+                if (prev_break)
+                    break_space = true;
+                prev_space = preceded_by_ws = true;
+                prev_break = false;
+            } else if (c == '\n') {
+                line_breaks = true;
+                if (prev_space)
+                    space_break = true;
+                prev_space = false;
+                prev_break = preceded_by_ws = true;
+            } else if (c == ',' || c == '?' || c == '[' || c == ']' || c == '{' || c == '}') {
+                flow_ind = true;
+                prev_space = prev_break = preceded_by_ws = false;
+            } else if (c == ':') {
+                flow_ind = true;
+                if (v[i + 1] == ' ' || v[i + 1] == '\t')
+                    block_ind = true;
+                prev_space = prev_break = preceded_by_ws = false;
+            } else if (c == '#') {
+                if (preceded_by_ws)
+                    flow_ind = block_ind = true;
+                prev_space = prev_break = preceded_by_ws = false;
+            } else {
+                break;
+            }
+        }
         w = (size_t)cwidth(v[i]);
         if (w == 0)
             w = 1;
@@ -774,8 +850,18 @@ write_literal(struct yem *e, const unsigned char *v, size_t n)
         } else {
             if (breaks)
                 write_indent(e);
-            /* The rest of the line as is: up to the next break. */
+            /* The rest of the line as is: up to the next break. ASCII
+             * without breaks eight bytes at a time (the test is exact for
+             * '\n' and '\r': haszero of x ^ byte; any byte from 0x80 stops it). */
             size_t j = i, chars = 0;
+            while (j + 8 <= n) {
+                uint64_t x = load8(v + j);
+                uint64_t nl = x ^ (ONES * '\n'), cr = x ^ (ONES * '\r');
+                if ((((nl - ONES) & ~nl) | ((cr - ONES) & ~cr) | x) & HIGHS)
+                    break;
+                j += 8;
+                chars += 8;
+            }
             while (j < n && !is_break(v, n, j)) {
                 if ((v[j] & 0xC0) != 0x80)
                     chars++;
@@ -949,7 +1035,15 @@ roundtrip_string(struct yem *e, const char *s, size_t n, bool key, const char **
                                jc);
     }
     bool change = false;
-    for (size_t i = 0; i < n && !change;) {
+    size_t i0 = 0;
+    /* Eight bytes at a time while all are below 0x7F. */
+    while (i0 + 8 <= n) {
+        uint64_t x = load8(u + i0);
+        if ((x | (x + ONES)) & HIGHS)
+            break;
+        i0 += 8;
+    }
+    for (size_t i = i0; i < n && !change;) {
         if (u[i] < 0x7F) {
             i++;
             continue;

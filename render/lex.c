@@ -25,8 +25,6 @@ enum lex_state {
     ST_DONE, /* an item is ready */
 };
 
-static const char LEFT_DELIM[] = "{{";
-
 void
 tmpl_lex_init(struct tmpl_lexer *l, struct arena *a, const char *input, size_t len)
 {
@@ -324,11 +322,24 @@ left_trim_len(const char *s, size_t n)
     return k;
 }
 
+/* The first "{{" in s[0..n): memchr finds candidates far faster than
+ * memmem looks for a two-byte needle. */
+static const char *
+find_left_delim(const char *s, size_t n)
+{
+    const char *e = s + n;
+    while ((s = memchr(s, '{', (size_t)(e - s))) != NULL) {
+        if (s + 1 < e && s[1] == '{')
+            return s;
+        s++;
+    }
+    return NULL;
+}
+
 static enum lex_state
 lex_text(struct tmpl_lexer *l)
 {
-    const char *p =
-        l->pos < l->len ? memmem(l->input + l->pos, l->len - l->pos, LEFT_DELIM, 2) : NULL;
+    const char *p = l->pos < l->len ? find_left_delim(l->input + l->pos, l->len - l->pos) : NULL;
     if (p) {
         size_t x = (size_t)(p - (l->input + l->pos));
         if (x > 0) {

@@ -5,7 +5,7 @@
 #
 #   scripts/bench-node.sh ./pkg [RUNS] [PODS]
 #
-# Needs root, hyperfine, crun, runc, busybox-static. Everything lives in a
+# Needs root, crun, runc, python3, busybox-static. Everything lives in a
 # scratch directory and a pkg-bench-* cgroup parent, removed at the end.
 # crun 1.8 refuses this hybrid host (v1 controllers plus a cgroup2 mount
 # listing hugetlb): it runs in a private mount namespace where
@@ -19,7 +19,7 @@ if [ "$(id -u)" != 0 ]; then
     echo "bench node: skipped (needs root)"
     exit 0
 fi
-for t in hyperfine crun runc python3; do
+for t in crun runc python3; do
     command -v $t >/dev/null || { echo "bench node: skipped ($t missing)"; exit 0; }
 done
 w=$(mktemp -d /tmp/pkg-bench.XXXXXX)
@@ -82,20 +82,45 @@ spec:
     command: ["/bin/true"]
 EOY
 : >empty
-echo "== node: start-to-exit of /bin/true ($runs runs each, median)"
+echo "== node: start-to-exit of /bin/true ($runs rounds, the three in random order each round; median)"
+# Interleaved rather than one command after the other: on a shared machine
+# the load changes over a run, and each round exposes the three to the same.
+cat >start.py <<'EOP'
+import json, os, random, statistics, subprocess, sys, time
+runs, out, cmds = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+null = open(os.devnull, "w")
+times = [[] for _ in cmds]
+for warm in range(3):
+    for c in cmds:
+        subprocess.run(c.split(), stdout=null, stderr=null)
+for _ in range(runs):
+    order = list(range(len(cmds)))
+    random.shuffle(order)
+    for k in order:
+        t0 = time.perf_counter()
+        r = subprocess.run(cmds[k].split(), stdout=null, stderr=null)
+        dt = time.perf_counter() - t0
+        if r.returncode != 0:
+            sys.exit("bench node: %s exited %d" % (cmds[k], r.returncode))
+        times[k].append(dt)
+json.dump({"results": [{"command": c, "times": t} for c, t in zip(cmds, times)]}, open(out, "w"))
+EOP
 unshare -m sh -c "mount --make-rprivate / &&
     mount --bind $w/empty /sys/fs/cgroup/unified/cgroup.controllers &&
-    hyperfine -N --style none --warmup 3 --runs $runs --export-json $w/start.json \
+    python3 $w/start.py $runs $w/start.json \
         '$pkg pod run --rm -f $w/true.yaml' \
         'crun run -b $w/bundle bench-crun' \
-        'runc run -b $w/bundle bench-runc'" >/dev/null 2>&1
+        'runc run -b $w/bundle bench-runc'"
 python3 - "$w/start.json" <<'EOP'
-import json, sys
+import json, statistics, sys
 r = json.load(open(sys.argv[1]))["results"]
-m = {x["command"].split()[0].split("/")[-1]: x for x in r}
-pk, cr, rn = m["pkg"]["median"], m["crun"]["median"], m["runc"]["median"]
-for name, x in (("pkg pod run --rm", m["pkg"]), ("crun run", m["crun"]), ("runc run", m["runc"])):
-    print("  %-18s median %6.1f ms   mean %6.1f ms ± %4.1f" % (name, x["median"] * 1e3, x["mean"] * 1e3, x["stddev"] * 1e3))
+m = {x["command"].split()[0].split("/")[-1]: sorted(x["times"]) for x in r}
+med = {k: statistics.median(v) for k, v in m.items()}
+for name, k in (("pkg pod run --rm", "pkg"), ("crun run", "crun"), ("runc run", "runc")):
+    v = m[k]
+    print("  %-18s median %6.1f ms   p25 %6.1f   p75 %6.1f   min %6.1f" % (
+        name, med[k] * 1e3, v[len(v) // 4] * 1e3, v[3 * len(v) // 4] * 1e3, v[0] * 1e3))
+pk, cr, rn = med["pkg"], med["crun"], med["runc"]
 print("  pkg vs crun: %.2fx %s; pkg vs runc: %.2fx %s" % (
     cr / pk, "faster" if pk < cr else "SLOWER", rn / pk, "faster" if pk < rn else "SLOWER"))
 EOP

@@ -235,4 +235,59 @@ test_expect_success 'stop runs preStop, then SIGTERM, within the grace period' '
     st stopper "c[\"state\"][\"terminated\"][\"exitCode\"]" >ec && test "$(cat ec)" = 0 &&
     "$PKG" pod rm stopper >/dev/null
 '
+
+# Adoption: a restarted supervisor watches containers it did not start
+# (pidfd); their exit status still comes back, from the kernel's record
+# for pidfd holders or the zombie they leave behind.
+for n in a b; do
+    cat >adopt-$n.yaml <<EOY
+apiVersion: v1
+kind: Pod
+metadata:
+  name: adopt-$n
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 0
+  volumes:
+  - name: out
+    hostPath: {path: $TMP/hooks}
+  containers:
+  - name: main
+    image: pkg.test/busybox:1
+    command: ["sh", "-c", "while [ ! -e /out/go-$n ]; do sleep 0.05; done; exit 5"]
+    volumeMounts: [{name: out, mountPath: /out}]
+EOY
+done
+restart_node() { # kills the supervisor daemon (-9) and starts a new one
+    old=$(cat "$PKG_HOME/node.pid") && kill -9 "$old" &&
+        wait_for 5 sh -c "! kill -0 $old" || return 1
+    ("$PKG" node >node.log 2>&1 &)
+    wait_for 10 sh -c "test -f $PKG_HOME/node.pid && test \"\$(cat $PKG_HOME/node.pid)\" != $old"
+}
+test_expect_success 'a container ending under a restarted supervisor keeps its exit status' '
+    "$PKG" pod run -d -f adopt-a.yaml >/dev/null &&
+    wait_for 10 sh -c "\"$PKG\" pod ls | grep -q \"^adopt-a  *1/1  *Running\"" &&
+    restart_node && touch hooks/go-a &&
+    wait_for 10 sh -c "\"$PKG\" pod ls | grep -q \"^adopt-a  *0/1  *Error\"" &&
+    st adopt-a "(c[\"state\"][\"terminated\"][\"exitCode\"], c[\"state\"][\"terminated\"][\"reason\"])" >ec &&
+    echo "(5, '"'"'Error'"'"')" >want && test_cmp want ec &&
+    pod_field adopt-a "p[\"status\"][\"phase\"]" >ph && test "$(cat ph)" = Failed &&
+    "$PKG" pod rm adopt-a >/dev/null
+'
+test_expect_success 'a container ending while no supervisor runs: its status, or ContainerStatusUnknown once reaped' '
+    "$PKG" pod run -d -f adopt-b.yaml >/dev/null &&
+    wait_for 10 sh -c "\"$PKG\" pod ls | grep -q \"^adopt-b  *1/1  *Running\"" &&
+    pid=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[\"runtime\"][\"containers\"][\"main\"][\"pid\"])" \
+        "$PKG_HOME/pods/default_adopt-b/state.json") && test "$pid" -gt 0 &&
+    old=$(cat "$PKG_HOME/node.pid") && kill -9 "$old" && wait_for 5 sh -c "! kill -0 $old" &&
+    touch hooks/go-b &&
+    wait_for 10 sh -c "! test -d /proc/$pid || grep -q \"^$pid ([^)]*) Z\" /proc/$pid/stat" &&
+    if test -d /proc/$pid; then want="(5, '"'"'Error'"'"')"; else want="(137, '"'"'ContainerStatusUnknown'"'"')"; fi &&
+    ("$PKG" node >node.log 2>&1 &) &&
+    wait_for 10 sh -c "test \"\$(cat $PKG_HOME/node.pid)\" != $old" &&
+    wait_for 10 sh -c "\"$PKG\" pod get adopt-b -o json | grep -q terminated" &&
+    st adopt-b "(c[\"state\"][\"terminated\"][\"exitCode\"], c[\"state\"][\"terminated\"][\"reason\"])" >ec &&
+    echo "$want" >want && test_cmp want ec &&
+    "$PKG" pod rm adopt-b >/dev/null
+'
 test_done

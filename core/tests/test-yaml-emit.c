@@ -145,6 +145,24 @@ static const struct ecase ecases[] = {
     {"[3.0, 1e6, 1.5e-7, 0.000001, -0.0, 1e20, 1e21, 12345678901234567890]",
      "- 3\n- 1000000\n- 1.5e-07\n- 1e-06\n- 0\n- 1e+20\n- 1e+21\n- 12345678901234567000\n"},
     {"[0x10, 0o17, 017, 1_000, +5]", "- 16\n- 15\n- 15\n- 1000\n- 5\n"},
+    /* Indicators, spaces, breaks and non-ASCII past the first eight bytes
+     * (the analysis and the literal writer scan ASCII in bulk). */
+    {"k: \"abcdefghijklmnop: qrstuvwxyz\"", "k: 'abcdefghijklmnop: qrstuvwxyz'\n"},
+    {"k: \"abcdefghijklmnop:qrstuvwxyz\"", "k: abcdefghijklmnop:qrstuvwxyz\n"},
+    {"k: \"abcdefghijklmnop #qrstuvwxyz\"", "k: 'abcdefghijklmnop #qrstuvwxyz'\n"},
+    {"k: \"abcdefghijklmnop#qrstuvwxyz\"", "k: abcdefghijklmnop#qrstuvwxyz\n"},
+    {"k: \"abcdefghijklmnop{q}[r],s?t\"", "k: abcdefghijklmnop{q}[r],s?t\n"},
+    {"k: \"abcdefghijklmnop \\nqrstuvwxyz\"", "k: \"abcdefghijklmnop \\nqrstuvwxyz\"\n"},
+    {"k: \"abcdefghijklmnop\\n qrstuvwxyz\"", "k: |-\n  abcdefghijklmnop\n   qrstuvwxyz\n"},
+    {"k: \"abcdefghijklmnop\\nqrstuvwxyz \xc3\xa9 abcdefghijklmnop\\nabcdefghijklmnop\\r\\n\"",
+     "k: \"abcdefghijklmnop\\nqrstuvwxyz \xc3\xa9 abcdefghijklmnop\\nabcdefghijklmnop\\r\\n\"\n"},
+    {"k: \"abcdefghijklmnop\\nqrstuvwxyz \xc3\xa9 abcdefghijklmnop\\nabcdefghijklmnop\\n\"",
+     "k: |\n  abcdefghijklmnop\n  qrstuvwxyz \xc3\xa9 abcdefghijklmnop\n  abcdefghijklmnop\n"},
+    {"k: \"abcdefghijklmnopqrstuvwxyz\\n\\u2028abcdefghijk\\u0085lmnopqrstuvwxyz\\n\"",
+     "k: |\n  abcdefghijklmnopqrstuvwxyz\n\xe2\x80\xa8  abcdefghijk lmnopqrstuvwxyz\n"},
+    {"k: \"abcdefghijklmnopqrstu\\twxyz\"", "k: \"abcdefghijklmnopqrstu\\twxyz\"\n"},
+    {"k: \"abcdefghijklmnopqrstuvwxy \"", "k: 'abcdefghijklmnopqrstuvwxy '\n"},
+    {"\"abcdefghijklmnop: qrstuvwxyz\": 1", "'abcdefghijklmnop: qrstuvwxyz': 1\n"},
     /* Strings that would read back as something else are quoted. */
     {"['yes', 'No', '0x10', '1e3', '.5', '1:20', '2001-12-14', '+1', '<<', '=']",
      "- \"yes\"\n- \"No\"\n- \"0x10\"\n- \"1e3\"\n- \".5\"\n- \"1:20\"\n- \"2001-12-14\"\n"

@@ -53,6 +53,11 @@ int node_read_file(struct sb *sb, const char *path, size_t limit, struct pkg_err
 /* A process's start time (field 22 of /proc/PID/stat), 0 when gone: with
  * the pid it names a process across pid reuse. */
 uint64_t node_proc_start_time(pid_t pid);
+/* The wait status of a process that is not our child and has exited
+ * (pidfd readable): from the kernel's record for pidfd holders (Linux
+ * 6.15) or, while it is a zombie, from /proc/PID/stat when it is still
+ * the process that started at `start`. 0, or -1 when it is not known. */
+int node_exit_status_of(int pidfd, pid_t pid, uint64_t start, int *status);
 /* mkdir -p that tries the last component first (pod start makes many
  * directories whose parents exist). */
 int node_mkdir_p(const char *path, mode_t mode, struct pkg_err **errp);

@@ -632,23 +632,37 @@ unmount_under(const char *dir, struct pkg_err **errp)
 /* ---- the trash ---- */
 
 /* Empties $home/trash in a detached process of low priority. Only one
- * runs at a time (a lock on the trash directory); it looks again after
- * letting the lock go, so an entry added meanwhile is not missed. */
+ * runs at a time (a lock on the trash directory, taken before the fork:
+ * while a cleaner runs, no process is forked); a cleaner looks again
+ * after letting the lock go, so an entry added meanwhile is not missed. */
 static void
 trash_empty(const char *home)
 {
     cleanup_free char *trash = xasprintf("%s/trash", home);
-    /* Not waited for: a supervisor reaps it with any other child, the
-     * CLI leaves it to its own reaper when it exits. */
-    pid_t pid = fork();
-    if (pid != 0)
+    int fd = open(trash, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
         return;
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        close(fd); /* another cleaner runs */
+        return;
+    }
+    /* Not waited for: a supervisor reaps it with any other child, the
+     * CLI leaves it to its own reaper when it exits. The child holds the
+     * lock through the inherited descriptor. */
+    pid_t pid = fork();
+    if (pid != 0) {
+        close(fd);
+        return;
+    }
     setsid();
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
-    syscall(SYS_close_range, 3, ~0U, 0);
+    if (fd != 3 && dup2(fd, 3) < 0)
+        _exit(0);
+    fd = 3;
+    syscall(SYS_close_range, 4, ~0U, 0);
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null >= 0) {
         dup2(null, 0);
@@ -660,7 +674,8 @@ trash_empty(const char *home)
         /* runs at normal priority */
     }
     for (;;) {
-        int fd = open(trash, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+            fd = open(trash, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
             _exit(0); /* gone, or another cleaner runs */
         bool any = false;
@@ -677,6 +692,7 @@ trash_empty(const char *home)
         if (d)
             closedir(d);
         close(fd); /* the lock goes */
+        fd = -1;
         d = opendir(trash);
         while (d && (de = readdir(d)))
             if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))

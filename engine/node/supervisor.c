@@ -1721,8 +1721,12 @@ node_super_run(struct node_super *s, bool *failed, const char **phase, struct pk
                         if (fdp == &c->errfd) {
                             read_start_error(c);
                         } else if (fdp == &c->pidfd && c->adopted) {
-                            /* Not our child: the exit status is gone. */
-                            on_exit_status(c, -1);
+                            /* Not our child: its status comes from the
+                             * kernel's record or the zombie (-1: lost). */
+                            int status;
+                            if (node_exit_status_of(c->pidfd, c->pid, c->pid_start, &status))
+                                status = -1;
+                            on_exit_status(c, status);
                         }
                     }
                 }

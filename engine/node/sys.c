@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -248,4 +249,83 @@ node_proc_start_time(pid_t pid)
             p++;
     }
     return p ? strtoull(p, NULL, 10) : 0;
+}
+
+/* struct pidfd_info as Linux 6.15 extended it (exit_code where 6.13 had a
+ * spare field); the installed kernel headers may predate it. */
+struct pidfd_exit_info {
+    uint64_t mask;
+    uint64_t cgroupid;
+    uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+    int32_t exit_code;
+    uint32_t coredump_mask;
+    uint32_t spare1;
+};
+#define PIDFD_INFO_EXIT_BIT (1ull << 3)
+#define PIDFD_GET_INFO_IOCTL _IOWR(0xFF, 11, struct pidfd_exit_info)
+
+/* The kernel keeps a reaped process's wait status for pidfd holders
+ * (Linux 6.15). */
+static bool
+pidfd_exit_info(int pidfd, int *status)
+{
+    struct pidfd_exit_info info;
+    memset(&info, 0, sizeof(info));
+    info.mask = PIDFD_INFO_EXIT_BIT;
+    if (ioctl(pidfd, PIDFD_GET_INFO_IOCTL, &info) < 0 || !(info.mask & PIDFD_INFO_EXIT_BIT))
+        return false;
+    *status = info.exit_code;
+    return true;
+}
+
+/* A zombie's wait status: field 52 of /proc/PID/stat, when the process
+ * there is still the one that started at `start` and is a zombie. */
+static bool
+zombie_exit_code(pid_t pid, uint64_t start, int *status)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    if (!p || p[1] != ' ' || (p[2] != 'Z' && p[2] != 'X'))
+        return false;
+    p += 2; /* field 3 */
+    uint64_t st = 0;
+    for (int f = 3; p; f++) {
+        if (f == 22)
+            st = strtoull(p, NULL, 10);
+        if (f == 52) {
+            if (st != start)
+                return false;
+            *status = (int)strtol(p, NULL, 10);
+            return true;
+        }
+        p = strchr(p, ' ');
+        if (p)
+            p++;
+    }
+    return false;
+}
+
+int
+node_exit_status_of(int pidfd, pid_t pid, uint64_t start, int *status)
+{
+    /* Not reaped yet: the zombie still holds it. Reaped meanwhile (by
+     * whoever is its parent now): the kernel recorded it for our pidfd. */
+    if (pidfd_exit_info(pidfd, status) || zombie_exit_code(pid, start, status))
+        return 0;
+    for (int i = 0; i < 20; i++) {
+        if (pidfd_exit_info(pidfd, status) || zombie_exit_code(pid, start, status))
+            return 0;
+        struct timespec ts = {.tv_nsec = 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return -1;
 }

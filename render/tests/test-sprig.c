@@ -748,6 +748,37 @@ test_self_containing_map(void **state)
     free(r);
 }
 
+/* tpl rendering itself: Helm runs Go out of stack after minutes; here
+ * the nesting stops at 1000 levels with one limit error, reported at the
+ * outermost tpl (the message does not grow with the depth). */
+static void
+test_tpl_recursion(void **state)
+{
+    (void)state;
+    char *err = NULL;
+    char *r = render("{{ tpl \"{{ tpl .t . }}\" (dict \"t\" \"{{ tpl .t . }}\") }}", &err);
+    if (r)
+        fail_msg("rendered %.40s", r);
+    assert_string_equal(err, "template: t:1:3: executing \"t\" at <tpl \"{{ tpl .t . }}\" (dict "
+                             "\"t\" \"{{ tpl .t . }}\")>: error calling tpl: tpl nested more "
+                             "than 1000 levels deep");
+    free(err);
+    /* a chain of dicts each tpl-rendering the next: 1000 levels render,
+     * 1001 do not */
+    static const char chain[] = "{{ $d := dict \"t\" \"x\" }}{{ range until %d }}{{ $d = dict "
+                                "\"t\" \"{{ tpl .n.t .n }}\" \"n\" $d }}{{ end }}{{ tpl $d.t $d }}";
+    char t[256];
+    snprintf(t, sizeof(t), chain, 999);
+    r = must_render(t);
+    assert_string_equal(r, "x");
+    free(r);
+    snprintf(t, sizeof(t), chain, 1000);
+    r = render(t, &err);
+    assert_null(r);
+    assert_non_null(strstr(err, "error calling tpl: tpl nested more than 1000 levels deep"));
+    free(err);
+}
+
 static void
 test_strconv(void **state)
 {
@@ -792,6 +823,7 @@ main(void)
         cmocka_unit_test(test_regex_invalid_utf8),
         cmocka_unit_test(test_strconv),
         cmocka_unit_test(test_self_containing_map),
+        cmocka_unit_test(test_tpl_recursion),
     };
     return cmocka_run_group_tests_name("render-sprig", tests, NULL, NULL);
 }
