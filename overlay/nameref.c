@@ -352,7 +352,8 @@ candidates_for(struct nctx *c, struct rinfo *ref, struct pkg_err **errp)
                 }
                 l->v[l->n++] = t;
             }
-            qsort(l->idx, nidx, sizeof(*l->idx), npos_cmp);
+            if (nidx)
+                qsort(l->idx, nidx, sizeof(*l->idx), npos_cmp);
             size_t w = 0; /* one entry per candidate and name */
             for (size_t i = 0; i < nidx; i++)
                 if (!w || npos_cmp(&l->idx[w - 1], &l->idx[i]))
