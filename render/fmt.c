@@ -1049,6 +1049,10 @@ print_value(struct pp *p, const struct val *v, int verb, int depth)
             for (uint32_t i = 0; f && i < f->u.seq.len; i++) {
                 if (i > 0)
                     sb_addstr(p->buf, p->sharp_v ? ", " : " ");
+                if ((p->plus_v || p->sharp_v) && ot->field_names) {
+                    sb_addstr(p->buf, ot->field_names[i]);
+                    sb_addch(p->buf, ':');
+                }
                 print_value(p, f->u.seq.items[i], verb, depth + 1);
             }
             arena_free(a);
