@@ -857,9 +857,18 @@ is_unsigned(const struct val *v)
 static bool
 handle_methods(struct pp *p, const struct val *v, int verb)
 {
-    if (p->erroring || p->sharp_v)
+    if (p->erroring)
         return false;
     const struct tmpl_objtype *ot = tmpl_objtype_of(v);
+    if (p->sharp_v) {
+        if (!ot || !ot->gostring)
+            return false;
+        struct sb t = SB_INIT;
+        ot->gostring(&t, v);
+        fmt_s(p, t.buf, t.len);
+        sb_release(&t);
+        return true;
+    }
     bool int_stringer =
         v->kind == VAL_INT && v->gotype >= TMPL_GO_DURATION && v->gotype <= TMPL_GO_WEEKDAY;
     if (!int_stringer && (!ot || !ot->string || ot->string_needs_addr))
