@@ -650,6 +650,40 @@ test_certificates(void **state)
     free(r);
 }
 
+/* The common name's ASN.1 string type is the one Go's encoding/asn1
+ * picks: PrintableString when every byte is in its set, else UTF8String
+ * ('*' and '&' are not in it); helm's certificates carry the same. */
+static void
+test_certificate_name_types(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *cn;
+        int type;
+    } cases[] = {
+        {"my ca", V_ASN1_PRINTABLESTRING}, {"it's (x)+,-./:=?", V_ASN1_PRINTABLESTRING},
+        {"a*b", V_ASN1_UTF8STRING},        {"a&b", V_ASN1_UTF8STRING},
+        {"a_b", V_ASN1_UTF8STRING},        {"\xc3\xa9", V_ASN1_UTF8STRING},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char tpl[128];
+        /* the name goes in as a raw string */
+        snprintf(tpl, sizeof(tpl), "{{ (genCA `%s` 3).Cert }}", cases[i].cn);
+        char *r = must_render(tpl);
+        X509 *x = read_cert(r);
+        assert_non_null(x);
+        X509_NAME *n = X509_get_subject_name(x);
+        X509_NAME_ENTRY *e = X509_NAME_get_entry(n, 0);
+        assert_non_null(e);
+        const ASN1_STRING *d = X509_NAME_ENTRY_get_data(e);
+        if (ASN1_STRING_type(d) != cases[i].type)
+            fail_msg("%s: type %d, want %d", cases[i].cn, ASN1_STRING_type(d), cases[i].type);
+        assert_memory_equal(ASN1_STRING_get0_data(d), cases[i].cn, strlen(cases[i].cn));
+        X509_free(x);
+        free(r);
+    }
+}
+
 static void
 test_certificates_with_keys(void **state)
 {
@@ -819,6 +853,7 @@ main(void)
         cmocka_unit_test(test_aes),
         cmocka_unit_test(test_private_keys),
         cmocka_unit_test(test_certificates),
+        cmocka_unit_test(test_certificate_name_types),
         cmocka_unit_test(test_certificates_with_keys),
         cmocka_unit_test(test_regex_invalid_utf8),
         cmocka_unit_test(test_strconv),
