@@ -123,18 +123,19 @@ unshare -m sh -c "mount --make-rprivate / &&
 python3 - "$w/start.json" <<'EOP'
 import json, statistics, sys
 r = json.load(open(sys.argv[1]))["results"]
-m = {x["command"].split()[0].split("/")[-1]: sorted(x["times"]) for x in r}
+# In the order given to start.py: pkg, crun, runc[, the baseline pkg].
+m = dict(zip(("pkg", "crun", "runc", "base"), (sorted(x["times"]) for x in r)))
 med = {k: statistics.median(v) for k, v in m.items()}
 rows = [("pkg pod run --rm", "pkg"), ("crun run", "crun"), ("runc run", "runc")]
-if "env" in m:
-    rows.append(("baseline pkg", "env"))
+if "base" in m:
+    rows.append(("baseline pkg", "base"))
 for name, k in rows:
     v = m[k]
     print("  %-18s median %6.1f ms   p25 %6.1f   p75 %6.1f   min %6.1f" % (
         name, med[k] * 1e3, v[len(v) // 4] * 1e3, v[3 * len(v) // 4] * 1e3, v[0] * 1e3))
 pk, cr, rn = med["pkg"], med["crun"], med["runc"]
-if "env" in m:
-    print("  baseline vs crun: %.2fx; baseline vs runc: %.2fx" % (cr / med["env"], rn / med["env"]))
+if "base" in m:
+    print("  baseline vs crun: %.2fx; baseline vs runc: %.2fx" % (cr / med["base"], rn / med["base"]))
 print("  pkg vs crun: %.2fx %s; pkg vs runc: %.2fx %s" % (
     cr / pk, "faster" if pk < cr else "SLOWER", rn / pk, "faster" if pk < rn else "SLOWER"))
 EOP
