@@ -661,8 +661,11 @@ chart_yaml_values(struct val **out, struct arena *a, const char *data, size_t le
                   struct pkg_err **errp)
 {
     struct val *doc = NULL;
-    struct val_yaml_opts yo = {
-        .dialect = VAL_YAML_HELM, .json_compat = true, .allow_duplicate_keys = true};
+    /* sigs.k8s.io/yaml.Unmarshal: the first document only */
+    struct val_yaml_opts yo = {.dialect = VAL_YAML_HELM,
+                               .json_compat = true,
+                               .allow_duplicate_keys = true,
+                               .first_doc_only = true};
     int rc = val_yaml_load(&doc, a, data, len, arena_strdup(a, file), &yo, errp);
     if (rc)
         return pkg_err_wrap(errp, "error converting YAML to JSON");

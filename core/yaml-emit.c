@@ -365,6 +365,8 @@ analyze_ascii(struct yem *e, const unsigned char *v, size_t n)
         break;
     }
     for (size_t i = 1; i < n; i++) {
+        if (quiet_byte[v[i]] || v[i] == ' ')
+            continue;
         switch (v[i]) {
         case ',':
         case '?':

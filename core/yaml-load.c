@@ -506,6 +506,8 @@ val_yaml_load_all(struct val **out, struct arena *a, const char *buf, size_t len
             if (l.o.json_compat)
                 to_json_compat(d);
             val_seq_push(a, docs, d);
+            if (l.o.first_doc_only)
+                done = true;
             break;
         }
         case YAML_SCALAR_EVENT: {

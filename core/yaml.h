@@ -38,6 +38,10 @@ struct val_yaml_opts {
      * one wins (go-yaml v2 with sigs.k8s.io/yaml is strict; set this to
      * tolerate them). */
     bool allow_duplicate_keys;
+    /* Stop after the first document's end, as go-yaml's Unmarshal does: what
+     * follows is scanned only as far as the token that ends the document
+     * ("a: 1\n---\n[" and "[a]+" load without an error). */
+    bool first_doc_only;
     size_t max_depth; /* 0: 1000 */
     size_t max_nodes; /* alias expansion budget, 0: 10 million nodes */
     size_t max_bytes; /* 0: 256 MiB */

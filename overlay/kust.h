@@ -190,6 +190,15 @@ struct kres *kres_new(struct kbuild *b, struct val *node);
 struct kres *kres_copy(struct kbuild *b, const struct kres *r);
 void kres_add_refvar(struct kbuild *b, struct kres *r, const char *name);
 struct kresid kres_curid(struct kbuild *b, const struct kres *r);
+/* How many resources of a map hold each current id, kept up to date by
+ * the caller as resources change (GetMatchingResourcesByCurrentId in a
+ * loop without its O(n^2)). */
+struct kidcount;
+struct kidcount *kidcount_new(struct kbuild *b, const struct kresmap *m);
+void kidcount_add(struct kidcount *c, const struct kresid *id);
+void kidcount_remove(struct kidcount *c, const struct kresid *id);
+size_t kidcount_get(const struct kidcount *c, const struct kresid *id);
+void kidcount_free(struct kidcount *c);
 /* Previous ids from the build annotations, oldest first. */
 size_t kres_previds(struct kbuild *b, const struct kres *r, struct kresid **out);
 struct kresid kres_orgid(struct kbuild *b, const struct kres *r);

@@ -20,6 +20,23 @@ struct rinfo {
     bool has_prefixes, has_suffixes;
 };
 
+/* A previous name of a candidate and its position in the list. */
+struct npos {
+    const char *name;
+    size_t pos;
+};
+
+/* The candidates of every referrer in one namespace (or of cluster-scoped
+ * referrers, key NULL): SubsetThatCouldBeReferencedByResource depends on
+ * nothing else for referrers other than RoleBindings. */
+struct clist {
+    const char *key;
+    struct rinfo **v;
+    size_t n;
+    struct npos *idx;
+    size_t nidx;
+};
+
 struct nctx {
     struct kbuild *b;
     struct rinfo *all;
@@ -29,6 +46,13 @@ struct nctx {
     struct kgvk target;
     struct rinfo **cand; /* candidates for the referrer */
     size_t ncand;
+    bool have_cand; /* cand is the referrer's (computed on its first field) */
+    /* cand's previous names, sorted, when cand is a cached list: */
+    const struct npos *cidx;
+    size_t ncidx;
+    struct rinfo **own; /* the list candidates_for fills when not cached */
+    struct clist *cache;
+    size_t ncache, ccache;
 };
 
 static void
@@ -100,19 +124,46 @@ prev_selected(const struct rinfo *r, const struct kgvk *g)
     return false;
 }
 
-/* selectReferral; *out is NULL when nothing matches. */
 static int
-select_referral(struct nctx *c, const char *old, struct rinfo **cands, size_t ncands, bool match_ns,
-                struct rinfo **out, struct pkg_err **errp)
+npos_cmp(const void *x, const void *y)
+{
+    const struct npos *a = x, *b = y;
+    int d = strcmp(a->name, b->name);
+    return d ? d : (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* selectReferral; *out is NULL when nothing matches. With idx (the
+ * candidates' previous names) only candidates that once had the name old
+ * are looked at, in list order: the ones the name test keeps anyway. */
+static int
+select_referral(struct nctx *c, const char *old, struct rinfo **cands, size_t ncands,
+                const struct npos *idx, size_t nidx, bool match_ns, struct rinfo **out,
+                struct pkg_err **errp)
 {
     *out = NULL;
-    struct rinfo **v = xcalloc(ncands + 1, sizeof(*v));
+    size_t lo = 0, hi = ncands;
+    if (idx) {
+        /* first entry not below (old, 0) */
+        size_t l = 0, h = nidx;
+        while (l < h) {
+            size_t mid = l + (h - l) / 2;
+            if (strcmp(idx[mid].name, old) < 0)
+                l = mid + 1;
+            else
+                h = mid;
+        }
+        lo = l;
+        hi = l;
+        while (hi < nidx && !strcmp(idx[hi].name, old))
+            hi++;
+    }
+    struct rinfo **v = xcalloc((idx ? hi - lo : ncands) + 1, sizeof(*v));
     size_t n = 0;
     struct kgvk rgvk;
     bool use_roleref = roleref_gvk(c, &rgvk);
     const struct kresid *rcur = &c->referrer->cur;
-    for (size_t i = 0; i < ncands; i++) {
-        struct rinfo *r = cands[i];
+    for (size_t i = lo; i < hi; i++) {
+        struct rinfo *r = idx ? cands[idx[i].pos] : cands[i];
         bool name_ok = false;
         for (size_t j = 0; j < r->nprev && !name_ok; j++)
             name_ok = !strcmp(r->prev[j].name, old);
@@ -176,7 +227,7 @@ set_scalar(struct nctx *c, struct val *node, struct pkg_err **errp)
     struct arena *a = c->b->a;
     const char *old = kn_text(a, node);
     struct rinfo *ref;
-    int rc = select_referral(c, old, c->cand, c->ncand, false, &ref, errp);
+    int rc = select_referral(c, old, c->cand, c->ncand, c->cidx, c->ncidx, false, &ref, errp);
     if (rc || !ref)
         return rc;
     record(c, ref);
@@ -218,7 +269,7 @@ set_mapping(struct nctx *c, struct val *node, struct pkg_err **errp)
     }
     const char *old = kn_text(a, name);
     struct rinfo *ref;
-    int rc = select_referral(c, old, cands, ncands, true, &ref, errp);
+    int rc = select_referral(c, old, cands, ncands, NULL, 0, true, &ref, errp);
     free(filtered);
     if (rc || !ref)
         return rc;
@@ -232,6 +283,8 @@ set_mapping(struct nctx *c, struct val *node, struct pkg_err **errp)
     return 0;
 }
 
+static int candidates_for(struct nctx *c, struct rinfo *ref, struct pkg_err **errp);
+
 static int
 nameref_set(struct kbuild *b, struct val *node, void *payload, struct pkg_err **errp)
 {
@@ -239,6 +292,12 @@ nameref_set(struct kbuild *b, struct val *node, void *payload, struct pkg_err **
     struct nctx *c = payload;
     if (node->kind == VAL_NULL)
         return 0;
+    if (!c->have_cand) {
+        int rc = candidates_for(c, c->referrer, errp);
+        if (rc)
+            return rc;
+        c->have_cand = true;
+    }
     if (node->kind == VAL_MAP)
         return set_mapping(c, node, errp);
     if (node->kind == VAL_SEQ) {
@@ -268,13 +327,49 @@ candidates_for(struct nctx *c, struct rinfo *ref, struct pkg_err **errp)
 {
     struct arena *a = c->b->a;
     c->ncand = 0;
-    if (ref->cur.gvk.cluster_scoped) {
-        for (size_t i = 0; i < c->n; i++)
-            c->cand[c->ncand++] = &c->all[i];
+    c->cidx = NULL;
+    c->ncidx = 0;
+    if (strcmp(kn_kind(a, ref->r->node), "RoleBinding")) {
+        const char *key = ref->cur.gvk.cluster_scoped ? NULL : kresid_effective_ns(&ref->cur);
+        struct clist *l = NULL;
+        for (size_t i = 0; i < c->ncache && !l; i++)
+            if (key ? c->cache[i].key && !strcmp(c->cache[i].key, key) : !c->cache[i].key)
+                l = &c->cache[i];
+        if (!l) {
+            c->cache = xgrow(c->cache, &c->ccache, c->ncache + 1, sizeof(*c->cache));
+            l = &c->cache[c->ncache++];
+            memset(l, 0, sizeof(*l));
+            l->key = key;
+            l->v = xcalloc(c->n + 1, sizeof(*l->v));
+            size_t nidx = 0, cidx = 0;
+            for (size_t i = 0; i < c->n; i++) {
+                struct rinfo *t = &c->all[i];
+                if (key && !t->cur.gvk.cluster_scoped && !kresid_ns_equals(&t->cur, &ref->cur))
+                    continue;
+                for (size_t j = 0; j < t->nprev; j++) {
+                    l->idx = xgrow(l->idx, &cidx, nidx + 1, sizeof(*l->idx));
+                    l->idx[nidx++] = (struct npos){t->prev[j].name, l->n};
+                }
+                l->v[l->n++] = t;
+            }
+            if (nidx)
+                qsort(l->idx, nidx, sizeof(*l->idx), npos_cmp);
+            size_t w = 0; /* one entry per candidate and name */
+            for (size_t i = 0; i < nidx; i++)
+                if (!w || npos_cmp(&l->idx[w - 1], &l->idx[i]))
+                    l->idx[w++] = l->idx[i];
+            l->nidx = w;
+        }
+        c->cand = l->v;
+        c->ncand = l->n;
+        static const struct npos none[1];
+        c->cidx = l->idx ? l->idx : none; /* indexed, and no names at all */
+        c->ncidx = l->nidx;
         return 0;
     }
+    c->cand = c->own;
     struct kstrv rbns = {0};
-    if (!strcmp(kn_kind(a, ref->r->node), "RoleBinding")) {
+    {
         struct val *subj = kn_get(ref->r->node, "subjects");
         for (size_t i = 0; subj && subj->kind == VAL_SEQ && i < val_seq_len(subj); i++) {
             struct val *s = val_seq_at(subj, i);
@@ -292,7 +387,8 @@ candidates_for(struct nctx *c, struct rinfo *ref, struct pkg_err **errp)
     }
     for (size_t i = 0; i < c->n; i++) {
         struct rinfo *t = &c->all[i];
-        bool ok = t->cur.gvk.cluster_scoped || kresid_ns_equals(&t->cur, &ref->cur);
+        bool ok = ref->cur.gvk.cluster_scoped || t->cur.gvk.cluster_scoped ||
+                  kresid_ns_equals(&t->cur, &ref->cur);
         for (size_t j = 0; !ok && j < rbns.n; j++)
             ok = !strcmp(rbns.v[j], kn_namespace(a, t->r->node));
         if (ok)
@@ -309,24 +405,28 @@ kx_namerefs(struct kbuild *b, struct kresmap *m, const struct ktconfig *tc, stru
         return 0;
     struct nctx c = {.b = b, .n = m->n};
     c.all = xcalloc(m->n, sizeof(*c.all));
-    c.cand = xcalloc(m->n, sizeof(*c.cand));
+    c.own = xcalloc(m->n + 1, sizeof(*c.own));
     for (size_t i = 0; i < m->n; i++)
         info_fill(b, &c.all[i], m->v[i]);
     int rc = 0;
     for (size_t i = 0; i < m->n && !rc; i++) {
         struct rinfo *ref = &c.all[i];
-        bool have = false;
+        /* SubsetThatCouldBeReferencedByResource runs for a referrer that a
+         * field spec selects; its list (O(n) to make) is made when a field
+         * is found, except for RoleBindings, whose subjects can fail it */
+        c.have_cand = false;
+        bool rolebinding = !strcmp(ref->cur.gvk.kind, "RoleBinding");
         for (size_t j = 0; j < tc->nnameref && !rc; j++) {
             const struct knbr *br = &tc->nameref[j];
             for (size_t k = 0; k < br->referrers.n && !rc; k++) {
                 const struct kfieldspec *spec = &br->referrers.v[k];
                 if (!kgvk_is_selected(&ref->org.gvk, &spec->gvk))
                     continue;
-                if (!have) {
+                if (!c.have_cand && rolebinding) {
                     rc = candidates_for(&c, ref, errp);
                     if (rc)
                         break;
-                    have = true;
+                    c.have_cand = true;
                 }
                 c.referrer = ref;
                 c.spec = spec;
@@ -346,6 +446,11 @@ kx_namerefs(struct kbuild *b, struct kresmap *m, const struct ktconfig *tc, stru
         kstrv_free(&c.all[i].suffixes);
     }
     free(c.all);
-    free(c.cand);
+    free(c.own);
+    for (size_t i = 0; i < c.ncache; i++) {
+        free(c.cache[i].v);
+        free(c.cache[i].idx);
+    }
+    free(c.cache);
     return rc;
 }

@@ -146,23 +146,26 @@ x_namespace(struct kbuild *b, const struct val *cfg, struct kresmap *m, struct p
     struct kfsslice fs = {0};
     int rc = kfsslice_from_val(b, &fs, kn_get(cfg, "fieldSpecs"), errp);
     struct ns_set s = {ns, cfg_bool(cfg, "unsetOnly")};
+    /* after each resource: exactly one resource may hold its new id */
+    struct kidcount *ids = rc ? NULL : kidcount_new(b, m);
     for (size_t i = 0; !rc && i < m->n; i++) {
         struct kres *r = m->v[i];
         if (kres_empty(r))
             continue;
         kres_store_previd(b, r);
+        struct kresid before = kres_curid(b, r);
         rc = namespace_one(b, r, &fs, &s, mode, errp);
         if (rc)
             break;
         struct kresid id = kres_curid(b, r);
-        struct kresmap hits = {0};
-        kresmap_by_cur_id(b, m, &id, &hits);
-        if (hits.n != 1)
+        kidcount_remove(ids, &before);
+        kidcount_add(ids, &id);
+        if (kidcount_get(ids, &id) != 1)
             rc = pkg_err_set(errp, PKG_ECONFLICT,
                              "namespace transformation produces ID conflict: %s",
                              kresid_string(b->a, &id));
-        kresmap_free(&hits);
     }
+    kidcount_free(ids);
     free(fs.v);
     return rc;
 }

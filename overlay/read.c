@@ -153,6 +153,7 @@ kread_build(struct kbuild *b, struct kresmap *out, struct val *docs, size_t ndoc
     /* kio: the nodes, with a lone List/ResourceList document unwrapped. */
     struct val **queue = NULL;
     size_t nq = 0, cq = 0, qi = 0;
+    struct kresmap batch = {0};
     for (size_t i = 0; i < val_seq_len(docs); i++) {
         struct val *d = val_seq_at(docs, i);
         if (kn_missing_or_null(d))
@@ -184,22 +185,19 @@ kread_build(struct kbuild *b, struct kresmap *out, struct val *docs, size_t ndoc
     }
     nq = w;
     /* inlineAnyEmbeddedLists: items go to the end of the queue, through
-     * a JSON round trip. */
+     * a JSON round trip; then the slice goes into the map (Append's
+     * duplicate check) once every node is known good, as kustomize does. */
     for (qi = 0; qi < nq; qi++) {
         struct val *n = queue[qi];
         const char *kind = kn_kind(b->a, n);
         size_t kl = strlen(kind);
         if (kl < 4 || strcmp(kind + kl - 4, "List") != 0) {
-            rc = kresmap_append(b, out, kres_new(b, n), errp);
-            if (rc)
-                goto out;
+            kresmap_push(&batch, kres_new(b, n));
             continue;
         }
         struct val *items = kn_get(n, "items");
         if (!items) {
-            rc = kresmap_append(b, out, kres_new(b, n), errp);
-            if (rc)
-                goto out;
+            kresmap_push(&batch, kres_new(b, n));
             continue;
         }
         if (items->kind == VAL_NULL)
@@ -222,7 +220,9 @@ kread_build(struct kbuild *b, struct kresmap *out, struct val *docs, size_t ndoc
             queue[nq++] = it;
         }
     }
+    rc = kresmap_append_all(b, out, &batch, errp);
 out:
+    kresmap_free(&batch);
     free(queue);
     return rc;
 }

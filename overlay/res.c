@@ -6,6 +6,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -483,33 +484,184 @@ kresmap_get_by_id(struct kbuild *b, const struct kresmap *m, const struct kresid
     return r;
 }
 
+/* resWrangler.Append's duplicate check for a batch: the ids of m are
+ * computed once and hashed on everything kresid_equals compares (group,
+ * version, kind, name, effective namespace), so appending n resources costs
+ * O(n), not O(n^2) (a file of 2000 objects spent most of its build here). */
+static uint64_t
+id_hash(const struct kresid *id)
+{
+    const char *parts[] = {id->gvk.group, id->gvk.version, id->gvk.kind, id->name,
+                           kresid_effective_ns(id)};
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        for (const unsigned char *c = (const unsigned char *)parts[i]; *c; c++)
+            h = (h ^ *c) * 1099511628211ULL;
+        h = (h ^ 0xff) * 1099511628211ULL; /* separator */
+    }
+    return h;
+}
+
+struct idset {
+    struct kresid *ids;
+    size_t *counts; /* kidcount: how many resources hold each id */
+    size_t n, cap, ccap;
+    uint32_t *slots; /* index + 1, 0 = empty */
+    size_t nslots;
+};
+
+static void
+idset_rehash(struct idset *s, size_t want)
+{
+    size_t ns = 16;
+    while (ns < 2 * want)
+        ns *= 2;
+    free(s->slots);
+    s->slots = xcalloc(ns, sizeof(*s->slots));
+    s->nslots = ns;
+    for (size_t i = 0; i < s->n; i++) {
+        size_t j = id_hash(&s->ids[i]) & (ns - 1);
+        while (s->slots[j])
+            j = (j + 1) & (ns - 1);
+        s->slots[j] = (uint32_t)(i + 1);
+    }
+}
+
+/* Adds id unless an equal one is there: returns false for a duplicate. */
+static bool
+idset_add(struct idset *s, const struct kresid *id)
+{
+    if (2 * (s->n + 1) > s->nslots)
+        idset_rehash(s, s->n + 1 > 2 * s->n ? s->n + 1 : 2 * s->n);
+    size_t j = id_hash(id) & (s->nslots - 1);
+    for (; s->slots[j]; j = (j + 1) & (s->nslots - 1))
+        if (kresid_equals(&s->ids[s->slots[j] - 1], id))
+            return false;
+    s->ids = xgrow(s->ids, &s->cap, s->n + 1, sizeof(*s->ids));
+    s->ids[s->n] = *id;
+    s->slots[j] = (uint32_t)(++s->n);
+    return true;
+}
+
+static void
+idset_free(struct idset *s)
+{
+    free(s->ids);
+    free(s->counts);
+    free(s->slots);
+}
+
+/* The entry equal to id, or -1. */
+static ptrdiff_t
+idset_find(const struct idset *s, const struct kresid *id)
+{
+    if (!s->nslots)
+        return -1;
+    for (size_t j = id_hash(id) & (s->nslots - 1); s->slots[j]; j = (j + 1) & (s->nslots - 1))
+        if (kresid_equals(&s->ids[s->slots[j] - 1], id))
+            return (ptrdiff_t)s->slots[j] - 1;
+    return -1;
+}
+
+struct kidcount {
+    struct idset set;
+};
+
+static void
+kidcount_bump(struct kidcount *c, const struct kresid *id, bool up)
+{
+    ptrdiff_t e = idset_find(&c->set, id);
+    if (e < 0) {
+        if (!up)
+            return;
+        idset_add(&c->set, id);
+        e = (ptrdiff_t)c->set.n - 1;
+        c->set.counts = xgrow(c->set.counts, &c->set.ccap, c->set.n, sizeof(*c->set.counts));
+        c->set.counts[e] = 0;
+    }
+    if (up)
+        c->set.counts[e]++;
+    else if (c->set.counts[e])
+        c->set.counts[e]--;
+}
+
+struct kidcount *
+kidcount_new(struct kbuild *b, const struct kresmap *m)
+{
+    struct kidcount *c = xcalloc(1, sizeof(*c));
+    for (size_t i = 0; i < m->n; i++) {
+        struct kresid id = kres_curid(b, m->v[i]);
+        kidcount_bump(c, &id, true);
+    }
+    return c;
+}
+
+void
+kidcount_add(struct kidcount *c, const struct kresid *id)
+{
+    kidcount_bump(c, id, true);
+}
+
+void
+kidcount_remove(struct kidcount *c, const struct kresid *id)
+{
+    kidcount_bump(c, id, false);
+}
+
+size_t
+kidcount_get(const struct kidcount *c, const struct kresid *id)
+{
+    ptrdiff_t e = idset_find(&c->set, id);
+    return e < 0 ? 0 : c->set.counts[e];
+}
+
+void
+kidcount_free(struct kidcount *c)
+{
+    if (!c)
+        return;
+    idset_free(&c->set);
+    free(c);
+}
+
+static int
+append_batch(struct kbuild *b, struct kresmap *m, struct kres *const *rs, size_t nr,
+             struct pkg_err **errp)
+{
+    struct idset set = {0};
+    int rc = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        struct kresid c = kres_curid(b, m->v[i]);
+        idset_add(&set, &c); /* m has no duplicates of its own */
+    }
+    for (size_t i = 0; i < nr && !rc; i++) {
+        if (m->n >= KUST_MAX_RESOURCES) {
+            rc = pkg_err_set(errp, PKG_ELIMIT, "too many resources (limit %d)", KUST_MAX_RESOURCES);
+            break;
+        }
+        struct kresid id = kres_curid(b, rs[i]);
+        if (!idset_add(&set, &id))
+            rc = pkg_err_set(errp, PKG_EEXIST,
+                             "may not add resource with an already registered id: %s",
+                             kresid_string(b->a, &id));
+        else
+            kresmap_push(m, rs[i]);
+    }
+    idset_free(&set);
+    return rc;
+}
+
 int
 kresmap_append(struct kbuild *b, struct kresmap *m, struct kres *r, struct pkg_err **errp)
 {
-    if (m->n >= KUST_MAX_RESOURCES)
-        return pkg_err_set(errp, PKG_ELIMIT, "too many resources (limit %d)", KUST_MAX_RESOURCES);
-    struct kresid id = kres_curid(b, r);
-    for (size_t i = 0; i < m->n; i++) {
-        struct kresid c = kres_curid(b, m->v[i]);
-        if (kresid_equals(&id, &c))
-            return pkg_err_set(errp, PKG_EEXIST,
-                               "may not add resource with an already registered id: %s",
-                               kresid_string(b->a, &id));
-    }
-    kresmap_push(m, r);
-    return 0;
+    return append_batch(b, m, &r, 1, errp);
 }
 
 int
 kresmap_append_all(struct kbuild *b, struct kresmap *m, const struct kresmap *o,
                    struct pkg_err **errp)
 {
-    for (size_t i = 0; i < o->n; i++) {
-        int rc = kresmap_append(b, m, o->v[i], errp);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    return append_batch(b, m, o->v, o->n, errp);
 }
 
 void

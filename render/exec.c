@@ -1262,6 +1262,12 @@ tmpl_call_tpl(struct tmpl_call *c, const char *text, size_t len, const struct va
               struct sb *out)
 {
     struct tmpl_exec *x = c->x;
+    if (x->sh->tpl_depth >= TMPL_TPL_MAX_DEPTH) {
+        /* unwound unwrapped to the outermost tpl, which reports it */
+        x->sh->err = arena_sprintf(x->a, "tpl nested more than %d levels deep", TMPL_TPL_MAX_DEPTH);
+        x->sh->errcode = PKG_ELIMIT;
+        return PKG_ELIMIT;
+    }
     struct tmpl_ns layer;
     memset(&layer, 0, sizeof(layer));
     struct pkg_err *err = NULL;
@@ -1287,6 +1293,7 @@ tmpl_call_tpl(struct tmpl_call *c, const char *text, size_t len, const struct va
     struct tmpl_exec_shared sub = *x->sh;
     sub.err = NULL;
     sub.errcode = 0;
+    sub.tpl_depth++;
     struct tmpl_value d = {(struct val *)dot, false};
     if (dot && dot->kind == VAL_NULL)
         d.v = NULL;
@@ -1294,6 +1301,20 @@ tmpl_call_tpl(struct tmpl_call *c, const char *text, size_t len, const struct va
     rc = tmpl_exec_run(&sub, x->set, &layer, root, root, d, out);
     x->sh->steps = sub.steps;
     tmpl_ns_release(&layer);
+    if (rc && sub.errcode == PKG_ELIMIT && sub.err) {
+        /* A limit (tpl nesting, the C stack, steps, output) passes through
+         * the inner tpl calls unwrapped, so that a message does not grow
+         * with every level (quadratic in the depth); the outermost tpl
+         * call reports it as its error. */
+        if (x->sh->tpl_depth == 0) {
+            c->errmsg = sub.err;
+        } else {
+            x->sh->err = sub.err;
+            c->errmsg = NULL;
+        }
+        x->sh->errcode = PKG_ELIMIT;
+        return PKG_ELIMIT;
+    }
     if (rc) {
         struct sb sb = SB_INIT;
         sb_addstr(&sb, "error during tpl function execution for ");

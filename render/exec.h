@@ -32,7 +32,8 @@ struct tmpl_exec_shared {
     size_t stack_budget;    /* bytes of C stack the executor may use */
     char *err;              /* message of the first error (arena) */
     int errcode;
-    bool exec_error; /* an ExecError (vs. a missing template) */
+    bool exec_error;    /* an ExecError (vs. a missing template) */
+    unsigned tpl_depth; /* tpl calls running inside each other */
 };
 
 struct tmpl_var {

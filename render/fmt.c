@@ -456,6 +456,69 @@ fmt_qc(struct pp *p, uint64_t c)
 }
 
 /* strconv.AppendFloat for the verbs fmt passes. */
+/* strconv's fmtX: the mantissa normalized to a leading 1 (also for
+ * subnormals), rounded to prec hex digits half to even, renormalized when
+ * the rounding carries (0x1.8p+01 at %.0x is 0x1p+02, not C's 0x2p+01),
+ * and at least two exponent digits. */
+static void
+append_float_x(struct sb *sb, double v, int verb, int prec)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof(bits));
+    bool neg = bits >> 63;
+    int exp = (int)((bits >> 52) & 0x7ff);
+    uint64_t mant = bits & ((1ull << 52) - 1);
+    if (exp == 0)
+        exp++;
+    else
+        mant |= 1ull << 52;
+    exp -= 1023;
+    if (mant == 0)
+        exp = 0;
+    mant <<= 60 - 52;
+    while (mant != 0 && (mant & (1ull << 60)) == 0) {
+        mant <<= 1;
+        exp--;
+    }
+    if (prec >= 0 && prec < 15) {
+        unsigned shift = (unsigned)prec * 4;
+        uint64_t extra = (mant << shift) & ((1ull << 60) - 1);
+        mant >>= 60 - shift;
+        if ((extra | (mant & 1)) > (1ull << 59))
+            mant++;
+        mant <<= 60 - shift;
+        if (mant & (1ull << 61)) {
+            mant >>= 1;
+            exp++;
+        }
+    }
+    const char *hex = verb == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+    if (neg)
+        sb_addch(sb, '-');
+    sb_addch(sb, '0');
+    sb_addch(sb, (char)verb);
+    sb_addch(sb, (char)('0' + ((mant >> 60) & 1)));
+    mant <<= 4;
+    if (prec < 0 && mant != 0) {
+        sb_addch(sb, '.');
+        while (mant != 0) {
+            sb_addch(sb, hex[(mant >> 60) & 15]);
+            mant <<= 4;
+        }
+    } else if (prec > 0) {
+        sb_addch(sb, '.');
+        for (int i = 0; i < prec; i++) {
+            sb_addch(sb, hex[(mant >> 60) & 15]);
+            mant <<= 4;
+        }
+    }
+    sb_addch(sb, verb == 'X' ? 'P' : 'p');
+    sb_addch(sb, exp < 0 ? '-' : '+');
+    if (exp < 0)
+        exp = -exp;
+    sb_addf(sb, "%02d", exp);
+}
+
 static void
 append_float(struct sb *sb, double v, int verb, int prec)
 {
@@ -496,18 +559,7 @@ append_float(struct sb *sb, double v, int verb, int prec)
             gofmt_float(sb, v, 'g', -1);
             return;
         }
-        char tmp[64];
-        if (prec < 0)
-            snprintf(tmp, sizeof(tmp), verb == 'X' ? "%A" : "%a", v);
-        else
-            snprintf(tmp, sizeof(tmp), verb == 'X' ? "%.*A" : "%.*a", prec, v);
-        /* C prints p+1; Go prints p+01 (at least two exponent digits). */
-        char *pp = strchr(tmp, verb == 'X' ? 'P' : 'p');
-        if (pp && pp[1] && pp[2] && !pp[3]) {
-            char e[8] = {pp[1], '0', pp[2], 0};
-            strcpy(pp + 1, e);
-        }
-        sb_addstr(sb, tmp);
+        append_float_x(sb, v, verb, prec);
         return;
     }
     }

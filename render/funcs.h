@@ -252,6 +252,10 @@ extern struct val tmpl_nil;
  * appending to out (Go's t.ExecuteTemplate for include). Errors set
  * c->errmsg. */
 int tmpl_call_execute(struct tmpl_call *c, const char *name, const struct val *dot, struct sb *out);
+/* Parses and executes `text` as Helm's tpl does. Helm does not bound tpl
+ * running inside tpl (a value that tpl-renders itself runs Go out of
+ * stack); here the nesting stops at TMPL_TPL_MAX_DEPTH with a limit error. */
+#define TMPL_TPL_MAX_DEPTH 1000
 /* Parses and executes `text` as Helm's tpl does. */
 int tmpl_call_tpl(struct tmpl_call *c, const char *text, size_t len, const struct val *dot,
                   struct sb *out);

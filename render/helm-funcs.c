@@ -237,6 +237,7 @@ load_yaml_doc(struct tmpl_call *c, struct val **doc, const char **errmsg)
     o.dialect = VAL_YAML_HELM;
     o.json_compat = true;
     o.allow_duplicate_keys = true;
+    o.first_doc_only = true;
     struct val *all = NULL;
     struct pkg_err *err = NULL;
     static const char name[] = "<fromYaml>";

@@ -973,6 +973,23 @@ add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
     return ok;
 }
 
+/* The string type Go's encoding/asn1 marshals a Go string as: a
+ * PrintableString when every byte is in its set ('*' and '&' rejected when
+ * marshalling), a UTF8String otherwise. */
+static int
+asn1_string_type(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char b = (unsigned char)s[i];
+        bool printable = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') ||
+                         (b >= '0' && b <= '9') || (b >= '\'' && b <= ')') ||
+                         (b >= '+' && b <= '/') || b == ' ' || b == ':' || b == '=' || b == '?';
+        if (!printable)
+            return V_ASN1_UTF8STRING;
+    }
+    return V_ASN1_PRINTABLESTRING;
+}
+
 /* getCertAndKey(template, signee key, parent, signing key) */
 static int
 make_cert(struct tmpl_call *c, const struct cert_opts *o, EVP_PKEY *key, X509 *parent,
@@ -996,7 +1013,7 @@ make_cert(struct tmpl_call *c, const struct cert_opts *o, EVP_PKEY *key, X509 *p
     BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(x));
     X509_NAME *name = X509_NAME_new();
     if (o->cnlen > 0)
-        X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8,
+        X509_NAME_add_entry_by_NID(name, NID_commonName, asn1_string_type(o->cn, o->cnlen),
                                    (const unsigned char *)o->cn, (int)o->cnlen, -1, 0);
     X509_set_subject_name(x, name);
     X509_set_issuer_name(x, parent ? X509_get_subject_name(parent) : name);

@@ -237,6 +237,30 @@ test_keys(void **state)
     arena_free(a);
 }
 
+/* first_doc_only: go-yaml's Unmarshal reads one document; what follows
+ * its end is not parsed (no error from a broken second document). */
+static void
+test_first_doc_only(void **state)
+{
+    (void)state;
+    struct arena *a = arena_new();
+    struct pkg_err *err = NULL;
+    struct val *all;
+    struct val_yaml_opts o = {.dialect = VAL_YAML_HELM, .first_doc_only = true};
+    const char *in = "a: 1\n---\n[";
+    assert_int_equal(val_yaml_load_all(&all, a, in, strlen(in), "x", &o, &err), 0);
+    assert_int_equal(val_seq_len(all), 1);
+    assert_non_null(val_map_getz(val_seq_at(all, 0), "a"));
+    in = "[a-c]+";
+    assert_int_equal(val_yaml_load_all(&all, a, in, strlen(in), "x", &o, &err), 0);
+    assert_int_equal(val_seq_len(all), 1);
+    /* without the option the whole stream is parsed */
+    o.first_doc_only = false;
+    assert_int_not_equal(val_yaml_load_all(&all, a, in, strlen(in), "x", &o, &err), 0);
+    pkg_err_free(err);
+    arena_free(a);
+}
+
 static void
 test_json_compat(void **state)
 {
@@ -295,13 +319,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_resolve_table),
-        cmocka_unit_test(test_streams_and_positions),
-        cmocka_unit_test(test_anchors_merge),
-        cmocka_unit_test(test_tags),
-        cmocka_unit_test(test_keys),
-        cmocka_unit_test(test_json_compat),
-        cmocka_unit_test(test_errors_and_limits),
+        cmocka_unit_test(test_resolve_table),  cmocka_unit_test(test_streams_and_positions),
+        cmocka_unit_test(test_anchors_merge),  cmocka_unit_test(test_tags),
+        cmocka_unit_test(test_keys),           cmocka_unit_test(test_json_compat),
+        cmocka_unit_test(test_first_doc_only), cmocka_unit_test(test_errors_and_limits),
     };
     return cmocka_run_group_tests_name("core/yaml-load", tests, NULL, NULL);
 }

@@ -650,6 +650,40 @@ test_certificates(void **state)
     free(r);
 }
 
+/* The common name's ASN.1 string type is the one Go's encoding/asn1
+ * picks: PrintableString when every byte is in its set, else UTF8String
+ * ('*' and '&' are not in it); helm's certificates carry the same. */
+static void
+test_certificate_name_types(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *cn;
+        int type;
+    } cases[] = {
+        {"my ca", V_ASN1_PRINTABLESTRING}, {"it's (x)+,-./:=?", V_ASN1_PRINTABLESTRING},
+        {"a*b", V_ASN1_UTF8STRING},        {"a&b", V_ASN1_UTF8STRING},
+        {"a_b", V_ASN1_UTF8STRING},        {"\xc3\xa9", V_ASN1_UTF8STRING},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char tpl[128];
+        /* the name goes in as a raw string */
+        snprintf(tpl, sizeof(tpl), "{{ (genCA `%s` 3).Cert }}", cases[i].cn);
+        char *r = must_render(tpl);
+        X509 *x = read_cert(r);
+        assert_non_null(x);
+        X509_NAME *n = X509_get_subject_name(x);
+        X509_NAME_ENTRY *e = X509_NAME_get_entry(n, 0);
+        assert_non_null(e);
+        const ASN1_STRING *d = X509_NAME_ENTRY_get_data(e);
+        if (ASN1_STRING_type(d) != cases[i].type)
+            fail_msg("%s: type %d, want %d", cases[i].cn, ASN1_STRING_type(d), cases[i].type);
+        assert_memory_equal(ASN1_STRING_get0_data(d), cases[i].cn, strlen(cases[i].cn));
+        X509_free(x);
+        free(r);
+    }
+}
+
 static void
 test_certificates_with_keys(void **state)
 {
@@ -748,6 +782,37 @@ test_self_containing_map(void **state)
     free(r);
 }
 
+/* tpl rendering itself: Helm runs Go out of stack after minutes; here
+ * the nesting stops at 1000 levels with one limit error, reported at the
+ * outermost tpl (the message does not grow with the depth). */
+static void
+test_tpl_recursion(void **state)
+{
+    (void)state;
+    char *err = NULL;
+    char *r = render("{{ tpl \"{{ tpl .t . }}\" (dict \"t\" \"{{ tpl .t . }}\") }}", &err);
+    if (r)
+        fail_msg("rendered %.40s", r);
+    assert_string_equal(err, "template: t:1:3: executing \"t\" at <tpl \"{{ tpl .t . }}\" (dict "
+                             "\"t\" \"{{ tpl .t . }}\")>: error calling tpl: tpl nested more "
+                             "than 1000 levels deep");
+    free(err);
+    /* a chain of dicts each tpl-rendering the next: 1000 levels render,
+     * 1001 do not */
+    static const char chain[] = "{{ $d := dict \"t\" \"x\" }}{{ range until %d }}{{ $d = dict "
+                                "\"t\" \"{{ tpl .n.t .n }}\" \"n\" $d }}{{ end }}{{ tpl $d.t $d }}";
+    char t[256];
+    snprintf(t, sizeof(t), chain, 999);
+    r = must_render(t);
+    assert_string_equal(r, "x");
+    free(r);
+    snprintf(t, sizeof(t), chain, 1000);
+    r = render(t, &err);
+    assert_null(r);
+    assert_non_null(strstr(err, "error calling tpl: tpl nested more than 1000 levels deep"));
+    free(err);
+}
+
 static void
 test_strconv(void **state)
 {
@@ -788,10 +853,12 @@ main(void)
         cmocka_unit_test(test_aes),
         cmocka_unit_test(test_private_keys),
         cmocka_unit_test(test_certificates),
+        cmocka_unit_test(test_certificate_name_types),
         cmocka_unit_test(test_certificates_with_keys),
         cmocka_unit_test(test_regex_invalid_utf8),
         cmocka_unit_test(test_strconv),
         cmocka_unit_test(test_self_containing_map),
+        cmocka_unit_test(test_tpl_recursion),
     };
     return cmocka_run_group_tests_name("render-sprig", tests, NULL, NULL);
 }
