@@ -15,6 +15,7 @@
 #include "render/render.h"
 #include "repo-index/repo.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,7 +153,8 @@ pull_chart(struct kbuild *b, const char *repo, const char *name, const char *ver
         if (!fs_is_dir(from))
             rc = pkg_err_set(errp, PKG_EINVAL, "the archive %s holds no chart named %s", r.url,
                              name);
-        else if (rename(from, to))
+        /* a concurrent build that pulled the same chart first is as good */
+        else if (rename(from, to) && !((errno == EEXIST || errno == ENOTEMPTY) && fs_is_dir(to)))
             rc = pkg_err_sys(errp, "rename %s to %s", from, to);
         free(from);
         free(to);

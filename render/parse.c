@@ -36,6 +36,9 @@ struct parser {
      * parse ends. */
     struct tmpl_node **stk;
     size_t nstk, capstk;
+    /* {{else}} and {{end}} end a list and never join a tree: one node,
+     * rewritten each time (the parser reads it before the next one). */
+    struct tmpl_node delim_node;
     jmp_buf jb;
     char *err;
 };
@@ -194,6 +197,17 @@ static struct tmpl_node *
 new_node(struct ptree *t, enum tmpl_node_type type, uint32_t pos)
 {
     struct tmpl_node *n = arena_alloc(t->p->a, sizeof(*n));
+    n->type = (uint8_t)type;
+    n->pos = pos;
+    n->src = t->p->src;
+    return n;
+}
+
+static struct tmpl_node *
+delim_node(struct ptree *t, enum tmpl_node_type type, uint32_t pos)
+{
+    struct tmpl_node *n = &t->p->delim_node;
+    memset(n, 0, sizeof(*n));
     n->type = (uint8_t)type;
     n->pos = pos;
     n->src = t->p->src;
@@ -1305,13 +1319,13 @@ action(struct ptree *t)
     case ITEM_ELSE: {
         struct tmpl_item pk = peek_non_space(t);
         if (pk.type == ITEM_IF || pk.type == ITEM_WITH)
-            return new_node(t, TMPL_NODE_ELSE, pk.pos);
+            return delim_node(t, TMPL_NODE_ELSE, pk.pos);
         struct tmpl_item e = expect(t, ITEM_RIGHT_DELIM, "else");
-        return new_node(t, TMPL_NODE_ELSE, e.pos);
+        return delim_node(t, TMPL_NODE_ELSE, e.pos);
     }
     case ITEM_END: {
         struct tmpl_item e = expect(t, ITEM_RIGHT_DELIM, "end");
-        return new_node(t, TMPL_NODE_END, e.pos);
+        return delim_node(t, TMPL_NODE_END, e.pos);
     }
     case ITEM_IF:
         return if_control(t);

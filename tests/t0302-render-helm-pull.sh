@@ -17,10 +17,12 @@ repo_serve web site || exit 1
 U="http://127.0.0.1:$web_PORT/"
 broken_port=$(repo_free_port)
 
-# case NAME: a copy of the case in $TMP/NAME with the repository URL filled in
+# case_dir NAME [DIR]: a copy of the case in $TMP/DIR (default NAME) with
+# the repository URL filled in
 case_dir() {
-    rm -rf "$1" && cp -r "$H/cases/$1" "$1" && rm -f "$1/expected"* &&
-        sed "s#@URL@#$U#" "$H/cases/$1/kustomization.yaml.in" >"$1/kustomization.yaml"
+    _to=${2:-$1}
+    rm -rf "$_to" && cp -r "$H/cases/$1" "$_to" && rm -f "$_to/expected"* &&
+        sed "s#@URL@#$U#" "$H/cases/$1/kustomization.yaml.in" >"$_to/kustomization.yaml"
 }
 files_of() {
     (cd "$1" && find . -path ./kustomization.yaml -prune -o -type f -print | sort)
@@ -40,6 +42,13 @@ test_expect_success 'a second build uses the pulled chart without the repository
     "$PKG" render --enable-helm pull-options >out &&
     test_cmp "$H/cases/pull-options/expected.yaml" out &&
     test "$(grep -c "GET /kapp-0.3.1.tgz" web.log)" = "$gets"
+'
+test_expect_success 'two builds pulling the same chart at once both succeed' '
+    case_dir pull-crds-template twice &&
+    { "$PKG" render --enable-helm twice >out1 2>err1 & "$PKG" render --enable-helm twice >out2 2>err2; wait $!; } &&
+    test_cmp "$H/cases/pull-crds-template/expected.yaml" out1 &&
+    test_cmp "$H/cases/pull-crds-template/expected.yaml" out2 &&
+    test "$(ls -A twice/charts/kapp-0.3.1)" = kapp
 '
 test_expect_success 'pkg build prints the same as pkg render' '
     "$PKG" build --enable-helm pull-crds-template >out &&
