@@ -5,6 +5,10 @@
 #
 #   scripts/bench-node.sh ./pkg [RUNS] [PODS]
 #
+# BENCH_NODE_ONLY=start runs the start-to-exit comparison alone.
+# BENCH_NODE_BASELINE=PATH times that pkg binary too, in the same rounds
+# with a PKG_HOME of its own (a before/after comparison).
+#
 # Needs root, crun, runc, python3, busybox-static. Everything lives in a
 # scratch directory and a pkg-bench-* cgroup parent, removed at the end.
 # crun 1.8 refuses this hybrid host (v1 controllers plus a cgroup2 mount
@@ -46,6 +50,11 @@ cd "$w"
 # The same rootfs for all three: the test image's layers, merged.
 "$src/testdata/node/mkimage.sh" layout lay >/dev/null
 "$pkg" image import lay >/dev/null
+base_cmd=
+if [ -n "${BENCH_NODE_BASELINE:-}" ]; then
+    PKG_HOME=$w/home-baseline "$BENCH_NODE_BASELINE" image import lay >/dev/null
+    base_cmd="env PKG_HOME=$w/home-baseline $BENCH_NODE_BASELINE pod run --rm -f $w/true.yaml"
+fi
 mkdir -p bundle/rootfs
 for l in $(python3 - <<'EOP'
 import glob, json, os
@@ -110,20 +119,28 @@ unshare -m sh -c "mount --make-rprivate / &&
     python3 $w/start.py $runs $w/start.json \
         '$pkg pod run --rm -f $w/true.yaml' \
         'crun run -b $w/bundle bench-crun' \
-        'runc run -b $w/bundle bench-runc'"
+        'runc run -b $w/bundle bench-runc' ${base_cmd:+'$base_cmd'}"
 python3 - "$w/start.json" <<'EOP'
 import json, statistics, sys
 r = json.load(open(sys.argv[1]))["results"]
-m = {x["command"].split()[0].split("/")[-1]: sorted(x["times"]) for x in r}
+# In the order given to start.py: pkg, crun, runc[, the baseline pkg].
+m = dict(zip(("pkg", "crun", "runc", "base"), (sorted(x["times"]) for x in r)))
 med = {k: statistics.median(v) for k, v in m.items()}
-for name, k in (("pkg pod run --rm", "pkg"), ("crun run", "crun"), ("runc run", "runc")):
+rows = [("pkg pod run --rm", "pkg"), ("crun run", "crun"), ("runc run", "runc")]
+if "base" in m:
+    rows.append(("baseline pkg", "base"))
+for name, k in rows:
     v = m[k]
     print("  %-18s median %6.1f ms   p25 %6.1f   p75 %6.1f   min %6.1f" % (
         name, med[k] * 1e3, v[len(v) // 4] * 1e3, v[3 * len(v) // 4] * 1e3, v[0] * 1e3))
 pk, cr, rn = med["pkg"], med["crun"], med["runc"]
+if "base" in m:
+    print("  baseline vs crun: %.2fx; baseline vs runc: %.2fx" % (cr / med["base"], rn / med["base"]))
 print("  pkg vs crun: %.2fx %s; pkg vs runc: %.2fx %s" % (
     cr / pk, "faster" if pk < cr else "SLOWER", rn / pk, "faster" if pk < rn else "SLOWER"))
 EOP
+
+[ "${BENCH_NODE_ONLY:-}" = start ] && exit 0
 
 echo "== node: supervisor memory per sleeping pod ($pods pods)"
 cat >sleep.yaml <<'EOY'

@@ -67,6 +67,12 @@ test_expect_success 'pod ls prints kubectl columns' '
     "$PKG" pod ls >ls && test_grep "^NAME   READY   STATUS      RESTARTS   AGE$" ls &&
     test_grep "^one    0/1     Completed   0          [0-9]*[smh]$" ls
 '
+test_expect_success 'on ext2/3/4 the pods directory spreads its children (chattr +T)' '
+    case $(stat -f -c %T "$PKG_HOME") in
+    ext2/ext3) lsattr -d "$PKG_HOME/pods" | cut -d" " -f1 | grep -q T ;;
+    *) true ;;
+    esac
+'
 test_expect_success 'pod rm removes it and everything it had' '
     "$PKG" pod rm one && ! test -d "$PKG_HOME/pods/default_one" &&
     ! grep -q "$PKG_HOME/pods" /proc/mounts

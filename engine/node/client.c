@@ -65,6 +65,7 @@ node_pod_create(const char **key, struct arena *a, const char *home,
         sb_release(&images_json);
         return rc;
     }
+    node_dir_spread(pods);
     char *dir = pod_dir(home, spec->ns, spec->name);
     if (mkdir(dir, 0700) < 0) {
         rc = errno == EEXIST

@@ -87,12 +87,27 @@ cap_index(const char *name)
     return -1;
 }
 
+/* Every capability we hold (the permitted set): what `privileged` and
+ * `add: [ALL]` grant, as containerd's WithAllCurrentCapabilities does; a
+ * node whose own bounding set lacks some cannot give them. */
+static uint64_t
+all_current_caps(void)
+{
+    uint64_t all = (N_CAPS >= 64) ? ~0ull : ((1ull << N_CAPS) - 1);
+    struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof(data));
+    if (syscall(SYS_capget, &hdr, data) < 0)
+        return all;
+    return all & ((uint64_t)data[1].permitted << 32 | data[0].permitted);
+}
+
 int
 node_caps_compute(uint64_t *out, const struct node_container *c, struct pkg_err **errp)
 {
     uint64_t caps = 0;
     if (c->privileged) {
-        *out = (N_CAPS >= 64) ? ~0ull : ((1ull << N_CAPS) - 1);
+        *out = all_current_caps();
         return 0;
     }
     for (size_t i = 0; i < sizeof(default_caps) / sizeof(default_caps[0]); i++)
@@ -110,7 +125,7 @@ node_caps_compute(uint64_t *out, const struct node_container *c, struct pkg_err 
     }
     for (size_t i = 0; i < c->n_cap_add; i++) {
         if (!strcasecmp(c->cap_add[i], "ALL")) {
-            caps = (1ull << N_CAPS) - 1;
+            caps = all_current_caps();
             continue;
         }
         int k = cap_index(c->cap_add[i]);

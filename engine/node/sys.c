@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -149,6 +150,22 @@ char *
 node_log_path(const char *poddir, const char *ctr, int restart)
 {
     return xasprintf("%s/%s.%d.log", poddir, ctr, restart);
+}
+
+void
+node_dir_spread(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    int flags = 0;
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && !(flags & FS_TOPDIR_FL)) {
+        flags |= FS_TOPDIR_FL;
+        if (ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0) {
+            /* not ext2/3/4: nothing to spread */
+        }
+    }
+    close(fd);
 }
 
 void
