@@ -32,6 +32,12 @@ TEST_LIBS := cmocka
 # x86_64 and aarch64; elsewhere, or with LAZY=no, everything is linked
 # normally.
 LAZY_PKGS := libcurl libgit2 libarchive libmicrohttpd sqlite3 libcrypto nettle libpcre2-8 zlib
+# Of the eager libraries, these are linked into pkg from their static
+# archives when the system has them (libyaml-dev and libseccomp-dev ship
+# them): two shared objects fewer to find, map and relocate at every start
+# (~0.3 ms of a 1.5 ms small `pkg template`). Without an archive the shared
+# library is used.
+STATIC_LIBS := yaml seccomp
 LAZY_ARCHS := x86_64 aarch64
 
 CC ?= gcc
@@ -61,8 +67,9 @@ NEED_FLAGS := $(filter-out deps clean format format-check help,$(or $(MAKECMDGOA
 ifneq ($(NEED_FLAGS),)
 LIB_CFLAGS := $(shell pkg-config --cflags $(LIBS) 2>/dev/null)
 LIB_LDLIBS := $(shell pkg-config --libs $(LIBS) 2>/dev/null) -lm -lpthread -ldl
-EAGER_LDLIBS := $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(LIBS)) 2>/dev/null) \
-	-lm -lpthread -ldl
+STATIC_ARCHIVES := $(foreach l,$(STATIC_LIBS),$(filter /%,$(shell $(CC) -print-file-name=lib$(l).a)))
+EAGER_LDLIBS := $(foreach w,$(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(LIBS)) 2>/dev/null),\
+	$(or $(filter %/lib$(w:-l%=%).a,$(STATIC_ARCHIVES)),$(w))) -lm -lpthread -ldl
 LAZY ?= $(if $(filter $(LAZY_ARCHS),$(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))),yes,no)
 TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_LIBS) 2>/dev/null)
 TEST_LDLIBS := $(shell pkg-config --libs $(TEST_LIBS) 2>/dev/null)
