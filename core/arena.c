@@ -5,11 +5,12 @@
  * chunks). Every chunk is zero-filled when it is made, so allocations need
  * no memset: small chunks come from malloc and are cleared, big ones are
  * anonymous mappings, which the kernel hands out zeroed and only when
- * touched. */
+ * touched (populated a window ahead of use, see POPULATE_STEP). */
 #include "core/arena.h"
 #include "core/xalloc.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,15 +22,19 @@
 #define CHUNK_MAX (1024 * 1024)
 /* Chunks of this size and above are mappings of their own. */
 #define CHUNK_MMAP (128 * 1024)
-/* Mappings this big are populated at once: the arena has proved big, the
- * chunk will be used, and one mmap is cheaper than a page fault per page. */
-#define CHUNK_POPULATE (512 * 1024)
+/* Mapped chunks are populated ahead of the bump pointer, this much at a
+ * time (MADV_POPULATE_WRITE): one call maps and zeroes a window of pages,
+ * far cheaper than a page fault per page (a fault costs ~5 us on a VM), and
+ * a chunk's unused tail is never touched. Where the kernel lacks it (before
+ * 5.14) pages fault in one by one. */
+#define POPULATE_STEP (64 * 1024)
 
 struct chunk {
     struct chunk *next;
     size_t size; /* usable bytes after the header */
     size_t used;
     size_t mapped; /* the mapping's length, 0 for malloc'd chunks */
+    size_t ready;  /* data bytes known to be mapped in (all, for malloc'd ones) */
     _Alignas(ARENA_ALIGN) unsigned char data[];
 };
 
@@ -105,6 +110,26 @@ arena_alloc(struct arena *a, size_t n)
     return c->data;
 }
 #else
+static bool no_populate;
+
+/* Makes sure c->data[0..end) is populated, a window at a time. */
+static void
+chunk_populate(struct chunk *c, size_t end)
+{
+    size_t to = end + POPULATE_STEP;
+    if (to > c->size)
+        to = c->size;
+    if (!no_populate) {
+        /* Page-aligned start: ready + header is a page multiple or the
+         * chunk's start. */
+        unsigned char *from = c->data + c->ready;
+        uintptr_t base = (uintptr_t)from & ~(uintptr_t)4095;
+        if (madvise((void *)base, (uintptr_t)(c->data + to) - base, MADV_POPULATE_WRITE) != 0)
+            no_populate = true;
+    }
+    c->ready = to;
+}
+
 /* A zero-filled chunk with at least `size` usable bytes. */
 static struct chunk *
 chunk_new(size_t size)
@@ -115,18 +140,19 @@ chunk_new(size_t size)
     struct chunk *c;
     if (bytes >= CHUNK_MMAP) {
         size_t len = (bytes + 4095) & ~(size_t)4095;
-        int flags = MAP_PRIVATE | MAP_ANONYMOUS | (len >= CHUNK_POPULATE ? MAP_POPULATE : 0);
-        void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+        void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED)
             xalloc_die();
         c = p;
         c->mapped = len;
         c->size = len - sizeof(struct chunk);
+        c->ready = 0;
     } else {
         c = xmalloc(bytes);
         memset(c->data, 0, size);
         c->mapped = 0;
         c->size = size;
+        c->ready = size;
     }
     c->used = 0;
     return c;
@@ -145,6 +171,8 @@ arena_alloc(struct arena *a, size_t n)
              * so the current chunk keeps serving small requests. */
             struct chunk *big = chunk_new(need);
             big->used = need;
+            if (big->ready < need)
+                chunk_populate(big, need);
             if (c) {
                 big->next = c->next;
                 c->next = big;
@@ -163,6 +191,8 @@ arena_alloc(struct arena *a, size_t n)
     }
     void *p = c->data + c->used;
     c->used += need;
+    if (c->used > c->ready)
+        chunk_populate(c, c->used);
     a->total += need;
     return p;
 }
