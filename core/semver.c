@@ -32,7 +32,6 @@
 #define OPS_RE "=||!=|>|<|>=|=>|<=|=<|~|~>|\\^"
 
 enum {
-    RE_VERSION,
     RE_CONSTRAINT,
     RE_RANGE,
     RE_FIND,
@@ -41,7 +40,6 @@ enum {
 };
 
 static const char *const re_src[RE_COUNT] = {
-    [RE_VERSION] = "^" SEMVER_RE "\\z",
     [RE_CONSTRAINT] = "^" WS "*(" OPS_RE ")" WS "*(" CV_RE ")" WS "*\\z",
     [RE_RANGE] = WS "*(" CV_RE ")" WS "+-" WS "+(" CV_RE ")" WS "*",
     [RE_FIND] = "(" OPS_RE ")" WS "*(" CV_RE ")",
@@ -243,12 +241,96 @@ fail:
     return PKG_EINVAL;
 }
 
+static bool
+ident_char(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-';
+}
+
+/* [0-9A-Za-z-]+(\.[0-9A-Za-z-]+)* from i: sets groups g (the whole) and
+ * g + 1 (the last dotted part, unset when there is none). */
+static size_t
+scan_idents(const char *s, size_t len, size_t i, struct rematch *m, int g)
+{
+    size_t start = i;
+    while (i < len && ident_char(s[i]))
+        i++;
+    for (;;) {
+        size_t j = i + 1;
+        if (i >= len || s[i] != '.' || j >= len || !ident_char(s[j]))
+            break;
+        while (j < len && ident_char(s[j]))
+            j++;
+        m->off[2 * (g + 1)] = (long)i;
+        m->off[2 * (g + 1) + 1] = (long)j;
+        i = j;
+    }
+    m->off[2 * g] = (long)start;
+    m->off[2 * g + 1] = (long)i;
+    return i;
+}
+
+/* A match of "^" SEMVER_RE "\\z" without PCRE2 (every chart's version goes
+ * through here; loading and compiling PCRE2 for it was ~8% of a small
+ * `pkg template`). The pattern has one way to match at most: each part's
+ * characters differ from what may follow it, so a greedy left-to-right
+ * scan finds the groups PCRE2 reports, the last repetition's for groups 6
+ * and 9. tests/test-semver.c compares the two on generated strings. */
+static bool
+version_match(const char *s, size_t len, struct rematch *m)
+{
+    for (int g = 0; g < MAXG; g++)
+        m->off[2 * g] = m->off[2 * g + 1] = -1;
+    size_t i = 0;
+    if (i < len && s[i] == 'v')
+        i++;
+    size_t d = i;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (i == d)
+        return false;
+    m->off[2] = (long)d;
+    m->off[3] = (long)i;
+    int top = 1;
+    for (int g = 2; g <= 3; g++) {
+        size_t j = i + 1;
+        if (i >= len || s[i] != '.' || j >= len || !(s[j] >= '0' && s[j] <= '9'))
+            break;
+        while (j < len && s[j] >= '0' && s[j] <= '9')
+            j++;
+        m->off[2 * g] = (long)i;
+        m->off[2 * g + 1] = (long)j;
+        top = g;
+        i = j;
+    }
+    if (i + 1 < len && s[i] == '-' && ident_char(s[i + 1])) {
+        size_t st = i;
+        i = scan_idents(s, len, i + 1, m, 5);
+        m->off[8] = (long)st;
+        m->off[9] = (long)i;
+        top = m->off[12] >= 0 ? 6 : 5;
+    }
+    if (i + 1 < len && s[i] == '+' && ident_char(s[i + 1])) {
+        size_t st = i;
+        i = scan_idents(s, len, i + 1, m, 8);
+        m->off[14] = (long)st;
+        m->off[15] = (long)i;
+        top = m->off[18] >= 0 ? 9 : 8;
+    }
+    if (i != len)
+        return false;
+    m->off[0] = 0;
+    m->off[1] = (long)len;
+    m->n = top + 1;
+    return true;
+}
+
 static int
 parse_lenient(struct semver *out, const char *s, struct pkg_err **errp)
 {
     struct rematch m;
     size_t len = strlen(s);
-    if (!re_match(RE_VERSION, s, len, 0, &m))
+    if (!version_match(s, len, &m))
         return pkg_err_set(errp, PKG_EINVAL, "Invalid Semantic Version");
     uint64_t *dst[3] = {&out->major, &out->minor, &out->patch};
     for (int g = 1; g <= 3; g++) {

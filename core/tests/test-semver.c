@@ -13,6 +13,9 @@
 
 #include <cmocka.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "core/core.h"
 
 struct check_case {
@@ -562,6 +565,59 @@ test_rewrite_range(void **state)
     }
 }
 
+/* semver_parse's lenient matcher is hand-written; Masterminds' pattern
+ * (below, as Go's regexp reads it) must accept exactly the same strings and
+ * give the same parts. Generated strings over the characters that matter. */
+static void
+test_lenient_matches_regex(void **state)
+{
+    (void)state;
+    static const char re[] = "^v?([0-9]+)(\\.[0-9]+)?(\\.[0-9]+)?"
+                             "(-([0-9A-Za-z\\-]+(\\.[0-9A-Za-z\\-]+)*))?"
+                             "(\\+([0-9A-Za-z\\-]+(\\.[0-9A-Za-z\\-]+)*))?\\z";
+    int ec;
+    PCRE2_SIZE eo;
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, 0, &ec, &eo, NULL);
+    assert_non_null(code);
+    pcre2_match_data *md = pcre2_match_data_create(16, NULL);
+    static const char alpha[] = "v0129.-+aZ_";
+    uint64_t x = 88172645463325252u;
+    for (int n = 0; n < 300000; n++) {
+        char s[16];
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = (size_t)(x % 13);
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            s[i] = alpha[x % (sizeof(alpha) - 1)];
+        }
+        s[len] = 0;
+        int rc = pcre2_match(code, (PCRE2_SPTR)s, len, 0, 0, md, NULL);
+        struct semver v;
+        struct pkg_err *err = NULL;
+        int prc = semver_parse(&v, s, false, &err);
+        bool invalid = prc && strcmp(err->msg, "Invalid Semantic Version") == 0;
+        if ((rc < 0) != invalid)
+            fail_msg("\"%s\": regex %d, parse %d", s, rc, prc);
+        pkg_err_free(err);
+        if (prc)
+            continue;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        const char *pre = (rc > 5 && ov[10] != PCRE2_UNSET) ? s + ov[10] : "";
+        size_t prelen = (rc > 5 && ov[10] != PCRE2_UNSET) ? ov[11] - ov[10] : 0;
+        const char *meta = (rc > 8 && ov[16] != PCRE2_UNSET) ? s + ov[16] : "";
+        size_t metalen = (rc > 8 && ov[16] != PCRE2_UNSET) ? ov[17] - ov[16] : 0;
+        assert_int_equal(strlen(v.pre ? v.pre : ""), prelen);
+        assert_memory_equal(v.pre ? v.pre : "", pre, prelen);
+        assert_int_equal(strlen(v.metadata ? v.metadata : ""), metalen);
+        assert_memory_equal(v.metadata ? v.metadata : "", meta, metalen);
+        assert_int_equal(v.minor == 0,
+                         rc <= 2 || ov[4] == PCRE2_UNSET || strtoull(s + ov[4] + 1, NULL, 10) == 0);
+        semver_release(&v);
+    }
+    pcre2_match_data_free(md);
+    pcre2_code_free(code);
+}
+
 int
 main(void)
 {
@@ -569,7 +625,7 @@ main(void)
         cmocka_unit_test(test_parse),          cmocka_unit_test(test_format),
         cmocka_unit_test(test_compare),        cmocka_unit_test(test_constraints),
         cmocka_unit_test(test_new_constraint), cmocka_unit_test(test_check_str_and_select),
-        cmocka_unit_test(test_rewrite_range),
+        cmocka_unit_test(test_rewrite_range),  cmocka_unit_test(test_lenient_matches_regex),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
