@@ -81,18 +81,9 @@ filelist_add(struct filelist *fl, const char *name, const char *data, size_t len
  * small files as a copy in the arena (cheaper than mapping and unmapping). */
 #define MAP_MIN ((size_t)64 << 10)
 static int
-read_chart_file(const char **out, size_t *out_len, struct arena *a, struct chart_map **maps,
-                const char *path, size_t limit, struct pkg_err **errp)
+read_chart_fd(const char **out, size_t *out_len, struct arena *a, struct chart_map **maps, int fd,
+              size_t size, const char *path, size_t limit, struct pkg_err **errp)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return pkg_err_sys(errp, "open %s", path);
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        close(fd);
-        return pkg_err_sys(errp, "stat %s", path);
-    }
-    size_t size = (size_t)st.st_size;
     if (size > limit) {
         close(fd);
         return pkg_err_set(errp, PKG_ELIMIT, "%s: larger than the limit of %zu bytes", path, limit);
@@ -142,6 +133,21 @@ read_chart_file(const char **out, size_t *out_len, struct arena *a, struct chart
     return 0;
 }
 
+static int
+read_chart_file(const char **out, size_t *out_len, struct arena *a, struct chart_map **maps,
+                const char *path, size_t limit, struct pkg_err **errp)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return pkg_err_sys(errp, "open %s", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return pkg_err_sys(errp, "stat %s", path);
+    }
+    return read_chart_fd(out, out_len, a, maps, fd, (size_t)st.st_size, path, limit, errp);
+}
+
 void
 chart_release(struct chart *c)
 {
@@ -178,6 +184,49 @@ cmp_names(const void *x, const void *y)
 }
 
 static int walk_path(struct walk *w, const char *path, struct stat *st);
+static int check_file(struct walk *w, const char *rel, const char *path, const struct stat *st);
+
+/* Directories deeper than this are read by absolute path rather than
+ * through an open descriptor each. */
+#define DIRFD_DEPTH 32
+
+/* A directory entry the directory says is a regular file: opened relative
+ * to the directory (no lstat, no walk of the whole path), stat'ed through
+ * the descriptor. The checks and messages are walk_path's. */
+static int
+walk_file(struct walk *w, int dfd, const char *name, const char *path)
+{
+    const char *rel = path + w->toplen;
+    if (chart_ignore_match(w->rules, rel, false))
+        return 0;
+    int fd = openat(dfd, dfd == AT_FDCWD ? path : name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        pkg_err_sys(w->errp, "open %s", path);
+        return pkg_err_wrap(w->errp, "error reading %s", rel);
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        pkg_err_sys(w->errp, "stat %s", path);
+        return pkg_err_wrap(w->errp, "error reading %s", rel);
+    }
+    int rc = check_file(w, rel, path, &st);
+    if (rc) {
+        close(fd);
+        return rc;
+    }
+    const char *data = NULL;
+    size_t len = 0;
+    rc = read_chart_fd(&data, &len, w->a, &w->b->maps, fd, (size_t)st.st_size, path,
+                       w->b->lim.max_file_bytes, w->errp);
+    if (rc)
+        return pkg_err_wrap(w->errp, "error reading %s", rel);
+    w->b->used_bytes += len;
+    filelist_add(&w->files, arena_strdup(w->a, rel), data, len);
+    return 0;
+}
 
 static int
 walk_dir(struct walk *w, const char *path, const struct stat *st)
@@ -195,9 +244,19 @@ walk_dir(struct walk *w, const char *path, const struct stat *st)
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
             continue;
         names = xgrow(names, &cap, n + 1, sizeof(*names));
-        names[n++] = xstrdup(de->d_name);
+        /* The entry's type rides in front of its name. */
+        size_t nl = strlen(de->d_name);
+        char *e = xmalloc(nl + 2);
+        e[0] = (char)de->d_type;
+        memcpy(e + 1, de->d_name, nl + 1);
+        names[n++] = e + 1;
     }
-    closedir(d);
+    int dfd = dirfd(d);
+    if (w->ndirs >= DIRFD_DEPTH) {
+        closedir(d);
+        d = NULL;
+        dfd = AT_FDCWD;
+    }
     if (n)
         qsort(names, n, sizeof(*names), cmp_names);
     size_t *capp = &w->capdirs;
@@ -212,7 +271,9 @@ walk_dir(struct walk *w, const char *path, const struct stat *st)
     for (size_t i = 0; i < n; i++) {
         char *child = xasprintf("%s/%s", path, names[i]);
         struct stat cst;
-        if (lstat(child, &cst) < 0)
+        if (names[i][-1] == DT_REG)
+            rc = walk_file(w, dfd, names[i], child);
+        else if (fstatat(dfd, dfd == AT_FDCWD ? child : names[i], &cst, AT_SYMLINK_NOFOLLOW) < 0)
             rc = pkg_err_sys(w->errp, "lstat %s", child);
         else
             rc = walk_path(w, child, &cst);
@@ -220,9 +281,11 @@ walk_dir(struct walk *w, const char *path, const struct stat *st)
         if (rc)
             break;
     }
+    if (d)
+        closedir(d);
     w->ndirs--;
     for (size_t i = 0; i < n; i++)
-        free(names[i]);
+        free(names[i] - 1);
     free(names);
     return rc;
 }
@@ -249,6 +312,23 @@ walk_path(struct walk *w, const char *path, struct stat *st)
     }
     if (chart_ignore_match(w->rules, rel, false))
         return 0;
+    int rc = check_file(w, rel, path, st);
+    if (rc)
+        return rc;
+    const char *data = NULL;
+    size_t len = 0;
+    rc = read_chart_file(&data, &len, w->a, &w->b->maps, path, w->b->lim.max_file_bytes, w->errp);
+    if (rc)
+        return pkg_err_wrap(w->errp, "error reading %s", rel);
+    w->b->used_bytes += len;
+    filelist_add(&w->files, arena_strdup(w->a, rel), data, len);
+    return 0;
+}
+
+/* A file the walk keeps: regular, within the chart's limits. */
+static int
+check_file(struct walk *w, const char *rel, const char *path, const struct stat *st)
+{
     if (!S_ISREG(st->st_mode))
         return pkg_err_set(w->errp, PKG_EINVAL,
                            "cannot load irregular file %s as it has file mode type bits set", path);
@@ -264,13 +344,6 @@ walk_path(struct walk *w, const char *path, struct stat *st)
         return pkg_err_set(w->errp, PKG_ELIMIT,
                            "chart is larger than the maximum size %zu (at \"%s\")",
                            b->lim.max_total_bytes, rel);
-    const char *data = NULL;
-    size_t len = 0;
-    int rc = read_chart_file(&data, &len, w->a, &w->b->maps, path, b->lim.max_file_bytes, w->errp);
-    if (rc)
-        return pkg_err_wrap(w->errp, "error reading %s", rel);
-    b->used_bytes += len;
-    filelist_add(&w->files, arena_strdup(w->a, rel), data, len);
     return 0;
 }
 
