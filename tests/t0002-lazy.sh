@@ -20,7 +20,7 @@ test_expect_success 'pkg version maps none of the lazy libraries' '
     ! grep -E "$LAZY_RE" libs
 '
 test_expect_success 'pkg template of a chart directory maps none of them' '
-    loads "$PKG" template x "$TESTDATA/charts/basic" >libs && test_grep "libyaml" libs &&
+    loads "$PKG" template x "$TESTDATA/charts/basic" >libs && test_grep "libc\.so" libs &&
     ! grep -E "$LAZY_RE" libs
 '
 test_expect_success 'pkg render without generators maps none of them' '
