@@ -249,6 +249,11 @@ char *chart_look_path(const char *file);
 int chart_kube_version_parse(const char **version, const char **major, const char **minor,
                              struct arena *a, const char *s, struct pkg_err **errp);
 
+/* action.TemplateName: a --name-template text (Helm's functions, no data)
+ * rendered to the release name, an arena string. */
+int chart_name_from_template(const char **out, struct arena *a, const char *text,
+                             struct pkg_err **errp);
+
 /* chartutil.ValidateReleaseName, with Helm's wording. */
 int chart_release_name_validate(const char *name, struct pkg_err **errp);
 

@@ -340,11 +340,14 @@ bi_fields(struct arena *a, const struct val *obj)
     return s;
 }
 
+static const char *const bi_names[] = {"Version", "GitCommit", "GitTreeState", "GoVersion"};
+
 static const struct tmpl_objtype bi_type = {
     .base = {.name = "version.BuildInfo", .to_val = bi_to_val},
     .kind = TMPL_OBJ_STRUCT,
     .field = bi_field,
     .fields = bi_fields,
+    .field_names = bi_names,
 };
 
 static struct val *
@@ -392,6 +395,8 @@ m_kv_version(struct tmpl_call *c, const struct val *recv, struct val **out)
     return 0;
 }
 
+static const char *const kv_names[] = {"Version", "Major", "Minor"};
+
 static const struct tmpl_method kv_methods[] = {
     {"GitVersion", m_kv_version, "func() string"},
     {"String", m_kv_version, "func() string"},
@@ -399,14 +404,19 @@ static const struct tmpl_method kv_methods[] = {
 };
 
 /* KubeVersion reached through the *Capabilities pointer is addressable, so
- * its pointer-receiver String() prints it. */
+ * its pointer-receiver String() prints it where a template prints it
+ * ({{ .Capabilities.KubeVersion }} is v1.32.0); handed to a function (print,
+ * toString, quote, list) it is a copy and prints as the struct
+ * ({v1.32.0 1 32}). */
 static const struct tmpl_objtype kv_type = {
     .base = {.name = "chartutil.KubeVersion", .to_val = kv_to_val},
     .kind = TMPL_OBJ_STRUCT,
     .field = kv_field,
     .methods = kv_methods,
     .string = kv_string,
+    .string_needs_addr = true,
     .fields = kv_fields,
+    .field_names = kv_names,
 };
 
 /* The same value printed as a field of the struct: no Stringer. */
@@ -416,6 +426,7 @@ static const struct tmpl_objtype kv_value_type = {
     .field = kv_field,
     .methods = kv_methods,
     .fields = kv_fields,
+    .field_names = kv_names,
 };
 
 static struct val *
@@ -489,11 +500,14 @@ caps_fields(struct arena *a, const struct val *obj)
     return s;
 }
 
+static const char *const caps_names[] = {"KubeVersion", "APIVersions", "HelmVersion"};
+
 static const struct tmpl_objtype caps_type = {
     .base = {.name = "*chartutil.Capabilities", .to_val = caps_to_val},
     .kind = TMPL_OBJ_POINTER,
     .field = caps_field,
     .fields = caps_fields,
+    .field_names = caps_names,
 };
 
 /* The API versions client-go's scheme registers in Helm v3.17.1, in its
@@ -635,11 +649,14 @@ maint_fields(struct arena *a, const struct val *obj)
     return s;
 }
 
+static const char *const maint_names[] = {"Name", "Email", "URL"};
+
 static const struct tmpl_objtype maint_type = {
     .base = {.name = "*chart.Maintainer", .to_val = maint_to_val},
     .kind = TMPL_OBJ_POINTER,
     .field = maint_field,
     .fields = maint_fields,
+    .field_names = maint_names,
 };
 
 static struct val *
@@ -681,15 +698,16 @@ dep_field(struct val **out, struct arena *a, const struct val *obj, const char *
     return 0;
 }
 
+static const char *const dep_names[] = {"Name", "Version", "Repository",   "Condition",
+                                        "Tags", "Enabled", "ImportValues", "Alias"};
+
 static struct val *
 dep_fields(struct arena *a, const struct val *obj)
 {
-    static const char *const order[] = {"Name", "Version", "Repository",   "Condition",
-                                        "Tags", "Enabled", "ImportValues", "Alias"};
     struct val *s = val_seq(a);
     for (size_t i = 0; i < 8; i++) {
         struct val *v;
-        dep_field(&v, a, obj, order[i]);
+        dep_field(&v, a, obj, dep_names[i]);
         val_seq_push(a, s, v);
     }
     return s;
@@ -700,6 +718,7 @@ static const struct tmpl_objtype dep_type = {
     .kind = TMPL_OBJ_POINTER,
     .field = dep_field,
     .fields = dep_fields,
+    .field_names = dep_names,
 };
 
 static const struct chartobj *
@@ -768,17 +787,18 @@ meta_field(struct val **out, struct arena *a, const struct val *obj, const char 
     return 0;
 }
 
+static const char *const meta_names[] = {
+    "Name",        "Home",        "Sources",     "Version",      "Description", "Keywords",
+    "Maintainers", "Icon",        "APIVersion",  "Condition",    "Tags",        "AppVersion",
+    "Deprecated",  "Annotations", "KubeVersion", "Dependencies", "Type"};
+
 static struct val *
 meta_fields(struct arena *a, const struct val *obj)
 {
-    static const char *const order[] = {
-        "Name",        "Home",        "Sources",     "Version",      "Description", "Keywords",
-        "Maintainers", "Icon",        "APIVersion",  "Condition",    "Tags",        "AppVersion",
-        "Deprecated",  "Annotations", "KubeVersion", "Dependencies", "Type"};
     struct val *s = val_seq(a);
-    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+    for (size_t i = 0; i < sizeof(meta_names) / sizeof(meta_names[0]); i++) {
         struct val *v;
-        meta_field(&v, a, obj, order[i]);
+        meta_field(&v, a, obj, meta_names[i]);
         val_seq_push(a, s, v);
     }
     return s;
@@ -795,6 +815,7 @@ static const struct tmpl_objtype meta_type = {
     .kind = TMPL_OBJ_STRUCT,
     .field = meta_field,
     .fields = meta_fields,
+    .field_names = meta_names,
 };
 
 static struct val *
@@ -828,11 +849,14 @@ chart_fields(struct arena *a, const struct val *obj)
     return s;
 }
 
+static const char *const chart_names[] = {"Metadata", "IsRoot"};
+
 static const struct tmpl_objtype chart_type = {
     .base = {.name = "struct { chart.Metadata; IsRoot bool }", .to_val = chart_to_val},
     .kind = TMPL_OBJ_STRUCT,
     .field = chart_field,
     .fields = chart_fields,
+    .field_names = chart_names,
 };
 
 struct val *

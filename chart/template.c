@@ -64,6 +64,22 @@ valid_dns_name(const char *s)
 #define NAME_RE "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 
 int
+chart_name_from_template(const char **out, struct arena *a, const char *text, struct pkg_err **errp)
+{
+    struct tmpl_set_opts so = {.missingkey = TMPL_MISSINGKEY_DEFAULT, .funcs = TMPL_FUNCS_HELM};
+    struct tmpl_set *set = tmpl_set_new(&so);
+    struct sb sb = SB_INIT;
+    int rc = tmpl_set_parse(set, "name-template", text, strlen(text), errp);
+    if (!rc)
+        rc = tmpl_set_execute(set, "name-template", NULL, &sb, errp);
+    if (!rc)
+        *out = arena_strdup(a, sb.buf ? sb.buf : "");
+    sb_release(&sb);
+    tmpl_set_free(set);
+    return rc;
+}
+
+int
 chart_release_name_validate(const char *name, struct pkg_err **errp)
 {
     if (!*name)

@@ -170,23 +170,6 @@ pull_chart(struct kbuild *b, const char *repo, const char *name, const char *ver
     return rc;
 }
 
-/* action.TemplateName: the nameTemplate text executed with no data. */
-static int
-name_from_template(struct arena *a, const char **out, const char *text, struct pkg_err **errp)
-{
-    struct tmpl_set_opts so = {.missingkey = TMPL_MISSINGKEY_DEFAULT, .funcs = TMPL_FUNCS_HELM};
-    struct tmpl_set *set = tmpl_set_new(&so);
-    struct sb sb = SB_INIT;
-    int rc = tmpl_set_parse(set, "name-template", text, strlen(text), errp);
-    if (!rc)
-        rc = tmpl_set_execute(set, "name-template", NULL, &sb, errp);
-    if (!rc)
-        *out = arena_strdup(a, sb.buf ? sb.buf : "");
-    sb_release(&sb);
-    tmpl_set_free(set);
-    return rc;
-}
-
 int
 kx_helm(struct kbuild *b, struct kloader *ldr, const struct val *cfg, struct kresmap *out,
         struct pkg_err **errp)
@@ -226,7 +209,7 @@ kx_helm(struct kbuild *b, struct kloader *ldr, const struct val *cfg, struct kre
                            "a name",
                            name);
     if (*name_tmpl) {
-        int trc = name_from_template(a, &release, name_tmpl, errp);
+        int trc = chart_name_from_template(&release, a, name_tmpl, errp);
         if (trc) {
             pkg_err_wrap(errp, "helmCharts: chart '%s': nameTemplate", name);
             return trc;

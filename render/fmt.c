@@ -857,9 +857,18 @@ is_unsigned(const struct val *v)
 static bool
 handle_methods(struct pp *p, const struct val *v, int verb)
 {
-    if (p->erroring || p->sharp_v)
+    if (p->erroring)
         return false;
     const struct tmpl_objtype *ot = tmpl_objtype_of(v);
+    if (p->sharp_v) {
+        if (!ot || !ot->gostring)
+            return false;
+        struct sb t = SB_INIT;
+        ot->gostring(&t, v);
+        fmt_s(p, t.buf, t.len);
+        sb_release(&t);
+        return true;
+    }
     bool int_stringer =
         v->kind == VAL_INT && v->gotype >= TMPL_GO_DURATION && v->gotype <= TMPL_GO_WEEKDAY;
     if (!int_stringer && (!ot || !ot->string || ot->string_needs_addr))
@@ -1049,6 +1058,10 @@ print_value(struct pp *p, const struct val *v, int verb, int depth)
             for (uint32_t i = 0; f && i < f->u.seq.len; i++) {
                 if (i > 0)
                     sb_addstr(p->buf, p->sharp_v ? ", " : " ");
+                if ((p->plus_v || p->sharp_v) && ot->field_names) {
+                    sb_addstr(p->buf, ot->field_names[i]);
+                    sb_addch(p->buf, ':');
+                }
                 print_value(p, f->u.seq.items[i], verb, depth + 1);
             }
             arena_free(a);

@@ -86,6 +86,12 @@ struct tmpl_objtype {
      * order (a VAL_SEQ; nested structs as VAL_OBJ), printed "{v1 v2 ...}"
      * as fmt does. May be NULL (prints "{}"). */
     struct val *(*fields)(struct arena *a, const struct val *obj);
+    /* fmt.GoStringer: when set, %#v prints what it appends (time.Time's
+     * "time.Date(2024, time.January, 1, 0, 0, 0, 0, time.UTC)"). */
+    void (*gostring)(struct sb *out, const struct val *obj);
+    /* The fields' names in the same order, for %+v and %#v
+     * ({Name:t Version:1}); NULL when the type has none to show. */
+    const char *const *field_names;
 };
 
 /* The object type of a VAL_OBJ made by render or a module using this

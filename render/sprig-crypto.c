@@ -813,11 +813,14 @@ cert_to_val(struct arena *a, const struct val *obj)
     return m;
 }
 
+static const char *const cert_names[] = {"Cert", "Key"};
+
 static const struct tmpl_objtype cert_type = {
     .base = {.name = "sprig.certificate", .to_val = cert_to_val},
     .kind = TMPL_OBJ_STRUCT,
     .field = cert_field,
     .fields = cert_fields,
+    .field_names = cert_names,
 };
 
 static struct val *

@@ -2084,6 +2084,7 @@ invalid:
 /* ---- the time.Time object ---- */
 
 static void time_obj_string(struct sb *out, const struct val *obj);
+static void time_obj_gostring(struct sb *out, const struct val *obj);
 static struct val *time_to_val(struct arena *a, const struct val *obj);
 extern const struct tmpl_method time_methods[];
 
@@ -2092,6 +2093,7 @@ static const struct tmpl_objtype time_type = {
     .kind = TMPL_OBJ_STRUCT,
     .methods = time_methods,
     .string = time_obj_string,
+    .gostring = time_obj_gostring,
 };
 
 static struct val *
@@ -2114,6 +2116,34 @@ static void
 time_obj_string(struct sb *out, const struct val *obj)
 {
     time_string(out, time_of(obj));
+}
+
+static const char *const month_names[12];
+static void fields(const struct go_time *t, int64_t *year, int *month, int *day, int64_t *yday,
+                   int64_t *secs);
+
+/* Time.GoString: time.Date(2024, time.January, 1, 0, 0, 0, 0, time.Local) */
+static void
+time_obj_gostring(struct sb *out, const struct val *obj)
+{
+    const struct go_time *t = time_of(obj);
+    int64_t year, yday, secs;
+    int month, day;
+    fields(t, &year, &month, &day, &yday, &secs);
+    sb_addf(out, "time.Date(%lld, time.%s, %d, %lld, %lld, %lld, %d, ", (long long)year,
+            month_names[month - 1], day, (long long)(secs / 3600), (long long)(secs / 60 % 60),
+            (long long)(secs % 60), (int)t->nsec);
+    if (!t->fixed && (!t->loc || t->loc == &utc_loc)) {
+        sb_addstr(out, "time.UTC");
+    } else if (!t->fixed && t->loc == get_local()) {
+        sb_addstr(out, "time.Local");
+    } else {
+        const char *name = t->fixed ? t->fixed_name : t->loc->name;
+        sb_addstr(out, "time.Location(");
+        tmpl_quote(out, name, strlen(name));
+        sb_addch(out, ')');
+    }
+    sb_addch(out, ')');
 }
 
 /* MarshalJSON / MarshalText: RFC 3339 with nanoseconds */
@@ -2336,9 +2366,9 @@ m_add_date(struct tmpl_call *c, const struct val *recv, struct val **out)
 static struct go_time time_add(struct go_time t, int64_t d);
 static int64_t time_sub(const struct go_time *t2, const struct go_time *t1);
 
-static const char *const month_names[] = {"January",   "February", "March",    "April",
-                                          "May",       "June",     "July",     "August",
-                                          "September", "October",  "November", "December"};
+static const char *const month_names[12] = {"January",   "February", "March",    "April",
+                                            "May",       "June",     "July",     "August",
+                                            "September", "October",  "November", "December"};
 static const char *const day_names[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                         "Thursday", "Friday", "Saturday"};
 

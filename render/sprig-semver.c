@@ -20,6 +20,10 @@ static struct val *sv_to_val(struct arena *a, const struct val *obj);
 extern const struct tmpl_method sv_ptr_methods[];
 extern const struct tmpl_method sv_value_methods[];
 
+static struct val *sv_fields(struct arena *a, const struct val *obj);
+/* Version's unexported fields, which only %#v shows */
+static const char *const sv_names[] = {"major", "minor", "patch", "pre", "metadata", "original"};
+
 /* *Version has every method; a Version value (from IncMajor) only those
  * with value receivers, as Go's method sets go */
 static const struct tmpl_objtype sv_ptr_type = {
@@ -27,6 +31,8 @@ static const struct tmpl_objtype sv_ptr_type = {
     .kind = TMPL_OBJ_POINTER,
     .methods = sv_ptr_methods,
     .string = sv_string,
+    .fields = sv_fields,
+    .field_names = sv_names,
 };
 
 static const struct tmpl_objtype sv_type = {
@@ -34,6 +40,8 @@ static const struct tmpl_objtype sv_type = {
     .kind = TMPL_OBJ_STRUCT,
     .methods = sv_value_methods,
     .string = sv_string,
+    .fields = sv_fields,
+    .field_names = sv_names,
 };
 
 static const struct semver *
@@ -43,6 +51,23 @@ sv_of(const struct val *v)
         (v->u.obj.type == &sv_ptr_type.base || v->u.obj.type == &sv_type.base))
         return &((const struct sv *)v->u.obj.ptr)->v;
     return NULL;
+}
+
+static struct val *
+sv_fields(struct arena *a, const struct val *obj)
+{
+    const struct semver *v = sv_of(obj);
+    struct val *s = val_seq(a);
+    const uint64_t nums[] = {v->major, v->minor, v->patch};
+    for (int i = 0; i < 3; i++) {
+        struct val *n = val_int(a, (int64_t)nums[i]);
+        n->gotype = VAL_GO_UINT64;
+        val_seq_push(a, s, n);
+    }
+    val_seq_push(a, s, val_strz(a, v->pre ? v->pre : ""));
+    val_seq_push(a, s, val_strz(a, v->metadata ? v->metadata : ""));
+    val_seq_push(a, s, val_strz(a, v->original ? v->original : ""));
+    return s;
 }
 
 static char *

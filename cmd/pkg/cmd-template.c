@@ -6,7 +6,6 @@
 #include "cmd/pkg/cli.h"
 #include "cmd/pkg/cmds.h"
 #include "core/core.h"
-#include "render/render.h"
 #include "repo-index/repo.h"
 #include "cmd/pkg/repo-cli.h"
 
@@ -19,7 +18,6 @@ struct tflags {
     struct strv values, set, set_string, set_file, set_json, set_literal;
     struct strv show_only, api_versions, post_renderer_args, labels;
     struct strv files_split, apis_split; /* heap strings, freed after the run */
-    char *name_owned;
     const char *kube_version, *output_dir, *name_template, *post_renderer, *version, *repo;
     const char *description, *dry_run, *timeout, *keyring, *username, *password, *ca_file,
         *cert_file, *key_file;
@@ -154,23 +152,6 @@ split_csv(struct strv *out, const struct strv *in)
     }
 }
 
-/* action.TemplateName: the --name-template text rendered with no data. */
-static int
-name_from_template(const char **out, const char *text, struct pkg_err **errp)
-{
-    struct tmpl_set_opts so = {.missingkey = TMPL_MISSINGKEY_DEFAULT, .funcs = TMPL_FUNCS_HELM};
-    struct tmpl_set *set = tmpl_set_new(&so);
-    struct sb sb = SB_INIT;
-    int rc = tmpl_set_parse(set, "name-template", text, strlen(text), errp);
-    if (!rc)
-        rc = tmpl_set_execute(set, "name-template", NULL, &sb, errp);
-    if (!rc)
-        *out = xstrdup(sb.buf);
-    sb_release(&sb);
-    tmpl_set_free(set);
-    return rc;
-}
-
 static void
 print_out(const struct sb *out)
 {
@@ -246,8 +227,7 @@ run_inner(const struct cmd *cmd, int argc, char **argv, struct global_opts *g,
     } else {
         chart = pos.v[0];
         if (F.name_template && *F.name_template) {
-            rc = name_from_template(&name, F.name_template, &err);
-            F.name_owned = (char *)name;
+            rc = chart_name_from_template(&name, a, F.name_template, &err);
         } else {
             name = "release-name"; /* helm template presets this name */
         }
@@ -380,7 +360,6 @@ run(const struct cmd *cmd, int argc, char **argv, struct global_opts *g, bool ch
         strv_free_all(lists[i], false);
     strv_free_all(&F.files_split, true);
     strv_free_all(&F.apis_split, true);
-    free(F.name_owned);
     return rc;
 }
 
