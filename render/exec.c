@@ -820,6 +820,14 @@ eval_call(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_func *fn
         return tmpl_exec_errorf(x, "wrong number of args for %s: want %d got %zu", name, sig->nin,
                                 num_in);
     }
+    if (sig->bad_results) {
+        if (sig->nout > 2)
+            return tmpl_exec_errorf(x, "function %s has %d return values; should be 1 or 2", name,
+                                    sig->nout);
+        return tmpl_exec_errorf(
+            x, "invalid function signature for %s: second return value should be error; is %s",
+            name, sig->bad2);
+    }
 
     if (builtin && (!strcmp(name, "and") || !strcmp(name, "or"))) {
         bool is_or = name[0] == 'o';

@@ -145,9 +145,23 @@ tmpl_sig_parse(struct tmpl_sig *sig, const char *text)
         size_t tn;
         const char *q = next_type(r + 1, re, &ts, &tn);
         sig->out = (uint8_t)type_lookup(ts, tn, true);
+        sig->nout = 1;
         q = next_type(q, re, &ts, &tn);
-        if (tn)
+        if (tn) {
             sig->returns_error = true;
+            sig->nout = 2;
+            if (tn != 5 || memcmp(ts, "error", 5) != 0) {
+                sig->bad_results = true;
+                snprintf(sig->bad2, sizeof(sig->bad2), "%.*s", (int)tn, ts);
+            }
+            while (q < re) {
+                q = next_type(q, re, &ts, &tn);
+                if (tn) {
+                    sig->nout++;
+                    sig->bad_results = true;
+                }
+            }
+        }
     } else {
         sig->out = (uint8_t)type_lookup(r, strlen(r), true);
     }

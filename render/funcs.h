@@ -108,6 +108,13 @@ struct tmpl_sig {
     bool returns_error;          /* (T, error) */
     uint8_t in[TMPL_MAX_PARAMS]; /* enum tmpl_type */
     uint8_t out;                 /* enum tmpl_type of the first result */
+    /* Go's goodFunc: more than two results, or a second that is not an
+     * error; the executor refuses the call (after checking the argument
+     * count) with Go's message. nout: the number of results; bad2: the
+     * second result's type name (NUL-terminated, truncated) */
+    bool bad_results;
+    uint8_t nout;
+    char bad2[24];
 };
 
 /* A value as the executor holds it: Go's reflect.Value as far as templates

@@ -944,8 +944,9 @@ term(struct ptree *t)
     struct tmpl_item tok = next_non_space(t);
     switch (tok.type) {
     case ITEM_IDENTIFIER: {
-        const struct tmpl_sig *sig;
-        bool builtin;
+        /* left as they are when the name is unknown (--skip-func-check) */
+        const struct tmpl_sig *sig = NULL;
+        bool builtin = false;
         const struct tmpl_func *fn = tmpl_func_find(t->p->funcs, tok.val, tok.len, &sig, &builtin);
         if (!fn && !t->p->skip_func_check) {
             struct sb q = SB_INIT;

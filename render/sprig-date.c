@@ -2589,6 +2589,12 @@ const struct tmpl_method time_methods[] = {
     {"Sub", m_sub, "func(time.Time) time.Duration"},
     {"Truncate", m_truncate, "func(time.Duration) time.Time"},
     {"Round", m_round, "func(time.Duration) time.Time"},
+    /* Go's goodFunc refuses these (see struct tmpl_sig's bad_results) */
+    {"Date", NULL, "func() (int, time.Month, int)"},
+    {"Clock", NULL, "func() (int, int, int)"},
+    {"ISOWeek", NULL, "func() (int, int)"},
+    {"Zone", NULL, "func() (string, int)"},
+    {"ZoneBounds", NULL, "func() (time.Time, time.Time)"},
     {NULL, NULL, NULL},
 };
 
