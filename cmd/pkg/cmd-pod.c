@@ -11,13 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 static struct strv opt_files;
 static bool opt_detach, opt_rm, opt_insecure, opt_follow, opt_previous, opt_all;
 static const char *opt_output, *opt_container;
-static long opt_grace = -1;
+static long opt_grace = -1, opt_tail = -1;
+static const char *opt_log_max_size, *opt_log_max_files;
 
 const struct opt *
 cmd_pod_opts(void)
@@ -36,6 +38,8 @@ cmd_pod_opts(void)
         {"follow", 'f', OPT_BOOL, &opt_follow, NULL, "logs: keep printing new lines", NULL},
         {"previous", 'p', OPT_BOOL, &opt_previous, NULL,
          "logs: the instance before the last restart", NULL},
+        {"tail", 0, OPT_INT, &opt_tail, "LINES",
+         "logs: only the last LINES lines (counted across rotated files)", NULL},
         {"all-namespaces", 'A', OPT_BOOL, &opt_all, NULL, "ls: pods of every namespace", NULL},
         {"grace-period", 0, OPT_INT, &opt_grace, "SECONDS",
          "stop/rm: seconds before SIGKILL (default: the pod's own)", NULL},
@@ -407,6 +411,112 @@ out:
     return status;
 }
 
+/* Copies fd from its position to stdout. */
+static void
+copy_out(int fd)
+{
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof(buf))) > 0)
+        fwrite(buf, 1, (size_t)n, stdout);
+}
+
+/* Where the last `lines` lines of the stream (files in order) begin: the
+ * file and the offset in it. A final newline ends the last line. */
+static void
+tail_start(char **files, size_t nf, long lines, size_t *fi, off_t *off)
+{
+    *fi = 0;
+    *off = 0;
+    if (lines == 0 || nf == 1) {
+        /* the end, or where the live file's data starts */
+        int fd = open(files[nf - 1], O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        *fi = nf - 1;
+        if (fd >= 0 && lines == 0)
+            *off = fstat(fd, &st) == 0 ? st.st_size : 0;
+        else if (fd >= 0)
+            *off = node_log_data_start(fd);
+        if (fd >= 0)
+            close(fd);
+        if (lines == 0)
+            return;
+    }
+    long seen = 0;
+    bool last_byte = true;
+    char buf[65536];
+    for (size_t i = nf; i-- > 0;) {
+        int fd = open(files[i], O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0)
+            continue;
+        off_t end = fstat(fd, &st) == 0 ? st.st_size : 0;
+        off_t lo = i == nf - 1 ? node_log_data_start(fd) : 0;
+        while (end > lo) {
+            off_t start = end - (off_t)sizeof(buf) > lo ? end - (off_t)sizeof(buf) : lo;
+            ssize_t k = pread(fd, buf, (size_t)(end - start), start);
+            if (k <= 0)
+                break;
+            for (ssize_t j = k; j-- > 0;) {
+                bool nl = buf[j] == '\n', was_last = last_byte;
+                last_byte = false;
+                if (!nl || was_last)
+                    continue;
+                if (++seen == lines) {
+                    *fi = i;
+                    *off = start + j + 1;
+                    close(fd);
+                    return;
+                }
+            }
+            end = start;
+        }
+        close(fd);
+    }
+}
+
+/* Prints the last `missed` bytes of live's rotated files: what a rotation
+ * moved out of the live file before we read it (the rotated files end
+ * where the live file's data starts). */
+static void
+rotated_tail(const char *live, off_t missed)
+{
+    char **v;
+    size_t n;
+    struct pkg_err *e = NULL;
+    if (node_log_files(&v, &n, live, &e)) {
+        pkg_err_free(e);
+        return;
+    }
+    size_t i = n - 1; /* v[n - 1] is the live file */
+    off_t sum = 0, skip = 0;
+    while (i > 0 && sum < missed) {
+        struct stat st;
+        i--;
+        if (stat(v[i], &st) == 0)
+            sum += st.st_size;
+    }
+    if (sum > missed)
+        skip = sum - missed;
+    for (; i + 1 < n; i++) {
+        int fd = open(v[i], O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        struct stat st;
+        off_t size = fstat(fd, &st) == 0 ? st.st_size : 0;
+        if (skip >= size) {
+            skip -= size;
+            close(fd);
+            continue;
+        }
+        lseek(fd, skip, SEEK_SET);
+        skip = 0;
+        copy_out(fd);
+        close(fd);
+    }
+    node_log_files_free(v, n);
+}
+
 static int
 pod_logs(const char *home, const char *ns, const char *name)
 {
@@ -414,17 +524,55 @@ pod_logs(const char *home, const char *ns, const char *name)
     struct pkg_err *err = NULL;
     if (node_pod_log_path(&path, home, ns, name, opt_container, opt_previous, &err))
         return cli_fail(err);
+    /* The live file first: where its data starts before the rotated files
+     * are listed (a rotation meanwhile is caught up below). */
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         pkg_err_sys(&err, "open %s", path);
         free(path);
         return cli_fail(err);
     }
+    off_t pos = node_log_data_start(fd);
+    /* Rotated files, oldest first, then the live one. */
+    char **files;
+    size_t nf;
+    if (node_log_files(&files, &nf, path, &err)) {
+        close(fd);
+        free(path);
+        return cli_fail(err);
+    }
+    size_t fi = 0;
+    off_t off = 0;
+    if (opt_tail >= 0)
+        tail_start(files, nf, opt_tail, &fi, &off);
+    for (size_t i = fi; i + 1 < nf; i++) {
+        int rfd = open(files[i], O_RDONLY | O_CLOEXEC);
+        if (rfd < 0)
+            continue; /* pruned meanwhile */
+        if (i == fi)
+            lseek(rfd, off, SEEK_SET);
+        copy_out(rfd);
+        close(rfd);
+    }
+    if (fi == nf - 1 && opt_tail >= 0 && off > pos)
+        pos = off;
+    node_log_files_free(files, nf);
     char buf[65536];
     for (;;) {
+        /* Rotation frees the live file's head and keeps its offsets: when
+         * it freed what we had not read yet, that is at the end of the
+         * rotated files (and what this read got may be zeros). */
+        lseek(fd, pos, SEEK_SET);
         ssize_t n = read(fd, buf, sizeof(buf));
+        off_t start = node_log_data_start(fd);
+        if (start > pos) {
+            rotated_tail(path, start - pos);
+            pos = start;
+            continue;
+        }
         if (n > 0) {
             fwrite(buf, 1, (size_t)n, stdout);
+            pos += n;
             continue;
         }
         if (!opt_follow || opt_previous)
@@ -432,8 +580,10 @@ pod_logs(const char *home, const char *ns, const char *name)
         fflush(stdout);
         if (!node_pod_container_running(home, ns, name, opt_container)) {
             /* Drain what the last moments wrote, then stop. */
-            while ((n = read(fd, buf, sizeof(buf))) > 0)
+            while ((n = pread(fd, buf, sizeof(buf), pos)) > 0) {
                 fwrite(buf, 1, (size_t)n, stdout);
+                pos += n;
+            }
             break;
         }
         /* A restart moves to a new file. */
@@ -447,6 +597,7 @@ pod_logs(const char *home, const char *ns, const char *name)
             fd = open(path, O_RDONLY | O_CLOEXEC);
             if (fd < 0)
                 break;
+            pos = node_log_data_start(fd);
             continue;
         }
         free(now);
@@ -565,7 +716,17 @@ out:
 const struct opt *
 cmd_node_opts(void)
 {
-    static const struct opt opts[] = {OPT_END};
+    static const struct opt opts[] = {
+        {"container-log-max-size", 0, OPT_STRING, &opt_log_max_size, "QUANTITY",
+         "rotate a container's log past this size (default 10Mi; 0: never; env "
+         "PKG_NODE_CONTAINER_LOG_MAX_SIZE)",
+         NULL},
+        {"container-log-max-files", 0, OPT_STRING, &opt_log_max_files, "N",
+         "log files kept per container, the live one included (default 5; env "
+         "PKG_NODE_CONTAINER_LOG_MAX_FILES)",
+         NULL},
+        OPT_END,
+    };
     return opts;
 }
 
@@ -579,6 +740,11 @@ cmd_node(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
         return rc;
     if (pos.n)
         return cli_usage_error(cmd, "unexpected argument \"%s\"", pos.v[0]);
+    /* The supervisor reads its settings from the environment. */
+    if (opt_log_max_size)
+        setenv("PKG_NODE_CONTAINER_LOG_MAX_SIZE", opt_log_max_size, 1);
+    if (opt_log_max_files)
+        setenv("PKG_NODE_CONTAINER_LOG_MAX_FILES", opt_log_max_files, 1);
     cleanup_free char *home = node_home_default();
     struct node_super *s;
     struct pkg_err *err = NULL;

@@ -267,6 +267,25 @@ int node_pod_stop(const char *home, const char *ns, const char *name, int grace,
  * PVC directories stay. */
 int node_pod_remove(const char *home, const char *ns, const char *name, int grace,
                     struct pkg_err **errp);
+/* Container log rotation (the kubelet's containerLogMaxSize and
+ * containerLogMaxFiles): when `live` holds more than max_size, its data up
+ * to the last complete line goes to <live>.<YYYYmmdd-HHMMSS.nanoseconds>
+ * and is freed in the live file (fallocate PUNCH_HOLE: offsets and size
+ * stay, the container keeps appending, nothing is lost); the oldest
+ * rotated files go until max_files remain with the live one. PKG_EIO
+ * where the file system cannot free a range. */
+int node_log_rotate(const char *live, int64_t max_size, int max_files, struct pkg_err **errp);
+/* The rotated files of `live`, oldest first, then `live`: read in order
+ * they give the whole stream. Free with node_log_files_free. */
+int node_log_files(char ***out, size_t *n, const char *live, struct pkg_err **errp);
+void node_log_files_free(char **v, size_t n);
+/* Where a live log file's data starts (after the freed head). */
+off_t node_log_data_start(int fd);
+/* The rotation settings from the environment, the kubelet's defaults
+ * otherwise: PKG_NODE_CONTAINER_LOG_MAX_SIZE (a quantity, 10Mi; 0: no
+ * rotation), PKG_NODE_CONTAINER_LOG_MAX_FILES (5, at least 2) and
+ * PKG_NODE_CONTAINER_LOG_MONITOR_INTERVAL (seconds between checks, 10). */
+int node_log_settings(int64_t *max_size, int *max_files, double *every, struct pkg_err **errp);
 /* The log file of a container (NULL: the pod's only or first app
  * container); previous: the instance before the last restart. Heap string. */
 int node_pod_log_path(char **out, const char *home, const char *ns, const char *name,

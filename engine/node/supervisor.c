@@ -61,6 +61,12 @@ struct node_super {
     int64_t cpus, memory;
     double scale; /* back-off scale (PKG_NODE_BACKOFF_SCALE) */
     int lockfd;
+    /* Log rotation: the kubelet's containerLogMaxSize, containerLogMaxFiles
+     * and containerLogMonitorInterval. */
+    int64_t log_max_size;
+    int log_max_files;
+    double log_every, log_next;
+    bool log_warned;
 };
 
 static struct epoll_event ep_sig = {.events = EPOLLIN}, ep_listen = {.events = EPOLLIN};
@@ -218,6 +224,9 @@ restore_state(struct node_super *s, struct pod *p, const struct val *st)
                     c->pid_start = start;
                     c->adopted = true;
                     c->state = CS_RUNNING;
+                    /* Its log, to rotate. */
+                    free(c->log_path);
+                    c->log_path = node_log_path(p->dir, c->spec->name, c->restart_count);
                     c->started = c->ready = !c->spec->readiness.kind && !c->spec->startup.kind;
                     c->started = !c->spec->startup.kind;
                     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &c->pidfd};
@@ -1289,6 +1298,8 @@ next_deadline(const struct node_super *s)
         const struct pod *p = s->pods[i];
         if (p->done)
             continue;
+        if (s->log_max_size > 0)
+            CONSIDER(s->log_next);
         if (!p->sandbox_ready)
             CONSIDER(p->sandbox_retry);
         for (size_t k = 0; k < p->n; k++) {
@@ -1501,6 +1512,13 @@ node_super_new(struct node_super **out, const char *home, bool daemon, struct pk
     s->scale = sc && *sc ? strtod(sc, NULL) : 1.0;
     if (!(s->scale > 0))
         s->scale = 1.0;
+    int rc = node_log_settings(&s->log_max_size, &s->log_max_files, &s->log_every, errp);
+    if (rc) {
+        free(s->home);
+        free(s);
+        return rc;
+    }
+    s->log_next = node_now() + s->log_every;
     struct utsname u;
     uname(&u);
     snprintf(s->nodename, sizeof(s->nodename), "%s", u.nodename);
@@ -1509,7 +1527,6 @@ node_super_new(struct node_super **out, const char *home, bool daemon, struct pk
     struct sysinfo si;
     if (sysinfo(&si) == 0)
         s->memory = (int64_t)si.totalram * si.mem_unit;
-    int rc = 0;
     const char *parent = getenv("PKG_NODE_CGROUP_PARENT");
     cleanup_free char *pods = xasprintf("%s/pods", home);
     if ((rc = cg_open(&s->cg, "/proc", "", parent && *parent ? parent : "pkg", errp)))
@@ -1637,6 +1654,27 @@ finish_pod(struct node_super *s, size_t i)
     s->n_pods--;
 }
 
+/* Rotates the log of every running container past the size limit. */
+static void
+rotate_logs(struct node_super *s)
+{
+    for (size_t i = 0; i < s->n_pods; i++) {
+        struct pod *p = s->pods[i];
+        for (size_t k = 0; k < p->n && !p->done; k++) {
+            struct ctr *c = &p->ctrs[k];
+            if (c->state != CS_RUNNING || !c->log_path)
+                continue;
+            struct pkg_err *e = NULL;
+            if (node_log_rotate(c->log_path, s->log_max_size, s->log_max_files, &e)) {
+                if (!s->log_warned) /* once: the file system cannot cut (tmpfs) */
+                    fprintf(stderr, "pkg node: warning: log rotation: %s\n", e ? e->msg : "failed");
+                s->log_warned = true;
+            }
+            pkg_err_free(e);
+        }
+    }
+}
+
 int
 node_super_run(struct node_super *s, bool *failed, const char **phase, struct pkg_err **errp)
 {
@@ -1653,6 +1691,10 @@ node_super_run(struct node_super *s, bool *failed, const char **phase, struct pk
                 p->hostports = NULL;
                 p->n_hostports = 0;
             }
+        }
+        if (s->log_max_size > 0 && now >= s->log_next) {
+            rotate_logs(s);
+            s->log_next = now + s->log_every;
         }
         write_states(s);
         serve_pod_socket(s);
