@@ -15,10 +15,22 @@ enum rule_kind {
     RULE_BASE,     /* matches the base name */
 };
 
+/* Most rules are a literal name or one `*` between literals ("*.swp",
+ * "kube-prometheus-*.tgz"): those are matched by comparing the ends rather
+ * than by the general matcher, which every file of a chart meets once per
+ * rule. */
+enum rule_shape {
+    SHAPE_GLOB,    /* anything else: chart_path_match */
+    SHAPE_LITERAL, /* no metacharacter */
+    SHAPE_STAR,    /* prefix `*` suffix, both literal */
+};
+
 struct rule {
     char *pat;
     enum rule_kind kind;
     bool negate, must_dir;
+    enum rule_shape shape;
+    size_t plen, slen; /* SHAPE_STAR: the prefix's and suffix's lengths */
 };
 
 struct chart_ignore {
@@ -83,6 +95,20 @@ parse_rule(struct chart_ignore *r, const char *line, size_t n, struct pkg_err **
     }
     p.pat = xstrdup(s);
     free(rule);
+    size_t stars = 0, metas = 0;
+    for (const char *c = p.pat; *c; c++) {
+        if (*c == '*')
+            stars++;
+        else if (*c == '?' || *c == '[' || *c == '\\')
+            metas++;
+    }
+    if (!stars && !metas) {
+        p.shape = SHAPE_LITERAL;
+    } else if (stars == 1 && !metas && !strchr(p.pat, '/')) {
+        p.shape = SHAPE_STAR;
+        p.plen = (size_t)(strchr(p.pat, '*') - p.pat);
+        p.slen = strlen(p.pat) - p.plen - 1;
+    }
     r->r = xgrow(r->r, &r->cap, r->n + 1, sizeof(*r->r));
     r->r[r->n++] = p;
     return 0;
@@ -127,6 +153,14 @@ rule_match(const struct rule *p, const char *path)
         const char *slash = strrchr(path, '/');
         if (slash && slash[1])
             n = slash + 1;
+    }
+    if (p->shape == SHAPE_LITERAL)
+        return strcmp(p->pat, n) == 0;
+    if (p->shape == SHAPE_STAR && !strchr(n, '/')) {
+        /* `*` takes any run of non-separators, and n has none. */
+        size_t len = strlen(n);
+        return len >= p->plen + p->slen && !memcmp(n, p->pat, p->plen) &&
+               !memcmp(n + len - p->slen, p->pat + p->plen + 1, p->slen);
     }
     return chart_path_match(p->pat, n) == 1;
 }

@@ -89,6 +89,14 @@ test_ignore(void **state)
         bool dir, want;
     } t[] = {
         {"helm.txt", "helm.txt", false, true},
+        {"kube-*.tgz", "charts/kube-x.tgz", false, true},
+        {"kube-*.tgz", "kube.tgz", false, false},
+        {"ab*ba", "aba", false, false},
+        {"ab*ba", "abba", false, true},
+        {"*~", "values.yaml~", false, true},
+        {"/a*", "a/b", false, false},
+        {"/a*", "abc", false, true},
+        {"*", "x/y", false, true},
         {"helm.*", "helm.txt", false, true},
         {"helm.*", "rudder.txt", false, false},
         {"*.txt", "tiller.txt", false, true},
