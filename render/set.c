@@ -183,29 +183,33 @@ count_slashes(const char *s)
     return n;
 }
 
-static const char *const *sort_names;
+struct order_key {
+    size_t slashes, idx;
+    const char *name;
+};
 
 /* sort.Sort(sort.Reverse(byPathLen)): more slashes first; among equal
  * depths, reverse lexical order. */
 static int
 cmp_helm(const void *a, const void *b)
 {
-    const char *x = sort_names[*(const size_t *)a];
-    const char *y = sort_names[*(const size_t *)b];
-    size_t cx = count_slashes(x), cy = count_slashes(y);
-    if (cx != cy)
-        return cx > cy ? -1 : 1;
-    return -strcmp(x, y);
+    const struct order_key *x = a, *y = b;
+    if (x->slashes != y->slashes)
+        return x->slashes > y->slashes ? -1 : 1;
+    return -strcmp(x->name, y->name);
 }
 
 void
 tmpl_helm_order(size_t *idx, const char *const *names, size_t n)
 {
+    /* The depths are counted once, not at every comparison. */
+    struct order_key *k = xcalloc(n ? n : 1, sizeof(*k));
     for (size_t i = 0; i < n; i++)
-        idx[i] = i;
-    sort_names = names;
-    qsort(idx, n, sizeof(*idx), cmp_helm);
-    sort_names = NULL;
+        k[i] = (struct order_key){count_slashes(names[i]), i, names[i]};
+    qsort(k, n, sizeof(*k), cmp_helm);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = k[i].idx;
+    free(k);
 }
 
 /* cleanupParseError: "parse error at (LOCATION): LAST" */
