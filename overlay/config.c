@@ -5,6 +5,7 @@
 #include "overlay/kust.h"
 #include "overlay/config-default.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,35 +64,22 @@ kfieldspec_applies(const struct kfieldspec *fs, const struct kgvk *gvk)
     return kgvk_is_selected(gvk, &fs->gvk);
 }
 
-/* sort.Sort by Gvk.IsLessThan. A stable insertion sort: Go's sort is
- * unstable in principle, but equal elements keep their order for the
- * slice sizes kustomize's tables have in practice. */
+/* sort.Sort by Gvk.IsLessThan. Stable: Go's sort is unstable in
+ * principle, but equal elements keep their order for the slice sizes
+ * kustomize's tables have in practice. kgvk_sort computes each row's key
+ * once: the default tables (hundreds of rows, sorted at every start) took
+ * an eighth of a small `pkg render` with a comparison that formats two
+ * strings. */
 static void
 fs_sort(struct kfsslice *s)
 {
-    for (size_t i = 1; i < s->n; i++) {
-        struct kfieldspec x = s->v[i];
-        size_t j = i;
-        while (j > 0 && kgvk_less(&x.gvk, &s->v[j - 1].gvk)) {
-            s->v[j] = s->v[j - 1];
-            j--;
-        }
-        s->v[j] = x;
-    }
+    kgvk_sort(s->v, s->n, sizeof(*s->v), offsetof(struct kfieldspec, gvk));
 }
 
 static void
 nbr_sort(struct ktconfig *c)
 {
-    for (size_t i = 1; i < c->nnameref; i++) {
-        struct knbr x = c->nameref[i];
-        size_t j = i;
-        while (j > 0 && kgvk_less(&x.gvk, &c->nameref[j - 1].gvk)) {
-            c->nameref[j] = c->nameref[j - 1];
-            j--;
-        }
-        c->nameref[j] = x;
-    }
+    kgvk_sort(c->nameref, c->nnameref, sizeof(*c->nameref), offsetof(struct knbr, gvk));
 }
 
 static struct kfsslice *

@@ -162,6 +162,10 @@ bool kgvk_equals(const struct kgvk *x, const struct kgvk *y);
 bool kgvk_is_selected(const struct kgvk *x, const struct kgvk *selector);
 /* Gvk.IsLessThan (legacy kind order, then group_version_kind). */
 bool kgvk_less(const struct kgvk *x, const struct kgvk *y);
+/* Sorts n elements of `size` bytes, each holding a struct kgvk at byte
+ * offset gvk_off, by kgvk_less and stably (the order an insertion sort by
+ * kgvk_less gives), computing each element's key once. */
+void kgvk_sort(void *base, size_t n, size_t size, size_t gvk_off);
 /* "Kind.version.group" with [noKind] etc. */
 const char *kgvk_string(struct arena *a, const struct kgvk *g);
 const char *kresid_string(struct arena *a, const struct kresid *id);

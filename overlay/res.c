@@ -127,6 +127,49 @@ kgvk_less(const struct kgvk *x, const struct kgvk *y)
     return stable_cmp(x, y) < 0;
 }
 
+/* kgvk_less's two parts, computed once per element by kgvk_sort. */
+struct gvk_key {
+    int order;
+    char *s; /* stable_cmp's string */
+    size_t i;
+};
+
+static int
+gvk_key_cmp(const void *pa, const void *pb)
+{
+    const struct gvk_key *a = pa, *b = pb;
+    if (a->order != b->order)
+        return a->order < b->order ? -1 : 1;
+    int c = strcmp(a->s, b->s);
+    if (c)
+        return c;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+void
+kgvk_sort(void *base, size_t n, size_t size, size_t gvk_off)
+{
+    if (n < 2)
+        return;
+    struct gvk_key *k = xcalloc(n, sizeof(*k));
+    char *tmp = xmalloc(n * size);
+    for (size_t i = 0; i < n; i++) {
+        const struct kgvk *g = (const struct kgvk *)((char *)base + i * size + gvk_off);
+        char buf[512];
+        snprintf(buf, sizeof(buf), "%s_%s_%s", *g->group ? g->group : "~G",
+                 *g->version ? g->version : "~V", *g->kind ? g->kind : "~K");
+        k[i] = (struct gvk_key){type_order(g->kind), xstrdup(buf), i};
+    }
+    qsort(k, n, sizeof(*k), gvk_key_cmp);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(tmp + i * size, (char *)base + k[i].i * size, size);
+        free(k[i].s);
+    }
+    memcpy(base, tmp, n * size);
+    free(tmp);
+    free(k);
+}
+
 const char *
 kgvk_string(struct arena *a, const struct kgvk *g)
 {
