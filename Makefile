@@ -104,7 +104,7 @@ PKG_LDLIBS = $(LIB_LDLIBS)
 UNIT_BINS := $(filter-out $(LAZY_TEST),$(UNIT_BINS))
 endif
 
-.PHONY: all deps test unit e2e fuzz-replay conformance demo bench format format-check \
+.PHONY: FORCE all deps test unit e2e fuzz-replay conformance demo bench format format-check \
 	install clean help tests-bin
 
 all: $(PKG_BIN)
@@ -118,11 +118,21 @@ $(LIBPKG): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(O)/pkg: $(CMD_OBJS) $(LAZY_OBJ) $(LIBPKG)
+# What the link of pkg depends on beyond its inputs' dates: LAZY, the lazy
+# libraries and the libraries on the line. Rewritten only when that changes,
+# so `make LAZY=no` and then `make` relink both times, and nothing else does.
+LINK_CONF := $(O)/link.conf
+LINK_CONF_TEXT = LAZY=$(LAZY) LAZY_PKGS=$(LAZY_PKGS) LDLIBS=$(PKG_LDLIBS) LDFLAGS=$(LDFLAGS_ALL)
+$(LINK_CONF): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LINK_CONF_TEXT)' | cmp -s - $@ || echo '$(LINK_CONF_TEXT)' >$@
+FORCE:
+
+$(O)/pkg: $(CMD_OBJS) $(LAZY_OBJ) $(LIBPKG) $(LINK_CONF)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJS) $(LAZY_OBJ) $(LIBPKG) $(PKG_LDLIBS)
 
 ifeq ($(LAZY),yes)
-$(LAZY_S): $(LIB_OBJS) $(CMD_OBJS) scripts/lazy-stubs.sh Makefile
+$(LAZY_S): $(LIB_OBJS) $(CMD_OBJS) scripts/lazy-stubs.sh $(LINK_CONF)
 	@echo "scripts/lazy-stubs.sh -o $@ $(LAZY_PKGS:%=--pkg %) -- <objects>"
 	@CC="$(CC)" scripts/lazy-stubs.sh -o $@ $(LAZY_PKGS:%=--pkg %) -- $(LIB_OBJS) $(CMD_OBJS)
 
@@ -161,12 +171,12 @@ pkg: $(O)/pkg
 	cp $< $@
 endif
 
-$(filter-out $(LAZY_TEST),$(UNIT_BINS)): $(O)/%: %.c $(LAZY_OBJ) $(LIBPKG)
+$(filter-out $(LAZY_TEST),$(UNIT_BINS)): $(O)/%: %.c $(LAZY_OBJ) $(LIBPKG) $(LINK_CONF)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -o $@ $< $(LAZY_OBJ) $(LIBPKG) $(TEST_LDLIBS) $(LIB_LDLIBS) \
 		$(LDFLAGS_ALL)
 
-$(FUZZ_BINS): $(O)/%: %.c fuzz/replay.c $(LAZY_OBJ) $(LIBPKG)
+$(FUZZ_BINS): $(O)/%: %.c fuzz/replay.c $(LAZY_OBJ) $(LIBPKG) $(LINK_CONF)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< fuzz/replay.c $(LAZY_OBJ) $(LIBPKG) $(LIB_LDLIBS) $(LDFLAGS_ALL)
 
