@@ -178,25 +178,7 @@ test_expect_success 'the default capability set, add/drop, the default seccomp p
     test_grep "CapBnd:.*00000000a00435fb" u && test_grep "Seccomp:.*0" u &&
     "$PKG" pod rm caps >/dev/null
 '
-cat >dev.yaml <<'EOY'
-apiVersion: v1
-kind: Pod
-metadata:
-  name: dev
-spec:
-  restartPolicy: Never
-  containers:
-  - name: c
-    image: pkg.test/busybox:1
-    command:
-    - sh
-    - -c
-    - |
-      head -c 4 /dev/zero | wc -c
-      mknod /tmp/sda b 8 0 && echo mknod-ok
-      head -c 1 /tmp/sda >/dev/null || echo disk-denied
-      mknod /tmp/mem c 1 1 && { head -c 1 /tmp/mem >/dev/null || echo mem-denied; }
-EOY
+cp "$NODE_TD/dev-probe.yaml" dev.yaml
 test_expect_success 'device nodes: mknod allowed, only the default devices open (v1 devices cgroup)' '
     "$PKG" pod run -f dev.yaml >/dev/null 2>&1; "$PKG" pod logs dev >d && cat d &&
     printf "4\nmknod-ok\ndisk-denied\nmem-denied\n" >want &&

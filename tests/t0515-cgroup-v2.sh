@@ -96,25 +96,7 @@ test_expect_success 'pure v2 layout (cgroup2 on /sys/fs/cgroup, no v1) is detect
         \"$PKG\" pod rm pure >/dev/null" >out &&
     cat out && test_grep "^0::/$PKG_NODE_CGROUP_PARENT/pod-.*/main-0$" out && test_grep "^v2$" out
 '
-cat >dev.yaml <<'EOY'
-apiVersion: v1
-kind: Pod
-metadata:
-  name: dev
-spec:
-  restartPolicy: Never
-  containers:
-  - name: c
-    image: pkg.test/busybox:1
-    command:
-    - sh
-    - -c
-    - |
-      head -c 4 /dev/zero | wc -c
-      mknod /tmp/sda b 8 0 && echo mknod-ok
-      head -c 1 /tmp/sda >/dev/null || echo disk-denied
-      mknod /tmp/mem c 1 1 && { head -c 1 /tmp/mem >/dev/null || echo mem-denied; }
-EOY
+cp "$NODE_TD/dev-probe.yaml" dev.yaml
 test_expect_success 'device nodes: only the default devices open (eBPF device filter on real cgroup2)' '
     "$PKG" pod run -f dev.yaml >/dev/null 2>&1; "$PKG" pod logs dev >d && cat d &&
     printf "4\nmknod-ok\ndisk-denied\nmem-denied\n" >want &&
