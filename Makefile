@@ -143,13 +143,13 @@ $(LAZY_OBJ): $(LAZY_S)
 # libraries (lazy/tests/lazytest-lib.c): one to generate from, one to load
 # that lacks a function, one that is missing at run time.
 LT := $(O)/lazy/tests
-$(LT)/gen/liblazytest.so.1: lazy/tests/lazytest-lib.c
+$(LT)/gen/liblazytest.so.1: lazy/tests/lazytest-lib.c lazy/tests/lazytest.h
 	@mkdir -p $(dir $@)
 	$(CC) -shared -fPIC -O1 -Wl,-soname,liblazytest.so.1 -o $@ $<
-$(LT)/gen/liblazygone.so.1: lazy/tests/lazytest-lib.c
+$(LT)/gen/liblazygone.so.1: lazy/tests/lazytest-lib.c lazy/tests/lazytest.h
 	@mkdir -p $(dir $@)
 	$(CC) -shared -fPIC -O1 -DLT_GONE -Wl,-soname,liblazygone.so.1 -o $@ $<
-$(LT)/liblazytest.so.1: lazy/tests/lazytest-lib.c
+$(LT)/liblazytest.so.1: lazy/tests/lazytest-lib.c lazy/tests/lazytest.h
 	@mkdir -p $(dir $@)
 	$(CC) -shared -fPIC -O1 -DLT_RUNTIME -Wl,-soname,liblazytest.so.1 -o $@ $<
 $(LT)/test-lazy.o: lazy/tests/test-lazy.c

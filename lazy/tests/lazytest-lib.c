@@ -11,9 +11,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#ifdef LT_GONE
+#include "lazytest.h"
 
-int lg_hello(int x);
+#ifdef LT_GONE
 
 int
 lg_hello(int x)
@@ -22,22 +22,6 @@ lg_hello(int x)
 }
 
 #else
-
-struct lt_big {
-    long v[4];
-};
-
-long lt_sum10(long a, long b, long c, long d, long e, long f, long g, long h, long i, long j);
-double lt_mix(int n, double a, double b, double c, double d, double e, double f, double g, double h,
-              double i, long m, float k);
-int lt_format(char *buf, size_t cap, const char *fmt, ...);
-struct lt_big lt_big(long a);
-int lt_apply(int (*fn)(int, void *), int x, void *payload);
-int lt_aligned(void);
-long lt_id(long x);
-#ifndef LT_RUNTIME
-int lt_removed(void);
-#endif
 
 /* Weights make every argument's position matter. */
 long

@@ -20,20 +20,7 @@
 #include <cmocka.h>
 
 #include "lazy/lazy.h"
-
-struct lt_big {
-    long v[4];
-};
-long lt_sum10(long a, long b, long c, long d, long e, long f, long g, long h, long i, long j);
-double lt_mix(int n, double a, double b, double c, double d, double e, double f, double g, double h,
-              double i, long m, float k);
-int lt_format(char *buf, size_t cap, const char *fmt, ...);
-struct lt_big lt_big(long a);
-int lt_apply(int (*fn)(int, void *), int x, void *payload);
-int lt_aligned(void);
-long lt_id(long x);
-int lt_removed(void);
-int lg_hello(int x);
+#include "lazy/tests/lazytest.h"
 
 /* In a child, cmocka's asserts would unwind into the child's copy of the
  * runner: failures exit with a message instead. */
