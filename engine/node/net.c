@@ -288,6 +288,14 @@ lease(uint32_t *out, struct pod *p, uint32_t net, int prefix, struct pkg_err **e
     return pkg_err_set(errp, PKG_ELIMIT, "no free address left in the pod range");
 }
 
+/* The node's end of a pod's veth pair: "pkgv" and the pod's address in
+ * hex, unique per range. */
+static void
+veth_host_name(char name[IFNAMSIZ], uint32_t addr)
+{
+    snprintf(name, IFNAMSIZ, "pkgv%08x", addr);
+}
+
 int
 node_net_setup_pod(struct pod *p, int hostnl, int hostns, struct pkg_err **errp)
 {
@@ -300,8 +308,7 @@ node_net_setup_pod(struct pod *p, int hostnl, int hostns, struct pkg_err **errp)
     char ip[16], peer[IFNAMSIZ];
     ip_str(addr, ip);
     snprintf(p->ip, sizeof(p->ip), "%s", ip);
-    /* Host end: "pkgv" and the address's last two bytes, unique per range. */
-    snprintf(peer, sizeof(peer), "pkgv%08x", addr);
+    veth_host_name(peer, addr);
     int fd = node_rtnl_open();
     if (fd < 0)
         return pkg_err_sys(errp, "socket NETLINK_ROUTE");
@@ -372,7 +379,7 @@ veth_delete(const char *ip)
     if (inet_pton(AF_INET, ip, &a) != 1)
         return;
     char peer[IFNAMSIZ];
-    snprintf(peer, sizeof(peer), "pkgv%08x", ntohl(a.s_addr));
+    veth_host_name(peer, ntohl(a.s_addr));
     int fd = node_rtnl_open();
     if (fd < 0)
         return;
