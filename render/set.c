@@ -103,8 +103,7 @@ run_big_here(struct big_call *bc)
     if (m == MAP_FAILED)
         return false;
     ucontext_t back, big;
-    bool ok = mprotect(m + GUARD, BIG_STACK, PROT_READ | PROT_WRITE) == 0 &&
-              getcontext(&big) == 0;
+    bool ok = mprotect(m + GUARD, BIG_STACK, PROT_READ | PROT_WRITE) == 0 && getcontext(&big) == 0;
     if (ok) {
         big.uc_stack.ss_sp = m + GUARD;
         big.uc_stack.ss_size = BIG_STACK;
