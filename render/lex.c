@@ -212,8 +212,8 @@ has_right_trim(const struct tmpl_lexer *l, size_t at)
 static struct tmpl_item
 this_item(struct tmpl_lexer *l, enum tmpl_item_type t)
 {
-    struct tmpl_item i = {(uint8_t)t, (uint32_t)l->start, l->input + l->start, l->pos - l->start,
-                          l->start_line};
+    struct tmpl_item i = {(uint32_t)l->start, (uint32_t)(l->pos - l->start), l->start_line,
+                          (uint8_t)t, 0};
     l->start = l->pos;
     l->start_line = l->line;
     return i;
@@ -282,8 +282,8 @@ errorf(struct tmpl_lexer *l, const char *fmt, ...)
     struct sb sb = SB_INIT;
     sb_vaddf(&sb, fmt, ap);
     va_end(ap);
-    char *msg = arena_strndup(l->a, sb.buf, sb.len);
-    struct tmpl_item i = {ITEM_ERROR, (uint32_t)l->start, msg, sb.len, l->start_line};
+    l->errmsg = arena_strndup(l->a, sb.buf, sb.len);
+    struct tmpl_item i = {(uint32_t)l->start, (uint32_t)sb.len, l->start_line, ITEM_ERROR, 0};
     sb_release(&sb);
     l->item = i;
     l->start = 0;
@@ -699,13 +699,16 @@ lex_quote(struct tmpl_lexer *l)
 {
     /* Byte by byte: the bytes of a multi-byte rune are never '\\', '"' or
      * a newline. */
+    unsigned char any = 0; /* every byte or'ed: a backslash or a high bit is not plain */
     for (;;) {
         if (l->pos >= l->len) {
             l->at_eof = true;
             return errorf(l, "unterminated quoted string");
         }
         char c = l->input[l->pos++];
+        any |= (unsigned char)c;
         if (c == '\\') {
+            any |= 0x80;
             if (l->pos >= l->len) {
                 l->at_eof = true;
                 return errorf(l, "unterminated quoted string");
@@ -723,7 +726,9 @@ lex_quote(struct tmpl_lexer *l)
         if (c == '"')
             break;
     }
-    return emit(l, ITEM_STRING);
+    enum lex_state st = emit(l, ITEM_STRING);
+    l->item.plain = !(any & 0x80);
+    return st;
 }
 
 static enum lex_state
@@ -745,7 +750,7 @@ lex_raw_quote(struct tmpl_lexer *l)
 struct tmpl_item
 tmpl_lex_next(struct tmpl_lexer *l)
 {
-    struct tmpl_item eof = {ITEM_EOF, (uint32_t)l->pos, "EOF", 3, l->start_line};
+    struct tmpl_item eof = {(uint32_t)l->pos, 0, l->start_line, ITEM_EOF, 0};
     l->item = eof;
     enum lex_state st = l->inside_action ? ST_INSIDE : ST_TEXT;
     for (;;) {
