@@ -72,6 +72,7 @@ struct tmpl_lexer {
     int line, start_line;
     bool inside_action;
     bool break_ok, continue_ok;
+    bool no_fast; /* only the state machine (tests compare the two) */
     struct tmpl_item item;
     const char *errmsg; /* the ITEM_ERROR's text */
     struct arena *a;    /* error messages */
