@@ -366,34 +366,55 @@ val_len(const struct val *v)
     }
 }
 
+/* A copy of a string node: node and bytes in one block. */
+static struct val *
+copy_str(struct arena *a, const struct val *v)
+{
+    size_t n = v->u.s.len;
+    struct val *c = arena_alloc(a, sizeof(*c) + n + 1);
+    *c = *v;
+    c->flags &= (uint8_t)~VAL_F_READONLY;
+    char *p = (char *)(c + 1);
+    memcpy(p, v->u.s.ptr, n);
+    c->u.s.ptr = p;
+    return c;
+}
+
 struct val *
 val_copy(struct arena *a, const struct val *v)
 {
     if (!v)
         return NULL;
+    if (v->kind == VAL_STRING)
+        return copy_str(a, v);
     struct val *c = arena_memdup(a, v, sizeof(*v));
     c->flags &= (uint8_t)~VAL_F_READONLY;
     switch (v->kind) {
-    case VAL_STRING:
-        c->u.s.ptr = arena_strndup(a, v->u.s.ptr, v->u.s.len);
-        break;
-    case VAL_SEQ:
-        c->u.seq.items = NULL;
-        c->u.seq.len = c->u.seq.cap = 0;
-        seq_reserve(a, c, v->u.seq.len);
-        for (uint32_t i = 0; i < v->u.seq.len; i++)
+    case VAL_SEQ: {
+        /* exactly as many slots as items; appending later grows as usual */
+        uint32_t n = v->u.seq.len;
+        c->u.seq.items = n ? arena_alloc(a, n * sizeof(struct val *)) : NULL;
+        c->u.seq.len = c->u.seq.cap = n;
+        for (uint32_t i = 0; i < n; i++)
             c->u.seq.items[i] = val_copy(a, v->u.seq.items[i]);
-        c->u.seq.len = v->u.seq.len;
         break;
-    case VAL_MAP:
-        c->u.map.ents = NULL;
-        c->u.map.len = c->u.map.cap = 0;
+    }
+    case VAL_MAP: {
+        /* entries copied in order, the index (if any) built once */
+        uint32_t n = v->u.map.len;
+        c->u.map.ents = n ? arena_alloc(a, n * sizeof(struct val_mapent)) : NULL;
+        c->u.map.len = c->u.map.cap = n;
         c->u.map.index = NULL;
         c->u.map.icap = 0;
-        for (uint32_t i = 0; i < v->u.map.len; i++)
-            val_map_append(a, c, val_copy(a, v->u.map.ents[i].key),
-                           val_copy(a, v->u.map.ents[i].v));
+        for (uint32_t i = 0; i < n; i++) {
+            const struct val *k = v->u.map.ents[i].key;
+            c->u.map.ents[i].key = k->kind == VAL_STRING ? copy_str(a, k) : val_copy(a, k);
+            c->u.map.ents[i].v = val_copy(a, v->u.map.ents[i].v);
+        }
+        if (n > MAP_LINEAR_MAX)
+            index_rebuild(a, c);
         break;
+    }
     default:
         break;
     }

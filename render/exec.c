@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/xalloc.h"
+
 enum { EX_OK = 0, EX_BREAK = 1, EX_CONTINUE = 2 };
 
 /* ---- errors ---- */
@@ -112,39 +114,45 @@ xtype(struct tmpl_value v)
 static void
 push_var(struct tmpl_exec *x, const char *name, struct tmpl_value v)
 {
-    if (x->nvars == x->capvars) {
-        size_t nc = x->capvars ? x->capvars * 2 : 16;
-        x->vars =
-            arena_realloc(x->a, x->vars, x->capvars * sizeof(*x->vars), nc * sizeof(*x->vars));
-        x->capvars = nc;
+    struct tmpl_varstack *vs = &x->set->vars;
+    if (x->nvars == vs->cap) {
+        size_t nc = vs->cap ? vs->cap * 2 : 64;
+        vs->v = xrealloc(vs->v, nc * sizeof(*vs->v));
+        vs->cap = nc;
     }
-    x->vars[x->nvars].name = name;
-    x->vars[x->nvars].value = v;
+    vs->v[x->nvars].name = name;
+    vs->v[x->nvars].value = v;
     x->nvars++;
+}
+
+static struct tmpl_var *
+find_var(struct tmpl_exec *x, const char *name)
+{
+    struct tmpl_var *v = x->set->vars.v;
+    for (size_t i = x->nvars; i-- > x->vbase;)
+        if (!strcmp(v[i].name, name))
+            return &v[i];
+    return NULL;
 }
 
 static int
 set_var(struct tmpl_exec *x, const char *name, struct tmpl_value v)
 {
-    for (size_t i = x->nvars; i-- > 0;) {
-        if (!strcmp(x->vars[i].name, name)) {
-            x->vars[i].value = v;
-            return 0;
-        }
-    }
-    return tmpl_exec_errorf(x, "undefined variable: %s", name);
+    struct tmpl_var *var = find_var(x, name);
+    if (!var)
+        return tmpl_exec_errorf(x, "undefined variable: %s", name);
+    var->value = v;
+    return 0;
 }
 
 static int
 var_value(struct tmpl_exec *x, const char *name, struct tmpl_value *out)
 {
-    for (size_t i = x->nvars; i-- > 0;) {
-        if (!strcmp(x->vars[i].name, name)) {
-            *out = x->vars[i].value;
-            return 0;
-        }
-    }
-    return tmpl_exec_errorf(x, "undefined variable: %s", name);
+    const struct tmpl_var *var = find_var(x, name);
+    if (!var)
+        return tmpl_exec_errorf(x, "undefined variable: %s", name);
+    *out = var->value;
+    return 0;
 }
 
 /* ---- values ---- */
@@ -747,6 +755,11 @@ eval_arg(struct tmpl_exec *x, struct tmpl_value dot, int typ, const struct tmpl_
         return tmpl_exec_errorf(x, "expected bool; found %s", nstr(x, n));
     case TMPL_T_FLOAT64:
         if (num && num->is_float) {
+            /* the node's constant when it is this float64 (read-only, shared) */
+            if (n->cval && n->cval->kind == VAL_FLOAT) {
+                *out = concrete(n->cval);
+                return 0;
+            }
             *out = concrete(val_float(x->a, num->f));
             return 0;
         }
@@ -755,6 +768,10 @@ eval_arg(struct tmpl_exec *x, struct tmpl_value dot, int typ, const struct tmpl_
     case TMPL_T_INT64:
     case TMPL_T_DURATION:
         if (num && num->is_int) {
+            if (typ == TMPL_T_INT && n->cval && n->cval->kind == VAL_INT) {
+                *out = concrete(n->cval); /* the same int, made at parse time */
+                return 0;
+            }
             struct val *iv = val_int(x->a, num->i);
             if (typ == TMPL_T_INT64)
                 iv->gotype = VAL_GO_INT64;
@@ -1049,7 +1066,7 @@ one_iteration(struct tmpl_exec *x, const struct tmpl_node *r, size_t mark, struc
             if (rc)
                 return rc;
         } else {
-            x->vars[x->nvars - 1].value = elem;
+            x->set->vars.v[x->nvars - 1].value = elem;
         }
     }
     if (nd > 1) {
@@ -1058,7 +1075,7 @@ one_iteration(struct tmpl_exec *x, const struct tmpl_node *r, size_t mark, struc
             if (rc)
                 return rc;
         } else {
-            x->vars[x->nvars - 2].value = index;
+            x->set->vars.v[x->nvars - 2].value = index;
         }
     }
     rc = walk(x, elem, r->u.branch.list);
@@ -1145,8 +1162,7 @@ walk_template(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_node
     struct tmpl_exec nx = *x;
     nx.depth++;
     nx.tmpl = tree;
-    nx.vars = NULL;
-    nx.nvars = nx.capvars = 0;
+    nx.vbase = x->nvars;
     push_var(&nx, "$", ndot);
     rc = walk(&nx, ndot, tree->root);
     return rc;
@@ -1229,6 +1245,7 @@ tmpl_exec_run(struct tmpl_exec_shared *sh, struct tmpl_set *set, struct tmpl_ns 
     x.a = set->a;
     x.out = out;
     x.tmpl = tree;
+    x.vbase = x.nvars = sh->var_base;
     push_var(&x, "$", data);
     int rc = walk(&x, data, tree->root);
     if (rc > 0)
@@ -1247,6 +1264,7 @@ tmpl_call_execute(struct tmpl_call *c, const char *name, const struct val *dot, 
     struct tmpl_exec_shared sub = *x->sh;
     sub.err = NULL;
     sub.errcode = 0;
+    sub.var_base = x->nvars;
     struct tmpl_value d = {(struct val *)dot, false};
     if (dot && dot->kind == VAL_NULL)
         d.v = NULL;
@@ -1302,6 +1320,7 @@ tmpl_call_tpl(struct tmpl_call *c, const char *text, size_t len, const struct va
     sub.err = NULL;
     sub.errcode = 0;
     sub.tpl_depth++;
+    sub.var_base = x->nvars;
     struct tmpl_value d = {(struct val *)dot, false};
     if (dot && dot->kind == VAL_NULL)
         d.v = NULL;

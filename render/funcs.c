@@ -421,10 +421,15 @@ tmpl_mkstr_sb(struct tmpl_call *c, struct sb *sb)
     return v;
 }
 
+/* Booleans are immutable: every result shares one of two read-only nodes. */
+static struct val bool_true = {.kind = VAL_BOOL, .flags = VAL_F_READONLY, .u.b = true};
+static struct val bool_false = {.kind = VAL_BOOL, .flags = VAL_F_READONLY, .u.b = false};
+
 struct val *
 tmpl_mkbool(struct tmpl_call *c, bool b)
 {
-    return val_bool(c->a, b);
+    (void)c;
+    return b ? &bool_true : &bool_false;
 }
 
 struct val *
@@ -690,7 +695,7 @@ static int
 fn_not(struct tmpl_call *c, struct val **out)
 {
     struct tmpl_value v = indirect_iface(c->xargv[0]);
-    *out = val_bool(c->a, !tmpl_value_truth(v));
+    *out = tmpl_mkbool(c, !tmpl_value_truth(v));
     return 0;
 }
 
@@ -1195,7 +1200,7 @@ fn_eq(struct tmpl_call *c, struct val **out)
     int rc = do_eq(c, c->xargv[0], c->xargv + 1, c->argc - 1, &t);
     if (rc)
         return rc;
-    *out = val_bool(c->a, t);
+    *out = tmpl_mkbool(c, t);
     return 0;
 }
 
@@ -1206,7 +1211,7 @@ fn_ne(struct tmpl_call *c, struct val **out)
     int rc = do_eq(c, c->xargv[0], c->xargv + 1, 1, &t);
     if (rc)
         return rc;
-    *out = val_bool(c->a, !t);
+    *out = tmpl_mkbool(c, !t);
     return 0;
 }
 
@@ -1262,7 +1267,7 @@ fn_lt(struct tmpl_call *c, struct val **out)
     int rc = do_lt(c, c->xargv[0], c->xargv[1], &t);
     if (rc)
         return rc;
-    *out = val_bool(c->a, t);
+    *out = tmpl_mkbool(c, t);
     return 0;
 }
 
@@ -1282,7 +1287,7 @@ fn_le(struct tmpl_call *c, struct val **out)
     int rc = do_le(c, &t);
     if (rc)
         return rc;
-    *out = val_bool(c->a, t);
+    *out = tmpl_mkbool(c, t);
     return 0;
 }
 
@@ -1293,7 +1298,7 @@ fn_gt(struct tmpl_call *c, struct val **out)
     int rc = do_le(c, &t);
     if (rc)
         return rc;
-    *out = val_bool(c->a, !t);
+    *out = tmpl_mkbool(c, !t);
     return 0;
 }
 
@@ -1304,7 +1309,7 @@ fn_ge(struct tmpl_call *c, struct val **out)
     int rc = do_lt(c, c->xargv[0], c->xargv[1], &t);
     if (rc)
         return rc;
-    *out = val_bool(c->a, !t);
+    *out = tmpl_mkbool(c, !t);
     return 0;
 }
 
