@@ -516,7 +516,7 @@ find_method(const struct val *v, const char *name)
     if (!ms)
         return NULL;
     for (const struct tmpl_method *m = ms; m->name; m++)
-        if (!strcmp(m->name, name))
+        if (m->name[0] == name[0] && !strcmp(m->name, name))
             return m;
     return NULL;
 }
