@@ -177,16 +177,31 @@ val_seq_remove(struct val *seq, size_t at)
 
 /* Maps */
 
+/* Keys are short: a word at a time, then a final mix so that the low bits
+ * (the slot) depend on every byte. Only the index uses it (map order is
+ * insertion order), so the function may change freely. */
 static uint32_t
 hash_bytes(const char *p, size_t n)
 {
-    /* FNV-1a, 32 bit: keys are short and this is fast enough. */
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 16777619u;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+        p += 8;
+        n -= 8;
     }
-    return h;
+    if (n) {
+        uint64_t w = 0;
+        for (size_t i = 0; i < n; i++)
+            w |= (uint64_t)(unsigned char)p[i] << (8 * i);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    }
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return (uint32_t)h;
 }
 
 static bool

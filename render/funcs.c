@@ -194,6 +194,7 @@ static const struct {
  * 2 parsed; atomic, as parses run on several threads. */
 struct fentry {
     const struct tmpl_func *fn;
+    uint32_t hash, len; /* of fn->name: probes compare these before the name */
     int sig_state;
     struct tmpl_sig sig;
 };
@@ -235,10 +236,11 @@ hash_n(const char *s, size_t n)
 static struct fentry *
 ft_slot(const struct ftable *t, const char *name, size_t n)
 {
-    size_t i = hash_n(name, n) & (t->cap - 1);
+    uint64_t h = hash_n(name, n);
+    size_t i = h & (t->cap - 1);
     for (;;) {
         struct fentry *e = &t->slots[i];
-        if (!e->fn || (strlen(e->fn->name) == n && !memcmp(e->fn->name, name, n)))
+        if (!e->fn || (e->hash == (uint32_t)h && e->len == n && !memcmp(e->fn->name, name, n)))
             return e;
         i = (i + 1) & (t->cap - 1);
     }
@@ -264,8 +266,11 @@ registry_init(void)
             if (tables[k].ns != ns)
                 continue;
             for (const struct tmpl_func *f = tables[k].rows; f->name; f++) {
-                struct fentry *e = ft_slot(&registry[ns], f->name, strlen(f->name));
+                size_t n = strlen(f->name);
+                struct fentry *e = ft_slot(&registry[ns], f->name, n);
                 e->fn = f; /* later rows override earlier ones */
+                e->hash = (uint32_t)hash_n(f->name, n);
+                e->len = (uint32_t)n;
             }
         }
     }
