@@ -130,7 +130,7 @@ find_var(struct tmpl_exec *x, const char *name)
 {
     struct tmpl_var *v = x->set->vars.v;
     for (size_t i = x->nvars; i-- > x->vbase;)
-        if (!strcmp(v[i].name, name))
+        if (v[i].name == name || !strcmp(v[i].name, name))
             return &v[i];
     return NULL;
 }
@@ -506,9 +506,11 @@ static const struct tmpl_method *
 find_method(const struct val *v, const char *name)
 {
     const struct tmpl_method *ms = NULL;
-    if (v->kind == VAL_MAP && v->gotype == VAL_GO_VALUES) {
+    if (v->kind == VAL_MAP) {
+        if (v->gotype != VAL_GO_VALUES)
+            return NULL; /* plain maps have no methods */
         ms = tmpl_values_methods;
-    } else {
+    } else if (v->kind == VAL_OBJ) {
         const struct tmpl_objtype *ot = tmpl_objtype_of(v);
         if (ot)
             ms = ot->methods;
@@ -532,10 +534,9 @@ eval_field(struct tmpl_exec *x, struct tmpl_value dot, const char *field,
         *out = NOVALUE;
         return 0;
     }
-    const char *typ = xtype(receiver);
     struct val *r = receiver.v;
     if (r->kind == VAL_NULL)
-        return tmpl_exec_errorf(x, "nil pointer evaluating %s.%s", typ, field);
+        return tmpl_exec_errorf(x, "nil pointer evaluating %s.%s", xtype(receiver), field);
 
     const struct tmpl_method *m = find_method(r, field);
     if (m) {
@@ -580,7 +581,7 @@ eval_field(struct tmpl_exec *x, struct tmpl_value dot, const char *field,
             return 0;
         }
     }
-    return tmpl_exec_errorf(x, "can't evaluate field %s in type %s", field, typ);
+    return tmpl_exec_errorf(x, "can't evaluate field %s in type %s", field, xtype(receiver));
 }
 
 static int
@@ -846,7 +847,8 @@ eval_call(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_func *fn
             name, sig->bad2);
     }
 
-    if (builtin && (!strcmp(name, "and") || !strcmp(name, "or"))) {
+    if (builtin &&
+        ((name[0] == 'a' && !strcmp(name, "and")) || (name[0] == 'o' && !strcmp(name, "or")))) {
         bool is_or = name[0] == 'o';
         struct tmpl_value v = NOVALUE;
         for (size_t i = 0; i < nargs; i++) {
@@ -912,7 +914,7 @@ eval_call(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_func *fn
     c.xargv = xargv;
     c.x = x;
     c.node = node;
-    if (builtin && !strcmp(name, "call")) {
+    if (builtin && name[0] == 'c' && !strcmp(name, "call")) {
         /* call's first argument names the callee by its node text. */
         c.callee = nargs ? nstr(x, argn[0]) : "";
     }
