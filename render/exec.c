@@ -20,11 +20,10 @@ enum { EX_OK = 0, EX_BREAK = 1, EX_CONTINUE = 2 };
 /* ---- errors ---- */
 
 /* ErrorContext: "NAME:LINE:COL" (COL is a 0-based byte offset) and the
- * node's text. */
+ * node's text; n is a node of the tree whose text is src. */
 static void
-error_context(struct sb *loc, struct sb *ctx, const struct tmpl_node *n)
+error_context(struct sb *loc, struct sb *ctx, const struct tmpl_src *src, const struct tmpl_node *n)
 {
-    const struct tmpl_src *src = n->src;
     size_t pos = n->pos <= src->len ? n->pos : src->len;
     size_t line = 1, last_nl = (size_t)-1;
     for (size_t i = 0; i < pos; i++) {
@@ -43,11 +42,11 @@ tmpl_exec_errorf(struct tmpl_exec *x, const char *fmt, ...)
 {
     struct sb sb = SB_INIT;
     const char *name = x->tmpl ? x->tmpl->name : "";
-    if (!x->node) {
+    if (!x->node || !x->tmpl) {
         sb_addf(&sb, "template: %s: ", name);
     } else {
         struct sb loc = SB_INIT, ctx = SB_INIT;
-        error_context(&loc, &ctx, x->node);
+        error_context(&loc, &ctx, x->tmpl->src, x->node);
         sb_addf(&sb, "template: %s: executing ", loc.buf);
         tmpl_quote(&sb, name, strlen(name));
         sb_addf(&sb, " at <%s>: ", ctx.buf);
@@ -467,8 +466,8 @@ static int
 ideal_constant(struct tmpl_exec *x, const struct tmpl_node *c, struct tmpl_value *out)
 {
     x->node = c;
-    if (c->cval) {
-        *out = concrete(c->cval);
+    if (c->u.cval) {
+        *out = concrete(c->u.cval);
         return 0;
     }
     const struct tmpl_number *n = &c->u.number->num;
@@ -646,8 +645,8 @@ eval_function(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_node
     x->node = ident;
     if (!ident->u.ident.fn)
         return tmpl_exec_errorf(x, "%s is not a defined function", qstr(x, ident->u.ident.name));
-    return eval_call(x, dot, ident->u.ident.fn, NULL, NULL, ident->u.ident.sig,
-                     ident->u.ident.builtin, cmd, ident->u.ident.name, args, 1, final, out);
+    return eval_call(x, dot, ident->u.ident.fn, NULL, NULL, ident->u.ident.sig, ident->builtin, cmd,
+                     ident->u.ident.name, args, 1, final, out);
 }
 
 static int
@@ -677,7 +676,7 @@ eval_empty_interface(struct tmpl_exec *x, struct tmpl_value dot, const struct tm
     x->node = n;
     switch (n->type) {
     case TMPL_NODE_BOOL:
-        *out = concrete(n->cval);
+        *out = concrete(n->u.cval);
         return 0;
     case TMPL_NODE_DOT:
         *out = dot;
@@ -691,7 +690,7 @@ eval_empty_interface(struct tmpl_exec *x, struct tmpl_value dot, const struct tm
     case TMPL_NODE_NUMBER:
         return ideal_constant(x, n, out);
     case TMPL_NODE_STRING:
-        *out = concrete(n->cval);
+        *out = concrete(n->u.cval);
         return 0;
     case TMPL_NODE_VARIABLE:
         return eval_variable_node(x, dot, n, NULL, NULL, out);
@@ -727,7 +726,7 @@ eval_arg(struct tmpl_exec *x, struct tmpl_value dot, int typ, const struct tmpl_
         return tmpl_exec_errorf(x, "cannot assign nil to %s",
                                 typ < 0 ? "<nil>" : tmpl_type_name(typ));
     case TMPL_NODE_FIELD: {
-        struct tmpl_nodelist one = {(struct tmpl_node **)&n, 1, 1};
+        struct tmpl_nodelist one = {(struct tmpl_node **)&n, 1};
         rc = eval_field_node(x, dot, n, &one, NULL, &v);
         return rc ? rc : validate_type(x, v, typ, out);
     }
@@ -750,7 +749,7 @@ eval_arg(struct tmpl_exec *x, struct tmpl_value dot, int typ, const struct tmpl_
     switch (typ) {
     case TMPL_T_BOOL:
         if (n->type == TMPL_NODE_BOOL) {
-            *out = concrete(n->cval);
+            *out = concrete(n->u.cval);
             return 0;
         }
         return tmpl_exec_errorf(x, "expected bool; found %s", nstr(x, n));
@@ -800,7 +799,7 @@ eval_arg(struct tmpl_exec *x, struct tmpl_value dot, int typ, const struct tmpl_
         return eval_empty_interface(x, dot, n, out);
     case TMPL_T_STRING:
         if (n->type == TMPL_NODE_STRING) {
-            *out = concrete(n->cval);
+            *out = concrete(n->u.cval);
             return 0;
         }
         return tmpl_exec_errorf(x, "expected string; found %s", nstr(x, n));
@@ -972,7 +971,7 @@ eval_command(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_node 
         return rc;
     switch (first->type) {
     case TMPL_NODE_BOOL:
-        *out = concrete(first->cval);
+        *out = concrete(first->u.cval);
         return 0;
     case TMPL_NODE_DOT:
         *out = dot;
@@ -982,7 +981,7 @@ eval_command(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_node 
     case TMPL_NODE_NUMBER:
         return ideal_constant(x, first, out);
     case TMPL_NODE_STRING:
-        *out = concrete(first->cval);
+        *out = concrete(first->u.cval);
         return 0;
     default:
         return tmpl_exec_errorf(x, "can't evaluate command %s", qstr(x, nstr(x, first)));

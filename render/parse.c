@@ -190,16 +190,46 @@ expect(struct ptree *t, enum tmpl_item_type type, const char *context)
 
 /* ---- nodes ---- */
 
-/* Every node of a chart's templates is one of these: keep it small. */
-_Static_assert(sizeof(struct tmpl_node) <= 56, "struct tmpl_node grew");
+/* Where a node's member ends: the bytes a node of its type takes. */
+#define NODE_END(m) (offsetof(struct tmpl_node, m) + sizeof(((struct tmpl_node *)0)->m))
+#define NODE_HEAD offsetof(struct tmpl_node, u)
+
+/* Every node of a chart's templates is one of these: keep them small. */
+_Static_assert(NODE_HEAD == 8, "the node header grew");
+_Static_assert(sizeof(struct tmpl_node) <= 48, "struct tmpl_node grew");
+
+static const uint8_t node_size[] = {
+    [TMPL_NODE_TEXT] = NODE_END(u.text),
+    [TMPL_NODE_ACTION] = NODE_END(u.action),
+    [TMPL_NODE_BOOL] = NODE_END(u.b),
+    [TMPL_NODE_CHAIN] = NODE_END(u.chain),
+    [TMPL_NODE_COMMAND] = NODE_END(u.args),
+    [TMPL_NODE_DOT] = NODE_HEAD,
+    [TMPL_NODE_ELSE] = sizeof(struct tmpl_node),
+    [TMPL_NODE_END] = sizeof(struct tmpl_node),
+    [TMPL_NODE_FIELD] = NODE_END(u.field),
+    [TMPL_NODE_IDENTIFIER] = NODE_END(u.ident),
+    [TMPL_NODE_IF] = NODE_END(u.branch),
+    [TMPL_NODE_LIST] = NODE_END(u.list),
+    [TMPL_NODE_NIL] = NODE_HEAD,
+    [TMPL_NODE_NUMBER] = NODE_END(u.number),
+    [TMPL_NODE_PIPE] = NODE_END(u.pipe),
+    [TMPL_NODE_RANGE] = NODE_END(u.branch),
+    [TMPL_NODE_STRING] = NODE_END(u.str),
+    [TMPL_NODE_TEMPLATE] = NODE_END(u.tmpl),
+    [TMPL_NODE_VARIABLE] = NODE_END(u.field),
+    [TMPL_NODE_WITH] = NODE_END(u.branch),
+    [TMPL_NODE_COMMENT] = NODE_HEAD,
+    [TMPL_NODE_BREAK] = NODE_HEAD,
+    [TMPL_NODE_CONTINUE] = NODE_HEAD,
+};
 
 static struct tmpl_node *
 new_node(struct ptree *t, enum tmpl_node_type type, uint32_t pos)
 {
-    struct tmpl_node *n = arena_alloc(t->p->a, sizeof(*n));
+    struct tmpl_node *n = arena_alloc(t->p->a, node_size[type]);
     n->type = (uint8_t)type;
     n->pos = pos;
-    n->src = t->p->src;
     return n;
 }
 
@@ -210,7 +240,6 @@ delim_node(struct ptree *t, enum tmpl_node_type type, uint32_t pos)
     memset(n, 0, sizeof(*n));
     n->type = (uint8_t)type;
     n->pos = pos;
-    n->src = t->p->src;
     return n;
 }
 
@@ -233,7 +262,7 @@ static void
 stk_pop(struct parser *p, size_t mark, struct tmpl_nodelist *l)
 {
     size_t n = p->nstk - mark;
-    l->n = l->cap = (uint32_t)n;
+    l->n = (uint32_t)n;
     l->v = NULL;
     if (n) {
         l->v = arena_alloc(p->a, n * sizeof(*l->v));
@@ -960,7 +989,7 @@ term(struct ptree *t)
         n->u.ident.name = fn ? fn->name : dupn(t, tok.val, tok.len);
         n->u.ident.fn = fn;
         n->u.ident.sig = sig;
-        n->u.ident.builtin = builtin;
+        n->builtin = builtin;
         return n;
     }
     case ITEM_DOT:
@@ -974,15 +1003,15 @@ term(struct ptree *t)
     case ITEM_BOOL: {
         struct tmpl_node *n = new_node(t, TMPL_NODE_BOOL, tok.pos);
         n->u.b = tok.len == 4;
-        n->cval = val_bool(t->p->a, n->u.b);
-        n->cval->flags |= VAL_F_READONLY;
+        n->u.cval = val_bool(t->p->a, n->u.b);
+        n->u.cval->flags |= VAL_F_READONLY;
         return n;
     }
     case ITEM_CHAR_CONSTANT:
     case ITEM_COMPLEX:
     case ITEM_NUMBER: {
         struct tmpl_node *n = new_number(t, &tok);
-        n->cval = ideal_value(t->p->a, n);
+        n->u.cval = ideal_value(t->p->a, n);
         return n;
     }
     case ITEM_LEFT_PAREN: {
@@ -1001,11 +1030,9 @@ term(struct ptree *t)
             perrorf(t, "invalid syntax");
         struct tmpl_node *nd = new_node(t, TMPL_NODE_STRING, tok.pos);
         nd->u.str.quoted = tok.val; /* into the source text, which the trees keep */
-        nd->u.str.qlen = tok.len;
-        nd->u.str.s = s;
-        nd->u.str.n = n;
-        nd->cval = val_str_nocopy(t->p->a, s, n);
-        nd->cval->flags |= VAL_F_READONLY;
+        nd->u.str.qlen = (uint32_t)tok.len;
+        nd->u.cval = val_str_nocopy(t->p->a, s, n);
+        nd->u.cval->flags |= VAL_F_READONLY;
         return nd;
     }
     default:
@@ -1154,7 +1181,7 @@ decls:;
     if (ndecl) {
         pipe->u.pipe.decl.v = arena_alloc(t->p->a, ndecl * sizeof(*decl));
         memcpy(pipe->u.pipe.decl.v, decl, ndecl * sizeof(*decl));
-        pipe->u.pipe.decl.n = pipe->u.pipe.decl.cap = ndecl;
+        pipe->u.pipe.decl.n = ndecl;
     }
     size_t mark = t->p->nstk;
     for (;;) {
@@ -1354,7 +1381,7 @@ text_or_action(struct ptree *t)
     case ITEM_TEXT: {
         struct tmpl_node *n = new_node(t, TMPL_NODE_TEXT, tok.pos);
         n->u.text.p = tok.val; /* points into the source text, which the set keeps */
-        n->u.text.n = tok.len;
+        n->u.text.n = (uint32_t)tok.len;
         return n;
     }
     case ITEM_LEFT_DELIM: {
@@ -1430,6 +1457,9 @@ static int
 parse_trees(struct treeset *out, struct arena *a, enum tmpl_funcset funcs, bool skip_func_check,
             const char *name, const char *text, size_t len, bool borrow, struct pkg_err **errp)
 {
+    if (len >= UINT32_MAX)
+        return pkg_err_set(errp, PKG_ELIMIT, "template: %s: text of %zu bytes is too long (4 GiB)",
+                           name, len);
     struct parser *p = arena_alloc(a, sizeof(*p));
     struct tmpl_src *src = arena_alloc(a, sizeof(*src));
     src->name = arena_strdup(a, name);

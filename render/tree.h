@@ -117,7 +117,7 @@ struct tmpl_node;
 
 struct tmpl_nodelist {
     struct tmpl_node **v;
-    uint32_t n, cap;
+    uint32_t n;
 };
 
 struct tmpl_number {
@@ -139,22 +139,38 @@ struct tmpl_numlit {
     size_t len;
 };
 
+/* A node is its 8-byte header and the union member of its type, and the
+ * parser allocates only that much (tmpl_node_size): a DOT is 8 bytes, a
+ * TEXT 24, a PIPE 40. Only the member of a node's type may be touched and
+ * a node is never copied whole. Positions are byte offsets into the text
+ * of the tree the node belongs to (struct tmpl_tree's src): the parser
+ * rejects texts of 4 GiB or more. */
 struct tmpl_node {
     uint8_t type;
     bool is_assign; /* PIPE: "=" rather than ":=" */
+    bool builtin;   /* IDENTIFIER: one of text/template's own functions */
     uint32_t pos;
-    const struct tmpl_src *src;
-    /* BOOL, STRING and NUMBER: the constant's value (Go's ideal constant
-     * for numbers; NULL when it is not an int or float), made once at
-     * parse time and shared read-only by every evaluation. */
-    struct val *cval;
     union {
         struct {
             const char *p;
-            size_t n;
-        } text;                   /* TEXT, COMMENT */
+            uint32_t n;
+        } text;                   /* TEXT */
         struct tmpl_node *action; /* ACTION: its PIPE */
-        bool b;                   /* BOOL */
+        /* BOOL, STRING and NUMBER: cval is the constant's value (Go's
+         * ideal constant for numbers; NULL when it is not an int or
+         * float), made once at parse time and shared read-only by every
+         * evaluation. */
+        struct {
+            struct val *cval;
+            union {
+                bool b;                     /* BOOL */
+                struct tmpl_numlit *number; /* NUMBER */
+                struct {
+                    const char *quoted; /* the literal as written, into the text */
+                    uint32_t qlen;
+                } str; /* STRING: the unquoted string is cval's */
+            };
+        };
         struct {
             struct tmpl_node *node;
             const char **field;
@@ -169,20 +185,12 @@ struct tmpl_node {
             const char *name;
             const struct tmpl_func *fn;
             const struct tmpl_sig *sig;
-            bool builtin;
         } ident;
         struct {
             struct tmpl_node *pipe;
             struct tmpl_node *list, *elselist;
         } branch; /* IF, RANGE, WITH */
         struct tmpl_nodelist list;
-        struct tmpl_numlit *number;
-        struct {
-            const char *quoted;
-            size_t qlen;
-            const char *s;
-            size_t n;
-        } str;
         struct {
             struct tmpl_nodelist decl; /* VARIABLE nodes */
             struct tmpl_nodelist cmds; /* COMMAND nodes */
