@@ -756,8 +756,8 @@ eval_arg(struct tmpl_exec *x, struct tmpl_value dot, int typ, const struct tmpl_
     case TMPL_T_FLOAT64:
         if (num && num->is_float) {
             /* the node's constant when it is this float64 (read-only, shared) */
-            if (n->cval && n->cval->kind == VAL_FLOAT) {
-                *out = concrete(n->cval);
+            if (n->u.cval && n->u.cval->kind == VAL_FLOAT) {
+                *out = concrete(n->u.cval);
                 return 0;
             }
             *out = concrete(val_float(x->a, num->f));
@@ -768,8 +768,8 @@ eval_arg(struct tmpl_exec *x, struct tmpl_value dot, int typ, const struct tmpl_
     case TMPL_T_INT64:
     case TMPL_T_DURATION:
         if (num && num->is_int) {
-            if (typ == TMPL_T_INT && n->cval && n->cval->kind == VAL_INT) {
-                *out = concrete(n->cval); /* the same int, made at parse time */
+            if (typ == TMPL_T_INT && n->u.cval && n->u.cval->kind == VAL_INT) {
+                *out = concrete(n->u.cval); /* the same int, made at parse time */
                 return 0;
             }
             struct val *iv = val_int(x->a, num->i);
