@@ -210,34 +210,55 @@ key_eq(const struct val *key, const char *k, size_t klen)
     return key->u.s.len == klen && memcmp(key->u.s.ptr, k, klen) == 0;
 }
 
+/* A map's hash index, in the entry slot before its first entry: maps of up
+ * to MAP_LINEAR_MAX entries (most of them) have none and are searched
+ * linearly; a node without entries (cap 0) has no header either. */
+struct map_index {
+    uint32_t *slots; /* open-addressed: entry index + 1, 0 = empty */
+    uint32_t cap;    /* a power of two */
+    uint32_t unused;
+};
+_Static_assert(sizeof(struct map_index) == sizeof(struct val_mapent),
+               "the index header takes one entry slot");
+
+static struct map_index *
+map_index(const struct val *map)
+{
+    return map->u.map.ents ? (struct map_index *)(void *)(map->u.map.ents - 1) : NULL;
+}
+
 static void
 index_insert(struct val *map, uint32_t ent)
 {
+    struct map_index *ix = map_index(map);
     const struct val *key = map->u.map.ents[ent].key;
-    uint32_t mask = map->u.map.icap - 1;
+    uint32_t mask = ix->cap - 1;
     uint32_t i = hash_bytes(key->u.s.ptr, key->u.s.len) & mask;
-    while (map->u.map.index[i])
+    while (ix->slots[i])
         i = (i + 1) & mask;
-    map->u.map.index[i] = ent + 1;
+    ix->slots[i] = ent + 1;
 }
 
 static void
 index_rebuild(struct arena *a, struct val *map)
 {
+    struct map_index *ix = map_index(map);
+    if (!ix)
+        return;
     uint32_t len = map->u.map.len;
     if (len <= MAP_LINEAR_MAX) {
-        map->u.map.index = NULL;
-        map->u.map.icap = 0;
+        ix->slots = NULL;
+        ix->cap = 0;
         return;
     }
     uint32_t icap = 16;
     while (icap < len * 2)
         icap *= 2;
-    if (icap != map->u.map.icap || !map->u.map.index) {
-        map->u.map.index = arena_alloc(a, icap * sizeof(uint32_t));
-        map->u.map.icap = icap;
+    if (icap != ix->cap || !ix->slots) {
+        ix->slots = arena_alloc(a, icap * sizeof(uint32_t));
+        ix->cap = icap;
     } else {
-        memset(map->u.map.index, 0, icap * sizeof(uint32_t));
+        memset(ix->slots, 0, icap * sizeof(uint32_t));
     }
     for (uint32_t e = 0; e < len; e++)
         index_insert(map, e);
@@ -249,16 +270,17 @@ val_map_find(const struct val *map, const char *k, size_t klen)
     if (!map || map->kind != VAL_MAP)
         return -1;
     const struct val_mapent *ents = map->u.map.ents;
-    if (!map->u.map.index) {
+    const struct map_index *ix = map_index(map);
+    if (!ix || !ix->slots) {
         for (uint32_t i = 0; i < map->u.map.len; i++)
             if (key_eq(ents[i].key, k, klen))
                 return (long)i;
         return -1;
     }
-    uint32_t mask = map->u.map.icap - 1;
+    uint32_t mask = ix->cap - 1;
     uint32_t i = hash_bytes(k, klen) & mask;
     for (;;) {
-        uint32_t slot = map->u.map.index[i];
+        uint32_t slot = ix->slots[i];
         if (!slot)
             return -1;
         if (key_eq(ents[slot - 1].key, k, klen))
@@ -288,14 +310,20 @@ val_map_append(struct arena *a, struct val *map, struct val *key, struct val *v)
         size_t cap = map->u.map.cap ? (size_t)map->u.map.cap * 2 : 4;
         if (cap > UINT32_MAX / 2)
             xalloc_die();
-        map->u.map.ents = arena_realloc(a, map->u.map.ents, len * sizeof(struct val_mapent),
-                                        cap * sizeof(struct val_mapent));
+        /* The block starts with the index header (zeroed when new). */
+        struct val_mapent *blk = map->u.map.ents ? map->u.map.ents - 1 : NULL;
+        blk = arena_realloc(a, blk, blk ? (len + 1) * sizeof(struct val_mapent) : 0,
+                            (cap + 1) * sizeof(struct val_mapent));
+        if (!map->u.map.ents)
+            memset(blk, 0, sizeof(*blk));
+        map->u.map.ents = blk + 1;
         map->u.map.cap = (uint32_t)cap;
     }
     map->u.map.ents[len].key = key;
     map->u.map.ents[len].v = v;
     map->u.map.len = len + 1;
-    if (map->u.map.index && (len + 1) * 2 <= map->u.map.icap)
+    struct map_index *ix = map_index(map);
+    if (ix->slots && (len + 1) * 2 <= ix->cap)
         index_insert(map, len);
     else if (len + 1 > MAP_LINEAR_MAX)
         index_rebuild(a, map);
@@ -328,13 +356,14 @@ val_map_del(struct val *map, const char *k, size_t klen)
     memmove(map->u.map.ents + i, map->u.map.ents + i + 1,
             (len - (uint32_t)i - 1) * sizeof(struct val_mapent));
     map->u.map.len = len - 1;
-    if (map->u.map.index) {
+    struct map_index *ix = map_index(map);
+    if (ix->slots) {
         /* Entry indices shifted: rebuild in place (same capacity). */
         if (map->u.map.len <= MAP_LINEAR_MAX) {
-            map->u.map.index = NULL;
-            map->u.map.icap = 0;
+            ix->slots = NULL;
+            ix->cap = 0;
         } else {
-            memset(map->u.map.index, 0, map->u.map.icap * sizeof(uint32_t));
+            memset(ix->slots, 0, ix->cap * sizeof(uint32_t));
             for (uint32_t e = 0; e < map->u.map.len; e++)
                 index_insert(map, e);
         }
@@ -415,12 +444,15 @@ val_copy(struct arena *a, const struct val *v)
         break;
     }
     case VAL_MAP: {
-        /* entries copied in order, the index (if any) built once */
+        /* entries copied in order into a block sized exactly (with the
+         * index header slot before them), the index (if any) built once */
         uint32_t n = v->u.map.len;
-        c->u.map.ents = n ? arena_alloc(a, n * sizeof(struct val_mapent)) : NULL;
+        c->u.map.ents = NULL;
+        if (n) {
+            struct val_mapent *blk = arena_alloc(a, (n + 1) * sizeof(struct val_mapent));
+            c->u.map.ents = blk + 1; /* blk[0], the index header, is zero */
+        }
         c->u.map.len = c->u.map.cap = n;
-        c->u.map.index = NULL;
-        c->u.map.icap = 0;
         for (uint32_t i = 0; i < n; i++) {
             const struct val *k = v->u.map.ents[i].key;
             c->u.map.ents[i].key = k->kind == VAL_STRING ? copy_str(a, k) : val_copy(a, k);

@@ -101,10 +101,11 @@ struct val {
             uint32_t len, cap;
         } seq;
         struct {
+            /* The entries; the slot before the first (ents[-1]) holds
+             * the map's hash index (core/value.c), so a map node is no
+             * bigger than a sequence's. */
             struct val_mapent *ents;
             uint32_t len, cap;
-            uint32_t *index; /* open-addressed slots: entry index + 1, 0 = empty */
-            uint32_t icap;
         } map;
         struct {
             const struct val_objtype *type;
