@@ -96,21 +96,33 @@ chart_release_name_validate(const char *name, struct pkg_err **errp)
 
 struct fileset {
     struct tmpl_helm_file *v;
-    size_t n, cap;
+    const struct chart **owner; /* the chart each file's data come from */
+    size_t n, cap, cap_owner;
 };
 
 static void
-add_file(struct fileset *fs, const struct tmpl_helm_file *f)
+add_file(struct fileset *fs, const struct tmpl_helm_file *f, const struct chart *owner)
 {
     /* Later charts with the same path replace earlier ones (a Go map). */
     for (size_t i = 0; i < fs->n; i++) {
         if (!strcmp(fs->v[i].name, f->name)) {
             fs->v[i] = *f;
+            fs->owner[i] = owner;
             return;
         }
     }
     fs->v = xgrow(fs->v, &fs->cap, fs->n + 1, sizeof(*fs->v));
+    fs->owner = xgrow(fs->owner, &fs->cap_owner, fs->n + 1, sizeof(*fs->owner));
+    fs->owner[fs->n] = owner;
     fs->v[fs->n++] = *f;
+}
+
+static void
+fileset_release(struct fileset *fs)
+{
+    free(fs->v);
+    free(fs->owner);
+    memset(fs, 0, sizeof(*fs));
 }
 
 static const char *
@@ -139,6 +151,36 @@ table(const struct val *v, const char *name)
     }
 }
 
+/* The template files of c and its subcharts in recAllTpls's order, with
+ * their names, texts and base paths; the data come later (rec_all_tpls),
+ * so that parsing can start before the values are ready. */
+static void
+collect_tpls(struct arena *a, struct fileset *fs, const struct chart *c)
+{
+    for (size_t i = 0; i < c->ndeps; i++)
+        collect_tpls(a, fs, c->deps[i]);
+    const char *parent_id = chart_full_path(a, c);
+    const char *base_path = arena_sprintf(a, "%s/templates", parent_id);
+    bool library = chart_is_library(c);
+    for (size_t i = 0; i < c->ntemplates; i++) {
+        const struct chart_file *t = &c->templates[i];
+        bool partial = base_name(t->name)[0] == '_';
+        if (library && !partial)
+            continue;
+        struct tmpl_helm_file f = {0};
+        char *joined = fs_clean(arena_sprintf(a, "%s/%s", parent_id, t->name));
+        f.name = arena_strdup(a, joined);
+        free(joined);
+        f.text = t->data;
+        f.len = t->len;
+        f.base_path = base_path;
+        f.render = !partial;
+        add_file(fs, &f, c);
+    }
+}
+
+/* The template data of c and its subcharts (one map per chart), set on
+ * the files collect_tpls listed. */
 static struct val *
 rec_all_tpls(struct arena *a, struct fileset *fs, const struct chart *c, struct val *vals,
              struct val *release, struct val *caps)
@@ -167,24 +209,9 @@ rec_all_tpls(struct arena *a, struct fileset *fs, const struct chart *c, struct 
     for (size_t i = 0; i < c->ndeps; i++)
         val_map_setz(a, subcharts, c->deps[i]->meta->name,
                      rec_all_tpls(a, fs, c->deps[i], next, release, caps));
-    const char *parent_id = chart_full_path(a, c);
-    bool library = chart_is_library(c);
-    for (size_t i = 0; i < c->ntemplates; i++) {
-        const struct chart_file *t = &c->templates[i];
-        bool partial = base_name(t->name)[0] == '_';
-        if (library && !partial)
-            continue;
-        struct tmpl_helm_file f = {0};
-        char *joined = fs_clean(arena_sprintf(a, "%s/%s", parent_id, t->name));
-        f.name = arena_strdup(a, joined);
-        free(joined);
-        f.text = t->data;
-        f.len = t->len;
-        f.data = next;
-        f.base_path = arena_sprintf(a, "%s/templates", parent_id);
-        f.render = !partial;
-        add_file(fs, &f);
-    }
+    for (size_t i = 0; i < fs->n; i++)
+        if (fs->owner[i] == c)
+            fs->v[i].data = next;
     return next;
 }
 
@@ -466,32 +493,19 @@ hook_is_test(const struct chart_manifest *m)
     return m->test_hook;
 }
 
-int
-chart_template(struct sb *out, bool *render_error, struct arena *a, struct chart *c,
-               const struct val *vals, const struct chart_template_opts *o, struct pkg_err **errp)
-{
-    if (render_error)
-        *render_error = false;
-    int rc;
-    /* checkIfInstallable */
-    if (*c->meta->type && strcmp(c->meta->type, "application"))
-        return pkg_err_set(errp, PKG_EINVAL, "%s charts are not installable", c->meta->type);
-    if (c->meta->has_deps) {
-        rc = chart_deps_check(c, errp);
-        if (rc)
-            return pkg_err_wrap(
-                errp, "An error occurred while checking for chart dependencies. You may "
-                      "need to run `helm dependency build` to fetch missing dependencies");
-    }
-    const char *ns = o->namespace && *o->namespace ? o->namespace : "default";
-    const char *rname = o->release_name ? o->release_name : c->meta->name;
-    rc = chart_release_name_validate(rname, errp);
-    if (rc)
-        return rc;
-    rc = chart_deps_process(a, c, vals, errp);
-    if (rc)
-        return rc;
+/* Templates are parsed in the background above this size of template
+ * text (smaller charts are not worth a thread). */
+#define PARSE_AHEAD_MIN ((size_t)32 << 10)
 
+/* ToRenderValues and the rest of renderResources before execution:
+ * Capabilities, Release, coalesced and validated values, the kubeVersion
+ * check, then the template data set on the files. */
+static int
+render_inputs(struct arena *a, struct chart *c, const struct val *vals,
+              const struct chart_template_opts *o, const char *rname, const char *ns,
+              struct fileset *fs, bool *render_error, struct pkg_err **errp)
+{
+    int rc;
     const char *kv = "v1.32.0", *kmaj = "1", *kmin = "32";
     if (o->kube_version && *o->kube_version) {
         rc = chart_kube_version_parse(&kv, &kmaj, &kmin, a, o->kube_version, errp);
@@ -534,12 +548,58 @@ chart_template(struct sb *out, bool *render_error, struct arena *a, struct chart
                                c->meta->kube_version, kv);
         }
     }
+    rec_all_tpls(a, fs, c, top, release, caps);
+    return 0;
+}
+
+int
+chart_template(struct sb *out, bool *render_error, struct arena *a, struct chart *c,
+               const struct val *vals, const struct chart_template_opts *o, struct pkg_err **errp)
+{
+    if (render_error)
+        *render_error = false;
+    int rc;
+    /* checkIfInstallable */
+    if (*c->meta->type && strcmp(c->meta->type, "application"))
+        return pkg_err_set(errp, PKG_EINVAL, "%s charts are not installable", c->meta->type);
+    if (c->meta->has_deps) {
+        rc = chart_deps_check(c, errp);
+        if (rc)
+            return pkg_err_wrap(
+                errp, "An error occurred while checking for chart dependencies. You may "
+                      "need to run `helm dependency build` to fetch missing dependencies");
+    }
+    const char *ns = o->namespace && *o->namespace ? o->namespace : "default";
+    const char *rname = o->release_name ? o->release_name : c->meta->name;
+    rc = chart_release_name_validate(rname, errp);
+    if (rc)
+        return rc;
+    rc = chart_deps_process(a, c, vals, errp);
+    if (rc)
+        return rc;
+
+    /* Parsing needs only the files' names and texts: it runs on a thread
+     * of its own while the values are coalesced and validated. Errors keep
+     * Helm's order: a parse error is reported only when the values are
+     * good. */
     struct fileset fs = {0};
-    rec_all_tpls(a, &fs, c, top, release, caps);
+    collect_tpls(a, &fs, c);
     struct tmpl_helm_opts ho = {0};
-    rc = tmpl_helm_render(fs.v, fs.n, &ho, a, errp);
+    size_t tbytes = 0;
+    for (size_t i = 0; i < fs.n; i++)
+        tbytes += fs.v[i].len;
+    struct tmpl_helm_parse *parse =
+        tbytes >= PARSE_AHEAD_MIN ? tmpl_helm_parse_start(fs.v, fs.n, &ho) : NULL;
+    rc = render_inputs(a, c, vals, o, rname, ns, &fs, render_error, errp);
     if (rc) {
-        free(fs.v);
+        tmpl_helm_parse_discard(parse);
+        fileset_release(&fs);
+        return rc;
+    }
+    rc = parse ? tmpl_helm_render_parsed(parse, fs.v, fs.n, a, errp)
+               : tmpl_helm_render(fs.v, fs.n, &ho, a, errp);
+    if (rc) {
+        fileset_release(&fs);
         if (render_error)
             *render_error = true;
         return rc;
@@ -555,7 +615,7 @@ chart_template(struct sb *out, bool *render_error, struct arena *a, struct chart
             continue;
         rendered[nr++] = (struct chart_rendered){fs.v[i].name, fs.v[i].out, fs.v[i].out_len};
     }
-    free(fs.v);
+    fileset_release(&fs);
     struct chart_manifests ms;
     rc = chart_manifests_sort(&ms, a, rendered, nr, errp);
     if (rc) {

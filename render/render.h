@@ -192,6 +192,23 @@ struct tmpl_helm_opts {
 int tmpl_helm_render(struct tmpl_helm_file *files, size_t n, const struct tmpl_helm_opts *opts,
                      struct arena *a, struct pkg_err **errp);
 
+/* tmpl_helm_render in two steps, so that parsing overlaps the caller's
+ * other work. tmpl_helm_parse_start parses the files (their names and
+ * texts; data, base_path and render may be filled in later) on a thread of
+ * its own and returns at once; names and texts must stay valid and
+ * unchanged until the parse is rendered or discarded. A parse error is
+ * reported only by tmpl_helm_render_parsed, which waits for the parse and
+ * then executes exactly as tmpl_helm_render would (same files, same
+ * errors, trees and outputs in arena a). tmpl_helm_parse_discard waits
+ * and frees a parse that is not rendered (e.g. an earlier error won).
+ * Both free p. */
+struct tmpl_helm_parse;
+struct tmpl_helm_parse *tmpl_helm_parse_start(const struct tmpl_helm_file *files, size_t n,
+                                              const struct tmpl_helm_opts *opts);
+int tmpl_helm_render_parsed(struct tmpl_helm_parse *p, struct tmpl_helm_file *files, size_t n,
+                            struct arena *a, struct pkg_err **errp);
+void tmpl_helm_parse_discard(struct tmpl_helm_parse *p);
+
 /* The order Helm parses and executes files in (engine.go sortTemplates):
  * fills idx[0..n) with indices into names. */
 void tmpl_helm_order(size_t *idx, const char *const *names, size_t n);

@@ -311,6 +311,8 @@ struct helm_job {
     int rc;
 };
 
+static void helm_exec_files(struct helm_job *h, size_t budget);
+
 static void
 helm_render_on_stack(void *arg, size_t budget)
 {
@@ -331,6 +333,14 @@ helm_render_on_stack(void *arg, size_t budget)
         pkg_err_free(err);
         return;
     }
+    helm_exec_files(h, budget);
+}
+
+/* The execution half of helm_render_on_stack: every file with render, in
+ * Helm's order, stopping at the first error. */
+static void
+helm_exec_files(struct helm_job *h, size_t budget)
+{
     struct sb out = SB_INIT;
     for (size_t k = 0; k < h->n; k++) {
         struct tmpl_helm_file *f = &h->files[h->order[k]];
@@ -373,16 +383,22 @@ helm_render_on_stack(void *arg, size_t budget)
     sb_release(&out);
 }
 
-int
-tmpl_helm_render(struct tmpl_helm_file *files, size_t n, const struct tmpl_helm_opts *opts,
-                 struct arena *a, struct pkg_err **errp)
+static struct tmpl_set *
+helm_set_new(const struct tmpl_helm_opts *opts)
 {
     struct tmpl_set_opts so = {0};
     so.missingkey = opts && opts->strict ? TMPL_MISSINGKEY_ERROR : TMPL_MISSINGKEY_ZERO;
     so.funcs = TMPL_FUNCS_HELM;
     so.lint_mode = opts && opts->lint_mode;
     so.max_output = opts ? opts->max_output : 0;
-    struct tmpl_set *set = tmpl_set_new(&so);
+    return tmpl_set_new(&so);
+}
+
+int
+tmpl_helm_render(struct tmpl_helm_file *files, size_t n, const struct tmpl_helm_opts *opts,
+                 struct arena *a, struct pkg_err **errp)
+{
+    struct tmpl_set *set = helm_set_new(opts);
     /* Values made while executing (the .Template maps, maps that `set` or
      * `merge` put into the data) must outlive the set: use the caller's
      * arena. */
@@ -409,5 +425,136 @@ tmpl_helm_render(struct tmpl_helm_file *files, size_t n, const struct tmpl_helm_
     }
     free(order);
     tmpl_set_free(set);
+    return rc;
+}
+
+/* ---- Helm's engine in two steps ---- */
+
+struct tmpl_helm_parse {
+    struct tmpl_set *set; /* its own arena holds the trees until rendering */
+    size_t *order;
+    size_t n;
+    struct tmpl_parse_file *pf;
+    pthread_t th;
+    bool threaded, joined;
+    size_t failed;
+    struct pkg_err *err;
+    int rc;
+};
+
+static void
+helm_parse_run(struct tmpl_helm_parse *p)
+{
+    p->rc = tmpl_parse_borrowed_files(&p->set->ns, p->set->a, p->set->opts.funcs, false, p->pf,
+                                      p->n, BIG_STACK, &p->failed, &p->err);
+}
+
+static void
+helm_parse_on_stack(void *arg, size_t budget)
+{
+    (void)budget;
+    helm_parse_run(arg);
+}
+
+static void *
+helm_parse_thread(void *arg)
+{
+    on_big_stack = true;
+    big_budget = BIG_STACK - STACK_RESERVE;
+    helm_parse_run(arg);
+    return NULL;
+}
+
+struct tmpl_helm_parse *
+tmpl_helm_parse_start(const struct tmpl_helm_file *files, size_t n,
+                      const struct tmpl_helm_opts *opts)
+{
+    struct tmpl_helm_parse *p = xcalloc(1, sizeof(*p));
+    p->set = helm_set_new(opts);
+    p->n = n;
+    p->order = xcalloc(n ? n : 1, sizeof(*p->order));
+    const char **names = xcalloc(n ? n : 1, sizeof(*names));
+    for (size_t i = 0; i < n; i++)
+        names[i] = files[i].name;
+    tmpl_helm_order(p->order, names, n);
+    free(names);
+    p->pf = xcalloc(n ? n : 1, sizeof(*p->pf));
+    for (size_t k = 0; k < n; k++) {
+        const struct tmpl_helm_file *f = &files[p->order[k]];
+        p->pf[k] = (struct tmpl_parse_file){f->name, f->text, f->len};
+    }
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) == 0) {
+        p->threaded = pthread_attr_setstacksize(&attr, BIG_STACK) == 0 &&
+                      pthread_create(&p->th, &attr, helm_parse_thread, p) == 0;
+        pthread_attr_destroy(&attr);
+    }
+    return p;
+}
+
+/* Waits for the parse (or, without a thread, parses now on the big stack). */
+static void
+helm_parse_wait(struct tmpl_helm_parse *p)
+{
+    if (p->joined)
+        return;
+    p->joined = true;
+    if (p->threaded)
+        pthread_join(p->th, NULL);
+    else
+        run_big(helm_parse_on_stack, p);
+}
+
+void
+tmpl_helm_parse_discard(struct tmpl_helm_parse *p)
+{
+    if (!p)
+        return;
+    if (p->threaded && !p->joined)
+        pthread_join(p->th, NULL);
+    pkg_err_free(p->err);
+    tmpl_set_free(p->set);
+    free(p->pf);
+    free(p->order);
+    free(p);
+}
+
+static void
+helm_exec_on_stack(void *arg, size_t budget)
+{
+    helm_exec_files(arg, budget);
+}
+
+int
+tmpl_helm_render_parsed(struct tmpl_helm_parse *p, struct tmpl_helm_file *files, size_t n,
+                        struct arena *a, struct pkg_err **errp)
+{
+    helm_parse_wait(p);
+    int rc = 0;
+    if (n != p->n) {
+        rc = pkg_err_set(errp, PKG_EINVAL, "tmpl_helm_render_parsed: %zu files, %zu parsed", n,
+                         p->n);
+    } else if (p->rc < 0) {
+        rc = helm_parse_error(errp, files[p->order[p->failed]].name, p->err->msg);
+    } else {
+        /* As in tmpl_helm_render: the trees and whatever execution makes
+         * live as long as the caller's arena. */
+        struct tmpl_set *set = p->set;
+        arena_adopt(a, set->a);
+        set->a = a;
+        set->owns_arena = false;
+        struct helm_job h = {set, files, p->order, n, a, NULL, 0};
+        run_big(helm_exec_on_stack, &h);
+        if (h.rc) {
+            rc = h.rc;
+            if (errp) {
+                pkg_err_free(*errp);
+                *errp = h.err;
+            } else {
+                pkg_err_free(h.err);
+            }
+        }
+    }
+    tmpl_helm_parse_discard(p);
     return rc;
 }

@@ -696,6 +696,65 @@ test_archive(void **state)
     arena_free(a);
 }
 
+/* chart_template parses big charts' templates in the background while the
+ * values are coalesced and validated: the output is the same as without,
+ * and errors keep Helm's order (a schema error wins over a parse error). */
+static int
+template_case(struct sb *out, struct pkg_err **errp, bool pad, bool bad_tpl, bool bad_values)
+{
+    struct sb big = SB_INIT;
+    if (pad) {
+        sb_addstr(&big, "{{/* ");
+        for (int i = 0; i < 4000; i++)
+            sb_addstr(&big, "padding. ");
+        sb_addstr(&big, "*/}}");
+    }
+    sb_addstr(&big, "kind: A\nx: {{ .Values.x }}\n{{ include \"c.h\" . }}\n");
+    struct ent e[] = {
+        CHART_YAML,
+        {"c/values.yaml", AE_IFREG, bad_values ? "x: 1\n" : "x: one\n", -1},
+        {"c/values.schema.json", AE_IFREG, "{\"properties\": {\"x\": {\"type\": \"string\"}}}", -1},
+        {"c/templates/a.yaml", AE_IFREG, big.buf, -1},
+        {"c/templates/_h.tpl", AE_IFREG, "{{ define \"c.h\" }}h: {{ .Chart.Name }}{{ end }}", -1},
+        {"c/templates/bad.yaml", AE_IFREG, "{{ if }}", -1},
+    };
+    struct arena *a = arena_new();
+    struct chart *c = NULL;
+    int rc = load(e, bad_tpl ? 6 : 5, NULL, errp, &c, a);
+    assert_int_equal(rc, 0);
+    struct chart_template_opts o = {.release_name = "r"};
+    rc = chart_template(out, NULL, a, c, val_map(a), &o, errp);
+    arena_free(a);
+    sb_release(&big);
+    return rc;
+}
+
+static void
+test_template_parse_ahead(void **state)
+{
+    (void)state;
+    struct sb small = SB_INIT, big = SB_INIT;
+    assert_int_equal(template_case(&small, NULL, false, false, false), 0);
+    assert_int_equal(template_case(&big, NULL, true, false, false), 0);
+    assert_string_equal(small.buf, "---\n# Source: c/templates/a.yaml\nkind: A\nx: one\nh: c\n");
+    assert_string_equal(big.buf, small.buf);
+    sb_release(&small);
+    sb_release(&big);
+    for (int pad = 0; pad < 2; pad++) {
+        struct pkg_err *err = NULL;
+        struct sb out = SB_INIT;
+        assert_int_equal(template_case(&out, &err, pad, true, true), PKG_EINVAL);
+        assert_non_null(strstr(err->msg, "values don't meet the specifications"));
+        pkg_err_free(err);
+        err = NULL;
+        assert_int_equal(template_case(&out, &err, pad, true, false), PKG_ESYNTAX);
+        assert_string_equal(err->msg,
+                            "parse error at (c/templates/bad.yaml:1): missing value for if");
+        pkg_err_free(err);
+        sb_release(&out);
+    }
+}
+
 static void
 test_metadata(void **state)
 {
@@ -761,7 +820,7 @@ main(void)
         cmocka_unit_test(test_sort),        cmocka_unit_test(test_coalesce),
         cmocka_unit_test(test_deps),        cmocka_unit_test(test_schema),
         cmocka_unit_test(test_archive),     cmocka_unit_test(test_metadata),
-        cmocka_unit_test(test_schema_helm),
+        cmocka_unit_test(test_schema_helm), cmocka_unit_test(test_template_parse_ahead),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

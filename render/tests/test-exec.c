@@ -156,10 +156,12 @@ load_all(void)
     }
 }
 
+/* two_step: through tmpl_helm_parse_start and tmpl_helm_render_parsed,
+ * with the data set only after parsing started, which must give
+ * tmpl_helm_render's results. */
 static void
-run_case(void **state)
+check_case(const struct tcase *c, bool two_step)
 {
-    struct tcase *c = *state;
     struct arena *a = arena_new();
     struct val *values = val_map(a);
     if (c->values) {
@@ -190,12 +192,20 @@ run_case(void **state)
         files[i].name = arena_sprintf(a, "t/templates/%s", c->tnames[i]);
         files[i].text = c->texts[i] ? c->texts[i] : "";
         files[i].len = strlen(files[i].text);
-        files[i].data = data;
+        files[i].data = two_step ? NULL : data;
         files[i].base_path = "t/templates";
         files[i].render = i == 0;
     }
     struct pkg_err *err = NULL;
-    int rc = tmpl_helm_render(files, c->ntexts, NULL, a, &err);
+    int rc;
+    if (two_step) {
+        struct tmpl_helm_parse *p = tmpl_helm_parse_start(files, c->ntexts, NULL);
+        for (size_t i = 0; i < c->ntexts; i++)
+            files[i].data = data;
+        rc = tmpl_helm_render_parsed(p, files, c->ntexts, a, &err);
+    } else {
+        rc = tmpl_helm_render(files, c->ntexts, NULL, a, &err);
+    }
     if (c->error) {
         if (rc == 0)
             fail_msg("%s: %s: expected error\n  %s\ngot output\n  %.*s", c->where, c->name,
@@ -213,6 +223,14 @@ run_case(void **state)
                      want, (int)files[0].out_len, files[0].out);
     }
     arena_free(a);
+}
+
+static void
+run_case(void **state)
+{
+    const struct tcase *c = *state;
+    check_case(c, false);
+    check_case(c, true);
 }
 
 int
