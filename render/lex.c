@@ -212,8 +212,8 @@ has_right_trim(const struct tmpl_lexer *l, size_t at)
 static struct tmpl_item
 this_item(struct tmpl_lexer *l, enum tmpl_item_type t)
 {
-    struct tmpl_item i = {(uint8_t)t, (uint32_t)l->start, l->input + l->start, l->pos - l->start,
-                          l->start_line};
+    struct tmpl_item i = {(uint32_t)l->start, (uint32_t)(l->pos - l->start), l->start_line,
+                          (uint8_t)t, 0};
     l->start = l->pos;
     l->start_line = l->line;
     return i;
@@ -282,8 +282,8 @@ errorf(struct tmpl_lexer *l, const char *fmt, ...)
     struct sb sb = SB_INIT;
     sb_vaddf(&sb, fmt, ap);
     va_end(ap);
-    char *msg = arena_strndup(l->a, sb.buf, sb.len);
-    struct tmpl_item i = {ITEM_ERROR, (uint32_t)l->start, msg, sb.len, l->start_line};
+    l->errmsg = arena_strndup(l->a, sb.buf, sb.len);
+    struct tmpl_item i = {(uint32_t)l->start, (uint32_t)sb.len, l->start_line, ITEM_ERROR, 0};
     sb_release(&sb);
     l->item = i;
     l->start = 0;
@@ -699,13 +699,16 @@ lex_quote(struct tmpl_lexer *l)
 {
     /* Byte by byte: the bytes of a multi-byte rune are never '\\', '"' or
      * a newline. */
+    unsigned char any = 0; /* every byte or'ed: a backslash or a high bit is not plain */
     for (;;) {
         if (l->pos >= l->len) {
             l->at_eof = true;
             return errorf(l, "unterminated quoted string");
         }
         char c = l->input[l->pos++];
+        any |= (unsigned char)c;
         if (c == '\\') {
+            any |= 0x80;
             if (l->pos >= l->len) {
                 l->at_eof = true;
                 return errorf(l, "unterminated quoted string");
@@ -723,7 +726,9 @@ lex_quote(struct tmpl_lexer *l)
         if (c == '"')
             break;
     }
-    return emit(l, ITEM_STRING);
+    enum lex_state st = emit(l, ITEM_STRING);
+    l->item.plain = !(any & 0x80);
+    return st;
 }
 
 static enum lex_state
@@ -742,10 +747,173 @@ lex_raw_quote(struct tmpl_lexer *l)
     return emit(l, ITEM_RAW_STRING);
 }
 
+/* ---- The common items inside an action, straight from the bytes ----
+ *
+ * Spaces, fields, variables, identifiers and keywords, plain strings,
+ * pipes, parentheses, "=", ":=" and an untrimmed "}}" are what actions are
+ * made of. lex_fast reads them without the state machine, and only when
+ * they are ASCII and end at least one byte before the end of the input
+ * (so that peeking never reaches the end and at_eof stays as it was);
+ * anything else (numbers, chars, raw strings, trim markers, non-ASCII,
+ * every error) is left to the state machine, which starts over from the
+ * same position. Both produce the same items (the unit tests compare them
+ * item for item). */
+
+#define ITEM_NONE 0xFF /* lex_fast: take the state machine */
+
+static inline struct tmpl_item
+fast_item(struct tmpl_lexer *l, enum tmpl_item_type t, size_t end)
+{
+    struct tmpl_item i = {(uint32_t)l->start, (uint32_t)(end - l->start), l->start_line, (uint8_t)t,
+                          0};
+    l->pos = l->start = end;
+    return i;
+}
+
+/* Does a field, variable or identifier that ends at q end properly (at a
+ * terminator, not at the end of the input)? */
+static inline bool
+fast_term(const char *in, size_t q, size_t n)
+{
+    if (q + 1 >= n)
+        return false;
+    unsigned char c = (unsigned char)in[q];
+    return (cls[c] & C_TERM) || (c == '}' && in[q + 1] == '}');
+}
+
+/* The end of the ASCII alphanumeric run from q, or 0 when it ends at a
+ * non-ASCII byte or at the end of the input. */
+static inline size_t
+fast_alnum(const char *in, size_t q, size_t n)
+{
+    while (q < n && (cls[(unsigned char)in[q]] & C_ALNUM))
+        q++;
+    if (q >= n || (unsigned char)in[q] >= 0x80)
+        return 0;
+    return q;
+}
+
+static inline struct tmpl_item
+lex_fast(struct tmpl_lexer *l)
+{
+    struct tmpl_item none = {0, 0, 0, ITEM_NONE, 0};
+    const char *in = l->input;
+    size_t p = l->pos, n = l->len;
+    if (p != l->start || n < 4 || p > n - 4)
+        return none;
+    unsigned char c = (unsigned char)in[p];
+    switch (c) {
+    case ' ':
+    case '\t':
+    case '\r':
+    case '\n': {
+        if (in[p + 1] == '-' && in[p + 2] == '}' && in[p + 3] == '}')
+            return none; /* " -}}" */
+        size_t q = p;
+        int nl = 0;
+        while (q < n && (cls[(unsigned char)in[q]] & C_SPACE)) {
+            nl += in[q] == '\n';
+            q++;
+        }
+        if (q + 2 >= n || (in[q] == '-' && in[q + 1] == '}' && in[q + 2] == '}'))
+            return none; /* the end, or a trim marker after the spaces */
+        struct tmpl_item i = fast_item(l, ITEM_SPACE, q);
+        l->line += nl;
+        l->start_line = l->line;
+        return i;
+    }
+    case '.': {
+        if (in[p + 1] >= '0' && in[p + 1] <= '9')
+            return none; /* a number */
+        if (fast_term(in, p + 1, n))
+            return fast_item(l, ITEM_DOT, p + 1);
+        size_t q = fast_alnum(in, p + 1, n);
+        if (!q || !fast_term(in, q, n))
+            return none;
+        return fast_item(l, ITEM_FIELD, q);
+    }
+    case '$': {
+        if (fast_term(in, p + 1, n))
+            return fast_item(l, ITEM_VARIABLE, p + 1);
+        size_t q = fast_alnum(in, p + 1, n);
+        if (!q || !fast_term(in, q, n))
+            return none;
+        return fast_item(l, ITEM_VARIABLE, q);
+    }
+    case '"': {
+        size_t q = p + 1;
+        for (;;) {
+            if (q >= n - 1)
+                return none;
+            unsigned char b = (unsigned char)in[q];
+            if (b == '"')
+                break;
+            if (b == '\\' || b == '\n' || b >= 0x80)
+                return none;
+            q++;
+        }
+        struct tmpl_item i = fast_item(l, ITEM_STRING, q + 1);
+        i.plain = 1;
+        return i;
+    }
+    case '|':
+        return fast_item(l, ITEM_PIPE, p + 1);
+    case '=':
+        return fast_item(l, ITEM_ASSIGN, p + 1);
+    case ':':
+        if (in[p + 1] != '=')
+            return none;
+        return fast_item(l, ITEM_DECLARE, p + 2);
+    case '(':
+        l->paren_depth++;
+        return fast_item(l, ITEM_LEFT_PAREN, p + 1);
+    case ')':
+        if (l->paren_depth == 0)
+            return none;
+        l->paren_depth--;
+        return fast_item(l, ITEM_RIGHT_PAREN, p + 1);
+    case '}': {
+        if (in[p + 1] != '}' || l->paren_depth != 0)
+            return none;
+        l->inside_action = false;
+        return fast_item(l, ITEM_RIGHT_DELIM, p + 2);
+    }
+    default:
+        break;
+    }
+    if (!(cls[c] & C_ALNUM) || (c >= '0' && c <= '9'))
+        return none;
+    size_t q = fast_alnum(in, p, n);
+    if (!q || !fast_term(in, q, n))
+        return none;
+    enum tmpl_item_type t = keyword(in + p, q - p);
+    if (t == ITEM_ERROR) {
+        size_t w = q - p;
+        t = (w == 4 && !memcmp(in + p, "true", 4)) || (w == 5 && !memcmp(in + p, "false", 5))
+                ? ITEM_BOOL
+                : ITEM_IDENTIFIER;
+    } else if ((t == ITEM_BREAK && !l->break_ok) || (t == ITEM_CONTINUE && !l->continue_ok)) {
+        t = ITEM_IDENTIFIER;
+    }
+    return fast_item(l, t, q);
+}
+
+static struct tmpl_item __attribute__((noinline)) lex_slow(struct tmpl_lexer *l);
+
 struct tmpl_item
 tmpl_lex_next(struct tmpl_lexer *l)
 {
-    struct tmpl_item eof = {ITEM_EOF, (uint32_t)l->pos, "EOF", 3, l->start_line};
+    if (l->inside_action && !l->no_fast) {
+        struct tmpl_item i = lex_fast(l);
+        if (i.type != ITEM_NONE)
+            return i;
+    }
+    return lex_slow(l);
+}
+
+static struct tmpl_item __attribute__((noinline)) lex_slow(struct tmpl_lexer *l)
+{
+    struct tmpl_item eof = {(uint32_t)l->pos, 0, l->start_line, ITEM_EOF, 0};
     l->item = eof;
     enum lex_state st = l->inside_action ? ST_INSIDE : ST_TEXT;
     for (;;) {

@@ -72,29 +72,37 @@ perrorf(struct ptree *t, const char *fmt, ...)
     longjmp(t->p->jb, 1);
 }
 
+/* An item's text. */
+static inline const char *
+tv(const struct ptree *t, const struct tmpl_item *i)
+{
+    return i->type == ITEM_ERROR ? t->p->lex.errmsg : t->p->lex.input + i->pos;
+}
+
 /* item.String() */
 static void
-item_string(struct sb *sb, const struct tmpl_item *i)
+item_string(struct sb *sb, const struct ptree *t, const struct tmpl_item *i)
 {
+    const char *val = tv(t, i);
     if (i->type == ITEM_EOF) {
         sb_addstr(sb, "EOF");
     } else if (i->type == ITEM_ERROR) {
-        sb_add(sb, i->val, i->len);
+        sb_add(sb, val, i->len);
     } else if (i->type > ITEM_KEYWORD) {
         sb_addch(sb, '<');
-        sb_add(sb, i->val, i->len);
+        sb_add(sb, val, i->len);
         sb_addch(sb, '>');
-    } else if (tmpl_utf8_count(i->val, i->len) > 10) {
+    } else if (tmpl_utf8_count(val, i->len) > 10) {
         /* %.10q: the first ten runes, quoted, then "..." */
         size_t k = 0, w;
         for (int r = 0; r < 10; r++) {
-            tmpl_utf8_decode(i->val + k, i->len - k, &w);
+            tmpl_utf8_decode(val + k, i->len - k, &w);
             k += w;
         }
-        tmpl_quote(sb, i->val, k);
+        tmpl_quote(sb, val, k);
         sb_addstr(sb, "...");
     } else {
-        tmpl_quote(sb, i->val, i->len);
+        tmpl_quote(sb, val, i->len);
     }
 }
 
@@ -102,10 +110,10 @@ static void __attribute__((noreturn))
 unexpected(struct ptree *t, const struct tmpl_item *tok, const char *context)
 {
     struct sb sb = SB_INIT;
-    item_string(&sb, tok);
+    item_string(&sb, t, tok);
     if (tok->type == ITEM_ERROR) {
         if (t->action_line != 0 && t->action_line != tok->line) {
-            bool action = tok->len >= 7 && !memcmp(tok->val + tok->len - 7, " action", 7);
+            bool action = tok->len >= 7 && !memcmp(tv(t, tok) + tok->len - 7, " action", 7);
             sb_addf(&sb, "%s started at %s:%d", action ? "" : " in action", t->p->src->name,
                     t->action_line);
         }
@@ -528,7 +536,7 @@ new_number(struct ptree *t, const struct tmpl_item *tok)
     struct tmpl_node *nn = new_node(t, TMPL_NODE_NUMBER, tok->pos);
     nn->u.number = arena_alloc(t->p->a, sizeof(*nn->u.number));
     struct tmpl_number *n = &nn->u.number->num;
-    const char *text = tok->val;
+    const char *text = tv(t, tok);
     size_t len = tok->len;
     nn->u.number->text = dupn(t, text, len);
     nn->u.number->len = len;
@@ -976,17 +984,18 @@ term(struct ptree *t)
         /* left as they are when the name is unknown (--skip-func-check) */
         const struct tmpl_sig *sig = NULL;
         bool builtin = false;
-        const struct tmpl_func *fn = tmpl_func_find(t->p->funcs, tok.val, tok.len, &sig, &builtin);
+        const struct tmpl_func *fn =
+            tmpl_func_find(t->p->funcs, tv(t, &tok), tok.len, &sig, &builtin);
         if (!fn && !t->p->skip_func_check) {
             struct sb q = SB_INIT;
-            tmpl_quote(&q, tok.val, tok.len);
+            tmpl_quote(&q, tv(t, &tok), tok.len);
             char *m = arena_strndup(t->p->a, q.buf, q.len);
             sb_release(&q);
             perrorf(t, "function %s not defined", m);
         }
         struct tmpl_node *n = new_node(t, TMPL_NODE_IDENTIFIER, tok.pos);
         /* The function table's row names the function (no copy). */
-        n->u.ident.name = fn ? fn->name : dupn(t, tok.val, tok.len);
+        n->u.ident.name = fn ? fn->name : dupn(t, tv(t, &tok), tok.len);
         n->u.ident.fn = fn;
         n->u.ident.sig = sig;
         n->builtin = builtin;
@@ -997,9 +1006,9 @@ term(struct ptree *t)
     case ITEM_NIL:
         return new_node(t, TMPL_NODE_NIL, tok.pos);
     case ITEM_VARIABLE:
-        return use_var(t, tok.pos, tok.val, tok.len);
+        return use_var(t, tok.pos, tv(t, &tok), tok.len);
     case ITEM_FIELD:
-        return new_field(t, tok.pos, tok.val, tok.len);
+        return new_field(t, tok.pos, tv(t, &tok), tok.len);
     case ITEM_BOOL: {
         struct tmpl_node *n = new_node(t, TMPL_NODE_BOOL, tok.pos);
         n->u.b = tok.len == 4;
@@ -1026,10 +1035,16 @@ term(struct ptree *t)
     case ITEM_RAW_STRING: {
         const char *s;
         size_t n;
-        if (tmpl_unquote(t->p->a, tok.val, tok.len, &s, &n) < 0)
+        if (tok.plain) {
+            /* The lexer saw no escape and no high bit: the text between
+             * the quotes is the string (tmpl_unquote's fast path). */
+            n = tok.len - 2;
+            s = dupn(t, tv(t, &tok) + 1, n);
+        } else if (tmpl_unquote(t->p->a, tv(t, &tok), tok.len, &s, &n) < 0) {
             perrorf(t, "invalid syntax");
+        }
         struct tmpl_node *nd = new_node(t, TMPL_NODE_STRING, tok.pos);
-        nd->u.str.quoted = tok.val; /* into the source text, which the trees keep */
+        nd->u.str.quoted = tv(t, &tok); /* into the source text, which the trees keep */
         nd->u.str.qlen = (uint32_t)tok.len;
         nd->u.cval = val_str_nocopy(t->p->a, s, n);
         nd->u.cval->flags |= VAL_F_READONLY;
@@ -1065,7 +1080,7 @@ operand(struct ptree *t)
                 fs = nf;
                 cap *= 2;
             }
-            fs[add++] = dupn(t, f.val + 1, f.len - 1);
+            fs[add++] = dupn(t, tv(t, &f) + 1, f.len - 1);
         }
         uint32_t k = node->u.field.n + (uint32_t)add;
         const char **v = arena_alloc(t->p->a, k * sizeof(*v));
@@ -1088,7 +1103,7 @@ operand(struct ptree *t)
                                                      cap * sizeof(char *), nc * sizeof(char *));
                 cap = nc;
             }
-            chain->u.chain.field[chain->u.chain.nfield++] = dupn(t, f.val + 1, f.len - 1);
+            chain->u.chain.field[chain->u.chain.nfield++] = dupn(t, tv(t, &f) + 1, f.len - 1);
         }
         switch (node->type) {
         case TMPL_NODE_BOOL:
@@ -1153,12 +1168,12 @@ decls:;
         if (nx.type == ITEM_ASSIGN || nx.type == ITEM_DECLARE) {
             pipe->is_assign = nx.type == ITEM_ASSIGN;
             next_non_space(t);
-            struct tmpl_node *var = new_variable(t, v.pos, v.val, v.len);
+            struct tmpl_node *var = new_variable(t, v.pos, tv(t, &v), v.len);
             decl[ndecl++] = var;
             push_var(t, var->u.field.ident[0]);
-        } else if (nx.type == ITEM_CHAR && nx.len == 1 && nx.val[0] == ',') {
+        } else if (nx.type == ITEM_CHAR && nx.len == 1 && tv(t, &nx)[0] == ',') {
             next_non_space(t);
-            struct tmpl_node *var = new_variable(t, v.pos, v.val, v.len);
+            struct tmpl_node *var = new_variable(t, v.pos, tv(t, &v), v.len);
             decl[ndecl++] = var;
             push_var(t, var->u.field.ident[0]);
             if (!strcmp(context, "range") && ndecl < 2) {
@@ -1275,7 +1290,7 @@ parse_template_name(struct ptree *t, const struct tmpl_item *tok, const char *co
     if (tok->type == ITEM_STRING || tok->type == ITEM_RAW_STRING) {
         const char *s;
         size_t n;
-        if (tmpl_unquote(t->p->a, tok->val, tok->len, &s, &n) < 0)
+        if (tmpl_unquote(t->p->a, tv(t, tok), tok->len, &s, &n) < 0)
             perrorf(t, "invalid syntax");
         return s;
     }
@@ -1380,7 +1395,7 @@ text_or_action(struct ptree *t)
     switch (tok.type) {
     case ITEM_TEXT: {
         struct tmpl_node *n = new_node(t, TMPL_NODE_TEXT, tok.pos);
-        n->u.text.p = tok.val; /* points into the source text, which the set keeps */
+        n->u.text.p = tv(t, &tok); /* points into the source text, which the set keeps */
         n->u.text.n = (uint32_t)tok.len;
         return n;
     }
@@ -1406,7 +1421,7 @@ parse_definition(struct ptree *t)
         unexpected(t, &name, context);
     const char *s;
     size_t n;
-    if (tmpl_unquote(t->p->a, name.val, name.len, &s, &n) < 0)
+    if (tmpl_unquote(t->p->a, tv(t, &name), name.len, &s, &n) < 0)
         perrorf(t, "invalid syntax");
     t->t->name = s;
     expect(t, ITEM_RIGHT_DELIM, context);

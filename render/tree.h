@@ -53,12 +53,14 @@ enum tmpl_item_type {
     ITEM_WITH,
 };
 
+/* 16 bytes, passed in registers: the item's text is input[pos, pos+len),
+ * except for ITEM_ERROR, whose text is the lexer's errmsg (len bytes). */
 struct tmpl_item {
-    uint8_t type;
     uint32_t pos;
-    const char *val; /* into the input, or an error message (arena) */
-    size_t len;
-    int line;
+    uint32_t len;
+    int32_t line;
+    uint8_t type;
+    uint8_t plain; /* ITEM_STRING: no backslash, only ASCII (unquoting is a copy) */
 };
 
 struct tmpl_lexer {
@@ -70,8 +72,10 @@ struct tmpl_lexer {
     int line, start_line;
     bool inside_action;
     bool break_ok, continue_ok;
+    bool no_fast; /* only the state machine (tests compare the two) */
     struct tmpl_item item;
-    struct arena *a; /* error messages */
+    const char *errmsg; /* the ITEM_ERROR's text */
+    struct arena *a;    /* error messages */
 };
 
 void tmpl_lex_init(struct tmpl_lexer *l, struct arena *a, const char *input, size_t len);

@@ -1,0 +1,223 @@
+/* Unit tests: the lexer's fast path for the common items inside actions
+ * (lex_fast) against the state machine alone (no_fast): the same items
+ * (type, position, length, line, plain flag) and the same error message for
+ * every input of a table of edge cases and every prefix of each, every
+ * template of the fuzz corpus and every testdata/render case file. A string
+ * item marked plain must unquote to the text between its quotes. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/arena.h"
+#include "render/tree.h"
+
+static void
+check_plain(struct arena *a, const char *in, const struct tmpl_item *it)
+{
+    if (it->type != ITEM_STRING || !it->plain)
+        return;
+    const char *u;
+    size_t ul;
+    assert_int_equal(tmpl_unquote(a, in + it->pos, it->len, &u, &ul), 0);
+    assert_int_equal(ul, it->len - 2);
+    assert_memory_equal(u, in + it->pos + 1, ul);
+}
+
+/* Lexes text both ways, item by item, until EOF or an error. */
+static void
+compare(const char *text, size_t len, bool break_ok)
+{
+    struct arena *a = arena_new();
+    struct tmpl_lexer fast, slow;
+    tmpl_lex_init(&fast, a, text, len);
+    tmpl_lex_init(&slow, a, text, len);
+    fast.break_ok = fast.continue_ok = slow.break_ok = slow.continue_ok = break_ok;
+    slow.no_fast = true;
+    for (size_t k = 0; k <= len + 2; k++) {
+        struct tmpl_item f = tmpl_lex_next(&fast);
+        struct tmpl_item s = tmpl_lex_next(&slow);
+        if (f.type != s.type || f.pos != s.pos || f.len != s.len || f.line != s.line ||
+            f.plain != s.plain)
+            fail_msg("item %zu of %.*s: fast %d@%u+%u line %d plain %d, slow %d@%u+%u line %d "
+                     "plain %d",
+                     k, (int)(len > 200 ? 200 : len), text, f.type, f.pos, f.len, f.line, f.plain,
+                     s.type, s.pos, s.len, s.line, s.plain);
+        check_plain(a, text, &f);
+        if (f.type == ITEM_ERROR) {
+            assert_string_equal(fast.errmsg, slow.errmsg);
+            break;
+        }
+        if (f.type == ITEM_EOF)
+            break;
+    }
+    arena_free(a);
+}
+
+static void
+compare_all(const char *text, size_t len, bool prefixes)
+{
+    for (int b = 0; b < 2; b++) {
+        compare(text, len, b);
+        if (prefixes)
+            for (size_t n = 0; n < len; n++)
+                compare(text, n, b);
+    }
+}
+
+static const char *const cases[] = {
+    "{{.a}}",
+    "{{ .a }}",
+    "{{.}}",
+    "{{ . }}",
+    "{{$}}",
+    "{{ $ }}",
+    "{{ $x := 1 }}{{ $x = 2 }}{{ $x }}",
+    "{{ $x, $y := . }}",
+    "{{ .a.b.c }}",
+    "{{ $.a.b }}",
+    "{{ .a | b | c \"d\" }}",
+    "{{ (.a).b }}",
+    "{{ ((.a)) }}",
+    "{{ ) }}",
+    "{{ ( }}",
+    "{{ \"x\\\"y\" }}",
+    "{{ \"x\\ny\" }}",
+    "{{ \"caf\xc3\xa9\" }}",
+    "{{ \"a\nb\" }}",
+    "{{ \"unterminated }}",
+    "{{ `raw\nstring` }}",
+    "{{ 'c' }}",
+    "{{ 1.5 }}{{ .1 }}{{ -3 }}{{ +3 }}{{ 0x1F }}{{ 1i }}",
+    "{{ - 3 }}",
+    "{{ x -}} y",
+    "{{ x  -}}  y",
+    "{{- x -}}",
+    "{{- x\n-}}",
+    "{{ x\t\r\n }}",
+    "{{ x - }}",
+    "{{ x -}",
+    "{{ x }",
+    "{{ x}",
+    "{{ .a\xc3\xa9 }}",
+    "{{ .\xc3\xa9 }}",
+    "{{ \xc3\xa9 }}",
+    "{{ a\xc3\xa9"
+    "b }}",
+    "{{ .a! }}",
+    "{{ a! }}",
+    "{{ $a! }}",
+    "{{ .a}}}",
+    "{{ .a }}}}",
+    "{{ break }}{{ continue }}",
+    "{{ range . }}{{ break }}{{ continue }}{{ end }}",
+    "{{ true false nil }}",
+    "{{ truex falsey nilly }}",
+    "{{ if . }}{{ else if . }}{{ else }}{{ end }}",
+    "{{ with $x := . }}{{ end }}",
+    "{{ define \"x\" }}{{ template \"x\" . }}{{ block \"y\" . }}{{ end }}{{ end }}",
+    "{{ a := b }}",
+    "{{ a : b }}",
+    "{{ a, b }}",
+    "{{ a = b }}",
+    "{{/* c */}}{{- /* c */ -}}{{ /* c */ }}",
+    "{{ .a /* c */ }}",
+    "{{ @ }}",
+    "{{ \x01 }}",
+    "{{ a_b9 _x __ }}",
+    "{{ .a_b9._x }}",
+    "{{ $_x9 }}",
+    "{{.a}}\n{{ .b\n.c }}\n\n{{ \n\n .d \n\n }}",
+    "x{{",
+    "x{{ ",
+    "x{{ .",
+    "x{{ .a",
+    "x{{ .a ",
+    "x{{ .a }",
+    "x{{ $",
+    "x{{ \"",
+    "x{{ \"a\"",
+    "x{{ \"a\" ",
+    "{{ .a }}{{ .b }}{{ .c }}",
+};
+
+static void
+test_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        compare_all(cases[i], strlen(cases[i]), true);
+}
+
+static char *
+read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n + 4096 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+/* Every file of dir (prefixes too when small). */
+static size_t
+compare_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t count = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        size_t len;
+        char *text = read_file(path, &len);
+        if (!text)
+            continue;
+        compare_all(text, len, len <= 512);
+        free(text);
+        count++;
+    }
+    closedir(d);
+    return count;
+}
+
+static void
+test_corpus(void **state)
+{
+    (void)state;
+    assert_true(compare_dir("testdata/fuzz/fuzz-template") > 100);
+    assert_true(compare_dir("testdata/render") > 10);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_corpus),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
