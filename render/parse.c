@@ -285,46 +285,45 @@ dupn(struct ptree *t, const char *s, size_t n)
     return arena_strndup(t->p->a, s, n);
 }
 
-/* Splits ".a.b" or "$x.a.b" into identifiers (Go's strings.Split(ident, ".")
- * without the empty first element of a field): one copy of s with the
- * dots turned into NULs, and the array pointing into it. */
+/* Splits "a.b" or "$x.a.b" (parts identifiers: the dots plus one) into
+ * identifiers (Go's strings.Split(ident, ".")): one allocation holds the
+ * array and a copy of s with the dots turned into NULs, which the array
+ * points into. */
 static void
-split_ident(struct ptree *t, const char *s, size_t n, bool field, const char ***out, uint32_t *cnt)
+split_ident(struct ptree *t, const char *s, size_t n, size_t parts, const char ***out,
+            uint32_t *cnt)
 {
-    size_t parts = 1;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == '.')
-            parts++;
-    const char **v = arena_alloc(t->p->a, parts * sizeof(*v));
-    char *copy = arena_strndup(t->p->a, s, n);
+    const char **v = arena_alloc(t->p->a, parts * sizeof(*v) + n + 1);
+    char *copy = (char *)(v + parts);
+    memcpy(copy, s, n);
     uint32_t k = 0;
     size_t start = 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i == n || s[i] == '.') {
+    for (size_t i = 0; i < n; i++) {
+        if (copy[i] == '.' && k + 1 < parts) {
             copy[i] = 0;
-            if (!(field && k == 0 && i == 0 && start == 0 && i == start))
-                v[k++] = copy + start;
+            v[k++] = copy + start;
             start = i + 1;
         }
     }
+    v[k++] = copy + start;
     *out = v;
     *cnt = k;
 }
 
 static struct tmpl_node *
-new_field(struct ptree *t, uint32_t pos, const char *s, size_t n)
+new_field(struct ptree *t, uint32_t pos, const char *s, size_t n, size_t parts)
 {
     struct tmpl_node *f = new_node(t, TMPL_NODE_FIELD, pos);
     /* s starts with '.'; drop it. */
-    split_ident(t, s + 1, n - 1, false, &f->u.field.ident, &f->u.field.n);
+    split_ident(t, s + 1, n - 1, parts, &f->u.field.ident, &f->u.field.n);
     return f;
 }
 
 static struct tmpl_node *
-new_variable(struct ptree *t, uint32_t pos, const char *s, size_t n)
+new_variable(struct ptree *t, uint32_t pos, const char *s, size_t n, size_t parts)
 {
     struct tmpl_node *v = new_node(t, TMPL_NODE_VARIABLE, pos);
-    split_ident(t, s, n, false, &v->u.field.ident, &v->u.field.n);
+    split_ident(t, s, n, parts, &v->u.field.ident, &v->u.field.n);
     return v;
 }
 
@@ -961,18 +960,48 @@ check_pipeline(struct ptree *t, struct tmpl_node *pipe, const char *context)
     }
 }
 
-static struct tmpl_node *
-use_var(struct ptree *t, uint32_t pos, const char *name, size_t n)
+/* useVar's check: is the variable token $x declared? */
+static void
+check_var(struct ptree *t, const char *name, size_t n)
 {
-    struct tmpl_node *v = new_variable(t, pos, name, n);
     for (size_t i = 0; i < t->nvars; i++)
-        if (!strcmp(t->vars[i], v->u.field.ident[0]))
-            return v;
+        if (!strncmp(t->vars[i], name, n) && t->vars[i][n] == 0)
+            return;
     struct sb q = SB_INIT;
-    tmpl_quote(&q, v->u.field.ident[0], strlen(v->u.field.ident[0]));
+    tmpl_quote(&q, name, n);
     char *m = arena_strndup(t->p->a, q.buf, q.len);
     sb_release(&q);
     perrorf(t, "undefined variable %s", m);
+}
+
+/* A FIELD or VARIABLE token and the FIELD tokens right after it (".a.b.c",
+ * "$x.a.b": the lexer splits them at the dots) as one node. Go builds a
+ * Chain node of them and re-splits its String() into a new Field or
+ * Variable node at the chain's position; no identifier holds a dot, so
+ * that is one split of the whole text, at the second token's position.
+ * The tokens are adjacent in the text: inside an action every byte is in
+ * some item (spaces too), so nothing can come between them. */
+static struct tmpl_node *
+field_or_variable(struct ptree *t, const struct tmpl_item *tok)
+{
+    uint32_t pos = tok->pos;
+    size_t end = (size_t)tok->pos + tok->len;
+    size_t parts = 1; /* a token holds one identifier (a field's has no other dot) */
+    for (;;) {
+        struct tmpl_item f = peek(t);
+        if (f.type != ITEM_FIELD)
+            break;
+        next(t);
+        if (parts == 1)
+            pos = f.pos;
+        parts++;
+        end = (size_t)f.pos + f.len;
+    }
+    const char *s = t->p->lex.input + tok->pos;
+    size_t n = end - tok->pos;
+    if (tok->type == ITEM_FIELD)
+        return new_field(t, pos, s, n, parts);
+    return new_variable(t, pos, s, n, parts);
 }
 
 static struct tmpl_node *
@@ -1006,9 +1035,10 @@ term(struct ptree *t)
     case ITEM_NIL:
         return new_node(t, TMPL_NODE_NIL, tok.pos);
     case ITEM_VARIABLE:
-        return use_var(t, tok.pos, tv(t, &tok), tok.len);
+        check_var(t, tv(t, &tok), tok.len);
+        return field_or_variable(t, &tok);
     case ITEM_FIELD:
-        return new_field(t, tok.pos, tv(t, &tok), tok.len);
+        return field_or_variable(t, &tok);
     case ITEM_BOOL: {
         struct tmpl_node *n = new_node(t, TMPL_NODE_BOOL, tok.pos);
         n->u.b = tok.len == 4;
@@ -1063,34 +1093,6 @@ operand(struct ptree *t)
     struct tmpl_node *node = term(t);
     if (!node)
         return NULL;
-    if (peek(t).type == ITEM_FIELD &&
-        (node->type == TMPL_NODE_FIELD || node->type == TMPL_NODE_VARIABLE)) {
-        /* Go builds a ChainNode and re-splits its String() into a new
-         * Field or Variable node; no identifier holds a dot, so that is the
-         * node's identifiers followed by the chain's, at the chain's
-         * position: extend the node itself. */
-        uint32_t pos = peek(t).pos;
-        const char *small[16], **fs = small;
-        size_t add = 0, cap = 16;
-        while (peek(t).type == ITEM_FIELD) {
-            struct tmpl_item f = next(t);
-            if (add == cap) {
-                const char **nf = arena_alloc(t->p->a, 2 * cap * sizeof(*nf));
-                memcpy(nf, fs, cap * sizeof(*nf));
-                fs = nf;
-                cap *= 2;
-            }
-            fs[add++] = dupn(t, tv(t, &f) + 1, f.len - 1);
-        }
-        uint32_t k = node->u.field.n + (uint32_t)add;
-        const char **v = arena_alloc(t->p->a, k * sizeof(*v));
-        memcpy(v, node->u.field.ident, node->u.field.n * sizeof(*v));
-        memcpy(v + node->u.field.n, fs, add * sizeof(*v));
-        node->u.field.ident = v;
-        node->u.field.n = k;
-        node->pos = pos;
-        return node;
-    }
     if (peek(t).type == ITEM_FIELD) {
         struct tmpl_node *chain = new_node(t, TMPL_NODE_CHAIN, peek(t).pos);
         chain->u.chain.node = node;
@@ -1168,12 +1170,12 @@ decls:;
         if (nx.type == ITEM_ASSIGN || nx.type == ITEM_DECLARE) {
             pipe->is_assign = nx.type == ITEM_ASSIGN;
             next_non_space(t);
-            struct tmpl_node *var = new_variable(t, v.pos, tv(t, &v), v.len);
+            struct tmpl_node *var = new_variable(t, v.pos, tv(t, &v), v.len, 1);
             decl[ndecl++] = var;
             push_var(t, var->u.field.ident[0]);
         } else if (nx.type == ITEM_CHAR && nx.len == 1 && tv(t, &nx)[0] == ',') {
             next_non_space(t);
-            struct tmpl_node *var = new_variable(t, v.pos, tv(t, &v), v.len);
+            struct tmpl_node *var = new_variable(t, v.pos, tv(t, &v), v.len, 1);
             decl[ndecl++] = var;
             push_var(t, var->u.field.ident[0]);
             if (!strcmp(context, "range") && ndecl < 2) {
