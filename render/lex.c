@@ -235,7 +235,8 @@ emit(struct tmpl_lexer *l, enum tmpl_item_type t)
 static void
 ignore(struct tmpl_lexer *l)
 {
-    l->line += (int)count_nl(l->input + l->start, l->pos - l->start);
+    if (l->pos > l->start)
+        l->line += (int)count_nl(l->input + l->start, l->pos - l->start);
     l->start = l->pos;
     l->start_line = l->line;
 }
@@ -389,7 +390,11 @@ static enum lex_state
 lex_comment(struct tmpl_lexer *l)
 {
     l->pos += 2;
-    const char *p = memmem(l->input + l->pos, l->len - l->pos, "*/", 2);
+    /* The comment's end: memchr from '*' to '*' (memmem is slow on the
+     * long comments of chart libraries). */
+    const char *p = l->input + l->pos, *e = l->input + l->len;
+    while ((p = memchr(p, '*', (size_t)(e - p))) != NULL && !(p + 1 < e && p[1] == '/'))
+        p++;
     if (!p)
         return errorf(l, "unclosed comment");
     l->pos = (size_t)(p - l->input) + 2;
