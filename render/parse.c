@@ -36,6 +36,10 @@ struct parser {
      * parse ends. */
     struct tmpl_node **stk;
     size_t nstk, capstk;
+    /* The variables in scope, of the trees being parsed (a block's or a
+     * definition's after its parent's): heap memory, freed with stk. */
+    const char **vars;
+    size_t nvars, capvars;
     /* {{else}} and {{end}} end a list and never join a tree: one node,
      * rewritten each time (the parser reads it before the next one). */
     struct tmpl_node delim_node;
@@ -49,8 +53,7 @@ struct ptree {
     struct tmpl_tree *t;
     struct tmpl_item token[3];
     int peek_count;
-    const char **vars;
-    size_t nvars, capvars;
+    size_t vbase; /* this tree's variables are p->vars[vbase, p->nvars) */
     int action_line;
     int range_depth;
     int stack_depth;
@@ -860,13 +863,16 @@ static struct tmpl_node *with_control(struct ptree *t);
 static void
 push_var(struct ptree *t, const char *name)
 {
-    if (t->nvars == t->capvars) {
-        size_t nc = t->capvars ? t->capvars * 2 : 8;
-        t->vars =
-            arena_realloc(t->p->a, t->vars, t->capvars * sizeof(*t->vars), nc * sizeof(*t->vars));
-        t->capvars = nc;
+    struct parser *p = t->p;
+    if (p->nvars == p->capvars) {
+        size_t nc = p->capvars ? p->capvars * 2 : 32;
+        const char **v = realloc(p->vars, nc * sizeof(*v));
+        if (!v)
+            abort();
+        p->vars = v;
+        p->capvars = nc;
     }
-    t->vars[t->nvars++] = name;
+    p->vars[p->nvars++] = name;
 }
 
 static void
@@ -875,6 +881,7 @@ start_parse(struct ptree *t, struct parser *p, struct tmpl_tree *tree)
     memset(t, 0, sizeof(*t));
     t->p = p;
     t->t = tree;
+    t->vbase = p->nvars;
     push_var(t, "$");
 }
 
@@ -964,8 +971,9 @@ check_pipeline(struct ptree *t, struct tmpl_node *pipe, const char *context)
 static void
 check_var(struct ptree *t, const char *name, size_t n)
 {
-    for (size_t i = 0; i < t->nvars; i++)
-        if (!strncmp(t->vars[i], name, n) && t->vars[i][n] == 0)
+    const char **vars = t->p->vars;
+    for (size_t i = t->vbase; i < t->p->nvars; i++)
+        if (!strncmp(vars[i], name, n) && vars[i][n] == 0)
             return;
     struct sb q = SB_INIT;
     tmpl_quote(&q, name, n);
@@ -1235,7 +1243,7 @@ decls:;
 static struct tmpl_node *
 parse_control(struct ptree *t, enum tmpl_node_type type, const char *context)
 {
-    size_t saved_vars = t->nvars;
+    size_t saved_vars = t->p->nvars;
     struct tmpl_node *pipe = pipeline(t, context, ITEM_RIGHT_DELIM);
     if (type == TMPL_NODE_RANGE)
         t->range_depth++;
@@ -1266,7 +1274,7 @@ parse_control(struct ptree *t, enum tmpl_node_type type, const char *context)
             }
         }
     }
-    t->nvars = saved_vars;
+    t->p->nvars = saved_vars;
     struct tmpl_node *n = new_node(t, type, pipe->pos);
     n->u.branch.pipe = pipe;
     n->u.branch.list = list;
@@ -1329,6 +1337,7 @@ block_control(struct ptree *t)
     bt->src = t->p->src;
     struct ptree block;
     start_parse(&block, t->p, bt);
+    size_t saved_vars = block.vbase;
     struct tmpl_node *end = NULL;
     bt->root = item_list(&block, &end);
     if (end->type != TMPL_NODE_END) {
@@ -1337,6 +1346,7 @@ block_control(struct ptree *t)
         perrorf(t, "unexpected %s in %s", m, context);
     }
     tree_add(&block);
+    t->p->nvars = saved_vars;
 
     struct tmpl_node *n = new_node(t, TMPL_NODE_TEMPLATE, tok.pos);
     n->u.tmpl.name = name;
@@ -1452,6 +1462,7 @@ parse_top(struct ptree *t)
                 struct ptree def;
                 start_parse(&def, t->p, nt);
                 parse_definition(&def);
+                t->p->nvars = def.vbase;
                 continue;
             }
             backup2(t, delim);
@@ -1467,6 +1478,19 @@ parse_top(struct ptree *t)
     stk_pop(t->p, mark, &t->t->root->u.list);
 }
 
+/* parse_trees' setjmp, in a function of its own: the parser is the
+ * caller's, so what the parse changed in it is still there after a
+ * longjmp. */
+static int
+parse_run(struct parser *p, struct ptree *t, struct pkg_err **errp)
+{
+    if (setjmp(p->jb))
+        return pkg_err_set(errp, PKG_ESYNTAX, "%s", p->err);
+    parse_top(t);
+    tree_add(t);
+    return 0;
+}
+
 /* Parses one text into its trees (the top one and its definitions, in the
  * order Go adds them), without touching any namespace: files can be parsed
  * on several threads and added in order afterwards. */
@@ -1477,34 +1501,33 @@ parse_trees(struct treeset *out, struct arena *a, enum tmpl_funcset funcs, bool 
     if (len >= UINT32_MAX)
         return pkg_err_set(errp, PKG_ELIMIT, "template: %s: text of %zu bytes is too long (4 GiB)",
                            name, len);
-    struct parser *p = arena_alloc(a, sizeof(*p));
+    /* The parser's state lives on the stack, its scratch stacks on the
+     * heap: only the trees and their strings go to the arena. */
+    struct parser p;
+    memset(&p, 0, sizeof(p));
     struct tmpl_src *src = arena_alloc(a, sizeof(*src));
     src->name = arena_strdup(a, name);
     src->text = borrow ? text : arena_strndup(a, text, len);
     src->len = len;
-    p->a = a;
-    p->src = src;
-    p->funcs = funcs;
-    p->skip_func_check = skip_func_check;
-    tmpl_lex_init(&p->lex, a, src->text, len);
-    p->lex.break_ok = !tmpl_func_find(funcs, "break", 5, NULL, NULL);
-    p->lex.continue_ok = !tmpl_func_find(funcs, "continue", 8, NULL, NULL);
+    p.a = a;
+    p.src = src;
+    p.funcs = funcs;
+    p.skip_func_check = skip_func_check;
+    tmpl_lex_init(&p.lex, a, src->text, len);
+    p.lex.break_ok = !tmpl_func_find(funcs, "break", 5, NULL, NULL);
+    p.lex.continue_ok = !tmpl_func_find(funcs, "continue", 8, NULL, NULL);
 
     struct tmpl_tree *top = arena_alloc(a, sizeof(*top));
     top->name = src->name;
     top->src = src;
-    struct ptree *t = arena_alloc(a, sizeof(*t));
-    start_parse(t, p, top);
-    if (setjmp(p->jb)) {
-        free(p->stk);
-        return pkg_err_set(errp, PKG_ESYNTAX, "%s", p->err);
-    }
-    parse_top(t);
-    free(p->stk);
-    p->stk = NULL;
-    tree_add(t);
-    *out = p->set;
-    return 0;
+    struct ptree t;
+    start_parse(&t, &p, top);
+    int rc = parse_run(&p, &t, errp);
+    free(p.stk);
+    free(p.vars);
+    if (rc == 0)
+        *out = p.set;
+    return rc;
 }
 
 static int
