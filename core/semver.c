@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -764,9 +765,52 @@ semver_constraint_check(const struct semver_constraint *c, const struct semver *
     return false;
 }
 
+/* Charts ask the same question over and over (kube-prometheus-stack calls
+ * semverCompare ~800 times with a handful of constraint/version pairs), and
+ * a constraint costs several regex matches: answers are remembered, a few
+ * dozen pairs, the oldest replaced first. Only answers are kept; an error is
+ * worked out again each time. */
+#define MEMO_MAX 32
+static struct memo {
+    char *constraint, *version;
+    bool ok;
+} memo[MEMO_MAX];
+static size_t memo_n, memo_next;
+static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool
+memo_find(const char *constraint, const char *version, bool *out)
+{
+    bool found = false;
+    pthread_mutex_lock(&memo_lock);
+    for (size_t i = 0; i < memo_n && !found; i++)
+        if (!strcmp(memo[i].constraint, constraint) && !strcmp(memo[i].version, version)) {
+            *out = memo[i].ok;
+            found = true;
+        }
+    pthread_mutex_unlock(&memo_lock);
+    return found;
+}
+
+static void
+memo_add(const char *constraint, const char *version, bool ok)
+{
+    pthread_mutex_lock(&memo_lock);
+    struct memo *m = &memo[memo_next];
+    memo_next = (memo_next + 1) % MEMO_MAX;
+    if (memo_n < MEMO_MAX)
+        memo_n++;
+    free(m->constraint);
+    free(m->version);
+    *m = (struct memo){xstrdup(constraint), xstrdup(version), ok};
+    pthread_mutex_unlock(&memo_lock);
+}
+
 int
 semver_check_str(const char *constraint, const char *version, bool *out, struct pkg_err **errp)
 {
+    if (memo_find(constraint, version, out))
+        return 0;
     struct semver_constraint *c;
     struct semver v;
     int rc = semver_constraint_parse(&c, constraint, errp);
@@ -780,6 +824,7 @@ semver_check_str(const char *constraint, const char *version, bool *out, struct 
     *out = semver_constraint_check(c, &v);
     semver_release(&v);
     semver_constraint_free(c);
+    memo_add(constraint, version, *out);
     return 0;
 }
 

@@ -528,6 +528,24 @@ test_check_str_and_select(void **state)
     struct pkg_err *err = NULL;
     assert_int_equal(semver_check_str(">=1.2", "1.2.3\n", &ok, &err), PKG_EINVAL);
     pkg_err_free(err);
+    /* Answers are remembered: asked again, past the memo's size (pairs
+     * pushed out and worked out anew), they stay the same; an error stays
+     * an error. */
+    for (int round = 0; round < 3; round++) {
+        for (int minor = 0; minor < 50; minor++) {
+            char con[32], ver[32];
+            snprintf(con, sizeof(con), ">=1.%d-0", minor);
+            snprintf(ver, sizeof(ver), "v1.%d.0", 25);
+            assert_int_equal(semver_check_str(con, ver, &ok, NULL), 0);
+            assert_true(ok == (minor <= 25));
+            assert_int_equal(semver_check_str(con, "1.24.9", &ok, NULL), 0);
+            assert_true(ok == (minor <= 24));
+        }
+        err = NULL;
+        assert_int_equal(semver_check_str(">=1.2", "1.2.3\n", &ok, &err), PKG_EINVAL);
+        assert_non_null(err);
+        pkg_err_free(err);
+    }
 
     const char *vs[] = {"1.0.0", "junk", "1.2.0", "2.0.0-rc.1", "1.10.0", "1.9.9", "v1.10.0"};
     struct semver_constraint *c;
