@@ -177,16 +177,31 @@ val_seq_remove(struct val *seq, size_t at)
 
 /* Maps */
 
+/* Keys are short: a word at a time, then a final mix so that the low bits
+ * (the slot) depend on every byte. Only the index uses it (map order is
+ * insertion order), so the function may change freely. */
 static uint32_t
 hash_bytes(const char *p, size_t n)
 {
-    /* FNV-1a, 32 bit: keys are short and this is fast enough. */
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 16777619u;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+        p += 8;
+        n -= 8;
     }
-    return h;
+    if (n) {
+        uint64_t w = 0;
+        for (size_t i = 0; i < n; i++)
+            w |= (uint64_t)(unsigned char)p[i] << (8 * i);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    }
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return (uint32_t)h;
 }
 
 static bool
@@ -395,32 +410,58 @@ val_len(const struct val *v)
     }
 }
 
+/* A copy of a string node: node and bytes in one block. */
+static struct val *
+copy_str(struct arena *a, const struct val *v)
+{
+    size_t n = v->u.s.len;
+    struct val *c = arena_alloc(a, sizeof(*c) + n + 1);
+    *c = *v;
+    c->flags &= (uint8_t)~VAL_F_READONLY;
+    char *p = (char *)(c + 1);
+    memcpy(p, v->u.s.ptr, n);
+    c->u.s.ptr = p;
+    return c;
+}
+
 struct val *
 val_copy(struct arena *a, const struct val *v)
 {
     if (!v)
         return NULL;
+    if (v->kind == VAL_STRING)
+        return copy_str(a, v);
     struct val *c = arena_memdup(a, v, sizeof(*v));
     c->flags &= (uint8_t)~VAL_F_READONLY;
     switch (v->kind) {
-    case VAL_STRING:
-        c->u.s.ptr = arena_strndup(a, v->u.s.ptr, v->u.s.len);
-        break;
-    case VAL_SEQ:
-        c->u.seq.items = NULL;
-        c->u.seq.len = c->u.seq.cap = 0;
-        seq_reserve(a, c, v->u.seq.len);
-        for (uint32_t i = 0; i < v->u.seq.len; i++)
+    case VAL_SEQ: {
+        /* exactly as many slots as items; appending later grows as usual */
+        uint32_t n = v->u.seq.len;
+        c->u.seq.items = n ? arena_alloc(a, n * sizeof(struct val *)) : NULL;
+        c->u.seq.len = c->u.seq.cap = n;
+        for (uint32_t i = 0; i < n; i++)
             c->u.seq.items[i] = val_copy(a, v->u.seq.items[i]);
-        c->u.seq.len = v->u.seq.len;
         break;
-    case VAL_MAP:
+    }
+    case VAL_MAP: {
+        /* entries copied in order into a block sized exactly (with the
+         * index header slot before them), the index (if any) built once */
+        uint32_t n = v->u.map.len;
         c->u.map.ents = NULL;
-        c->u.map.len = c->u.map.cap = 0;
-        for (uint32_t i = 0; i < v->u.map.len; i++)
-            val_map_append(a, c, val_copy(a, v->u.map.ents[i].key),
-                           val_copy(a, v->u.map.ents[i].v));
+        if (n) {
+            struct val_mapent *blk = arena_alloc(a, (n + 1) * sizeof(struct val_mapent));
+            c->u.map.ents = blk + 1; /* blk[0], the index header, is zero */
+        }
+        c->u.map.len = c->u.map.cap = n;
+        for (uint32_t i = 0; i < n; i++) {
+            const struct val *k = v->u.map.ents[i].key;
+            c->u.map.ents[i].key = k->kind == VAL_STRING ? copy_str(a, k) : val_copy(a, k);
+            c->u.map.ents[i].v = val_copy(a, v->u.map.ents[i].v);
+        }
+        if (n > MAP_LINEAR_MAX)
+            index_rebuild(a, c);
         break;
+    }
     default:
         break;
     }

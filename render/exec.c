@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/xalloc.h"
+
 enum { EX_OK = 0, EX_BREAK = 1, EX_CONTINUE = 2 };
 
 /* ---- errors ---- */
@@ -111,39 +113,45 @@ xtype(struct tmpl_value v)
 static void
 push_var(struct tmpl_exec *x, const char *name, struct tmpl_value v)
 {
-    if (x->nvars == x->capvars) {
-        size_t nc = x->capvars ? x->capvars * 2 : 16;
-        x->vars =
-            arena_realloc(x->a, x->vars, x->capvars * sizeof(*x->vars), nc * sizeof(*x->vars));
-        x->capvars = nc;
+    struct tmpl_varstack *vs = &x->set->vars;
+    if (x->nvars == vs->cap) {
+        size_t nc = vs->cap ? vs->cap * 2 : 64;
+        vs->v = xrealloc(vs->v, nc * sizeof(*vs->v));
+        vs->cap = nc;
     }
-    x->vars[x->nvars].name = name;
-    x->vars[x->nvars].value = v;
+    vs->v[x->nvars].name = name;
+    vs->v[x->nvars].value = v;
     x->nvars++;
+}
+
+static struct tmpl_var *
+find_var(struct tmpl_exec *x, const char *name)
+{
+    struct tmpl_var *v = x->set->vars.v;
+    for (size_t i = x->nvars; i-- > x->vbase;)
+        if (v[i].name == name || !strcmp(v[i].name, name))
+            return &v[i];
+    return NULL;
 }
 
 static int
 set_var(struct tmpl_exec *x, const char *name, struct tmpl_value v)
 {
-    for (size_t i = x->nvars; i-- > 0;) {
-        if (!strcmp(x->vars[i].name, name)) {
-            x->vars[i].value = v;
-            return 0;
-        }
-    }
-    return tmpl_exec_errorf(x, "undefined variable: %s", name);
+    struct tmpl_var *var = find_var(x, name);
+    if (!var)
+        return tmpl_exec_errorf(x, "undefined variable: %s", name);
+    var->value = v;
+    return 0;
 }
 
 static int
 var_value(struct tmpl_exec *x, const char *name, struct tmpl_value *out)
 {
-    for (size_t i = x->nvars; i-- > 0;) {
-        if (!strcmp(x->vars[i].name, name)) {
-            *out = x->vars[i].value;
-            return 0;
-        }
-    }
-    return tmpl_exec_errorf(x, "undefined variable: %s", name);
+    const struct tmpl_var *var = find_var(x, name);
+    if (!var)
+        return tmpl_exec_errorf(x, "undefined variable: %s", name);
+    *out = var->value;
+    return 0;
 }
 
 /* ---- values ---- */
@@ -497,9 +505,11 @@ static const struct tmpl_method *
 find_method(const struct val *v, const char *name)
 {
     const struct tmpl_method *ms = NULL;
-    if (v->kind == VAL_MAP && v->gotype == VAL_GO_VALUES) {
+    if (v->kind == VAL_MAP) {
+        if (v->gotype != VAL_GO_VALUES)
+            return NULL; /* plain maps have no methods */
         ms = tmpl_values_methods;
-    } else {
+    } else if (v->kind == VAL_OBJ) {
         const struct tmpl_objtype *ot = tmpl_objtype_of(v);
         if (ot)
             ms = ot->methods;
@@ -507,7 +517,7 @@ find_method(const struct val *v, const char *name)
     if (!ms)
         return NULL;
     for (const struct tmpl_method *m = ms; m->name; m++)
-        if (!strcmp(m->name, name))
+        if (m->name[0] == name[0] && !strcmp(m->name, name))
             return m;
     return NULL;
 }
@@ -523,10 +533,9 @@ eval_field(struct tmpl_exec *x, struct tmpl_value dot, const char *field,
         *out = NOVALUE;
         return 0;
     }
-    const char *typ = xtype(receiver);
     struct val *r = receiver.v;
     if (r->kind == VAL_NULL)
-        return tmpl_exec_errorf(x, "nil pointer evaluating %s.%s", typ, field);
+        return tmpl_exec_errorf(x, "nil pointer evaluating %s.%s", xtype(receiver), field);
 
     const struct tmpl_method *m = find_method(r, field);
     if (m) {
@@ -571,7 +580,7 @@ eval_field(struct tmpl_exec *x, struct tmpl_value dot, const char *field,
             return 0;
         }
     }
-    return tmpl_exec_errorf(x, "can't evaluate field %s in type %s", field, typ);
+    return tmpl_exec_errorf(x, "can't evaluate field %s in type %s", field, xtype(receiver));
 }
 
 static int
@@ -746,6 +755,11 @@ eval_arg(struct tmpl_exec *x, struct tmpl_value dot, int typ, const struct tmpl_
         return tmpl_exec_errorf(x, "expected bool; found %s", nstr(x, n));
     case TMPL_T_FLOAT64:
         if (num && num->is_float) {
+            /* the node's constant when it is this float64 (read-only, shared) */
+            if (n->u.cval && n->u.cval->kind == VAL_FLOAT) {
+                *out = concrete(n->u.cval);
+                return 0;
+            }
             *out = concrete(val_float(x->a, num->f));
             return 0;
         }
@@ -754,6 +768,10 @@ eval_arg(struct tmpl_exec *x, struct tmpl_value dot, int typ, const struct tmpl_
     case TMPL_T_INT64:
     case TMPL_T_DURATION:
         if (num && num->is_int) {
+            if (typ == TMPL_T_INT && n->u.cval && n->u.cval->kind == VAL_INT) {
+                *out = concrete(n->u.cval); /* the same int, made at parse time */
+                return 0;
+            }
             struct val *iv = val_int(x->a, num->i);
             if (typ == TMPL_T_INT64)
                 iv->gotype = VAL_GO_INT64;
@@ -828,7 +846,8 @@ eval_call(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_func *fn
             name, sig->bad2);
     }
 
-    if (builtin && (!strcmp(name, "and") || !strcmp(name, "or"))) {
+    if (builtin &&
+        ((name[0] == 'a' && !strcmp(name, "and")) || (name[0] == 'o' && !strcmp(name, "or")))) {
         bool is_or = name[0] == 'o';
         struct tmpl_value v = NOVALUE;
         for (size_t i = 0; i < nargs; i++) {
@@ -894,7 +913,7 @@ eval_call(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_func *fn
     c.xargv = xargv;
     c.x = x;
     c.node = node;
-    if (builtin && !strcmp(name, "call")) {
+    if (builtin && name[0] == 'c' && !strcmp(name, "call")) {
         /* call's first argument names the callee by its node text. */
         c.callee = nargs ? nstr(x, argn[0]) : "";
     }
@@ -1048,7 +1067,7 @@ one_iteration(struct tmpl_exec *x, const struct tmpl_node *r, size_t mark, struc
             if (rc)
                 return rc;
         } else {
-            x->vars[x->nvars - 1].value = elem;
+            x->set->vars.v[x->nvars - 1].value = elem;
         }
     }
     if (nd > 1) {
@@ -1057,7 +1076,7 @@ one_iteration(struct tmpl_exec *x, const struct tmpl_node *r, size_t mark, struc
             if (rc)
                 return rc;
         } else {
-            x->vars[x->nvars - 2].value = index;
+            x->set->vars.v[x->nvars - 2].value = index;
         }
     }
     rc = walk(x, elem, r->u.branch.list);
@@ -1144,8 +1163,7 @@ walk_template(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_node
     struct tmpl_exec nx = *x;
     nx.depth++;
     nx.tmpl = tree;
-    nx.vars = NULL;
-    nx.nvars = nx.capvars = 0;
+    nx.vbase = x->nvars;
     push_var(&nx, "$", ndot);
     rc = walk(&nx, ndot, tree->root);
     return rc;
@@ -1228,6 +1246,7 @@ tmpl_exec_run(struct tmpl_exec_shared *sh, struct tmpl_set *set, struct tmpl_ns 
     x.a = set->a;
     x.out = out;
     x.tmpl = tree;
+    x.vbase = x.nvars = sh->var_base;
     push_var(&x, "$", data);
     int rc = walk(&x, data, tree->root);
     if (rc > 0)
@@ -1246,6 +1265,7 @@ tmpl_call_execute(struct tmpl_call *c, const char *name, const struct val *dot, 
     struct tmpl_exec_shared sub = *x->sh;
     sub.err = NULL;
     sub.errcode = 0;
+    sub.var_base = x->nvars;
     struct tmpl_value d = {(struct val *)dot, false};
     if (dot && dot->kind == VAL_NULL)
         d.v = NULL;
@@ -1301,6 +1321,7 @@ tmpl_call_tpl(struct tmpl_call *c, const char *text, size_t len, const struct va
     sub.err = NULL;
     sub.errcode = 0;
     sub.tpl_depth++;
+    sub.var_base = x->nvars;
     struct tmpl_value d = {(struct val *)dot, false};
     if (dot && dot->kind == VAL_NULL)
         d.v = NULL;

@@ -11,8 +11,23 @@
 #include "render/render.h"
 #include "render/tree.h"
 
+struct tmpl_var {
+    const char *name;
+    struct tmpl_value value;
+};
+
+/* The variables of every execution running on a set, one stack: a
+ * template call or include starts its scope at the caller's top (Go gives
+ * each template a fresh variable list) and drops it on return. Heap
+ * memory, reused across executions and freed with the set. */
+struct tmpl_varstack {
+    struct tmpl_var *v;
+    size_t cap;
+};
+
 struct tmpl_set {
     struct tmpl_set_opts opts;
+    struct tmpl_varstack vars;
     struct arena *a;
     bool owns_arena;
     struct tmpl_ns ns;
@@ -34,11 +49,7 @@ struct tmpl_exec_shared {
     int errcode;
     bool exec_error;    /* an ExecError (vs. a missing template) */
     unsigned tpl_depth; /* tpl calls running inside each other */
-};
-
-struct tmpl_var {
-    const char *name;
-    struct tmpl_value value;
+    size_t var_base;    /* where the variables of the execution started next begin */
 };
 
 struct tmpl_exec {
@@ -49,8 +60,9 @@ struct tmpl_exec {
     struct sb *out;
     const struct tmpl_tree *tmpl; /* the template being executed */
     const struct tmpl_node *node; /* the node being evaluated, for errors */
-    struct tmpl_var *vars;
-    size_t nvars, capvars;
+    /* This execution's variables: set->vars.v[vbase..nvars) (indices, as
+     * the stack may move when it grows). */
+    size_t vbase, nvars;
     unsigned depth;
 };
 

@@ -194,6 +194,7 @@ static const struct {
  * 2 parsed; atomic, as parses run on several threads. */
 struct fentry {
     const struct tmpl_func *fn;
+    uint32_t hash, len; /* of fn->name: probes compare these before the name */
     int sig_state;
     struct tmpl_sig sig;
 };
@@ -235,10 +236,11 @@ hash_n(const char *s, size_t n)
 static struct fentry *
 ft_slot(const struct ftable *t, const char *name, size_t n)
 {
-    size_t i = hash_n(name, n) & (t->cap - 1);
+    uint64_t h = hash_n(name, n);
+    size_t i = h & (t->cap - 1);
     for (;;) {
         struct fentry *e = &t->slots[i];
-        if (!e->fn || (strlen(e->fn->name) == n && !memcmp(e->fn->name, name, n)))
+        if (!e->fn || (e->hash == (uint32_t)h && e->len == n && !memcmp(e->fn->name, name, n)))
             return e;
         i = (i + 1) & (t->cap - 1);
     }
@@ -264,8 +266,11 @@ registry_init(void)
             if (tables[k].ns != ns)
                 continue;
             for (const struct tmpl_func *f = tables[k].rows; f->name; f++) {
-                struct fentry *e = ft_slot(&registry[ns], f->name, strlen(f->name));
+                size_t n = strlen(f->name);
+                struct fentry *e = ft_slot(&registry[ns], f->name, n);
                 e->fn = f; /* later rows override earlier ones */
+                e->hash = (uint32_t)hash_n(f->name, n);
+                e->len = (uint32_t)n;
             }
         }
     }
@@ -421,10 +426,15 @@ tmpl_mkstr_sb(struct tmpl_call *c, struct sb *sb)
     return v;
 }
 
+/* Booleans are immutable: every result shares one of two read-only nodes. */
+static struct val bool_true = {.kind = VAL_BOOL, .flags = VAL_F_READONLY, .u.b = true};
+static struct val bool_false = {.kind = VAL_BOOL, .flags = VAL_F_READONLY, .u.b = false};
+
 struct val *
 tmpl_mkbool(struct tmpl_call *c, bool b)
 {
-    return val_bool(c->a, b);
+    (void)c;
+    return b ? &bool_true : &bool_false;
 }
 
 struct val *
@@ -690,7 +700,7 @@ static int
 fn_not(struct tmpl_call *c, struct val **out)
 {
     struct tmpl_value v = indirect_iface(c->xargv[0]);
-    *out = val_bool(c->a, !tmpl_value_truth(v));
+    *out = tmpl_mkbool(c, !tmpl_value_truth(v));
     return 0;
 }
 
@@ -1195,7 +1205,7 @@ fn_eq(struct tmpl_call *c, struct val **out)
     int rc = do_eq(c, c->xargv[0], c->xargv + 1, c->argc - 1, &t);
     if (rc)
         return rc;
-    *out = val_bool(c->a, t);
+    *out = tmpl_mkbool(c, t);
     return 0;
 }
 
@@ -1206,7 +1216,7 @@ fn_ne(struct tmpl_call *c, struct val **out)
     int rc = do_eq(c, c->xargv[0], c->xargv + 1, 1, &t);
     if (rc)
         return rc;
-    *out = val_bool(c->a, !t);
+    *out = tmpl_mkbool(c, !t);
     return 0;
 }
 
@@ -1262,7 +1272,7 @@ fn_lt(struct tmpl_call *c, struct val **out)
     int rc = do_lt(c, c->xargv[0], c->xargv[1], &t);
     if (rc)
         return rc;
-    *out = val_bool(c->a, t);
+    *out = tmpl_mkbool(c, t);
     return 0;
 }
 
@@ -1282,7 +1292,7 @@ fn_le(struct tmpl_call *c, struct val **out)
     int rc = do_le(c, &t);
     if (rc)
         return rc;
-    *out = val_bool(c->a, t);
+    *out = tmpl_mkbool(c, t);
     return 0;
 }
 
@@ -1293,7 +1303,7 @@ fn_gt(struct tmpl_call *c, struct val **out)
     int rc = do_le(c, &t);
     if (rc)
         return rc;
-    *out = val_bool(c->a, !t);
+    *out = tmpl_mkbool(c, !t);
     return 0;
 }
 
@@ -1304,7 +1314,7 @@ fn_ge(struct tmpl_call *c, struct val **out)
     int rc = do_lt(c, c->xargv[0], c->xargv[1], &t);
     if (rc)
         return rc;
-    *out = val_bool(c->a, !t);
+    *out = tmpl_mkbool(c, !t);
     return 0;
 }
 

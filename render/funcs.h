@@ -182,6 +182,7 @@ struct val *tmpl_mkstr(struct tmpl_call *c, const char *p, size_t n); /* copies 
 struct val *tmpl_mkstrz(struct tmpl_call *c, const char *s);
 /* Takes the buffer's bytes into the arena and resets the buffer. */
 struct val *tmpl_mkstr_sb(struct tmpl_call *c, struct sb *sb);
+/* A shared read-only node (never mutate a result of tmpl_mkbool). */
 struct val *tmpl_mkbool(struct tmpl_call *c, bool b);
 struct val *tmpl_mkint(struct tmpl_call *c, int64_t i);   /* Go int */
 struct val *tmpl_mkint64(struct tmpl_call *c, int64_t i); /* Go int64 */

@@ -43,6 +43,7 @@ tmpl_set_free(struct tmpl_set *set)
     if (set->owns_arena)
         arena_free(set->a);
     tmpl_counts_free(set->counts);
+    free(set->vars.v);
     free(set);
 }
 

@@ -110,6 +110,67 @@ test_copy_equal(void **state)
     arena_free(a);
 }
 
+/* val_copy sizes maps and sequences exactly and builds a map's index once:
+ * the copy must look up, append, delete and compare like a map built by
+ * appends, and keep key positions, styles and flags (less READONLY). */
+static void
+test_copy_indexed(void **state)
+{
+    (void)state;
+    struct arena *a = arena_new(), *b = arena_new();
+    for (int n = 0; n <= 40; n++) {
+        struct val *m = val_map(a), *s = val_seq(a);
+        for (int i = 0; i < n; i++) {
+            char k[16];
+            snprintf(k, sizeof(k), "key%d", i);
+            val_map_setz(a, m, k, val_int(a, i));
+            val_seq_push(a, s, val_strz(a, k));
+        }
+        if (n > 0) {
+            m->u.map.ents[0].key->line = 7;
+            m->u.map.ents[0].key->style = VAL_STYLE_DOUBLE;
+            s->u.seq.items[0]->flags |= VAL_F_READONLY | VAL_F_TAGGED;
+        }
+        val_map_setz(a, m, "seq", s);
+        struct val *c = val_copy(b, m);
+        assert_true(val_equal(m, c));
+        assert_int_equal(val_map_len(c), n + 1);
+        for (int i = 0; i < n; i++) {
+            char k[16];
+            snprintf(k, sizeof(k), "key%d", i);
+            struct val *e = val_map_getz(c, k);
+            assert_non_null(e);
+            assert_int_equal(e->u.i, i);
+            assert_true(val_map_find(c, k, strlen(k)) == i);
+        }
+        assert_null(val_map_getz(c, "nope"));
+        struct val *cs = val_map_getz(c, "seq");
+        assert_int_equal(val_seq_len(cs), n);
+        if (n > 0) {
+            assert_int_equal(c->u.map.ents[0].key->line, 7);
+            assert_int_equal(c->u.map.ents[0].key->style, VAL_STYLE_DOUBLE);
+            assert_int_equal(cs->u.seq.items[0]->flags, VAL_F_TAGGED);
+            assert_ptr_not_equal(cs->u.seq.items[0]->u.s.ptr, s->u.seq.items[0]->u.s.ptr);
+            assert_int_equal(cs->u.seq.items[0]->u.s.ptr[cs->u.seq.items[0]->u.s.len], 0);
+        }
+        /* growing the copies after the exact-size copy */
+        val_map_setz(b, c, "extra", val_null(b));
+        val_seq_push(b, cs, val_null(b));
+        assert_non_null(val_map_getz(c, "extra"));
+        assert_non_null(val_map_getz(c, "seq"));
+        assert_int_equal(val_seq_len(cs), n + 1);
+        assert_true(val_map_del(c, "seq", 3));
+        assert_null(val_map_getz(c, "seq"));
+        assert_non_null(val_map_getz(c, "extra"));
+        /* the original is untouched */
+        assert_int_equal(val_map_len(m), n + 1);
+        assert_int_equal(val_seq_len(s), n);
+    }
+    arena_free(a);
+    /* the copy lives in its own arena */
+    arena_free(b);
+}
+
 static void
 test_merge(void **state)
 {
@@ -223,6 +284,7 @@ main(void)
         cmocka_unit_test(test_sorted),
         cmocka_unit_test(test_seq),
         cmocka_unit_test(test_copy_equal),
+        cmocka_unit_test(test_copy_indexed),
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_errors),
