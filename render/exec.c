@@ -1300,6 +1300,15 @@ tmpl_call_tpl(struct tmpl_call *c, const char *text, size_t len, const struct va
         x->sh->errcode = PKG_ELIMIT;
         return PKG_ELIMIT;
     }
+    if (!memmem(text, len, "{{", 2) && out->len <= x->sh->max_output &&
+        len <= x->sh->max_output - out->len) {
+        /* No action (Helm's delimiters are Go's): the template is one text
+         * node, which prints itself; no need to parse and execute it. */
+        size_t start = out->len;
+        sb_add(out, text, len);
+        tmpl_remove_no_value(out, start);
+        return 0;
+    }
     struct tmpl_ns layer;
     memset(&layer, 0, sizeof(layer));
     struct pkg_err *err = NULL;
