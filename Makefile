@@ -15,7 +15,7 @@ BUILD ?= release
 PREFIX ?= /usr/local
 O := build/$(BUILD)
 
-LIBS := yaml-0.1 libarchive libgit2 libpcre2-8 libcurl libcrypto nettle sqlite3 libmicrohttpd libseccomp zlib
+LIBS := yaml-0.1 libarchive libgit2 libpcre2-8 libcurl libcrypto nettle gmp sqlite3 libmicrohttpd libseccomp zlib
 TEST_LIBS := cmocka
 
 # Libraries loaded on first use rather than at start-up (lazy/lazy.h): with
@@ -31,7 +31,7 @@ TEST_LIBS := cmocka
 # pivot_root, where the host's libraries are out of reach. Stubs exist for
 # x86_64 and aarch64; elsewhere, or with LAZY=no, everything is linked
 # normally.
-LAZY_PKGS := libcurl libgit2 libarchive libmicrohttpd sqlite3 libcrypto zlib
+LAZY_PKGS := libcurl libgit2 libarchive libmicrohttpd sqlite3 libcrypto gmp zlib
 # Of the eager libraries, these are linked into pkg from their static
 # archives when the system has them (libyaml-dev, libseccomp-dev,
 # libpcre2-dev and nettle-dev ship them): shared objects fewer to find, map

@@ -7,7 +7,7 @@ set -eu
 
 # pkg-config module -> Debian package
 libs="yaml-0.1:libyaml-dev libarchive:libarchive-dev libgit2:libgit2-dev
-libpcre2-8:libpcre2-dev libcurl:libcurl4-openssl-dev libcrypto:libssl-dev nettle:nettle-dev
+libpcre2-8:libpcre2-dev libcurl:libcurl4-openssl-dev libcrypto:libssl-dev nettle:nettle-dev gmp:libgmp-dev
 sqlite3:libsqlite3-dev libmicrohttpd:libmicrohttpd-dev libseccomp:libseccomp-dev
 cmocka:libcmocka-dev zlib:zlib1g-dev"
 # command -> Debian package (build, tests, benchmarks)

@@ -3,7 +3,7 @@
 # when a library is missing, and the stub generator.
 . "$(dirname "$0")/test-lib.sh"
 
-LAZY_RE='file=(libcurl|libgit2|libarchive|libmicrohttpd|libsqlite3|libcrypto|libnettle)\.so'
+LAZY_RE='file=(libcurl|libgit2|libarchive|libmicrohttpd|libsqlite3|libcrypto|libgmp|libnettle)\.so'
 
 # The libraries the dynamic loader maps for a command (LD_DEBUG=files).
 loads() {
@@ -27,22 +27,34 @@ test_expect_success 'pkg render without generators maps none of them' '
     loads "$PKG" render "$TESTDATA/overlays/cases/images-replicas" >libs &&
     ! grep -E "$LAZY_RE" libs
 '
-test_expect_success 'sha256sum and regexes map no library (Nettle and PCRE2 are linked in)' '
+test_expect_success 'digests and regexes map no library (Nettle and PCRE2 are linked in)' '
     mkdir -p c/templates &&
     printf "apiVersion: v2\nname: c\nversion: 0.1.0\n" >c/Chart.yaml &&
     printf "h: {{ sha256sum \"abc\" }}\nr: {{ regexReplaceAll \"b+\" \"abbc\" \"-\" }}\n" >c/templates/cm.yaml &&
+    printf "s1: {{ sha1sum \"abc\" }}\ns5: {{ sha512sum \"\" }}\n" >>c/templates/cm.yaml &&
     "$PKG" template x c >out &&
     test_grep "h: ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" out &&
+    test_grep "s1: a9993e364706816aba3e25717850c26c9cd0d89d" out &&
+    test_grep "s5: cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e" out &&
     test_grep "r: a-c" out &&
     loads "$PKG" template x c >libs &&
     ! grep -E "$LAZY_RE|file=libpcre2" libs
 '
+test_expect_success 'float arithmetic loads GMP, not libcrypto' '
+    mkdir -p f/templates &&
+    printf "apiVersion: v2\nname: f\nversion: 0.1.0\n" >f/Chart.yaml &&
+    printf "s: {{ addf 0.1 0.2 }}\nq: {{ divf -7 2 }}\n" >f/templates/cm.yaml &&
+    "$PKG" template x f >out &&
+    test_grep "s: 0.3" out && test_grep "q: -3.5" out &&
+    loads "$PKG" template x f >libs && test_grep "libgmp\.so" libs &&
+    ! grep -E "file=(libcrypto|libcurl)" libs
+'
 test_expect_success 'a template function that needs libcrypto loads it, and works' '
     mkdir -p d/templates &&
     printf "apiVersion: v2\nname: d\nversion: 0.1.0\n" >d/Chart.yaml &&
-    printf "h: {{ sha1sum \"abc\" }}\n" >d/templates/cm.yaml &&
+    printf "h: {{ derivePassword 1 \"long\" \"password\" \"user\" \"example.com\" }}\n" >d/templates/cm.yaml &&
     "$PKG" template x d >out &&
-    test_grep "h: a9993e364706816aba3e25717850c26c9cd0d89d" out &&
+    test_grep "h: ZedaFaxcZaso9\*" out &&
     loads "$PKG" template x d >libs && test_grep "libcrypto\.so" libs &&
     ! grep -E "file=libcurl" libs
 '
