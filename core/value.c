@@ -62,7 +62,18 @@ val_str_nocopy(struct arena *a, const char *p, size_t n)
 struct val *
 val_str(struct arena *a, const char *p, size_t n)
 {
-    return val_str_nocopy(a, arena_strndup(a, p, n), n);
+    /* node and bytes in one block */
+    if (n > SIZE_MAX - sizeof(struct val) - 1)
+        xalloc_die();
+    struct val *v = arena_alloc(a, sizeof(*v) + n + 1);
+    v->kind = VAL_STRING;
+    char *s = (char *)(v + 1);
+    if (n)
+        memcpy(s, p, n);
+    s[n] = 0;
+    v->u.s.ptr = s;
+    v->u.s.len = n;
+    return v;
 }
 
 struct val *
