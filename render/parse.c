@@ -54,7 +54,10 @@ struct ptree {
     struct tmpl_item token[3];
     int peek_count;
     size_t vbase; /* this tree's variables are p->vars[vbase, p->nvars) */
-    int action_line;
+    /* Go's actionLine: the {{ of the action being parsed (its line is
+     * computed for an error message only); in_action false is line 0. */
+    bool in_action;
+    struct tmpl_item action_tok;
     int range_depth;
     int stack_depth;
 };
@@ -65,7 +68,7 @@ static void __attribute__((noreturn, format(printf, 2, 3)))
 perrorf(struct ptree *t, const char *fmt, ...)
 {
     struct sb sb = SB_INIT;
-    sb_addf(&sb, "template: %s:%d: ", t->p->src->name, t->token[0].line);
+    sb_addf(&sb, "template: %s:%d: ", t->p->src->name, tmpl_lex_line(&t->p->lex, &t->token[0]));
     va_list ap;
     va_start(ap, fmt);
     sb_vaddf(&sb, fmt, ap);
@@ -115,10 +118,11 @@ unexpected(struct ptree *t, const struct tmpl_item *tok, const char *context)
     struct sb sb = SB_INIT;
     item_string(&sb, t, tok);
     if (tok->type == ITEM_ERROR) {
-        if (t->action_line != 0 && t->action_line != tok->line) {
+        int action_line = t->in_action ? tmpl_lex_line(&t->p->lex, &t->action_tok) : 0;
+        if (action_line != 0 && action_line != tmpl_lex_line(&t->p->lex, tok)) {
             bool action = tok->len >= 7 && !memcmp(tv(t, tok) + tok->len - 7, " action", 7);
             sb_addf(&sb, "%s started at %s:%d", action ? "" : " in action", t->p->src->name,
-                    t->action_line);
+                    action_line);
         }
         char *m = arena_strndup(t->p->a, sb.buf, sb.len);
         sb_release(&sb);
@@ -1412,9 +1416,10 @@ text_or_action(struct ptree *t)
         return n;
     }
     case ITEM_LEFT_DELIM: {
-        t->action_line = tok.line;
+        t->in_action = true;
+        t->action_tok = tok;
         struct tmpl_node *n = action(t);
-        t->action_line = 0;
+        t->in_action = false;
         return n;
     }
     case ITEM_COMMENT:

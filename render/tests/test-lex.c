@@ -43,12 +43,11 @@ compare(const char *text, size_t len, bool break_ok)
     for (size_t k = 0; k <= len + 2; k++) {
         struct tmpl_item f = tmpl_lex_next(&fast);
         struct tmpl_item s = tmpl_lex_next(&slow);
-        if (f.type != s.type || f.pos != s.pos || f.len != s.len || f.line != s.line ||
-            f.plain != s.plain)
-            fail_msg("item %zu of %.*s: fast %d@%u+%u line %d plain %d, slow %d@%u+%u line %d "
-                     "plain %d",
-                     k, (int)(len > 200 ? 200 : len), text, f.type, f.pos, f.len, f.line, f.plain,
-                     s.type, s.pos, s.len, s.line, s.plain);
+        if (f.type != s.type || f.pos != s.pos || f.len != s.len || f.plain != s.plain ||
+            f.after_err != s.after_err)
+            fail_msg("item %zu of %.*s: fast %d@%u+%u plain %d, slow %d@%u+%u plain %d", k,
+                     (int)(len > 200 ? 200 : len), text, f.type, f.pos, f.len, f.plain, s.type,
+                     s.pos, s.len, s.plain);
         check_plain(a, text, &f);
         if (f.type == ITEM_ERROR) {
             assert_string_equal(fast.errmsg, slow.errmsg);
@@ -159,6 +158,34 @@ test_table(void **state)
         compare_all(cases[i], strlen(cases[i]), true);
 }
 
+/* Lines come from positions; what is lexed after an error (from an
+ * emptied input, at position 0) keeps the error's line, as in Go. */
+static void
+test_lines(void **state)
+{
+    (void)state;
+    const char *text = "x\n\n{{ .a\n}}\n{{ \"abc\n }}";
+    struct arena *a = arena_new();
+    struct tmpl_lexer l;
+    tmpl_lex_init(&l, a, text, strlen(text));
+    static const struct {
+        uint8_t type;
+        int line;
+    } want[] = {
+        {ITEM_TEXT, 1},  {ITEM_LEFT_DELIM, 3},  {ITEM_SPACE, 3}, {ITEM_FIELD, 3},
+        {ITEM_SPACE, 3}, {ITEM_RIGHT_DELIM, 4}, {ITEM_TEXT, 4},  {ITEM_LEFT_DELIM, 5},
+        {ITEM_SPACE, 5}, {ITEM_ERROR, 5},       {ITEM_ERROR, 5},
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        struct tmpl_item it = tmpl_lex_next(&l);
+        assert_int_equal(it.type, want[i].type);
+        assert_int_equal(tmpl_lex_line(&l, &it), want[i].line);
+        assert_int_equal(it.after_err, i == 10);
+    }
+    assert_string_equal(l.errmsg, "unclosed action");
+    arena_free(a);
+}
+
 static char *
 read_file(const char *path, size_t *len)
 {
@@ -221,6 +248,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
+        cmocka_unit_test(test_lines),
         cmocka_unit_test(test_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
