@@ -318,15 +318,6 @@ split_ident(struct ptree *t, const char *s, size_t n, size_t parts, const char *
 }
 
 static struct tmpl_node *
-new_field(struct ptree *t, uint32_t pos, const char *s, size_t n, size_t parts)
-{
-    struct tmpl_node *f = new_node(t, TMPL_NODE_FIELD, pos);
-    /* s starts with '.'; drop it. */
-    split_ident(t, s + 1, n - 1, parts, &f->u.field.ident, &f->u.field.n);
-    return f;
-}
-
-static struct tmpl_node *
 new_variable(struct ptree *t, uint32_t pos, const char *s, size_t n, size_t parts)
 {
     struct tmpl_node *v = new_node(t, TMPL_NODE_VARIABLE, pos);
@@ -998,7 +989,11 @@ field_or_variable(struct ptree *t, const struct tmpl_item *tok)
 {
     uint32_t pos = tok->pos;
     size_t end = (size_t)tok->pos + tok->len;
-    size_t parts = 1; /* a token holds one identifier (a field's has no other dot) */
+    /* The tokens' lengths: each holds one identifier (a field's after its
+     * dot), so their boundaries are where the dots are. */
+    uint32_t lens[16];
+    size_t parts = 1;
+    lens[0] = tok->len;
     for (;;) {
         struct tmpl_item f = peek(t);
         if (f.type != ITEM_FIELD)
@@ -1006,14 +1001,39 @@ field_or_variable(struct ptree *t, const struct tmpl_item *tok)
         next(t);
         if (parts == 1)
             pos = f.pos;
+        if (parts < 16)
+            lens[parts] = f.len;
         parts++;
         end = (size_t)f.pos + f.len;
     }
+    bool field = tok->type == ITEM_FIELD;
+    struct tmpl_node *nd = new_node(t, field ? TMPL_NODE_FIELD : TMPL_NODE_VARIABLE, pos);
     const char *s = t->p->lex.input + tok->pos;
     size_t n = end - tok->pos;
-    if (tok->type == ITEM_FIELD)
-        return new_field(t, pos, s, n, parts);
-    return new_variable(t, pos, s, n, parts);
+    if (field) {
+        /* A field's identifiers start after its first dot. */
+        s++;
+        n--;
+        lens[0]--;
+    }
+    if (parts > 16) {
+        split_ident(t, s, n, parts, &nd->u.field.ident, &nd->u.field.n);
+        return nd;
+    }
+    const char **v = arena_alloc(t->p->a, parts * sizeof(*v) + n + 1);
+    char *copy = (char *)(v + parts);
+    memcpy(copy, s, n);
+    copy[n] = 0;
+    v[0] = copy;
+    size_t off = lens[0];
+    for (size_t k = 1; k < parts; k++) {
+        copy[off] = 0; /* the dot */
+        v[k] = copy + off + 1;
+        off += lens[k];
+    }
+    nd->u.field.ident = v;
+    nd->u.field.n = (uint32_t)parts;
+    return nd;
 }
 
 static struct tmpl_node *

@@ -3,7 +3,8 @@
  * (type, position, length, line, plain flag) and the same error message for
  * every input of a table of edge cases and every prefix of each, every
  * template of the fuzz corpus and every testdata/render case file. A string
- * item marked plain must unquote to the text between its quotes. */
+ * item marked plain must unquote to the text between its quotes. Lines
+ * computed from positions; field chains split into identifiers. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -186,6 +187,50 @@ test_lines(void **state)
     arena_free(a);
 }
 
+/* A field or variable and the fields after it are one node, split at the
+ * token boundaries (up to 16 identifiers) or at the dots (more). */
+static void
+test_field_chains(void **state)
+{
+    (void)state;
+    for (int parts = 1; parts <= 40; parts++) {
+        for (int var = 0; var < 2; var++) {
+            struct sb text = SB_INIT, want = SB_INIT;
+            sb_addstr(&text, "{{ $v := . }}{{ ");
+            sb_addstr(&want, var ? "$v" : "");
+            for (int k = var; k < parts; k++)
+                sb_addf(&want, ".f%d", k);
+            sb_add(&text, want.buf, want.len);
+            sb_addstr(&text, " }}");
+            struct arena *a = arena_new();
+            struct tmpl_ns ns = {0};
+            assert_int_equal(
+                tmpl_parse(&ns, a, TMPL_FUNCS_HELM, false, "t", text.buf, text.len, NULL), 0);
+            struct tmpl_tree *tree = tmpl_ns_lookup(&ns, "t");
+            assert_non_null(tree);
+            const struct tmpl_node *act = tree->root->u.list.v[1];
+            const struct tmpl_node *n = act->u.action->u.pipe.cmds.v[0]->u.args.v[0];
+            assert_int_equal(n->type, var ? TMPL_NODE_VARIABLE : TMPL_NODE_FIELD);
+            assert_int_equal(n->u.field.n, parts);
+            for (int k = var; k < parts; k++) {
+                char name[16];
+                snprintf(name, sizeof(name), "f%d", k);
+                assert_string_equal(n->u.field.ident[k], name);
+            }
+            if (var)
+                assert_string_equal(n->u.field.ident[0], "$v");
+            struct sb str = SB_INIT;
+            tmpl_node_string(&str, n);
+            assert_string_equal(str.buf, want.buf);
+            sb_release(&str);
+            sb_release(&text);
+            sb_release(&want);
+            tmpl_ns_release(&ns);
+            arena_free(a);
+        }
+    }
+}
+
 static char *
 read_file(const char *path, size_t *len)
 {
@@ -249,6 +294,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_lines),
+        cmocka_unit_test(test_field_chains),
         cmocka_unit_test(test_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
