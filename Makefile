@@ -36,11 +36,10 @@ LAZY_PKGS := libcurl libgit2 libarchive libmicrohttpd sqlite3 libcrypto gmp zlib
 # one: loading libarchive.so maps 15 libraries (libxml2 brings ICU and
 # libstdc++), ~2.4 ms, half the time of a chart with one .tgz dependency.
 # Its own libraries (compression, XML) are then loaded on first use like
-# the ones above: a .tgz chart loads only zlib. Those without a pkg-config
-# file are named by their shared object (LAZY_SOS).
+# the ones above: a .tgz chart loads only zlib. They are named by the
+# shared objects libarchive.so needs (LAZY_SOS): no -dev package needed.
 ARCHIVE_STATIC = $(filter /%,$(shell $(CC) -print-file-name=libarchive.a))
-ARCHIVE_DEPS_PKGS := liblzma libxml-2.0
-ARCHIVE_DEPS_SOS := zstd bz2 lz4
+ARCHIVE_DEPS_SOS := lzma xml2 zstd bz2 lz4
 # Of the eager libraries, these are linked into pkg from their static
 # archives when the system has them (libyaml-dev, libseccomp-dev,
 # libpcre2-dev and nettle-dev ship them): shared objects fewer to find, map
@@ -81,7 +80,7 @@ ifneq ($(NEED_FLAGS),)
 LIB_CFLAGS := $(shell pkg-config --cflags $(LIBS) 2>/dev/null)
 LIB_LDLIBS := $(shell pkg-config --libs $(LIBS) 2>/dev/null) -lm -lpthread -ldl
 ifneq ($(ARCHIVE_STATIC),)
-LAZY_PKGS := $(filter-out libarchive,$(LAZY_PKGS)) $(ARCHIVE_DEPS_PKGS)
+LAZY_PKGS := $(filter-out libarchive,$(LAZY_PKGS))
 LAZY_SOS := $(shell ldd $(shell $(CC) -print-file-name=libarchive.so) 2>/dev/null | \
 	awk '$$1 ~ /^lib($(subst $(eval) ,|,$(ARCHIVE_DEPS_SOS)))[.]so/ && $$3 ~ /^\// {print $$3}')
 endif
