@@ -149,7 +149,9 @@ int chart_strvals_parse(struct arena *a, struct val *dest, const char *s,
 
 /* Helm's chartutil coalescing (CoalesceValues when merge is false,
  * MergeValues when true): a deep copy of vals with the chart's and its
- * subcharts' defaults filled in, globals copied down. */
+ * subcharts' defaults filled in, globals copied down. The copy shares
+ * string bytes and map keys with vals and the chart (val_copy_shared), so
+ * those must outlive it. */
 int chart_values_coalesce(struct val **out, struct arena *a, const struct chart *c,
                           const struct val *vals, bool merge, struct pkg_err **errp);
 

@@ -347,7 +347,11 @@ import_values(struct arena *a, struct chart *c, struct pkg_err **errp)
         }
         r->import_values = outiv;
     }
-    cvals = val_copy(a, cvals);
+    /* deepCopyMap(cvals): b's tables may point into cvals. With nothing
+     * imported the copy changes nothing (cvals is fresh, and every later
+     * use of c->values copies it again). */
+    if (val_map_len(b))
+        cvals = val_copy_shared(a, cvals);
     c->values = chart_values_coalesce_tables(a, cvals, b, true);
     return 0;
 }

@@ -676,19 +676,20 @@ chart_template(struct sb *out, bool *render_error, struct arena *a, struct chart
         return rc;
     }
 
-    /* The template command: manifests, then hooks. */
-    struct sb manifests = SB_INIT;
+    /* The template command: manifests (trimmed), then hooks, in b itself
+     * (no copy of the output). */
     {
-        const char *t = b.buf;
-        size_t tl = b.len;
-        while (tl && strchr(" \t\r\n\v\f", t[0]))
-            t++, tl--;
-        while (tl && strchr(" \t\r\n\v\f", t[tl - 1]))
+        size_t k = 0, tl = b.len;
+        while (k < tl && strchr(" \t\r\n\v\f", b.buf[k]))
+            k++;
+        while (tl > k && strchr(" \t\r\n\v\f", b.buf[tl - 1]))
             tl--;
-        sb_add(&manifests, t, tl);
-        sb_addch(&manifests, '\n');
+        if (k)
+            memmove(b.buf, b.buf + k, tl - k);
+        sb_setlen(&b, tl - k);
+        sb_addch(&b, '\n');
     }
-    sb_release(&b);
+    struct sb manifests = b;
     if (!o->no_hooks) {
         for (size_t i = 0; i < ms.nhooks && !rc; i++) {
             const struct chart_manifest *m = &ms.hooks[i];
@@ -734,6 +735,11 @@ chart_template(struct sb *out, bool *render_error, struct arena *a, struct chart
         if (!rc)
             sb_add(out, sel.buf, sel.len);
         sb_release(&sel);
+    } else if (out->len == 0 && !out->limit) {
+        /* out takes the buffer over */
+        sb_release(out);
+        *out = manifests;
+        return rc;
     } else {
         sb_add(out, manifests.buf, manifests.len);
     }

@@ -6,7 +6,9 @@
  * is one map, and coalescing writes through such sharing (a subchart's
  * global tables can reach its parent's). Our value trees have the same
  * reference semantics, so the port keeps each copy Helm makes (deep with
- * copystructure, shallow with copyMap) and no others. */
+ * copystructure, shallow with copyMap) and no others. A deep copy makes
+ * new map, sequence and scalar nodes but shares the string bytes and map
+ * keys (val_copy_shared): nothing changes those in place. */
 #include "chart/chart-int.h"
 #include "core/sb.h"
 #include "core/xalloc.h"
@@ -191,7 +193,7 @@ child_merge_true(const struct chart *c, const char *key, size_t kl, bool merge)
 static void
 coalesce_values(struct arena *a, const struct chart *c, struct val *v, bool merge)
 {
-    struct val *vc = c->values ? val_copy(a, c->values) : NULL;
+    struct val *vc = c->values ? val_copy_shared(a, c->values) : NULL;
     if (!vc)
         return;
     for (size_t i = 0; i < val_map_len(vc); i++) {
@@ -322,7 +324,7 @@ int
 chart_values_coalesce(struct val **out, struct arena *a, const struct chart *c,
                       const struct val *vals, bool merge, struct pkg_err **errp)
 {
-    struct val *copy = vals ? val_copy(a, vals) : val_map(a);
+    struct val *copy = vals ? val_copy_shared(a, vals) : val_map(a);
     if (copy->kind != VAL_MAP)
         copy = val_map(a);
     int rc = coalesce(a, c, copy, merge, errp);

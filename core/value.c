@@ -62,7 +62,18 @@ val_str_nocopy(struct arena *a, const char *p, size_t n)
 struct val *
 val_str(struct arena *a, const char *p, size_t n)
 {
-    return val_str_nocopy(a, arena_strndup(a, p, n), n);
+    /* node and bytes in one block */
+    if (n > SIZE_MAX - sizeof(struct val) - 1)
+        xalloc_die();
+    struct val *v = arena_alloc(a, sizeof(*v) + n + 1);
+    v->kind = VAL_STRING;
+    char *s = (char *)(v + 1);
+    if (n)
+        memcpy(s, p, n);
+    s[n] = 0;
+    v->u.s.ptr = s;
+    v->u.s.len = n;
+    return v;
 }
 
 struct val *
@@ -464,6 +475,43 @@ val_copy(struct arena *a, const struct val *v)
     }
     default:
         break;
+    }
+    return c;
+}
+
+struct val *
+val_copy_shared(struct arena *a, const struct val *v)
+{
+    if (!v)
+        return NULL;
+    struct val *c = arena_memdup(a, v, sizeof(*v));
+    c->flags &= (uint8_t)~VAL_F_READONLY;
+    if (v->kind == VAL_SEQ) {
+        uint32_t n = v->u.seq.len;
+        c->u.seq.items = n ? arena_alloc(a, n * sizeof(struct val *)) : NULL;
+        c->u.seq.cap = n;
+        for (uint32_t i = 0; i < n; i++)
+            c->u.seq.items[i] = val_copy_shared(a, v->u.seq.items[i]);
+    } else if (v->kind == VAL_MAP) {
+        uint32_t n = v->u.map.len;
+        c->u.map.ents = NULL;
+        c->u.map.cap = 0;
+        if (n) {
+            /* The same entry positions: the source's index serves as is. */
+            struct val_mapent *blk = arena_alloc(a, ((size_t)n + 1) * sizeof(*blk));
+            c->u.map.ents = blk + 1;
+            c->u.map.cap = n;
+            for (uint32_t i = 0; i < n; i++) {
+                c->u.map.ents[i].key = v->u.map.ents[i].key;
+                c->u.map.ents[i].v = val_copy_shared(a, v->u.map.ents[i].v);
+            }
+            const struct map_index *six = map_index(v);
+            if (six->slots) {
+                struct map_index *ix = map_index(c);
+                ix->cap = six->cap;
+                ix->slots = arena_memdup(a, six->slots, six->cap * sizeof(uint32_t));
+            }
+        }
     }
     return c;
 }

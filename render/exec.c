@@ -1055,12 +1055,17 @@ walk_if_or_with(struct tmpl_exec *x, bool is_with, struct tmpl_value dot, const 
 }
 
 static int
-one_iteration(struct tmpl_exec *x, const struct tmpl_node *r, size_t mark, struct tmpl_value index,
-              struct tmpl_value elem)
+one_iteration(struct tmpl_exec *x, const struct tmpl_node *r, size_t mark, struct val *key,
+              uint32_t i, struct tmpl_value elem)
 {
     const struct tmpl_node *pipe = r->u.branch.pipe;
     uint32_t nd = pipe->u.pipe.decl.n;
     int rc;
+    /* The index (a map's key, a list's position) is made only when a
+     * variable takes it. */
+    struct tmpl_value index = NOVALUE;
+    if (nd > 1)
+        index = concrete(key ? key : val_int(x->a, i));
     if (nd > 0) {
         if (pipe->is_assign) {
             rc = set_var(x, pipe->u.pipe.decl.v[0]->u.field.ident[0], nd > 1 ? index : elem);
@@ -1114,7 +1119,7 @@ walk_range(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_node *r
             for (uint32_t i = 0; i < c->u.seq.len; i++) {
                 ran = true;
                 struct tmpl_value e = {c->u.seq.items[i], ifc};
-                rc = one_iteration(x, r, mark, concrete(val_int(x->a, i)), e);
+                rc = one_iteration(x, r, mark, NULL, i, e);
                 if (rc)
                     break;
             }
@@ -1125,7 +1130,7 @@ walk_range(struct tmpl_exec *x, struct tmpl_value dot, const struct tmpl_node *r
             for (uint32_t i = 0; i < n; i++) {
                 ran = true;
                 struct tmpl_value e = {ents[i].v, ifc};
-                rc = one_iteration(x, r, mark, concrete(ents[i].key), e);
+                rc = one_iteration(x, r, mark, ents[i].key, i, e);
                 if (rc)
                     break;
             }
@@ -1294,6 +1299,15 @@ tmpl_call_tpl(struct tmpl_call *c, const char *text, size_t len, const struct va
         x->sh->err = arena_sprintf(x->a, "tpl nested more than %d levels deep", TMPL_TPL_MAX_DEPTH);
         x->sh->errcode = PKG_ELIMIT;
         return PKG_ELIMIT;
+    }
+    if (!memmem(text, len, "{{", 2) && out->len <= x->sh->max_output &&
+        len <= x->sh->max_output - out->len) {
+        /* No action (Helm's delimiters are Go's): the template is one text
+         * node, which prints itself; no need to parse and execute it. */
+        size_t start = out->len;
+        sb_add(out, text, len);
+        tmpl_remove_no_value(out, start);
+        return 0;
     }
     struct tmpl_ns layer;
     memset(&layer, 0, sizeof(layer));

@@ -14,12 +14,17 @@
 
 #define RECURSION_MAX_NUMS 1000
 
-/* includedNames: how deep each template name is being included. */
+/* includedNames: how deep each template name is being included. The
+ * entries live in the set's arena, so a count's address stays valid while
+ * the table grows during the nested execution. */
+struct count_ent {
+    const char *name;
+    uint64_t hash;
+    int n;
+};
+
 struct tmpl_counts {
-    struct {
-        const char *name;
-        int n;
-    } * slots;
+    struct count_ent **slots;
     size_t cap, used;
 };
 
@@ -42,29 +47,33 @@ count_slot(struct tmpl_set *set, const char *name)
     }
     if ((c->used + 1) * 2 > c->cap) {
         size_t nc = c->cap ? c->cap * 2 : 64;
-        __typeof__(c->slots) old = c->slots;
+        struct count_ent **old = c->slots;
         size_t oc = c->cap;
         c->slots = xcalloc(nc, sizeof(*c->slots));
         c->cap = nc;
         for (size_t i = 0; i < oc; i++) {
-            if (!old[i].name)
+            if (!old[i])
                 continue;
-            size_t k = hash_s(old[i].name) & (nc - 1);
-            while (c->slots[k].name)
+            size_t k = old[i]->hash & (nc - 1);
+            while (c->slots[k])
                 k = (k + 1) & (nc - 1);
             c->slots[k] = old[i];
         }
         free(old);
     }
-    size_t k = hash_s(name) & (c->cap - 1);
-    while (c->slots[k].name && strcmp(c->slots[k].name, name))
+    uint64_t h = hash_s(name);
+    size_t k = h & (c->cap - 1);
+    while (c->slots[k] && (c->slots[k]->hash != h || strcmp(c->slots[k]->name, name)))
         k = (k + 1) & (c->cap - 1);
-    if (!c->slots[k].name) {
-        c->slots[k].name = arena_strdup(set->a, name);
-        c->slots[k].n = -1; /* not yet seen */
+    if (!c->slots[k]) {
+        struct count_ent *e = arena_alloc(set->a, sizeof(*e));
+        e->name = arena_strdup(set->a, name);
+        e->hash = h;
+        e->n = -1; /* not yet seen */
+        c->slots[k] = e;
         c->used++;
     }
-    return &c->slots[k].n;
+    return &c->slots[k]->n;
 }
 
 void
@@ -80,7 +89,7 @@ static int
 fn_include(struct tmpl_call *c, struct val **out)
 {
     const char *name = tmpl_arg_str(c, 0, NULL);
-    int *n = count_slot(c->x->set, name);
+    int *n = count_slot(c->x->set, name); /* stable across the call */
     if (*n >= 0) {
         if (*n > RECURSION_MAX_NUMS)
             return tmpl_fail(c,
@@ -93,7 +102,6 @@ fn_include(struct tmpl_call *c, struct val **out)
     }
     struct sb sb = SB_INIT;
     int rc = tmpl_call_execute(c, name, c->argv[1], &sb);
-    n = count_slot(c->x->set, name);
     (*n)--;
     if (rc) {
         sb_release(&sb);

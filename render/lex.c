@@ -235,30 +235,82 @@ emit(struct tmpl_lexer *l, enum tmpl_item_type t)
 static void
 ignore(struct tmpl_lexer *l)
 {
-    l->line += (int)count_nl(l->input + l->start, l->pos - l->start);
+    if (l->pos > l->start)
+        l->line += (int)count_nl(l->input + l->start, l->pos - l->start);
     l->start = l->pos;
     l->start_line = l->line;
 }
 
+/* The character sets of Go's number lexer (accept, acceptRun), one bit
+ * each. */
+enum {
+    N_SIGN = 1 << 0, /* +- */
+    N_ZERO = 1 << 1, /* 0 */
+    N_X = 1 << 2,    /* xX */
+    N_O = 1 << 3,    /* oO */
+    N_B = 1 << 4,    /* bB */
+    N_DOT = 1 << 5,  /* . */
+    N_E = 1 << 6,    /* eE */
+    N_P = 1 << 7,    /* pP */
+    N_I = 1 << 8,    /* i */
+    N_D10 = 1 << 9,  /* 0123456789_ */
+    N_D16 = 1 << 10, /* 0123456789abcdefABCDEF_ */
+    N_D8 = 1 << 11,  /* 01234567_ */
+    N_D2 = 1 << 12,  /* 01_ */
+};
+static const uint16_t numcls[128] = {
+    ['+'] = N_SIGN,
+    ['-'] = N_SIGN,
+    ['0'] = N_ZERO | N_D10 | N_D16 | N_D8 | N_D2,
+    ['1'] = N_D10 | N_D16 | N_D8 | N_D2,
+    ['2' ... '7'] = N_D10 | N_D16 | N_D8,
+    ['8' ... '9'] = N_D10 | N_D16,
+    ['_'] = N_D10 | N_D16 | N_D8 | N_D2,
+    ['a'] = N_D16,
+    ['b'] = N_D16 | N_B,
+    ['c' ... 'd'] = N_D16,
+    ['e'] = N_D16 | N_E,
+    ['f'] = N_D16,
+    ['A'] = N_D16,
+    ['B'] = N_D16 | N_B,
+    ['C' ... 'D'] = N_D16,
+    ['E'] = N_D16 | N_E,
+    ['F'] = N_D16,
+    ['x'] = N_X,
+    ['X'] = N_X,
+    ['o'] = N_O,
+    ['O'] = N_O,
+    ['p'] = N_P,
+    ['P'] = N_P,
+    ['.'] = N_DOT,
+    ['i'] = N_I,
+};
+
+/* Go's accept: consumes the next rune when it is in the set. Every set is
+ * ASCII: another ASCII byte is simply not taken; the end and non-ASCII
+ * runes go through next and backup as in Go (at_eof). */
 static bool
-accept(struct tmpl_lexer *l, const char *valid)
+accept(struct tmpl_lexer *l, unsigned set)
 {
-    int r = lnext(l);
-    if (r >= 0 && r < 0x80 && r != 0 && strchr(valid, r))
-        return true;
+    if (l->pos < l->len) {
+        unsigned char c = (unsigned char)l->input[l->pos];
+        if (c < 0x80) {
+            if (!(numcls[c] & set))
+                return false;
+            l->pos++;
+            return true;
+        }
+    }
+    lnext(l);
     lbackup(l);
     return false;
 }
 
 static void
-accept_run(struct tmpl_lexer *l, const char *valid)
+accept_run(struct tmpl_lexer *l, unsigned set)
 {
-    for (;;) {
-        int r = lnext(l);
-        if (!(r > 0 && r < 0x80 && strchr(valid, r)))
-            break;
-    }
-    lbackup(l);
+    while (accept(l, set))
+        ;
 }
 
 /* %#U of a rune, as fmt writes it. */
@@ -389,7 +441,11 @@ static enum lex_state
 lex_comment(struct tmpl_lexer *l)
 {
     l->pos += 2;
-    const char *p = memmem(l->input + l->pos, l->len - l->pos, "*/", 2);
+    /* The comment's end: memchr from '*' to '*' (memmem is slow on the
+     * long comments of chart libraries). */
+    const char *p = l->input + l->pos, *e = l->input + l->len;
+    while ((p = memchr(p, '*', (size_t)(e - p))) != NULL && !(p + 1 < e && p[1] == '/'))
+        p++;
     if (!p)
         return errorf(l, "unclosed comment");
     l->pos = (size_t)(p - l->input) + 2;
@@ -640,29 +696,28 @@ lex_char(struct tmpl_lexer *l)
 static bool
 scan_number(struct tmpl_lexer *l)
 {
-    accept(l, "+-");
-    const char *digits = "0123456789_";
-    if (accept(l, "0")) {
-        if (accept(l, "xX"))
-            digits = "0123456789abcdefABCDEF_";
-        else if (accept(l, "oO"))
-            digits = "01234567_";
-        else if (accept(l, "bB"))
-            digits = "01_";
+    accept(l, N_SIGN);
+    unsigned digits = N_D10;
+    if (accept(l, N_ZERO)) {
+        if (accept(l, N_X))
+            digits = N_D16;
+        else if (accept(l, N_O))
+            digits = N_D8;
+        else if (accept(l, N_B))
+            digits = N_D2;
     }
     accept_run(l, digits);
-    if (accept(l, "."))
+    if (accept(l, N_DOT))
         accept_run(l, digits);
-    size_t dl = strlen(digits);
-    if (dl == 10 + 1 && accept(l, "eE")) {
-        accept(l, "+-");
-        accept_run(l, "0123456789_");
+    if (digits == N_D10 && accept(l, N_E)) {
+        accept(l, N_SIGN);
+        accept_run(l, N_D10);
     }
-    if (dl == 16 + 6 + 1 && accept(l, "pP")) {
-        accept(l, "+-");
-        accept_run(l, "0123456789_");
+    if (digits == N_D16 && accept(l, N_P)) {
+        accept(l, N_SIGN);
+        accept_run(l, N_D10);
     }
-    accept(l, "i");
+    accept(l, N_I);
     if (is_alnum(lpeek(l))) {
         lnext(l);
         return false;

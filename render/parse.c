@@ -36,6 +36,10 @@ struct parser {
      * parse ends. */
     struct tmpl_node **stk;
     size_t nstk, capstk;
+    /* The variables in scope, of the trees being parsed (a block's or a
+     * definition's after its parent's): heap memory, freed with stk. */
+    const char **vars;
+    size_t nvars, capvars;
     /* {{else}} and {{end}} end a list and never join a tree: one node,
      * rewritten each time (the parser reads it before the next one). */
     struct tmpl_node delim_node;
@@ -49,8 +53,7 @@ struct ptree {
     struct tmpl_tree *t;
     struct tmpl_item token[3];
     int peek_count;
-    const char **vars;
-    size_t nvars, capvars;
+    size_t vbase; /* this tree's variables are p->vars[vbase, p->nvars) */
     int action_line;
     int range_depth;
     int stack_depth;
@@ -285,46 +288,45 @@ dupn(struct ptree *t, const char *s, size_t n)
     return arena_strndup(t->p->a, s, n);
 }
 
-/* Splits ".a.b" or "$x.a.b" into identifiers (Go's strings.Split(ident, ".")
- * without the empty first element of a field): one copy of s with the
- * dots turned into NULs, and the array pointing into it. */
+/* Splits "a.b" or "$x.a.b" (parts identifiers: the dots plus one) into
+ * identifiers (Go's strings.Split(ident, ".")): one allocation holds the
+ * array and a copy of s with the dots turned into NULs, which the array
+ * points into. */
 static void
-split_ident(struct ptree *t, const char *s, size_t n, bool field, const char ***out, uint32_t *cnt)
+split_ident(struct ptree *t, const char *s, size_t n, size_t parts, const char ***out,
+            uint32_t *cnt)
 {
-    size_t parts = 1;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == '.')
-            parts++;
-    const char **v = arena_alloc(t->p->a, parts * sizeof(*v));
-    char *copy = arena_strndup(t->p->a, s, n);
+    const char **v = arena_alloc(t->p->a, parts * sizeof(*v) + n + 1);
+    char *copy = (char *)(v + parts);
+    memcpy(copy, s, n);
     uint32_t k = 0;
     size_t start = 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i == n || s[i] == '.') {
+    for (size_t i = 0; i < n; i++) {
+        if (copy[i] == '.' && k + 1 < parts) {
             copy[i] = 0;
-            if (!(field && k == 0 && i == 0 && start == 0 && i == start))
-                v[k++] = copy + start;
+            v[k++] = copy + start;
             start = i + 1;
         }
     }
+    v[k++] = copy + start;
     *out = v;
     *cnt = k;
 }
 
 static struct tmpl_node *
-new_field(struct ptree *t, uint32_t pos, const char *s, size_t n)
+new_field(struct ptree *t, uint32_t pos, const char *s, size_t n, size_t parts)
 {
     struct tmpl_node *f = new_node(t, TMPL_NODE_FIELD, pos);
     /* s starts with '.'; drop it. */
-    split_ident(t, s + 1, n - 1, false, &f->u.field.ident, &f->u.field.n);
+    split_ident(t, s + 1, n - 1, parts, &f->u.field.ident, &f->u.field.n);
     return f;
 }
 
 static struct tmpl_node *
-new_variable(struct ptree *t, uint32_t pos, const char *s, size_t n)
+new_variable(struct ptree *t, uint32_t pos, const char *s, size_t n, size_t parts)
 {
     struct tmpl_node *v = new_node(t, TMPL_NODE_VARIABLE, pos);
-    split_ident(t, s, n, false, &v->u.field.ident, &v->u.field.n);
+    split_ident(t, s, n, parts, &v->u.field.ident, &v->u.field.n);
     return v;
 }
 
@@ -861,13 +863,16 @@ static struct tmpl_node *with_control(struct ptree *t);
 static void
 push_var(struct ptree *t, const char *name)
 {
-    if (t->nvars == t->capvars) {
-        size_t nc = t->capvars ? t->capvars * 2 : 8;
-        t->vars =
-            arena_realloc(t->p->a, t->vars, t->capvars * sizeof(*t->vars), nc * sizeof(*t->vars));
-        t->capvars = nc;
+    struct parser *p = t->p;
+    if (p->nvars == p->capvars) {
+        size_t nc = p->capvars ? p->capvars * 2 : 32;
+        const char **v = realloc(p->vars, nc * sizeof(*v));
+        if (!v)
+            abort();
+        p->vars = v;
+        p->capvars = nc;
     }
-    t->vars[t->nvars++] = name;
+    p->vars[p->nvars++] = name;
 }
 
 static void
@@ -876,6 +881,7 @@ start_parse(struct ptree *t, struct parser *p, struct tmpl_tree *tree)
     memset(t, 0, sizeof(*t));
     t->p = p;
     t->t = tree;
+    t->vbase = p->nvars;
     push_var(t, "$");
 }
 
@@ -961,18 +967,49 @@ check_pipeline(struct ptree *t, struct tmpl_node *pipe, const char *context)
     }
 }
 
-static struct tmpl_node *
-use_var(struct ptree *t, uint32_t pos, const char *name, size_t n)
+/* useVar's check: is the variable token $x declared? */
+static void
+check_var(struct ptree *t, const char *name, size_t n)
 {
-    struct tmpl_node *v = new_variable(t, pos, name, n);
-    for (size_t i = 0; i < t->nvars; i++)
-        if (!strcmp(t->vars[i], v->u.field.ident[0]))
-            return v;
+    const char **vars = t->p->vars;
+    for (size_t i = t->vbase; i < t->p->nvars; i++)
+        if (!strncmp(vars[i], name, n) && vars[i][n] == 0)
+            return;
     struct sb q = SB_INIT;
-    tmpl_quote(&q, v->u.field.ident[0], strlen(v->u.field.ident[0]));
+    tmpl_quote(&q, name, n);
     char *m = arena_strndup(t->p->a, q.buf, q.len);
     sb_release(&q);
     perrorf(t, "undefined variable %s", m);
+}
+
+/* A FIELD or VARIABLE token and the FIELD tokens right after it (".a.b.c",
+ * "$x.a.b": the lexer splits them at the dots) as one node. Go builds a
+ * Chain node of them and re-splits its String() into a new Field or
+ * Variable node at the chain's position; no identifier holds a dot, so
+ * that is one split of the whole text, at the second token's position.
+ * The tokens are adjacent in the text: inside an action every byte is in
+ * some item (spaces too), so nothing can come between them. */
+static struct tmpl_node *
+field_or_variable(struct ptree *t, const struct tmpl_item *tok)
+{
+    uint32_t pos = tok->pos;
+    size_t end = (size_t)tok->pos + tok->len;
+    size_t parts = 1; /* a token holds one identifier (a field's has no other dot) */
+    for (;;) {
+        struct tmpl_item f = peek(t);
+        if (f.type != ITEM_FIELD)
+            break;
+        next(t);
+        if (parts == 1)
+            pos = f.pos;
+        parts++;
+        end = (size_t)f.pos + f.len;
+    }
+    const char *s = t->p->lex.input + tok->pos;
+    size_t n = end - tok->pos;
+    if (tok->type == ITEM_FIELD)
+        return new_field(t, pos, s, n, parts);
+    return new_variable(t, pos, s, n, parts);
 }
 
 static struct tmpl_node *
@@ -1006,9 +1043,10 @@ term(struct ptree *t)
     case ITEM_NIL:
         return new_node(t, TMPL_NODE_NIL, tok.pos);
     case ITEM_VARIABLE:
-        return use_var(t, tok.pos, tv(t, &tok), tok.len);
+        check_var(t, tv(t, &tok), tok.len);
+        return field_or_variable(t, &tok);
     case ITEM_FIELD:
-        return new_field(t, tok.pos, tv(t, &tok), tok.len);
+        return field_or_variable(t, &tok);
     case ITEM_BOOL: {
         struct tmpl_node *n = new_node(t, TMPL_NODE_BOOL, tok.pos);
         n->u.b = tok.len == 4;
@@ -1063,34 +1101,6 @@ operand(struct ptree *t)
     struct tmpl_node *node = term(t);
     if (!node)
         return NULL;
-    if (peek(t).type == ITEM_FIELD &&
-        (node->type == TMPL_NODE_FIELD || node->type == TMPL_NODE_VARIABLE)) {
-        /* Go builds a ChainNode and re-splits its String() into a new
-         * Field or Variable node; no identifier holds a dot, so that is the
-         * node's identifiers followed by the chain's, at the chain's
-         * position: extend the node itself. */
-        uint32_t pos = peek(t).pos;
-        const char *small[16], **fs = small;
-        size_t add = 0, cap = 16;
-        while (peek(t).type == ITEM_FIELD) {
-            struct tmpl_item f = next(t);
-            if (add == cap) {
-                const char **nf = arena_alloc(t->p->a, 2 * cap * sizeof(*nf));
-                memcpy(nf, fs, cap * sizeof(*nf));
-                fs = nf;
-                cap *= 2;
-            }
-            fs[add++] = dupn(t, tv(t, &f) + 1, f.len - 1);
-        }
-        uint32_t k = node->u.field.n + (uint32_t)add;
-        const char **v = arena_alloc(t->p->a, k * sizeof(*v));
-        memcpy(v, node->u.field.ident, node->u.field.n * sizeof(*v));
-        memcpy(v + node->u.field.n, fs, add * sizeof(*v));
-        node->u.field.ident = v;
-        node->u.field.n = k;
-        node->pos = pos;
-        return node;
-    }
     if (peek(t).type == ITEM_FIELD) {
         struct tmpl_node *chain = new_node(t, TMPL_NODE_CHAIN, peek(t).pos);
         chain->u.chain.node = node;
@@ -1168,12 +1178,12 @@ decls:;
         if (nx.type == ITEM_ASSIGN || nx.type == ITEM_DECLARE) {
             pipe->is_assign = nx.type == ITEM_ASSIGN;
             next_non_space(t);
-            struct tmpl_node *var = new_variable(t, v.pos, tv(t, &v), v.len);
+            struct tmpl_node *var = new_variable(t, v.pos, tv(t, &v), v.len, 1);
             decl[ndecl++] = var;
             push_var(t, var->u.field.ident[0]);
         } else if (nx.type == ITEM_CHAR && nx.len == 1 && tv(t, &nx)[0] == ',') {
             next_non_space(t);
-            struct tmpl_node *var = new_variable(t, v.pos, tv(t, &v), v.len);
+            struct tmpl_node *var = new_variable(t, v.pos, tv(t, &v), v.len, 1);
             decl[ndecl++] = var;
             push_var(t, var->u.field.ident[0]);
             if (!strcmp(context, "range") && ndecl < 2) {
@@ -1233,7 +1243,7 @@ decls:;
 static struct tmpl_node *
 parse_control(struct ptree *t, enum tmpl_node_type type, const char *context)
 {
-    size_t saved_vars = t->nvars;
+    size_t saved_vars = t->p->nvars;
     struct tmpl_node *pipe = pipeline(t, context, ITEM_RIGHT_DELIM);
     if (type == TMPL_NODE_RANGE)
         t->range_depth++;
@@ -1264,7 +1274,7 @@ parse_control(struct ptree *t, enum tmpl_node_type type, const char *context)
             }
         }
     }
-    t->nvars = saved_vars;
+    t->p->nvars = saved_vars;
     struct tmpl_node *n = new_node(t, type, pipe->pos);
     n->u.branch.pipe = pipe;
     n->u.branch.list = list;
@@ -1327,6 +1337,7 @@ block_control(struct ptree *t)
     bt->src = t->p->src;
     struct ptree block;
     start_parse(&block, t->p, bt);
+    size_t saved_vars = block.vbase;
     struct tmpl_node *end = NULL;
     bt->root = item_list(&block, &end);
     if (end->type != TMPL_NODE_END) {
@@ -1335,6 +1346,7 @@ block_control(struct ptree *t)
         perrorf(t, "unexpected %s in %s", m, context);
     }
     tree_add(&block);
+    t->p->nvars = saved_vars;
 
     struct tmpl_node *n = new_node(t, TMPL_NODE_TEMPLATE, tok.pos);
     n->u.tmpl.name = name;
@@ -1450,6 +1462,7 @@ parse_top(struct ptree *t)
                 struct ptree def;
                 start_parse(&def, t->p, nt);
                 parse_definition(&def);
+                t->p->nvars = def.vbase;
                 continue;
             }
             backup2(t, delim);
@@ -1465,6 +1478,19 @@ parse_top(struct ptree *t)
     stk_pop(t->p, mark, &t->t->root->u.list);
 }
 
+/* parse_trees' setjmp, in a function of its own: the parser is the
+ * caller's, so what the parse changed in it is still there after a
+ * longjmp. */
+static int
+parse_run(struct parser *p, struct ptree *t, struct pkg_err **errp)
+{
+    if (setjmp(p->jb))
+        return pkg_err_set(errp, PKG_ESYNTAX, "%s", p->err);
+    parse_top(t);
+    tree_add(t);
+    return 0;
+}
+
 /* Parses one text into its trees (the top one and its definitions, in the
  * order Go adds them), without touching any namespace: files can be parsed
  * on several threads and added in order afterwards. */
@@ -1475,34 +1501,33 @@ parse_trees(struct treeset *out, struct arena *a, enum tmpl_funcset funcs, bool 
     if (len >= UINT32_MAX)
         return pkg_err_set(errp, PKG_ELIMIT, "template: %s: text of %zu bytes is too long (4 GiB)",
                            name, len);
-    struct parser *p = arena_alloc(a, sizeof(*p));
+    /* The parser's state lives on the stack, its scratch stacks on the
+     * heap: only the trees and their strings go to the arena. */
+    struct parser p;
+    memset(&p, 0, sizeof(p));
     struct tmpl_src *src = arena_alloc(a, sizeof(*src));
     src->name = arena_strdup(a, name);
     src->text = borrow ? text : arena_strndup(a, text, len);
     src->len = len;
-    p->a = a;
-    p->src = src;
-    p->funcs = funcs;
-    p->skip_func_check = skip_func_check;
-    tmpl_lex_init(&p->lex, a, src->text, len);
-    p->lex.break_ok = !tmpl_func_find(funcs, "break", 5, NULL, NULL);
-    p->lex.continue_ok = !tmpl_func_find(funcs, "continue", 8, NULL, NULL);
+    p.a = a;
+    p.src = src;
+    p.funcs = funcs;
+    p.skip_func_check = skip_func_check;
+    tmpl_lex_init(&p.lex, a, src->text, len);
+    p.lex.break_ok = !tmpl_func_find(funcs, "break", 5, NULL, NULL);
+    p.lex.continue_ok = !tmpl_func_find(funcs, "continue", 8, NULL, NULL);
 
     struct tmpl_tree *top = arena_alloc(a, sizeof(*top));
     top->name = src->name;
     top->src = src;
-    struct ptree *t = arena_alloc(a, sizeof(*t));
-    start_parse(t, p, top);
-    if (setjmp(p->jb)) {
-        free(p->stk);
-        return pkg_err_set(errp, PKG_ESYNTAX, "%s", p->err);
-    }
-    parse_top(t);
-    free(p->stk);
-    p->stk = NULL;
-    tree_add(t);
-    *out = p->set;
-    return 0;
+    struct ptree t;
+    start_parse(&t, &p, top);
+    int rc = parse_run(&p, &t, errp);
+    free(p.stk);
+    free(p.vars);
+    if (rc == 0)
+        *out = p.set;
+    return rc;
 }
 
 static int

@@ -172,6 +172,60 @@ test_copy_indexed(void **state)
 }
 
 static void
+test_copy_shared(void **state)
+{
+    (void)state;
+    struct arena *a = arena_new();
+    struct val *m = val_map(a);
+    struct val *inner = val_seq(a);
+    val_seq_push(a, inner, val_strz(a, "x"));
+    val_seq_push(a, inner, val_float(a, 1.5));
+    val_map_setz(a, m, "list", inner);
+    val_map_setz(a, m, "empty", val_map(a));
+    val_map_setz(a, m, "none", val_seq(a));
+    struct val *big = val_map(a);
+    char k[16];
+    for (int i = 0; i < 40; i++) {
+        snprintf(k, sizeof(k), "k%d", i);
+        val_map_setz(a, big, k, val_int(a, i));
+    }
+    val_map_del(big, "k7", 2);
+    val_map_setz(a, m, "big", big);
+    struct val *c = val_copy_shared(a, m);
+    assert_true(val_equal(m, c));
+    assert_true(val_equal(val_copy(a, m), c));
+    /* strings shared, nodes not */
+    assert_ptr_equal(val_seq_at(val_map_getz(c, "list"), 0)->u.s.ptr,
+                     val_seq_at(inner, 0)->u.s.ptr);
+    assert_ptr_not_equal(val_map_getz(c, "list"), inner);
+    /* the copied index finds every key; changes stay in the copy */
+    struct val *cb = val_map_getz(c, "big");
+    for (int i = 0; i < 40; i++) {
+        snprintf(k, sizeof(k), "k%d", i);
+        struct val *x = val_map_getz(cb, k);
+        if (i == 7)
+            assert_null(x);
+        else
+            assert_int_equal(x->u.i, i);
+    }
+    for (int i = 40; i < 80; i++) {
+        snprintf(k, sizeof(k), "k%d", i);
+        val_map_setz(a, cb, k, val_int(a, i));
+    }
+    val_map_del(cb, "k3", 2);
+    val_seq_push(a, val_map_getz(c, "list"), val_null(a));
+    val_seq_push(a, val_map_getz(c, "none"), val_null(a));
+    assert_int_equal(val_map_len(big), 39);
+    assert_int_equal(val_map_getz(big, "k3")->u.i, 3);
+    assert_null(val_map_getz(big, "k50"));
+    assert_int_equal(val_map_getz(cb, "k79")->u.i, 79);
+    assert_int_equal(val_seq_len(inner), 2);
+    assert_int_equal(val_seq_len(val_map_getz(m, "none")), 0);
+    assert_null(val_copy_shared(a, NULL));
+    arena_free(a);
+}
+
+static void
 test_merge(void **state)
 {
     (void)state;
@@ -284,6 +338,7 @@ main(void)
         cmocka_unit_test(test_sorted),
         cmocka_unit_test(test_seq),
         cmocka_unit_test(test_copy_equal),
+        cmocka_unit_test(test_copy_shared),
         cmocka_unit_test(test_copy_indexed),
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_paths),
