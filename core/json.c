@@ -210,19 +210,29 @@ fail_char(struct jload *l, const char *context)
                  quote_char(qb, sizeof(qb), l->s[l->i]), context);
 }
 
+/* The offset lives in a local: stores through l would otherwise be
+ * reloaded at every byte (unsigned char may alias anything). */
 static void
 skip_ws(struct jload *l)
 {
-    while (l->i < l->n) {
-        unsigned char c = l->s[l->i];
-        if (c == '\n') {
+    const unsigned char *s = l->s;
+    size_t i = l->i, n = l->n;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c == ' ' || c == '\t' || c == '\r') {
+            i++;
+        } else if (c == '\n') {
             l->line++;
-            l->line_start = l->i + 1;
-        } else if (c != ' ' && c != '\t' && c != '\r') {
+            l->line_start = ++i;
+            /* indentation, eight spaces at a time */
+            uint64_t w;
+            while (i + 8 <= n && (memcpy(&w, s + i, 8), w == 0x2020202020202020ull))
+                i += 8;
+        } else {
             break;
         }
-        l->i++;
     }
+    l->i = i;
 }
 
 static struct val *
@@ -260,7 +270,15 @@ parse_string(struct jload *l, const char **p, size_t *len)
 {
     size_t start = ++l->i;
     bool plain = true;
-    /* Scan first: the common string has no escapes and is valid UTF-8. */
+    /* Scan first: the common string has no escapes and is valid UTF-8.
+     * Plain ASCII runs go in a tight loop. */
+    {
+        const unsigned char *s = l->s;
+        size_t i = l->i, n = l->n;
+        while (i < n && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20 && s[i] < 0x80)
+            i++;
+        l->i = i;
+    }
     for (;;) {
         if (l->i >= l->n)
             return jfail(l, l->i, PKG_ESYNTAX, "unexpected end of JSON input");

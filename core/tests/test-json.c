@@ -330,6 +330,21 @@ test_load_options_and_limits(void **state)
     assert_int_equal(val_seq_at(e->v, 1)->line, 3);
     assert_int_equal(val_seq_at(e->v, 1)->col, 5);
     assert_string_equal(e->v->file, "p.json");
+    /* Long indentation (skipped eight spaces at a time), tabs, CRLF, and a
+     * string with escapes and UTF-8 after a plain ASCII run. */
+    in = "{\r\n                  \"k\":\n\t        \t  [1,\n                \n"
+         "                   \"plain text \\u00e9 \xc3\xa9\\n\", \"\xc3\xa9x\"]}";
+    assert_int_equal(val_json_load(&v, a, in, strlen(in), "q.json", NULL, NULL), 0);
+    e = &v->u.map.ents[0];
+    assert_int_equal(e->key->line, 2);
+    assert_int_equal(e->key->col, 19);
+    assert_int_equal(e->v->line, 3);
+    assert_int_equal(e->v->col, 13);
+    assert_int_equal(val_seq_at(e->v, 1)->line, 5);
+    assert_int_equal(val_seq_at(e->v, 1)->col, 20);
+    assert_string_equal(val_seq_at(e->v, 1)->u.s.ptr, "plain text \xc3\xa9 \xc3\xa9\n");
+    assert_int_equal(val_seq_at(e->v, 2)->col, 45);
+    assert_string_equal(val_seq_at(e->v, 2)->u.s.ptr, "\xc3\xa9x");
     /* Depth limit. */
     struct sb deep = SB_INIT;
     sb_addchn(&deep, '[', 100000);
