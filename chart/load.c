@@ -78,18 +78,37 @@ filelist_add(struct filelist *fl, const char *name, const char *data, size_t len
  * read-only mapping when they do not end on a page boundary (the kernel's
  * zero fill gives the NUL terminator, and pages never read cost no memory:
  * charts carry megabytes of CRDs and dashboards templates never touch),
- * small files as a copy in the arena (cheaper than mapping and unmapping). */
+ * small files as a copy in the heap (cheaper than mapping and unmapping).
+ * Files that are rarely read at all (read_eagerly() false: READMEs,
+ * CHANGELOGs, images, files/ that only .Files may ask for) are mapped from
+ * a page up: reading them is left to the first access, while a file that
+ * cannot be opened still fails the load here, as Helm's read does. */
 #define MAP_MIN ((size_t)64 << 10)
+#define MAP_MIN_LAZY ((size_t)4 << 10)
+
+/* Files every render reads: templates and what LoadFiles parses. */
+static bool
+read_eagerly(const char *rel)
+{
+    const char *slash = strrchr(rel, '/');
+    const char *base = slash ? slash + 1 : rel;
+    if (!strcmp(base, "Chart.yaml") || !strcmp(base, "values.yaml") ||
+        !strcmp(base, "Chart.lock") || !strcmp(base, "values.schema.json") ||
+        !strcmp(base, "requirements.yaml") || !strcmp(base, "requirements.lock"))
+        return true;
+    return !strncmp(rel, "templates/", 10) || strstr(rel, "/templates/") != NULL;
+}
+
 static int
 read_chart_fd(const char **out, size_t *out_len, struct arena *a, struct chart_map **maps, int fd,
-              size_t size, const char *path, size_t limit, struct pkg_err **errp)
+              size_t size, const char *path, size_t limit, bool eager, struct pkg_err **errp)
 {
     if (size > limit) {
         close(fd);
         return pkg_err_set(errp, PKG_ELIMIT, "%s: larger than the limit of %zu bytes", path, limit);
     }
     long page = sysconf(_SC_PAGESIZE);
-    if (size >= MAP_MIN && page > 0 && size % (size_t)page != 0) {
+    if (size >= (eager ? MAP_MIN : MAP_MIN_LAZY) && page > 0 && size % (size_t)page != 0) {
         void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (m != MAP_FAILED) {
             close(fd);
@@ -135,7 +154,7 @@ read_chart_fd(const char **out, size_t *out_len, struct arena *a, struct chart_m
 
 static int
 read_chart_file(const char **out, size_t *out_len, struct arena *a, struct chart_map **maps,
-                const char *path, size_t limit, struct pkg_err **errp)
+                const char *path, size_t limit, bool eager, struct pkg_err **errp)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -145,7 +164,7 @@ read_chart_file(const char **out, size_t *out_len, struct arena *a, struct chart
         close(fd);
         return pkg_err_sys(errp, "stat %s", path);
     }
-    return read_chart_fd(out, out_len, a, maps, fd, (size_t)st.st_size, path, limit, errp);
+    return read_chart_fd(out, out_len, a, maps, fd, (size_t)st.st_size, path, limit, eager, errp);
 }
 
 void
@@ -220,7 +239,7 @@ walk_file(struct walk *w, int dfd, const char *name, const char *path)
     const char *data = NULL;
     size_t len = 0;
     rc = read_chart_fd(&data, &len, w->a, &w->b->maps, fd, (size_t)st.st_size, path,
-                       w->b->lim.max_file_bytes, w->errp);
+                       w->b->lim.max_file_bytes, read_eagerly(rel), w->errp);
     if (rc)
         return pkg_err_wrap(w->errp, "error reading %s", rel);
     w->b->used_bytes += len;
@@ -317,7 +336,8 @@ walk_path(struct walk *w, const char *path, struct stat *st)
         return rc;
     const char *data = NULL;
     size_t len = 0;
-    rc = read_chart_file(&data, &len, w->a, &w->b->maps, path, w->b->lim.max_file_bytes, w->errp);
+    rc = read_chart_file(&data, &len, w->a, &w->b->maps, path, w->b->lim.max_file_bytes,
+                         read_eagerly(rel), w->errp);
     if (rc)
         return pkg_err_wrap(w->errp, "error reading %s", rel);
     w->b->used_bytes += len;

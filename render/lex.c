@@ -31,8 +31,6 @@ tmpl_lex_init(struct tmpl_lexer *l, struct arena *a, const char *input, size_t l
     memset(l, 0, sizeof(*l));
     l->input = input;
     l->len = len;
-    l->line = 1;
-    l->start_line = 1;
     l->a = a;
     l->break_ok = true;
     l->continue_ok = true;
@@ -76,8 +74,6 @@ lnext(struct tmpl_lexer *l)
     unsigned char c = (unsigned char)l->input[l->pos];
     if (c < 0x80) {
         l->pos++;
-        if (c == '\n')
-            l->line++;
         return c;
     }
     return lnext_slow(l);
@@ -111,8 +107,6 @@ lbackup(struct tmpl_lexer *l)
         return;
     }
     l->pos--;
-    if (c == '\n')
-        l->line--;
 }
 
 static inline int
@@ -212,10 +206,9 @@ has_right_trim(const struct tmpl_lexer *l, size_t at)
 static struct tmpl_item
 this_item(struct tmpl_lexer *l, enum tmpl_item_type t)
 {
-    struct tmpl_item i = {(uint32_t)l->start, (uint32_t)(l->pos - l->start), l->start_line,
-                          (uint8_t)t, 0};
+    struct tmpl_item i = {(uint32_t)l->start, (uint32_t)(l->pos - l->start), (uint8_t)t, 0,
+                          l->failed};
     l->start = l->pos;
-    l->start_line = l->line;
     return i;
 }
 
@@ -235,10 +228,7 @@ emit(struct tmpl_lexer *l, enum tmpl_item_type t)
 static void
 ignore(struct tmpl_lexer *l)
 {
-    if (l->pos > l->start)
-        l->line += (int)count_nl(l->input + l->start, l->pos - l->start);
     l->start = l->pos;
-    l->start_line = l->line;
 }
 
 /* The character sets of Go's number lexer (accept, acceptRun), one bit
@@ -335,7 +325,11 @@ errorf(struct tmpl_lexer *l, const char *fmt, ...)
     sb_vaddf(&sb, fmt, ap);
     va_end(ap);
     l->errmsg = arena_strndup(l->a, sb.buf, sb.len);
-    struct tmpl_item i = {(uint32_t)l->start, (uint32_t)sb.len, l->start_line, ITEM_ERROR, 0};
+    struct tmpl_item i = {(uint32_t)l->start, (uint32_t)sb.len, ITEM_ERROR, 0, l->failed};
+    if (!l->failed) {
+        l->failed = true;
+        l->err_pos = (uint32_t)l->start;
+    }
     sb_release(&sb);
     l->item = i;
     l->start = 0;
@@ -401,7 +395,6 @@ lex_text(struct tmpl_lexer *l)
             if (has_left_trim(l, delim_end))
                 trim = right_trim_len(l->input + l->start, l->pos - l->start);
             l->pos -= trim;
-            l->line += (int)count_nl(l->input + l->start, l->pos - l->start);
             struct tmpl_item i = this_item(l, ITEM_TEXT);
             l->pos += trim;
             ignore(l);
@@ -412,7 +405,6 @@ lex_text(struct tmpl_lexer *l)
     }
     l->pos = l->len;
     if (l->pos > l->start) {
-        l->line += (int)count_nl(l->input + l->start, l->pos - l->start);
         return emit(l, ITEM_TEXT);
     }
     return emit(l, ITEM_EOF);
@@ -452,7 +444,6 @@ lex_comment(struct tmpl_lexer *l)
     bool trim;
     if (!at_right_delim(l, &trim))
         return errorf(l, "comment ends before closing delimiter");
-    l->line += (int)count_nl(l->input + l->start, l->pos - l->start);
     struct tmpl_item i = this_item(l, ITEM_COMMENT);
     (void)i;
     if (trim)
@@ -554,8 +545,6 @@ lex_space(struct tmpl_lexer *l)
     int num = 0;
     size_t p = l->pos;
     while (p < l->len && (cls[(unsigned char)l->input[p]] & C_SPACE)) {
-        if (l->input[p] == '\n')
-            l->line++;
         p++;
         num++;
     }
@@ -771,13 +760,10 @@ lex_quote(struct tmpl_lexer *l)
             c = l->input[l->pos++];
             if (c != '\n')
                 continue;
-            l->line++;
             return errorf(l, "unterminated quoted string");
         }
-        if (c == '\n') {
-            l->line++;
+        if (c == '\n')
             return errorf(l, "unterminated quoted string");
-        }
         if (c == '"')
             break;
     }
@@ -792,12 +778,10 @@ lex_raw_quote(struct tmpl_lexer *l)
     const char *s = l->input + l->pos;
     const char *q = memchr(s, '`', l->len - l->pos);
     if (!q) {
-        l->line += (int)count_nl(s, l->len - l->pos);
         l->pos = l->len;
         l->at_eof = true;
         return errorf(l, "unterminated raw quoted string");
     }
-    l->line += (int)count_nl(s, (size_t)(q - s));
     l->pos = (size_t)(q - l->input) + 1;
     return emit(l, ITEM_RAW_STRING);
 }
@@ -819,8 +803,7 @@ lex_raw_quote(struct tmpl_lexer *l)
 static inline struct tmpl_item
 fast_item(struct tmpl_lexer *l, enum tmpl_item_type t, size_t end)
 {
-    struct tmpl_item i = {(uint32_t)l->start, (uint32_t)(end - l->start), l->start_line, (uint8_t)t,
-                          0};
+    struct tmpl_item i = {(uint32_t)l->start, (uint32_t)(end - l->start), (uint8_t)t, 0, 0};
     l->pos = l->start = end;
     return i;
 }
@@ -851,7 +834,7 @@ fast_alnum(const char *in, size_t q, size_t n)
 static inline struct tmpl_item
 lex_fast(struct tmpl_lexer *l)
 {
-    struct tmpl_item none = {0, 0, 0, ITEM_NONE, 0};
+    struct tmpl_item none = {0, 0, ITEM_NONE, 0, 0};
     const char *in = l->input;
     size_t p = l->pos, n = l->len;
     if (p != l->start || n < 4 || p > n - 4)
@@ -865,17 +848,11 @@ lex_fast(struct tmpl_lexer *l)
         if (in[p + 1] == '-' && in[p + 2] == '}' && in[p + 3] == '}')
             return none; /* " -}}" */
         size_t q = p;
-        int nl = 0;
-        while (q < n && (cls[(unsigned char)in[q]] & C_SPACE)) {
-            nl += in[q] == '\n';
+        while (q < n && (cls[(unsigned char)in[q]] & C_SPACE))
             q++;
-        }
         if (q + 2 >= n || (in[q] == '-' && in[q + 1] == '}' && in[q + 2] == '}'))
             return none; /* the end, or a trim marker after the spaces */
-        struct tmpl_item i = fast_item(l, ITEM_SPACE, q);
-        l->line += nl;
-        l->start_line = l->line;
-        return i;
+        return fast_item(l, ITEM_SPACE, q);
     }
     case '.': {
         if (in[p + 1] >= '0' && in[p + 1] <= '9')
@@ -968,7 +945,7 @@ tmpl_lex_next(struct tmpl_lexer *l)
 
 static struct tmpl_item __attribute__((noinline)) lex_slow(struct tmpl_lexer *l)
 {
-    struct tmpl_item eof = {(uint32_t)l->pos, 0, l->start_line, ITEM_EOF, 0};
+    struct tmpl_item eof = {(uint32_t)l->pos, 0, ITEM_EOF, 0, l->failed};
     l->item = eof;
     enum lex_state st = l->inside_action ? ST_INSIDE : ST_TEXT;
     for (;;) {
@@ -1016,4 +993,10 @@ static struct tmpl_item __attribute__((noinline)) lex_slow(struct tmpl_lexer *l)
             return l->item;
         }
     }
+}
+
+int
+tmpl_lex_line(const struct tmpl_lexer *l, const struct tmpl_item *i)
+{
+    return 1 + (int)count_nl(l->input, i->after_err ? l->err_pos : i->pos);
 }

@@ -54,7 +54,10 @@ struct ptree {
     struct tmpl_item token[3];
     int peek_count;
     size_t vbase; /* this tree's variables are p->vars[vbase, p->nvars) */
-    int action_line;
+    /* Go's actionLine: the {{ of the action being parsed (its line is
+     * computed for an error message only); in_action false is line 0. */
+    bool in_action;
+    struct tmpl_item action_tok;
     int range_depth;
     int stack_depth;
 };
@@ -65,7 +68,7 @@ static void __attribute__((noreturn, format(printf, 2, 3)))
 perrorf(struct ptree *t, const char *fmt, ...)
 {
     struct sb sb = SB_INIT;
-    sb_addf(&sb, "template: %s:%d: ", t->p->src->name, t->token[0].line);
+    sb_addf(&sb, "template: %s:%d: ", t->p->src->name, tmpl_lex_line(&t->p->lex, &t->token[0]));
     va_list ap;
     va_start(ap, fmt);
     sb_vaddf(&sb, fmt, ap);
@@ -115,10 +118,11 @@ unexpected(struct ptree *t, const struct tmpl_item *tok, const char *context)
     struct sb sb = SB_INIT;
     item_string(&sb, t, tok);
     if (tok->type == ITEM_ERROR) {
-        if (t->action_line != 0 && t->action_line != tok->line) {
+        int action_line = t->in_action ? tmpl_lex_line(&t->p->lex, &t->action_tok) : 0;
+        if (action_line != 0 && action_line != tmpl_lex_line(&t->p->lex, tok)) {
             bool action = tok->len >= 7 && !memcmp(tv(t, tok) + tok->len - 7, " action", 7);
             sb_addf(&sb, "%s started at %s:%d", action ? "" : " in action", t->p->src->name,
-                    t->action_line);
+                    action_line);
         }
         char *m = arena_strndup(t->p->a, sb.buf, sb.len);
         sb_release(&sb);
@@ -311,15 +315,6 @@ split_ident(struct ptree *t, const char *s, size_t n, size_t parts, const char *
     v[k++] = copy + start;
     *out = v;
     *cnt = k;
-}
-
-static struct tmpl_node *
-new_field(struct ptree *t, uint32_t pos, const char *s, size_t n, size_t parts)
-{
-    struct tmpl_node *f = new_node(t, TMPL_NODE_FIELD, pos);
-    /* s starts with '.'; drop it. */
-    split_ident(t, s + 1, n - 1, parts, &f->u.field.ident, &f->u.field.n);
-    return f;
 }
 
 static struct tmpl_node *
@@ -994,7 +989,11 @@ field_or_variable(struct ptree *t, const struct tmpl_item *tok)
 {
     uint32_t pos = tok->pos;
     size_t end = (size_t)tok->pos + tok->len;
-    size_t parts = 1; /* a token holds one identifier (a field's has no other dot) */
+    /* The tokens' lengths: each holds one identifier (a field's after its
+     * dot), so their boundaries are where the dots are. */
+    uint32_t lens[16];
+    size_t parts = 1;
+    lens[0] = tok->len;
     for (;;) {
         struct tmpl_item f = peek(t);
         if (f.type != ITEM_FIELD)
@@ -1002,14 +1001,39 @@ field_or_variable(struct ptree *t, const struct tmpl_item *tok)
         next(t);
         if (parts == 1)
             pos = f.pos;
+        if (parts < 16)
+            lens[parts] = f.len;
         parts++;
         end = (size_t)f.pos + f.len;
     }
+    bool field = tok->type == ITEM_FIELD;
+    struct tmpl_node *nd = new_node(t, field ? TMPL_NODE_FIELD : TMPL_NODE_VARIABLE, pos);
     const char *s = t->p->lex.input + tok->pos;
     size_t n = end - tok->pos;
-    if (tok->type == ITEM_FIELD)
-        return new_field(t, pos, s, n, parts);
-    return new_variable(t, pos, s, n, parts);
+    if (field) {
+        /* A field's identifiers start after its first dot. */
+        s++;
+        n--;
+        lens[0]--;
+    }
+    if (parts > 16) {
+        split_ident(t, s, n, parts, &nd->u.field.ident, &nd->u.field.n);
+        return nd;
+    }
+    const char **v = arena_alloc(t->p->a, parts * sizeof(*v) + n + 1);
+    char *copy = (char *)(v + parts);
+    memcpy(copy, s, n);
+    copy[n] = 0;
+    v[0] = copy;
+    size_t off = lens[0];
+    for (size_t k = 1; k < parts; k++) {
+        copy[off] = 0; /* the dot */
+        v[k] = copy + off + 1;
+        off += lens[k];
+    }
+    nd->u.field.ident = v;
+    nd->u.field.n = (uint32_t)parts;
+    return nd;
 }
 
 static struct tmpl_node *
@@ -1412,9 +1436,10 @@ text_or_action(struct ptree *t)
         return n;
     }
     case ITEM_LEFT_DELIM: {
-        t->action_line = tok.line;
+        t->in_action = true;
+        t->action_tok = tok;
         struct tmpl_node *n = action(t);
-        t->action_line = 0;
+        t->in_action = false;
         return n;
     }
     case ITEM_COMMENT:

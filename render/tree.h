@@ -53,14 +53,16 @@ enum tmpl_item_type {
     ITEM_WITH,
 };
 
-/* 16 bytes, passed in registers: the item's text is input[pos, pos+len),
- * except for ITEM_ERROR, whose text is the lexer's errmsg (len bytes). */
+/* 12 bytes, passed in registers: the item's text is input[pos, pos+len),
+ * except for ITEM_ERROR, whose text is the lexer's errmsg (len bytes).
+ * Its line (Go's item.line) is computed from its position when an error
+ * message needs it (tmpl_lex_line): the lexer counts no newlines. */
 struct tmpl_item {
     uint32_t pos;
     uint32_t len;
-    int32_t line;
     uint8_t type;
-    uint8_t plain; /* ITEM_STRING: no backslash, only ASCII (unquoting is a copy) */
+    uint8_t plain;     /* ITEM_STRING: no backslash, only ASCII (unquoting is a copy) */
+    uint8_t after_err; /* lexed after the first error: the input is gone (Go) */
 };
 
 struct tmpl_lexer {
@@ -69,17 +71,22 @@ struct tmpl_lexer {
     size_t pos, start;
     bool at_eof;
     int paren_depth;
-    int line, start_line;
     bool inside_action;
     bool break_ok, continue_ok;
     bool no_fast; /* only the state machine (tests compare the two) */
     struct tmpl_item item;
     const char *errmsg; /* the ITEM_ERROR's text */
-    struct arena *a;    /* error messages */
+    bool failed;        /* an error was lexed; err_pos is the first one's position */
+    uint32_t err_pos;
+    struct arena *a; /* error messages */
 };
 
 void tmpl_lex_init(struct tmpl_lexer *l, struct arena *a, const char *input, size_t len);
 struct tmpl_item tmpl_lex_next(struct tmpl_lexer *l);
+/* The 1-based line item i (of lexer l) starts on: its position's, or, for
+ * an item lexed after an error, the error's (Go lexes on from an emptied
+ * input with the line it had). */
+int tmpl_lex_line(const struct tmpl_lexer *l, const struct tmpl_item *i);
 
 /* ---- Nodes ---- */
 

@@ -105,8 +105,10 @@ fi
 
 awk -v me="$me" -v out="$out" -v tmpout="$tmp/out" '
     FNR == NR { if (!($3 in lib)) { lib[$3] = $1; type[$3] = $2 } next }
+    NF < 2 { next }
     {
         # "file.o:                 U sym" or "file.o:0000000000000000 T sym"
+        # (archives: "lib.a:member.o:..."; their member headers are skipped)
         file = $1; sub(/:$/, "", file); sub(/:[0-9a-fA-F]*$/, "", file)
         t = $(NF-1); s = $NF
         if (t == "U" || t == "w") { if (!(s in user)) user[s] = file }

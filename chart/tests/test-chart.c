@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -755,6 +757,75 @@ test_template_parse_ahead(void **state)
     }
 }
 
+/* A directory chart's files, whichever way they are read (copied, or
+ * mapped: large ones, and from a page up those renders rarely read), come
+ * back whole and NUL-terminated. */
+static void
+write_file(const char *dir, const char *name, size_t size, char fill)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    if (!strcmp(name, "Chart.yaml")) {
+        fputs("apiVersion: v2\nname: c\nversion: 1.0.0\n", f);
+    } else {
+        for (size_t i = 0; i < size; i++)
+            fputc(i % 61 == 60 ? '\n' : fill, f);
+    }
+    fclose(f);
+}
+
+static void
+test_load_dir_files(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/pkg-test-chart-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char sub[600];
+    snprintf(sub, sizeof(sub), "%s/files", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    snprintf(sub, sizeof(sub), "%s/templates", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    static const struct {
+        const char *name;
+        size_t size;
+        char fill;
+    } files[] = {
+        {"files/small.txt", 100, 'a'},      {"files/page.txt", 4096, 'b'},
+        {"files/mapped.txt", 5000, 'c'},    {"files/big.txt", 70000, 'd'},
+        {"README.md", 9000, 'e'},           {"templates/t.yaml", 5000, 'f'},
+        {"templates/big.yaml", 70001, 'g'},
+    };
+    size_t n = sizeof(files) / sizeof(files[0]);
+    write_file(dir, "Chart.yaml", 0, 0);
+    for (size_t i = 0; i < n; i++)
+        write_file(dir, files[i].name, files[i].size, files[i].fill);
+    struct arena *a = arena_new();
+    struct chart *c = NULL;
+    assert_int_equal(chart_load(&c, a, dir, NULL, NULL), 0);
+    for (size_t i = 0; i < n; i++) {
+        const struct chart_file *f = NULL;
+        for (size_t k = 0; k < c->nfiles && !f; k++)
+            if (!strcmp(c->files[k].name, files[i].name))
+                f = &c->files[k];
+        for (size_t k = 0; k < c->ntemplates && !f; k++)
+            if (!strcmp(c->templates[k].name, files[i].name))
+                f = &c->templates[k];
+        assert_non_null(f);
+        assert_int_equal(f->len, files[i].size);
+        for (size_t k = 0; k < f->len; k++)
+            if (f->data[k] != (k % 61 == 60 ? '\n' : files[i].fill))
+                fail_msg("%s: byte %zu differs", files[i].name, k);
+        assert_int_equal(f->data[f->len], 0);
+    }
+    chart_release(c);
+    arena_free(a);
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void
 test_metadata(void **state)
 {
@@ -815,12 +886,13 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_path_match),  cmocka_unit_test(test_ignore),
-        cmocka_unit_test(test_glob),        cmocka_unit_test(test_split),
-        cmocka_unit_test(test_sort),        cmocka_unit_test(test_coalesce),
-        cmocka_unit_test(test_deps),        cmocka_unit_test(test_schema),
-        cmocka_unit_test(test_archive),     cmocka_unit_test(test_metadata),
-        cmocka_unit_test(test_schema_helm), cmocka_unit_test(test_template_parse_ahead),
+        cmocka_unit_test(test_path_match),     cmocka_unit_test(test_ignore),
+        cmocka_unit_test(test_glob),           cmocka_unit_test(test_split),
+        cmocka_unit_test(test_sort),           cmocka_unit_test(test_coalesce),
+        cmocka_unit_test(test_deps),           cmocka_unit_test(test_schema),
+        cmocka_unit_test(test_archive),        cmocka_unit_test(test_metadata),
+        cmocka_unit_test(test_schema_helm),    cmocka_unit_test(test_template_parse_ahead),
+        cmocka_unit_test(test_load_dir_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

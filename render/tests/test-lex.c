@@ -3,7 +3,8 @@
  * (type, position, length, line, plain flag) and the same error message for
  * every input of a table of edge cases and every prefix of each, every
  * template of the fuzz corpus and every testdata/render case file. A string
- * item marked plain must unquote to the text between its quotes. */
+ * item marked plain must unquote to the text between its quotes. Lines
+ * computed from positions; field chains split into identifiers. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -43,12 +44,11 @@ compare(const char *text, size_t len, bool break_ok)
     for (size_t k = 0; k <= len + 2; k++) {
         struct tmpl_item f = tmpl_lex_next(&fast);
         struct tmpl_item s = tmpl_lex_next(&slow);
-        if (f.type != s.type || f.pos != s.pos || f.len != s.len || f.line != s.line ||
-            f.plain != s.plain)
-            fail_msg("item %zu of %.*s: fast %d@%u+%u line %d plain %d, slow %d@%u+%u line %d "
-                     "plain %d",
-                     k, (int)(len > 200 ? 200 : len), text, f.type, f.pos, f.len, f.line, f.plain,
-                     s.type, s.pos, s.len, s.line, s.plain);
+        if (f.type != s.type || f.pos != s.pos || f.len != s.len || f.plain != s.plain ||
+            f.after_err != s.after_err)
+            fail_msg("item %zu of %.*s: fast %d@%u+%u plain %d, slow %d@%u+%u plain %d", k,
+                     (int)(len > 200 ? 200 : len), text, f.type, f.pos, f.len, f.plain, s.type,
+                     s.pos, s.len, s.plain);
         check_plain(a, text, &f);
         if (f.type == ITEM_ERROR) {
             assert_string_equal(fast.errmsg, slow.errmsg);
@@ -159,6 +159,78 @@ test_table(void **state)
         compare_all(cases[i], strlen(cases[i]), true);
 }
 
+/* Lines come from positions; what is lexed after an error (from an
+ * emptied input, at position 0) keeps the error's line, as in Go. */
+static void
+test_lines(void **state)
+{
+    (void)state;
+    const char *text = "x\n\n{{ .a\n}}\n{{ \"abc\n }}";
+    struct arena *a = arena_new();
+    struct tmpl_lexer l;
+    tmpl_lex_init(&l, a, text, strlen(text));
+    static const struct {
+        uint8_t type;
+        int line;
+    } want[] = {
+        {ITEM_TEXT, 1},  {ITEM_LEFT_DELIM, 3},  {ITEM_SPACE, 3}, {ITEM_FIELD, 3},
+        {ITEM_SPACE, 3}, {ITEM_RIGHT_DELIM, 4}, {ITEM_TEXT, 4},  {ITEM_LEFT_DELIM, 5},
+        {ITEM_SPACE, 5}, {ITEM_ERROR, 5},       {ITEM_ERROR, 5},
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        struct tmpl_item it = tmpl_lex_next(&l);
+        assert_int_equal(it.type, want[i].type);
+        assert_int_equal(tmpl_lex_line(&l, &it), want[i].line);
+        assert_int_equal(it.after_err, i == 10);
+    }
+    assert_string_equal(l.errmsg, "unclosed action");
+    arena_free(a);
+}
+
+/* A field or variable and the fields after it are one node, split at the
+ * token boundaries (up to 16 identifiers) or at the dots (more). */
+static void
+test_field_chains(void **state)
+{
+    (void)state;
+    for (int parts = 1; parts <= 40; parts++) {
+        for (int var = 0; var < 2; var++) {
+            struct sb text = SB_INIT, want = SB_INIT;
+            sb_addstr(&text, "{{ $v := . }}{{ ");
+            sb_addstr(&want, var ? "$v" : "");
+            for (int k = var; k < parts; k++)
+                sb_addf(&want, ".f%d", k);
+            sb_add(&text, want.buf, want.len);
+            sb_addstr(&text, " }}");
+            struct arena *a = arena_new();
+            struct tmpl_ns ns = {0};
+            assert_int_equal(
+                tmpl_parse(&ns, a, TMPL_FUNCS_HELM, false, "t", text.buf, text.len, NULL), 0);
+            struct tmpl_tree *tree = tmpl_ns_lookup(&ns, "t");
+            assert_non_null(tree);
+            const struct tmpl_node *act = tree->root->u.list.v[1];
+            const struct tmpl_node *n = act->u.action->u.pipe.cmds.v[0]->u.args.v[0];
+            assert_int_equal(n->type, var ? TMPL_NODE_VARIABLE : TMPL_NODE_FIELD);
+            assert_int_equal(n->u.field.n, parts);
+            for (int k = var; k < parts; k++) {
+                char name[16];
+                snprintf(name, sizeof(name), "f%d", k);
+                assert_string_equal(n->u.field.ident[k], name);
+            }
+            if (var)
+                assert_string_equal(n->u.field.ident[0], "$v");
+            struct sb str = SB_INIT;
+            tmpl_node_string(&str, n);
+            assert_string_equal(str.buf, want.buf);
+            sb_release(&str);
+            sb_release(&text);
+            sb_release(&want);
+            tmpl_ns_release(&ns);
+            arena_free(a);
+        }
+    }
+}
+
 static char *
 read_file(const char *path, size_t *len)
 {
@@ -221,6 +293,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
+        cmocka_unit_test(test_lines),
+        cmocka_unit_test(test_field_chains),
         cmocka_unit_test(test_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
