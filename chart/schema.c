@@ -243,10 +243,46 @@ child(struct schema *sc, const struct val *node, struct sub **out, enum draft dr
     return parse_sub(sc, node, *out, draft, errp);
 }
 
-static int
-int_kw(const struct val *m, const char *key, long *out, struct pkg_err **errp)
+/* The keys of a schema object as a 64-bit filter: parse_sub asks for some
+ * forty keywords per object, and most objects have a handful of keys, so
+ * absent keywords are answered without a search. */
+struct kw {
+    const struct val *m;
+    uint64_t bits;
+};
+
+static uint64_t
+kw_bit(const char *k, size_t n)
 {
-    const struct val *v = val_map_getz(m, key);
+    if (!n)
+        return 1;
+    return (uint64_t)1 << (((unsigned char)k[0] * 7u + (unsigned char)k[n - 1] + (unsigned)n) % 64);
+}
+
+static void
+kw_init(struct kw *k, const struct val *m)
+{
+    k->m = m;
+    k->bits = 0;
+    for (size_t i = 0; i < val_map_len(m); i++) {
+        const struct val *key = m->u.map.ents[i].key;
+        k->bits |= kw_bit(key->u.s.ptr, key->u.s.len);
+    }
+}
+
+static const struct val *
+kw_get(const struct kw *k, const char *key)
+{
+    size_t n = strlen(key);
+    if (!(k->bits & kw_bit(key, n)))
+        return NULL;
+    return val_map_get(k->m, key, n);
+}
+
+static int
+int_kw(const struct kw *m, const char *key, long *out, struct pkg_err **errp)
+{
+    const struct val *v = kw_get(m, key);
     if (!v)
         return 0;
     if (!is_num(v) || !is_integer(v))
@@ -394,10 +430,10 @@ add_type(struct sub *s, const char *t, struct pkg_err **errp)
 }
 
 static int
-schema_list(struct schema *sc, const struct val *m, const char *key, struct sub ***out, size_t *n,
+schema_list(struct schema *sc, const struct kw *m, const char *key, struct sub ***out, size_t *n,
             enum draft draft, const char *errkey, struct pkg_err **errp)
 {
-    const struct val *v = val_map_getz(m, key);
+    const struct val *v = kw_get(m, key);
     if (!v)
         return 0;
     if (v->kind != VAL_SEQ)
@@ -432,16 +468,17 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
         rc = perr(errp, "Expected: valid schema, given: Invalid JSON");
         goto out;
     }
-    const struct val *m = node;
+    struct kw kw;
+    kw_init(&kw, node);
     const char *idkey = draft == DRAFT4 ? "id" : "$id";
-    if (draft == HYBRID && val_map_getz(m, "id"))
+    if (draft == HYBRID && kw_get(&kw, "id"))
         idkey = "id";
-    const struct val *v = val_map_getz(m, idkey);
+    const struct val *v = kw_get(&kw, idkey);
     if (v && v->kind != VAL_STRING) {
         rc = INVALID_TYPE("string", idkey);
         goto out;
     }
-    if ((v = val_map_getz(m, "definitions"))) {
+    if ((v = kw_get(&kw, "definitions"))) {
         if (v->kind != VAL_MAP) {
             rc = INVALID_TYPE("array of schemas", "definitions");
             goto out;
@@ -455,15 +492,15 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
         }
         /* Definitions are parsed when referenced. */
     }
-    if ((v = val_map_getz(m, "title")) && v->kind != VAL_STRING) {
+    if ((v = kw_get(&kw, "title")) && v->kind != VAL_STRING) {
         rc = INVALID_TYPE("string", "title");
         goto out;
     }
-    if ((v = val_map_getz(m, "description")) && v->kind != VAL_STRING) {
+    if ((v = kw_get(&kw, "description")) && v->kind != VAL_STRING) {
         rc = INVALID_TYPE("string", "description");
         goto out;
     }
-    if ((v = val_map_getz(m, "$ref"))) {
+    if ((v = kw_get(&kw, "$ref"))) {
         if (v->kind != VAL_STRING) {
             rc = INVALID_TYPE("string", "$ref");
             goto out;
@@ -471,7 +508,7 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
         rc = parse_ref(sc, s, v->u.s.ptr, draft, errp);
         goto out; /* siblings of $ref are not used */
     }
-    if ((v = val_map_getz(m, "type"))) {
+    if ((v = kw_get(&kw, "type"))) {
         if (v->kind == VAL_STRING) {
             rc = add_type(s, v->u.s.ptr, errp);
         } else if (v->kind == VAL_SEQ) {
@@ -488,7 +525,7 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
         if (rc)
             goto out;
     }
-    if ((v = val_map_getz(m, "properties"))) {
+    if ((v = kw_get(&kw, "properties"))) {
         if (v->kind != VAL_MAP) {
             rc = perr(errp, "%s must be of type %s", "properties", "object");
             goto out;
@@ -501,7 +538,7 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
                 goto out;
         }
     }
-    if ((v = val_map_getz(m, "additionalProperties"))) {
+    if ((v = kw_get(&kw, "additionalProperties"))) {
         if (v->kind == VAL_BOOL) {
             s->add_props_kind = ADD_BOOL;
             s->add_props_bool = v->u.b;
@@ -514,7 +551,7 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
             goto out;
         }
     }
-    if ((v = val_map_getz(m, "patternProperties"))) {
+    if ((v = kw_get(&kw, "patternProperties"))) {
         if (v->kind != VAL_MAP) {
             rc = INVALID_TYPE("valid schema", "patternProperties");
             goto out;
@@ -533,7 +570,7 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
                 goto out;
         }
     }
-    if ((v = val_map_getz(m, "propertyNames")) && draft >= DRAFT6) {
+    if ((v = kw_get(&kw, "propertyNames")) && draft >= DRAFT6) {
         if (v->kind != VAL_MAP && v->kind != VAL_BOOL) {
             rc = INVALID_TYPE("valid schema", "propertyNames");
             goto out;
@@ -541,7 +578,7 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
         if ((rc = child(sc, v, &s->property_names, draft, errp)))
             goto out;
     }
-    if ((v = val_map_getz(m, "dependencies"))) {
+    if ((v = kw_get(&kw, "dependencies"))) {
         if (v->kind != VAL_MAP) {
             rc = perr(errp, "%s must be of type %s", "dependencies", "object");
             goto out;
@@ -574,7 +611,7 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
             }
         }
     }
-    if ((v = val_map_getz(m, "items"))) {
+    if ((v = kw_get(&kw, "items"))) {
         if (v->kind == VAL_SEQ) {
             s->nitems = val_seq_len(v);
             s->items = arena_alloc(sc->a, (s->nitems + 1) * sizeof(*s->items));
@@ -599,7 +636,7 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
             goto out;
         }
     }
-    if ((v = val_map_getz(m, "additionalItems"))) {
+    if ((v = kw_get(&kw, "additionalItems"))) {
         if (v->kind == VAL_BOOL) {
             s->add_items_kind = ADD_BOOL;
             s->add_items_bool = v->u.b;
@@ -612,7 +649,7 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
             goto out;
         }
     }
-    if ((v = val_map_getz(m, "multipleOf"))) {
+    if ((v = kw_get(&kw, "multipleOf"))) {
         if (!is_num(v)) {
             rc = perr(errp, "%s must be of a %s", "multipleOf", "number");
             goto out;
@@ -624,7 +661,7 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
         s->has_multiple_of = true;
         s->multiple_of = num(v);
     }
-    if ((v = val_map_getz(m, "minimum"))) {
+    if ((v = kw_get(&kw, "minimum"))) {
         if (!is_num(v)) {
             rc = perr(errp, "%s must be of a %s", "minimum", "number");
             goto out;
@@ -632,7 +669,7 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
         s->has_min = true;
         s->min = num(v);
     }
-    if ((v = val_map_getz(m, "exclusiveMinimum"))) {
+    if ((v = kw_get(&kw, "exclusiveMinimum"))) {
         if (v->kind == VAL_BOOL && (draft == DRAFT4 || draft == HYBRID)) {
             if (!s->has_min) {
                 rc = perr(errp, "%s cannot be used without %s", "exclusiveMinimum", "minimum");
@@ -652,7 +689,7 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
             goto out;
         }
     }
-    if ((v = val_map_getz(m, "maximum"))) {
+    if ((v = kw_get(&kw, "maximum"))) {
         if (!is_num(v)) {
             rc = perr(errp, "%s must be of a %s", "maximum", "number");
             goto out;
@@ -660,7 +697,7 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
         s->has_max = true;
         s->max = num(v);
     }
-    if ((v = val_map_getz(m, "exclusiveMaximum"))) {
+    if ((v = kw_get(&kw, "exclusiveMaximum"))) {
         if (v->kind == VAL_BOOL && (draft == DRAFT4 || draft == HYBRID)) {
             if (!s->has_max) {
                 rc = perr(errp, "%s cannot be used without %s", "exclusiveMaximum", "maximum");
@@ -680,14 +717,14 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
             goto out;
         }
     }
-    if ((rc = int_kw(m, "minLength", &s->min_length, errp)) ||
-        (rc = int_kw(m, "maxLength", &s->max_length, errp)))
+    if ((rc = int_kw(&kw, "minLength", &s->min_length, errp)) ||
+        (rc = int_kw(&kw, "maxLength", &s->max_length, errp)))
         goto out;
     if (s->min_length >= 0 && s->max_length >= 0 && s->min_length > s->max_length) {
         rc = perr(errp, "%s cannot be greater than %s", "minLength", "maxLength");
         goto out;
     }
-    if ((v = val_map_getz(m, "pattern"))) {
+    if ((v = kw_get(&kw, "pattern"))) {
         if (v->kind != VAL_STRING) {
             rc = perr(errp, "%s must be of a %s", "pattern", "string");
             goto out;
@@ -699,21 +736,21 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
             goto out;
         }
     }
-    if ((v = val_map_getz(m, "format"))) {
+    if ((v = kw_get(&kw, "format"))) {
         if (v->kind != VAL_STRING) {
             rc = perr(errp, "%s must be of type %s", "format", "string");
             goto out;
         }
         s->format = v->u.s.ptr;
     }
-    if ((rc = int_kw(m, "minProperties", &s->min_props, errp)) ||
-        (rc = int_kw(m, "maxProperties", &s->max_props, errp)))
+    if ((rc = int_kw(&kw, "minProperties", &s->min_props, errp)) ||
+        (rc = int_kw(&kw, "maxProperties", &s->max_props, errp)))
         goto out;
     if (s->min_props >= 0 && s->max_props >= 0 && s->min_props > s->max_props) {
         rc = perr(errp, "%s cannot be greater than %s", "minProperties", "maxProperties");
         goto out;
     }
-    if ((v = val_map_getz(m, "required"))) {
+    if ((v = kw_get(&kw, "required"))) {
         if (v->kind != VAL_SEQ) {
             rc = perr(errp, "%s must be of an %s", "required", "array");
             goto out;
@@ -733,23 +770,23 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
             s->required[s->nrequired++] = x->u.s.ptr;
         }
     }
-    if ((rc = int_kw(m, "minItems", &s->min_items, errp)) ||
-        (rc = int_kw(m, "maxItems", &s->max_items, errp)))
+    if ((rc = int_kw(&kw, "minItems", &s->min_items, errp)) ||
+        (rc = int_kw(&kw, "maxItems", &s->max_items, errp)))
         goto out;
-    if ((v = val_map_getz(m, "uniqueItems"))) {
+    if ((v = kw_get(&kw, "uniqueItems"))) {
         if (v->kind != VAL_BOOL) {
             rc = perr(errp, "%s must be of a %s", "uniqueItems", "boolean");
             goto out;
         }
         s->unique_items = v->u.b;
     }
-    if ((v = val_map_getz(m, "contains")) && draft >= DRAFT6) {
+    if ((v = kw_get(&kw, "contains")) && draft >= DRAFT6) {
         if ((rc = child(sc, v, &s->contains, draft, errp)))
             goto out;
     }
-    if ((v = val_map_getz(m, "const")) && draft >= DRAFT6)
+    if ((v = kw_get(&kw, "const")) && draft >= DRAFT6)
         s->const_json = canon(sc->a, v);
-    if ((v = val_map_getz(m, "enum"))) {
+    if ((v = kw_get(&kw, "enum"))) {
         if (v->kind != VAL_SEQ) {
             rc = perr(errp, "%s must be of an %s", "enum", "array");
             goto out;
@@ -765,11 +802,11 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
             s->enum_json[s->nenum++] = c;
         }
     }
-    if ((rc = schema_list(sc, m, "oneOf", &s->one_of, &s->none_of, draft, "oneOf", errp)) ||
-        (rc = schema_list(sc, m, "anyOf", &s->any_of, &s->nany_of, draft, "anyOf", errp)) ||
-        (rc = schema_list(sc, m, "allOf", &s->all_of, &s->nall_of, draft, "anyOf", errp)))
+    if ((rc = schema_list(sc, &kw, "oneOf", &s->one_of, &s->none_of, draft, "oneOf", errp)) ||
+        (rc = schema_list(sc, &kw, "anyOf", &s->any_of, &s->nany_of, draft, "anyOf", errp)) ||
+        (rc = schema_list(sc, &kw, "allOf", &s->all_of, &s->nall_of, draft, "anyOf", errp)))
         goto out;
-    if ((v = val_map_getz(m, "not"))) {
+    if ((v = kw_get(&kw, "not"))) {
         if (v->kind != VAL_MAP && v->kind != VAL_BOOL) {
             rc = perr(errp, "%s must be of an %s", "not", "object");
             goto out;
@@ -781,7 +818,7 @@ parse_sub(struct schema *sc, const struct val *node, struct sub *s, enum draft d
         static const char *const kws[] = {"if", "then", "else"};
         struct sub **dst[] = {&s->if_, &s->then_, &s->else_};
         for (int i = 0; i < 3; i++) {
-            if ((v = val_map_getz(m, kws[i]))) {
+            if ((v = kw_get(&kw, kws[i]))) {
                 if (v->kind != VAL_MAP && v->kind != VAL_BOOL) {
                     rc = perr(errp, "%s must be of an %s", kws[i], "object");
                     goto out;

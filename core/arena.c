@@ -38,10 +38,17 @@ struct chunk {
     _Alignas(ARENA_ALIGN) unsigned char data[];
 };
 
+/* A heap block the arena frees (arena_own); the records live in the arena. */
+struct owned {
+    struct owned *next;
+    void *p;
+};
+
 struct arena {
     struct chunk *head;
     size_t total;
     size_t next_size; /* the next regular chunk's size */
+    struct owned *owned;
 };
 
 struct arena *
@@ -66,6 +73,8 @@ arena_free(struct arena *a)
 {
     if (!a)
         return;
+    for (struct owned *o = a->owned; o; o = o->next) /* before the chunks holding the records */
+        free(o->p);
     struct chunk *c = a->head;
     while (c) {
         struct chunk *n = c->next;
@@ -93,7 +102,25 @@ arena_adopt(struct arena *a, struct arena *child)
         }
     }
     a->total += child->total;
+    if (child->owned) {
+        struct owned *last = child->owned;
+        while (last->next)
+            last = last->next;
+        last->next = a->owned;
+        a->owned = child->owned;
+    }
     free(child);
+}
+
+void
+arena_own(struct arena *a, void *p)
+{
+    if (!p)
+        return;
+    struct owned *o = arena_alloc(a, sizeof(*o));
+    o->p = p;
+    o->next = a->owned;
+    a->owned = o;
 }
 
 #ifdef ARENA_DEBUG

@@ -36,6 +36,11 @@ void *arena_memdup(struct arena *a, const void *p, size_t n);
  * results belong to. a keeps allocating from its own current chunk. */
 void arena_adopt(struct arena *a, struct arena *child);
 
+/* Hands a malloc'd block p to the arena: it is freed (free(p)) with the
+ * arena, and with the arena that adopts it. A big buffer built on the heap
+ * joins the arena without being copied. NULL is a no-op. */
+void arena_own(struct arena *a, void *p);
+
 /* Bytes handed out so far (for limits and statistics). */
 size_t arena_used(const struct arena *a);
 

@@ -338,6 +338,9 @@ helm_render_on_stack(void *arg, size_t budget)
 
 /* The execution half of helm_render_on_stack: every file with render, in
  * Helm's order, stopping at the first error. */
+/* Outputs of at least this many bytes are handed to the arena, not copied. */
+#define OUT_OWN_MIN (64 * 1024)
+
 static void
 helm_exec_files(struct helm_job *h, size_t budget)
 {
@@ -377,8 +380,20 @@ helm_exec_files(struct helm_job *h, size_t budget)
             break;
         }
         tmpl_remove_no_value(&out, 0);
-        f->out = arena_strndup(h->out_arena, out.buf, out.len);
         f->out_len = out.len;
+        if (out.len >= OUT_OWN_MIN) {
+            /* A big output (CRDs): the buffer itself, trimmed, joins the
+             * arena rather than being copied; the next file starts a new
+             * one. */
+            char *p = realloc(out.buf, out.len + 1);
+            if (!p)
+                p = out.buf;
+            arena_own(h->out_arena, p);
+            f->out = p;
+            sb_init(&out);
+        } else {
+            f->out = arena_strndup(h->out_arena, out.buf, out.len);
+        }
     }
     sb_release(&out);
 }

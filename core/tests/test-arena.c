@@ -83,12 +83,36 @@ test_adopt(void **state)
     arena_free(a);
 }
 
+/* arena_own: heap blocks freed with the arena, also after an adoption
+ * (ASan reports a leak or a double free otherwise). */
+static void
+test_own(void **state)
+{
+    (void)state;
+    struct arena *a = arena_new(), *b = arena_new(), *c = arena_new();
+    arena_own(a, NULL);
+    for (int i = 0; i < 10; i++) {
+        char *p = malloc(1000 + (size_t)i);
+        assert_non_null(p);
+        memset(p, 'x', 1000);
+        arena_own(i % 2 ? a : b, p);
+        free(fill(a, 3, 0x11)); /* records and other allocations interleave */
+    }
+    arena_adopt(a, b);
+    arena_adopt(a, c); /* a child that owns nothing */
+    struct arena *d = arena_new();
+    arena_own(d, malloc(10));
+    arena_adopt(d, a); /* a parent that owns something already */
+    arena_free(d);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alloc_zeroed_and_aligned),
         cmocka_unit_test(test_adopt),
+        cmocka_unit_test(test_own),
     };
     return cmocka_run_group_tests_name("core/arena", tests, NULL, NULL);
 }
