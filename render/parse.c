@@ -24,6 +24,26 @@ struct treeset {
     size_t n, cap;
 };
 
+struct strent {
+    const char *lit; /* the literal as written, quotes included */
+    uint32_t len;
+    uint32_t hash;
+    struct val *cval;
+};
+
+struct strtab {
+    struct strent *v; /* heap memory: strtab_release */
+    size_t n, cap;
+};
+
+static void
+strtab_release(struct strtab *st)
+{
+    free(st->v);
+    st->v = NULL;
+    st->n = st->cap = 0;
+}
+
 struct parser {
     struct tmpl_lexer lex;
     struct arena *a;
@@ -40,6 +60,10 @@ struct parser {
      * definition's after its parent's): heap memory, freed with stk. */
     const char **vars;
     size_t nvars, capvars;
+    /* The string constants by their literal: a literal that comes again
+     * shares the first one's value (read-only). One table for the texts a
+     * thread parses into one arena. */
+    struct strtab *strs;
     /* {{else}} and {{end}} end a list and never join a tree: one node,
      * rewritten each time (the parser reads it before the next one). */
     struct tmpl_node delim_node;
@@ -1036,6 +1060,81 @@ field_or_variable(struct ptree *t, const struct tmpl_item *tok)
     return nd;
 }
 
+/* A literal's hash from its length and its first and last eight bytes
+ * (equal hashes are compared in full). */
+static uint32_t
+hash_lit(const char *s, size_t n)
+{
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+    } else {
+        memcpy(&a, s, n);
+    }
+    uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ull) ^ n) * 0xFF51AFD7ED558CCDull;
+    return (uint32_t)(h >> 32);
+}
+
+/* The slot of literal lit in the parser's table: its entry, or the empty
+ * slot it goes in. */
+static struct strent *
+str_slot(struct strtab *st, const char *lit, size_t n, uint32_t h)
+{
+    size_t i = h & (st->cap - 1);
+    for (;;) {
+        struct strent *e = &st->v[i];
+        if (!e->lit || (e->hash == h && e->len == n && !memcmp(e->lit, lit, n)))
+            return e;
+        i = (i + 1) & (st->cap - 1);
+    }
+}
+
+/* A string literal's value: made once per text and literal. */
+static struct val *
+string_constant(struct ptree *t, const struct tmpl_item *tok)
+{
+    struct parser *p = t->p;
+    const char *lit = tv(t, tok);
+    size_t len = tok->len;
+    struct strtab *st = p->strs;
+    if ((st->n + 1) * 2 > st->cap) {
+        size_t nc = st->cap ? st->cap * 2 : 64;
+        struct strent *old = st->v;
+        size_t oldcap = st->cap;
+        st->v = calloc(nc, sizeof(*st->v));
+        if (!st->v)
+            abort();
+        st->cap = nc;
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i].lit)
+                *str_slot(st, old[i].lit, old[i].len, old[i].hash) = old[i];
+        free(old);
+    }
+    uint32_t h = hash_lit(lit, len);
+    struct strent *e = str_slot(st, lit, len, h);
+    if (e->lit)
+        return e->cval;
+    const char *s;
+    size_t n;
+    if (tok->plain) {
+        /* The lexer saw no escape and no high bit: the text between
+         * the quotes is the string (tmpl_unquote's fast path). */
+        n = len - 2;
+        s = dupn(t, lit + 1, n);
+    } else if (tmpl_unquote(p->a, lit, len, &s, &n) < 0) {
+        perrorf(t, "invalid syntax");
+    }
+    struct val *v = val_str_nocopy(p->a, s, n);
+    v->flags |= VAL_F_READONLY;
+    e->lit = lit;
+    e->len = (uint32_t)len;
+    e->hash = h;
+    e->cval = v;
+    st->n++;
+    return v;
+}
+
 static struct tmpl_node *
 term(struct ptree *t)
 {
@@ -1095,21 +1194,11 @@ term(struct ptree *t)
     }
     case ITEM_STRING:
     case ITEM_RAW_STRING: {
-        const char *s;
-        size_t n;
-        if (tok.plain) {
-            /* The lexer saw no escape and no high bit: the text between
-             * the quotes is the string (tmpl_unquote's fast path). */
-            n = tok.len - 2;
-            s = dupn(t, tv(t, &tok) + 1, n);
-        } else if (tmpl_unquote(t->p->a, tv(t, &tok), tok.len, &s, &n) < 0) {
-            perrorf(t, "invalid syntax");
-        }
+        struct val *cv = string_constant(t, &tok);
         struct tmpl_node *nd = new_node(t, TMPL_NODE_STRING, tok.pos);
         nd->u.str.quoted = tv(t, &tok); /* into the source text, which the trees keep */
         nd->u.str.qlen = (uint32_t)tok.len;
-        nd->u.cval = val_str_nocopy(t->p->a, s, n);
-        nd->u.cval->flags |= VAL_F_READONLY;
+        nd->u.cval = cv;
         return nd;
     }
     default:
@@ -1520,8 +1609,9 @@ parse_run(struct parser *p, struct ptree *t, struct pkg_err **errp)
  * order Go adds them), without touching any namespace: files can be parsed
  * on several threads and added in order afterwards. */
 static int
-parse_trees(struct treeset *out, struct arena *a, enum tmpl_funcset funcs, bool skip_func_check,
-            const char *name, const char *text, size_t len, bool borrow, struct pkg_err **errp)
+parse_trees(struct treeset *out, struct arena *a, struct strtab *strs, enum tmpl_funcset funcs,
+            bool skip_func_check, const char *name, const char *text, size_t len, bool borrow,
+            struct pkg_err **errp)
 {
     if (len >= UINT32_MAX)
         return pkg_err_set(errp, PKG_ELIMIT, "template: %s: text of %zu bytes is too long (4 GiB)",
@@ -1535,6 +1625,7 @@ parse_trees(struct treeset *out, struct arena *a, enum tmpl_funcset funcs, bool 
     src->text = borrow ? text : arena_strndup(a, text, len);
     src->len = len;
     p.a = a;
+    p.strs = strs;
     p.src = src;
     p.funcs = funcs;
     p.skip_func_check = skip_func_check;
@@ -1560,7 +1651,9 @@ parse(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs, bool skip_fu
       const char *name, const char *text, size_t len, bool borrow, struct pkg_err **errp)
 {
     struct treeset set;
-    int rc = parse_trees(&set, a, funcs, skip_func_check, name, text, len, borrow, errp);
+    struct strtab strs = {0};
+    int rc = parse_trees(&set, a, &strs, funcs, skip_func_check, name, text, len, borrow, errp);
+    strtab_release(&strs);
     if (rc)
         return rc;
     for (size_t i = 0; i < set.n; i++)
@@ -1611,18 +1704,20 @@ struct files_job {
 static void
 files_work(struct files_job *j, struct arena *a)
 {
+    struct strtab strs = {0}; /* this thread's: its values are in a */
     for (;;) {
         if (__atomic_load_n(&j->stop, __ATOMIC_ACQUIRE))
-            return;
+            break;
         size_t i = __atomic_fetch_add(&j->next, 1, __ATOMIC_ACQ_REL);
         if (i >= j->n)
-            return;
+            break;
         struct file_result *r = &j->res[i];
-        r->rc = parse_trees(&r->set, a, j->funcs, j->skip_func_check, j->files[i].name,
+        r->rc = parse_trees(&r->set, a, &strs, j->funcs, j->skip_func_check, j->files[i].name,
                             j->files[i].text, j->files[i].len, true, &r->err);
         if (r->rc)
             __atomic_store_n(&j->stop, true, __ATOMIC_RELEASE);
     }
+    strtab_release(&strs);
 }
 
 static void *

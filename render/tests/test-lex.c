@@ -4,7 +4,8 @@
  * every input of a table of edge cases and every prefix of each, every
  * template of the fuzz corpus and every testdata/render case file. A string
  * item marked plain must unquote to the text between its quotes. Lines
- * computed from positions; field chains split into identifiers. */
+ * computed from positions; field chains split into identifiers; string
+ * constants made once per literal. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <cmocka.h>
 
 #include "core/arena.h"
+#include "core/value.h"
 #include "render/tree.h"
 
 static void
@@ -231,6 +233,44 @@ test_field_chains(void **state)
     }
 }
 
+static const struct val *
+nth_string(const struct tmpl_tree *tree, size_t i)
+{
+    const struct tmpl_node *act = tree->root->u.list.v[i];
+    const struct tmpl_node *n = act->u.action->u.pipe.cmds.v[0]->u.args.v[0];
+    assert_int_equal(n->type, TMPL_NODE_STRING);
+    return n->u.cval;
+}
+
+/* A string literal that comes again shares the first one's value; the
+ * same string written differently has a value of its own. */
+static void
+test_string_constants(void **state)
+{
+    (void)state;
+    const char *text =
+        "{{ \"x\" }}{{ \"x\" }}{{ `x` }}{{ \"y\\u0041\" }}{{ \"yA\" }}{{ \"y\\u0041\" }}";
+    struct arena *a = arena_new();
+    struct tmpl_ns ns = {0};
+    assert_int_equal(tmpl_parse(&ns, a, TMPL_FUNCS_HELM, false, "t", text, strlen(text), NULL), 0);
+    const struct tmpl_tree *tree = tmpl_ns_lookup(&ns, "t");
+    assert_non_null(tree);
+    const struct val *v[6];
+    for (size_t i = 0; i < 6; i++) {
+        v[i] = nth_string(tree, i);
+        assert_true(v[i]->flags & VAL_F_READONLY);
+    }
+    assert_ptr_equal(v[0], v[1]);
+    assert_ptr_not_equal(v[0], v[2]);
+    assert_string_equal(v[2]->u.s.ptr, "x");
+    assert_ptr_not_equal(v[3], v[4]);
+    assert_ptr_equal(v[3], v[5]);
+    assert_string_equal(v[3]->u.s.ptr, "yA");
+    assert_string_equal(v[4]->u.s.ptr, "yA");
+    tmpl_ns_release(&ns);
+    arena_free(a);
+}
+
 static char *
 read_file(const char *path, size_t *len)
 {
@@ -292,9 +332,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),
-        cmocka_unit_test(test_lines),
-        cmocka_unit_test(test_field_chains),
+        cmocka_unit_test(test_table),        cmocka_unit_test(test_lines),
+        cmocka_unit_test(test_field_chains), cmocka_unit_test(test_string_constants),
         cmocka_unit_test(test_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
