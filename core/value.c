@@ -382,6 +382,15 @@ val_map_del(struct val *map, const char *k, size_t klen)
     return true;
 }
 
+void
+val_map_set_key(struct arena *a, struct val *map, size_t i, struct val *key)
+{
+    map->u.map.ents[i].key = key;
+    struct map_index *ix = map_index(map);
+    if (ix && ix->slots)
+        index_rebuild(a, map);
+}
+
 static int
 ent_cmp(const void *x, const void *y)
 {
