@@ -63,6 +63,7 @@ struct tmpl_item {
     uint8_t type;
     uint8_t plain;     /* ITEM_STRING: no backslash, only ASCII (unquoting is a copy) */
     uint8_t after_err; /* lexed after the first error: the input is gone (Go) */
+    uint8_t pad;
 };
 
 struct tmpl_lexer {
