@@ -2,7 +2,8 @@
  * three-token lookahead, the same checks (functions and variables are
  * checked at parse time) and the same error messages, building the node
  * tree of render/tree.h in an arena. Errors unwind with longjmp: every node
- * lives in the arena, so nothing leaks. */
+ * lives in the arena, and parse_trees frees the parser's heap stacks on
+ * both ways out, so nothing leaks. */
 #include "render/tree.h"
 
 #include <errno.h>
