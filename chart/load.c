@@ -758,7 +758,8 @@ chart_yaml_values(struct val **out, struct arena *a, const char *data, size_t le
     struct val_yaml_opts yo = {.dialect = VAL_YAML_HELM,
                                .json_compat = true,
                                .allow_duplicate_keys = true,
-                               .first_doc_only = true};
+                               .first_doc_only = true,
+                               .goyaml_errors = true};
     int rc = val_yaml_load(&doc, a, data, len, arena_strdup(a, file), &yo, errp);
     if (rc)
         return pkg_err_wrap(errp, "error converting YAML to JSON");

@@ -273,7 +273,8 @@ parse_head(struct head *h, struct arena *a, const char *doc, size_t len, const c
     memset(h, 0, sizeof(*h));
     h->kind = h->name = "";
     struct val *all;
-    struct val_yaml_opts yo = {.dialect = VAL_YAML_HELM, .allow_duplicate_keys = true};
+    struct val_yaml_opts yo = {
+        .dialect = VAL_YAML_HELM, .allow_duplicate_keys = true, .goyaml_errors = true};
     int rc = val_yaml_load_all(&all, a, doc, len, path, &yo, errp);
     if (rc)
         return pkg_err_wrap(errp, "YAML parse error on %s: error converting YAML to JSON", path);

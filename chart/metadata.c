@@ -408,8 +408,10 @@ chart_meta_decode(struct chart_meta *md, struct arena *a, const char *data, size
 {
     struct val *doc = NULL;
     /* sigs.k8s.io/yaml.Unmarshal: the first document only */
-    struct val_yaml_opts yo = {
-        .dialect = VAL_YAML_HELM, .allow_duplicate_keys = true, .first_doc_only = true};
+    struct val_yaml_opts yo = {.dialect = VAL_YAML_HELM,
+                               .allow_duplicate_keys = true,
+                               .first_doc_only = true,
+                               .goyaml_errors = true};
     int rc = val_yaml_load(&doc, a, data, len, arena_strdup(a, what), &yo, errp);
     if (rc)
         return pkg_err_wrap(errp, "error converting YAML to JSON");
@@ -641,8 +643,10 @@ chart_lock_decode(struct val **out, struct arena *a, const char *data, size_t le
 {
     struct val *doc = NULL;
     /* sigs.k8s.io/yaml.Unmarshal: the first document only */
-    struct val_yaml_opts yo = {
-        .dialect = VAL_YAML_HELM, .allow_duplicate_keys = true, .first_doc_only = true};
+    struct val_yaml_opts yo = {.dialect = VAL_YAML_HELM,
+                               .allow_duplicate_keys = true,
+                               .first_doc_only = true,
+                               .goyaml_errors = true};
     int rc = val_yaml_load(&doc, a, data, len, arena_strdup(a, what), &yo, errp);
     if (rc)
         return pkg_err_wrap(errp, "error converting YAML to JSON");

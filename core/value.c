@@ -1,6 +1,7 @@
 /* The value tree: constructors, sequences, insertion-ordered maps with a
  * hash index, copy, equality, Helm-style merge and paths. */
 #include "core/value.h"
+#include "core/hash.h"
 #include "core/sb.h"
 #include "core/xalloc.h"
 
@@ -188,33 +189,6 @@ val_seq_remove(struct val *seq, size_t at)
 
 /* Maps */
 
-/* Keys are short: a word at a time, then a final mix so that the low bits
- * (the slot) depend on every byte. Only the index uses it (map order is
- * insertion order), so the function may change freely. */
-static uint32_t
-hash_bytes(const char *p, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-        p += 8;
-        n -= 8;
-    }
-    if (n) {
-        uint64_t w = 0;
-        for (size_t i = 0; i < n; i++)
-            w |= (uint64_t)(unsigned char)p[i] << (8 * i);
-        h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-    }
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 32;
-    return (uint32_t)h;
-}
-
 static bool
 key_eq(const struct val *key, const char *k, size_t klen)
 {
@@ -244,7 +218,7 @@ index_insert(struct val *map, uint32_t ent)
     struct map_index *ix = map_index(map);
     const struct val *key = map->u.map.ents[ent].key;
     uint32_t mask = ix->cap - 1;
-    uint32_t i = hash_bytes(key->u.s.ptr, key->u.s.len) & mask;
+    uint32_t i = (uint32_t)hash_bytes(key->u.s.ptr, key->u.s.len) & mask;
     while (ix->slots[i])
         i = (i + 1) & mask;
     ix->slots[i] = ent + 1;
@@ -289,7 +263,7 @@ val_map_find(const struct val *map, const char *k, size_t klen)
         return -1;
     }
     uint32_t mask = ix->cap - 1;
-    uint32_t i = hash_bytes(k, klen) & mask;
+    uint32_t i = (uint32_t)hash_bytes(k, klen) & mask;
     for (;;) {
         uint32_t slot = ix->slots[i];
         if (!slot)
@@ -380,6 +354,15 @@ val_map_del(struct val *map, const char *k, size_t klen)
         }
     }
     return true;
+}
+
+void
+val_map_set_key(struct arena *a, struct val *map, size_t i, struct val *key)
+{
+    map->u.map.ents[i].key = key;
+    struct map_index *ix = map_index(map);
+    if (ix && ix->slots)
+        index_rebuild(a, map);
 }
 
 static int

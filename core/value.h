@@ -177,6 +177,10 @@ void val_map_setz(struct arena *a, struct val *map, const char *k, struct val *v
 void val_map_append(struct arena *a, struct val *map, struct val *key, struct val *v);
 /* Removes a key, keeping the order of the rest. True if it was there. */
 bool val_map_del(struct val *map, const char *k, size_t klen);
+/* Gives entry i a new key (a VAL_STRING node), keeping its place and value;
+ * lookups find it by the new name. Assigning ents[i].key directly would
+ * leave a big map's hash index on the old name. */
+void val_map_set_key(struct arena *a, struct val *map, size_t i, struct val *key);
 static inline size_t
 val_map_len(const struct val *map)
 {

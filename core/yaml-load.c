@@ -453,6 +453,19 @@ parser_error(struct loader *l)
     yaml_mark_t m = p->problem_mark;
     if (p->error == YAML_MEMORY_ERROR)
         return fail_at(l, 0, 0, PKG_ELIMIT, "out of memory parsing YAML");
+    if (l->o.goyaml_errors) {
+        size_t line = 0;
+        if (m.line) {
+            line = m.line;
+            if (p->error == YAML_SCANNER_ERROR)
+                line++;
+        } else if (p->context_mark.line) {
+            line = p->context_mark.line;
+        }
+        if (line)
+            return pkg_err_set(l->errp, PKG_ESYNTAX, "yaml: line %zu: %s", line, problem);
+        return pkg_err_set(l->errp, PKG_ESYNTAX, "yaml: %s", problem);
+    }
     if (p->context)
         return fail_at(l, (uint32_t)m.line + 1, (uint32_t)m.column + 1, PKG_ESYNTAX,
                        "%s %s (line %zu)", problem, p->context, p->context_mark.line + 1);
@@ -557,7 +570,12 @@ val_yaml_load_all(struct val **out, struct arena *a, const char *buf, size_t len
             const char *name = (const char *)ev.data.alias.anchor;
             struct anchor *an = find_anchor(&l, name);
             if (!an) {
-                rc = fail_at(&l, line, col, PKG_EINVAL, "unknown anchor '%s' referenced", name);
+                /* go-yaml's parser fails here with no position */
+                if (l.o.goyaml_errors)
+                    rc = pkg_err_set(l.errp, PKG_EINVAL, "yaml: unknown anchor '%s' referenced",
+                                     name);
+                else
+                    rc = fail_at(&l, line, col, PKG_EINVAL, "unknown anchor '%s' referenced", name);
                 break;
             }
             l.alias_nodes += an->size;

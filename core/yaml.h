@@ -42,6 +42,12 @@ struct val_yaml_opts {
      * follows is scanned only as far as the token that ends the document
      * ("a: 1\n---\n[" and "[a]+" load without an error). */
     bool first_doc_only;
+    /* Syntax errors worded as go-yaml v2 (sigs.k8s.io/yaml, Helm) words
+     * them, without the file: "yaml: line N: PROBLEM", N being the
+     * problem's 0-based line (plus one for scanner errors), else the
+     * context's 0-based line, and no "line N: " when both are 0 (go-yaml's
+     * parser.fail()). Other errors keep "file:line:col: message". */
+    bool goyaml_errors;
     size_t max_depth; /* 0: 1000 */
     size_t max_nodes; /* alias expansion budget, 0: 10 million nodes */
     size_t max_bytes; /* 0: 256 MiB */

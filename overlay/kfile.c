@@ -250,7 +250,7 @@ check_struct(struct check *c, struct val *v, const struct kt_type *t, struct pkg
             /* canonical spelling */
             struct val *nk = val_strz(c->b->a, f->name);
             val_set_pos(nk, key->file, key->line, key->col);
-            v->u.map.ents[i].key = nk;
+            val_map_set_key(c->b->a, v, i, nk);
         }
         size_t mark = c->stack.len;
         if (mark)
@@ -396,7 +396,7 @@ stringify_keys(struct arena *a, struct val *v, int depth)
             if (k->kind != VAL_STRING || strcmp(ks, k->u.s.ptr)) {
                 struct val *nk = val_strz(a, ks);
                 val_set_pos(nk, k->file, k->line, k->col);
-                v->u.map.ents[i].key = nk;
+                val_map_set_key(a, v, i, nk);
             }
             stringify_keys(a, v->u.map.ents[i].v, depth + 1);
         }

@@ -23,7 +23,7 @@ v2_keys(struct arena *a, struct val *v, int depth)
             struct val *k = v->u.map.ents[i].key;
             const char *ks = kjson_v2_key(a, k);
             if (k->kind != VAL_STRING || strcmp(ks, k->u.s.ptr))
-                v->u.map.ents[i].key = val_strz(a, ks);
+                val_map_set_key(a, v, i, val_strz(a, ks));
             v2_keys(a, v->u.map.ents[i].v, depth + 1);
         }
 }

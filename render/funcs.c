@@ -6,6 +6,8 @@
  * gt, ge — with Go's messages. */
 #include "render/exec.h"
 
+#include "core/hash.h"
+
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -224,36 +226,10 @@ struct ftable {
 static struct ftable registry[2];
 static pthread_once_t registry_once = PTHREAD_ONCE_INIT;
 
-/* Names are short: a word at a time, then a final mix (the slot is the
- * low bits). */
-static uint64_t
-hash_n(const char *s, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-        s += 8;
-        n -= 8;
-    }
-    if (n) {
-        uint64_t w = 0;
-        for (size_t i = 0; i < n; i++)
-            w |= (uint64_t)(unsigned char)s[i] << (8 * i);
-        h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-    }
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 32;
-    return h;
-}
-
 static struct fentry *
 ft_slot(const struct ftable *t, const char *name, size_t n)
 {
-    uint64_t h = hash_n(name, n);
+    uint64_t h = hash_bytes(name, n);
     size_t i = h & (t->cap - 1);
     for (;;) {
         struct fentry *e = &t->slots[i];
@@ -286,7 +262,7 @@ registry_init(void)
                 size_t n = strlen(f->name);
                 struct fentry *e = ft_slot(&registry[ns], f->name, n);
                 e->fn = f; /* later rows override earlier ones */
-                e->hash = (uint32_t)hash_n(f->name, n);
+                e->hash = (uint32_t)hash_bytes(f->name, n);
                 e->len = (uint32_t)n;
             }
         }

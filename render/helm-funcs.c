@@ -246,12 +246,15 @@ load_yaml_doc(struct tmpl_call *c, struct val **doc, const char **errmsg)
     o.json_compat = true;
     o.allow_duplicate_keys = true;
     o.first_doc_only = true;
+    o.goyaml_errors = true;
     struct val *all = NULL;
     struct pkg_err *err = NULL;
     static const char name[] = "<fromYaml>";
     if (val_yaml_load_all(&all, c->a, s, len, name, &o, &err) < 0) {
         struct sb sb = SB_INIT;
-        if (!strncmp(err->msg, name, sizeof(name) - 1) && err->msg[sizeof(name) - 1] == ':')
+        if (!strncmp(err->msg, "yaml: ", 6))
+            sb_addf(&sb, "error converting YAML to JSON: %s", err->msg);
+        else if (!strncmp(err->msg, name, sizeof(name) - 1) && err->msg[sizeof(name) - 1] == ':')
             goyaml_message(&sb, err->msg, sizeof(name));
         else
             sb_addf(&sb, "error converting YAML to JSON: yaml: %s", err->msg);

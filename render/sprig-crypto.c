@@ -21,6 +21,7 @@
 
 #include <arpa/inet.h>
 
+#include <nettle/nettle-meta.h>
 #include <nettle/sha1.h>
 #include <nettle/sha2.h>
 #include <openssl/bn.h>
@@ -37,12 +38,22 @@
  * the render of a small chart. */
 
 static int
-digest_hex(struct tmpl_call *c, struct val **out, const unsigned char *h, size_t hl)
+digest_hex(struct tmpl_call *c, struct val **out, const struct nettle_hash *hash)
 {
+    size_t n;
+    const char *s = tmpl_arg_str(c, 0, &n);
+    union {
+        struct sha1_ctx sha1;
+        struct sha512_ctx sha512;
+    } ctx;
+    unsigned char h[SHA512_DIGEST_SIZE];
+    hash->init(&ctx);
+    hash->update(&ctx, n, (const uint8_t *)s);
+    hash->digest(&ctx, hash->digest_size, h);
     static const char hex[] = "0123456789abcdef";
     char *p;
-    *out = sprig_str_alloc(c, hl * 2, &p);
-    for (size_t i = 0; i < hl; i++) {
+    *out = sprig_str_alloc(c, hash->digest_size * 2, &p);
+    for (size_t i = 0; i < hash->digest_size; i++) {
         p[2 * i] = hex[h[i] >> 4];
         p[2 * i + 1] = hex[h[i] & 15];
     }
@@ -52,14 +63,7 @@ digest_hex(struct tmpl_call *c, struct val **out, const unsigned char *h, size_t
 static int
 fn_sha1sum(struct tmpl_call *c, struct val **out)
 {
-    size_t n;
-    const char *s = tmpl_arg_str(c, 0, &n);
-    struct sha1_ctx ctx;
-    unsigned char h[SHA1_DIGEST_SIZE];
-    sha1_init(&ctx);
-    sha1_update(&ctx, n, (const uint8_t *)s);
-    sha1_digest(&ctx, sizeof(h), h);
-    return digest_hex(c, out, h, sizeof(h));
+    return digest_hex(c, out, &nettle_sha1);
 }
 
 static int
@@ -78,14 +82,7 @@ fn_sha256sum(struct tmpl_call *c, struct val **out)
 static int
 fn_sha512sum(struct tmpl_call *c, struct val **out)
 {
-    size_t n;
-    const char *s = tmpl_arg_str(c, 0, &n);
-    struct sha512_ctx ctx;
-    unsigned char h[SHA512_DIGEST_SIZE];
-    sha512_init(&ctx);
-    sha512_update(&ctx, n, (const uint8_t *)s);
-    sha512_digest(&ctx, sizeof(h), h);
-    return digest_hex(c, out, h, sizeof(h));
+    return digest_hex(c, out, &nettle_sha512);
 }
 
 static int

@@ -50,9 +50,19 @@ test_expect_success 'values file that is not a map' '
     printf -- "- a\n- b\n" >"$TMP/list.yaml" &&
     fails 1 "failed to parse $TMP/list.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map\[string\]interface {}" x basic -f "$TMP/list.yaml"
 '
-test_expect_success 'values file that is not YAML names file, line and column' '
+# go-yaml v2's wording, as helm prints it: the line of a parser error is
+# counted from 0, a scanner error's from 1.
+test_expect_success 'values file that is not YAML names the file and the line as helm does' '
     printf "a: [\n" >"$TMP/bad.yaml" &&
-    fails 1 "failed to parse $TMP/bad.yaml: error converting YAML to JSON: $TMP/bad.yaml:2:1" x basic -f "$TMP/bad.yaml"
+    fails 1 "failed to parse $TMP/bad.yaml: error converting YAML to JSON: yaml: line 1: did not find expected node content$" x basic -f "$TMP/bad.yaml" &&
+    printf "a: b\n c: d\n" >"$TMP/bad.yaml" &&
+    fails 1 "failed to parse $TMP/bad.yaml: error converting YAML to JSON: yaml: line 2: mapping values are not allowed in this context$" x basic -f "$TMP/bad.yaml"
+'
+test_expect_success 'a template that renders invalid YAML: helm'"'"'s message' '
+    mkdir -p "$TMP/badout/templates" &&
+    printf "apiVersion: v2\nname: badout\nversion: 0.1.0\n" >"$TMP/badout/Chart.yaml" &&
+    printf "a: [1, 2\nb: c\n" >"$TMP/badout/templates/cm.yaml" &&
+    fails 1 "^Error: YAML parse error on badout/templates/cm.yaml: error converting YAML to JSON: yaml: line 1: did not find expected .,. or .\]." x "$TMP/badout"
 '
 test_expect_success 'missing values file' '
     fails 1 "^Error: open $TMP/nope.yaml: no such file or directory" x basic -f "$TMP/nope.yaml"

@@ -48,6 +48,38 @@ test_map_order_and_lookup(void **state)
     arena_free(a);
 }
 
+/* Renaming keys in place: found by the new name, not the old, in maps
+ * below and above the hash index threshold. */
+static void
+test_map_set_key(void **state)
+{
+    (void)state;
+    struct arena *a = arena_new();
+    int sizes[] = {3, 40};
+    for (size_t s = 0; s < 2; s++) {
+        struct val *m = val_map(a);
+        char k[32];
+        for (int i = 0; i < sizes[s]; i++) {
+            snprintf(k, sizeof(k), "Key%d", i);
+            val_map_setz(a, m, k, val_int(a, i));
+        }
+        for (int i = 0; i < sizes[s]; i += 2) {
+            snprintf(k, sizeof(k), "key%d", i);
+            val_map_set_key(a, m, (size_t)i, val_strz(a, k));
+        }
+        for (int i = 0; i < sizes[s]; i++) {
+            snprintf(k, sizeof(k), "%s%d", i % 2 ? "Key" : "key", i);
+            struct val *v = val_map_getz(m, k);
+            assert_non_null(v);
+            assert_int_equal(v->u.i, i);
+            snprintf(k, sizeof(k), "%s%d", i % 2 ? "key" : "Key", i);
+            assert_null(val_map_getz(m, k));
+        }
+        assert_string_equal(m->u.map.ents[0].key->u.s.ptr, "key0");
+    }
+    arena_free(a);
+}
+
 static void
 test_sorted(void **state)
 {
@@ -335,6 +367,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_map_order_and_lookup),
+        cmocka_unit_test(test_map_set_key),
         cmocka_unit_test(test_sorted),
         cmocka_unit_test(test_seq),
         cmocka_unit_test(test_copy_equal),
