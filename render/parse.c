@@ -2,7 +2,8 @@
  * three-token lookahead, the same checks (functions and variables are
  * checked at parse time) and the same error messages, building the node
  * tree of render/tree.h in an arena. Errors unwind with longjmp: every node
- * lives in the arena, so nothing leaks. */
+ * lives in the arena, and parse_trees frees the parser's heap stacks on
+ * both ways out, so nothing leaks. */
 #include "render/tree.h"
 
 #include <errno.h>
@@ -1060,6 +1061,22 @@ field_or_variable(struct ptree *t, const struct tmpl_item *tok)
     return nd;
 }
 
+/* strconv.Unquote of a string token, or the text between its quotes when
+ * the lexer saw no escape and no high bit (tmpl_unquote's fast path). */
+static const char *
+unquote_token(struct ptree *t, const struct tmpl_item *tok, size_t *n)
+{
+    const char *lit = tv(t, tok);
+    if (tok->plain) {
+        *n = tok->len - 2;
+        return dupn(t, lit + 1, *n);
+    }
+    const char *s;
+    if (tmpl_unquote(t->p->a, lit, tok->len, &s, n) < 0)
+        perrorf(t, "invalid syntax");
+    return s;
+}
+
 /* A literal's hash from its length and its first and last eight bytes
  * (equal hashes are compared in full). */
 static uint32_t
@@ -1115,16 +1132,8 @@ string_constant(struct ptree *t, const struct tmpl_item *tok)
     struct strent *e = str_slot(st, lit, len, h);
     if (e->lit)
         return e->cval;
-    const char *s;
     size_t n;
-    if (tok->plain) {
-        /* The lexer saw no escape and no high bit: the text between
-         * the quotes is the string (tmpl_unquote's fast path). */
-        n = len - 2;
-        s = dupn(t, lit + 1, n);
-    } else if (tmpl_unquote(p->a, lit, len, &s, &n) < 0) {
-        perrorf(t, "invalid syntax");
-    }
+    const char *s = unquote_token(t, tok, &n);
     struct val *v = val_str_nocopy(p->a, s, n);
     v->flags |= VAL_F_READONLY;
     e->lit = lit;
@@ -1411,11 +1420,8 @@ static const char *
 parse_template_name(struct ptree *t, const struct tmpl_item *tok, const char *context)
 {
     if (tok->type == ITEM_STRING || tok->type == ITEM_RAW_STRING) {
-        const char *s;
         size_t n;
-        if (tmpl_unquote(t->p->a, tv(t, tok), tok->len, &s, &n) < 0)
-            perrorf(t, "invalid syntax");
-        return s;
+        return unquote_token(t, tok, &n);
     }
     unexpected(t, tok, context);
 }
@@ -1545,11 +1551,8 @@ parse_definition(struct ptree *t)
     struct tmpl_item name = next_non_space(t);
     if (name.type != ITEM_STRING && name.type != ITEM_RAW_STRING)
         unexpected(t, &name, context);
-    const char *s;
     size_t n;
-    if (tmpl_unquote(t->p->a, tv(t, &name), name.len, &s, &n) < 0)
-        perrorf(t, "invalid syntax");
-    t->t->name = s;
+    t->t->name = unquote_token(t, &name, &n);
     expect(t, ITEM_RIGHT_DELIM, context);
     struct tmpl_node *end = NULL;
     t->t->root = item_list(t, &end);

@@ -152,7 +152,7 @@ struct tmpl_numlit {
 };
 
 /* A node is its 8-byte header and the union member of its type, and the
- * parser allocates only that much (tmpl_node_size): a DOT is 8 bytes, a
+ * parser allocates only that much (parse.c's node_size): a DOT is 8 bytes, a
  * TEXT 24, a PIPE 40. Only the member of a node's type may be touched and
  * a node is never copied whole. Positions are byte offsets into the text
  * of the tree the node belongs to (struct tmpl_tree's src): the parser
