@@ -409,6 +409,21 @@ helm_set_new(const struct tmpl_helm_opts *opts)
     return tmpl_set_new(&so);
 }
 
+/* A helm job's outcome: its code, its error handed to *errp. */
+static int
+job_result(struct helm_job *h, struct pkg_err **errp)
+{
+    if (!h->rc)
+        return 0;
+    if (errp) {
+        pkg_err_free(*errp);
+        *errp = h->err;
+    } else {
+        pkg_err_free(h->err);
+    }
+    return h->rc;
+}
+
 int
 tmpl_helm_render(struct tmpl_helm_file *files, size_t n, const struct tmpl_helm_opts *opts,
                  struct arena *a, struct pkg_err **errp)
@@ -426,18 +441,9 @@ tmpl_helm_render(struct tmpl_helm_file *files, size_t n, const struct tmpl_helm_
         names[i] = files[i].name;
     tmpl_helm_order(order, names, n);
     free(names);
-    int rc = 0;
     struct helm_job h = {set, files, order, n, a, NULL, 0};
     run_big(helm_render_on_stack, &h);
-    if (h.rc) {
-        rc = h.rc;
-        if (errp) {
-            pkg_err_free(*errp);
-            *errp = h.err;
-        } else {
-            pkg_err_free(h.err);
-        }
-    }
+    int rc = job_result(&h, errp);
     free(order);
     tmpl_set_free(set);
     return rc;
@@ -560,15 +566,7 @@ tmpl_helm_render_parsed(struct tmpl_helm_parse *p, struct tmpl_helm_file *files,
         set->owns_arena = false;
         struct helm_job h = {set, files, p->order, n, a, NULL, 0};
         run_big(helm_exec_on_stack, &h);
-        if (h.rc) {
-            rc = h.rc;
-            if (errp) {
-                pkg_err_free(*errp);
-                *errp = h.err;
-            } else {
-                pkg_err_free(h.err);
-            }
-        }
+        rc = job_result(&h, errp);
     }
     tmpl_helm_parse_discard(p);
     return rc;
