@@ -152,21 +152,6 @@ read_chart_fd(const char **out, size_t *out_len, struct arena *a, struct chart_m
     return 0;
 }
 
-static int
-read_chart_file(const char **out, size_t *out_len, struct arena *a, struct chart_map **maps,
-                const char *path, size_t limit, bool eager, struct pkg_err **errp)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return pkg_err_sys(errp, "open %s", path);
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        close(fd);
-        return pkg_err_sys(errp, "stat %s", path);
-    }
-    return read_chart_fd(out, out_len, a, maps, fd, (size_t)st.st_size, path, limit, eager, errp);
-}
-
 void
 chart_release(struct chart *c)
 {
@@ -212,6 +197,21 @@ static int check_file(struct walk *w, const char *rel, const char *path, const s
 /* A directory entry the directory says is a regular file: opened relative
  * to the directory (no lstat, no walk of the whole path), stat'ed through
  * the descriptor. The checks and messages are walk_path's. */
+/* Reads a file the walk keeps (fd is consumed) and adds it to the list. */
+static int
+walk_keep(struct walk *w, const char *rel, const char *path, int fd, size_t size)
+{
+    const char *data = NULL;
+    size_t len = 0;
+    int rc = read_chart_fd(&data, &len, w->a, &w->b->maps, fd, size, path, w->b->lim.max_file_bytes,
+                           read_eagerly(rel), w->errp);
+    if (rc)
+        return pkg_err_wrap(w->errp, "error reading %s", rel);
+    w->b->used_bytes += len;
+    filelist_add(&w->files, arena_strdup(w->a, rel), data, len);
+    return 0;
+}
+
 static int
 walk_file(struct walk *w, int dfd, const char *name, const char *path)
 {
@@ -236,15 +236,7 @@ walk_file(struct walk *w, int dfd, const char *name, const char *path)
         close(fd);
         return rc;
     }
-    const char *data = NULL;
-    size_t len = 0;
-    rc = read_chart_fd(&data, &len, w->a, &w->b->maps, fd, (size_t)st.st_size, path,
-                       w->b->lim.max_file_bytes, read_eagerly(rel), w->errp);
-    if (rc)
-        return pkg_err_wrap(w->errp, "error reading %s", rel);
-    w->b->used_bytes += len;
-    filelist_add(&w->files, arena_strdup(w->a, rel), data, len);
-    return 0;
+    return walk_keep(w, rel, path, fd, (size_t)st.st_size);
 }
 
 static int
@@ -334,15 +326,18 @@ walk_path(struct walk *w, const char *path, struct stat *st)
     int rc = check_file(w, rel, path, st);
     if (rc)
         return rc;
-    const char *data = NULL;
-    size_t len = 0;
-    rc = read_chart_file(&data, &len, w->a, &w->b->maps, path, w->b->lim.max_file_bytes,
-                         read_eagerly(rel), w->errp);
-    if (rc)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        pkg_err_sys(w->errp, "open %s", path);
         return pkg_err_wrap(w->errp, "error reading %s", rel);
-    w->b->used_bytes += len;
-    filelist_add(&w->files, arena_strdup(w->a, rel), data, len);
-    return 0;
+    }
+    struct stat fst;
+    if (fstat(fd, &fst) < 0) {
+        pkg_err_sys(w->errp, "stat %s", path);
+        close(fd);
+        return pkg_err_wrap(w->errp, "error reading %s", rel);
+    }
+    return walk_keep(w, rel, path, fd, (size_t)fst.st_size);
 }
 
 /* A file the walk keeps: regular, within the chart's limits. */
