@@ -114,16 +114,25 @@ test_seq(void **state)
     arena_free(a);
 }
 
+/* {list: [x, 1.5]}, the list in *inner: what the copy tests start from */
+static struct val *
+list_map(struct arena *a, struct val **inner)
+{
+    struct val *m = val_map(a);
+    *inner = val_seq(a);
+    val_seq_push(a, *inner, val_strz(a, "x"));
+    val_seq_push(a, *inner, val_float(a, 1.5));
+    val_map_setz(a, m, "list", *inner);
+    return m;
+}
+
 static void
 test_copy_equal(void **state)
 {
     (void)state;
     struct arena *a = arena_new();
-    struct val *m = val_map(a);
-    struct val *inner = val_seq(a);
-    val_seq_push(a, inner, val_strz(a, "x"));
-    val_seq_push(a, inner, val_float(a, 1.5));
-    val_map_setz(a, m, "list", inner);
+    struct val *inner;
+    struct val *m = list_map(a, &inner);
     val_map_setz(a, m, "n", val_int(a, 3));
     struct val *c = val_copy(a, m);
     assert_true(val_equal(m, c));
@@ -208,11 +217,8 @@ test_copy_shared(void **state)
 {
     (void)state;
     struct arena *a = arena_new();
-    struct val *m = val_map(a);
-    struct val *inner = val_seq(a);
-    val_seq_push(a, inner, val_strz(a, "x"));
-    val_seq_push(a, inner, val_float(a, 1.5));
-    val_map_setz(a, m, "list", inner);
+    struct val *inner;
+    struct val *m = list_map(a, &inner);
     val_map_setz(a, m, "empty", val_map(a));
     val_map_setz(a, m, "none", val_seq(a));
     struct val *big = val_map(a);
