@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include <arpa/inet.h>
+#include <pthread.h>
 
 #include <nettle/nettle-meta.h>
 #include <nettle/sha1.h>
@@ -781,15 +782,27 @@ parse_key_pem(const char *s, size_t n, struct sb *err)
 
 /* ---- sprig.certificate ---- */
 
+/* A genCA certificate is made when it is first read (.Cert, .Key,
+ * printing, toYaml, genSignedCert): charts often call genCA at the top of
+ * a file and use it under a condition that is false, and the RSA key costs
+ * more than the rest of the render (bitnami thanos: 170 ms). genCA without
+ * a key cannot fail on its input, so the answer is the same; only the
+ * moment of time.Now() moves, by the length of the render. */
 struct cert {
-    struct val *cert, *key;
+    struct val *cert, *key; /* NULL until made */
+    struct arena *a;        /* for the lazy case: where they are made */
+    const char *cn;
+    size_t cnlen;
+    int64_t days;
 };
+
+static const struct cert *cert_ready(const struct val *obj);
 
 static int
 cert_field(struct val **out, struct arena *a, const struct val *obj, const char *name)
 {
     (void)a;
-    const struct cert *c = obj->u.obj.ptr;
+    const struct cert *c = cert_ready(obj);
     if (!strcmp(name, "Cert")) {
         *out = c->cert;
         return 0;
@@ -804,7 +817,7 @@ cert_field(struct val **out, struct arena *a, const struct val *obj, const char 
 static struct val *
 cert_fields(struct arena *a, const struct val *obj)
 {
-    const struct cert *c = obj->u.obj.ptr;
+    const struct cert *c = cert_ready(obj);
     struct val *l = val_seq(a);
     val_seq_push(a, l, c->cert);
     val_seq_push(a, l, c->key);
@@ -814,7 +827,7 @@ cert_fields(struct arena *a, const struct val *obj)
 static struct val *
 cert_to_val(struct arena *a, const struct val *obj)
 {
-    const struct cert *c = obj->u.obj.ptr;
+    const struct cert *c = cert_ready(obj);
     struct val *m = val_map(a);
     val_map_setz(a, m, "Cert", c->cert);
     val_map_setz(a, m, "Key", c->key);
@@ -1001,23 +1014,16 @@ asn1_string_type(const char *s, size_t n)
     return V_ASN1_PRINTABLESTRING;
 }
 
-/* getCertAndKey(template, signee key, parent, signing key) */
-static int
-make_cert(struct tmpl_call *c, const struct cert_opts *o, EVP_PKEY *key, X509 *parent,
-          EVP_PKEY *signer, struct val **out)
+/* getCertAndKey(template, signee key, parent, signing key) into PEM text:
+ * NULL, or Go's message. gens may be NULL (no subject alternative names). */
+static const char *
+cert_pem(const struct cert_opts *o, GENERAL_NAMES *gens, EVP_PKEY *key, X509 *parent,
+         EVP_PKEY *signer, struct sb *cb, struct sb *kb)
 {
     int base = EVP_PKEY_get_base_id(signer);
-    if (base == EVP_PKEY_DSA)
-        return cert_fail(c, "error creating certificate: x509: certificate private key does not "
-                            "implement crypto.Signer");
-    GENERAL_NAMES *gens = NULL;
-    int rc = san_names(c, o, &gens);
-    if (rc)
-        return rc;
     X509 *x = X509_new();
     BIGNUM *serial = BN_new(), *lim = BN_new();
-    struct sb cb = SB_INIT, kb = SB_INIT;
-    rc = -1;
+    const char *err = NULL;
     X509_set_version(x, 2);
     BN_set_bit(lim, 128);
     BN_rand_range(serial, lim);
@@ -1046,36 +1052,78 @@ make_cert(struct tmpl_call *c, const struct cert_opts *o, EVP_PKEY *key, X509 *p
     if (ok && parent && X509_get0_subject_key_id(parent) &&
         X509_NAME_cmp(X509_get_subject_name(parent), X509_get_subject_name(x)) != 0)
         ok = add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always");
-    if (ok && sk_GENERAL_NAME_num(gens) > 0)
+    if (ok && gens && sk_GENERAL_NAME_num(gens) > 0)
         ok = X509_add1_ext_i2d(x, NID_subject_alt_name, gens, o->cnlen == 0, X509V3_ADD_DEFAULT) ==
              1;
     const EVP_MD *md = base == EVP_PKEY_ED25519 ? NULL : EVP_sha256();
-    if (!ok || X509_sign(x, signer, md) <= 0) {
-        rc = cert_fail(c, "error creating certificate: x509: signing failed");
-        goto out;
-    }
     unsigned char *der = NULL;
-    int n = i2d_X509(x, &der);
-    if (n <= 0) {
-        rc = cert_fail(c, "error creating certificate: x509: encoding failed");
-        goto out;
+    int n;
+    if (!ok || X509_sign(x, signer, md) <= 0)
+        err = "error creating certificate: x509: signing failed";
+    else if ((n = i2d_X509(x, &der)) <= 0)
+        err = "error creating certificate: x509: encoding failed";
+    else {
+        pem_encode(cb, "CERTIFICATE", der, (size_t)n);
+        OPENSSL_free(der);
+        if (!key_pem(kb, key))
+            err = "error pem-encoding key";
     }
-    pem_encode(&cb, "CERTIFICATE", der, (size_t)n);
-    OPENSSL_free(der);
-    if (!key_pem(&kb, key)) {
-        rc = cert_fail(c, "error pem-encoding key");
-        goto out;
-    }
-    *out = mk_cert(c, cb.buf, cb.len, kb.buf, kb.len);
-    rc = 0;
-out:
-    sb_release(&cb);
-    sb_release(&kb);
-    GENERAL_NAMES_free(gens);
     BN_free(serial);
     BN_free(lim);
     X509_free(x);
+    return err;
+}
+
+static int
+make_cert(struct tmpl_call *c, const struct cert_opts *o, EVP_PKEY *key, X509 *parent,
+          EVP_PKEY *signer, struct val **out)
+{
+    if (EVP_PKEY_get_base_id(signer) == EVP_PKEY_DSA)
+        return cert_fail(c, "error creating certificate: x509: certificate private key does not "
+                            "implement crypto.Signer");
+    GENERAL_NAMES *gens = NULL;
+    int rc = san_names(c, o, &gens);
+    if (rc)
+        return rc;
+    struct sb cb = SB_INIT, kb = SB_INIT;
+    const char *err = cert_pem(o, gens, key, parent, signer, &cb, &kb);
+    if (err)
+        rc = cert_fail(c, err);
+    else
+        *out = mk_cert(c, cb.buf, cb.len, kb.buf, kb.len);
+    sb_release(&cb);
+    sb_release(&kb);
+    GENERAL_NAMES_free(gens);
     return rc;
+}
+
+/* Makes a lazy genCA certificate (see struct cert). Its failures are the
+ * library's own (no randomness, no memory), never the chart's: they end
+ * the process as helm's error would have ended the render. */
+static const struct cert *
+cert_ready(const struct val *obj)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    struct cert *p = obj->u.obj.ptr;
+    pthread_mutex_lock(&mu);
+    if (!p->cert) {
+        struct cert_opts o = {.cn = p->cn, .cnlen = p->cnlen, .days = p->days, .is_ca = true};
+        struct sb cb = SB_INIT, kb = SB_INIT;
+        EVP_PKEY *k = gen_key("rsa2048");
+        const char *err = k ? cert_pem(&o, NULL, k, NULL, k, &cb, &kb)
+                            : "error generating rsa key: key generation failed";
+        if (err) {
+            fprintf(stderr, "Error: error calling genCA: %s\n", err);
+            exit(1);
+        }
+        EVP_PKEY_free(k);
+        p->key = val_str(p->a, kb.buf, kb.len);
+        p->cert = val_str(p->a, cb.buf, cb.len);
+        sb_release(&cb);
+        sb_release(&kb);
+    }
+    pthread_mutex_unlock(&mu);
+    return p;
 }
 
 static EVP_PKEY *
@@ -1098,10 +1146,19 @@ gen_ca(struct tmpl_call *c, struct val **out, bool with_key)
     o.cn = tmpl_arg_str(c, 0, &o.cnlen);
     o.days = tmpl_arg_int(c, 1);
     o.is_ca = true;
+    if (!with_key) {
+        struct cert *p = arena_alloc(c->a, sizeof(*p));
+        p->a = c->a;
+        p->cn = arena_memdup(c->a, o.cn, o.cnlen);
+        p->cnlen = o.cnlen;
+        p->days = o.days;
+        *out = val_obj(c->a, &cert_type.base, p);
+        return 0;
+    }
     int rc = 0;
-    EVP_PKEY *k = with_key ? key_arg(c, 2, &rc) : gen_key("rsa2048");
+    EVP_PKEY *k = key_arg(c, 2, &rc);
     if (!k)
-        return rc ? rc : tmpl_fail(c, "error generating rsa key: key generation failed");
+        return rc;
     rc = make_cert(c, &o, k, NULL, k, out);
     EVP_PKEY_free(k);
     return rc;
@@ -1152,7 +1209,7 @@ static const struct cert *
 cert_of(const struct val *v)
 {
     if (v->kind == VAL_OBJ && v->u.obj.type == &cert_type.base)
-        return v->u.obj.ptr;
+        return cert_ready(v);
     return NULL;
 }
 
