@@ -5,10 +5,16 @@
 #include "core/yaml.h"
 #include "core/sb.h"
 #include "core/xalloc.h"
+#include "core/yaml-reader.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
+
+/* Links pkg's reader (core/yaml-reader.c) in place of libyaml's: the
+ * reference pulls it out of libpkg.a before the linker reaches libyaml. */
+static int (*const yaml_reader)(yaml_parser_t *, size_t)
+    __attribute__((used)) = yaml_parser_update_buffer;
 
 #define DEFAULT_MAX_DEPTH 1000
 #define DEFAULT_MAX_NODES (1u << 20)
