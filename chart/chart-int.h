@@ -45,6 +45,8 @@ struct chart_budget {
     size_t used_bytes;
     size_t used_files;
     unsigned depth;
+    struct tmpl_parse_ahead *ahead; /* started by the first chart_load_files */
+    bool ahead_tried;
 };
 
 /* Helm's LoadFiles: builds a chart from its files (subcharts included). */

@@ -61,6 +61,8 @@ struct chart_meta {
     bool has_deps; /* the `dependencies` key held a list (Go's non-nil slice) */
 };
 
+struct tmpl_parse_ahead;
+
 struct chart {
     struct chart_meta *meta;
     struct chart_file *templates; /* templates/..., in load order */
@@ -77,6 +79,7 @@ struct chart {
     struct chart *parent;   /* NULL for the root */
     struct chart **deps;    /* subcharts (Helm's Dependencies()) */
     size_t ndeps;
+    struct tmpl_parse_ahead *ahead; /* the root's templates parsed ahead: chart_release() */
 };
 
 /* Limits for untrusted charts. Zero fields take the defaults (Helm v3.18's
@@ -87,6 +90,10 @@ struct chart_load_opts {
     size_t max_file_bytes;
     size_t max_files;
     unsigned max_depth;
+    /* Start parsing the templates of the chart and of its unpacked
+     * subcharts on a thread while the chart loads (for a render that
+     * follows: chart_template takes the trees). */
+    bool parse_ahead;
 };
 
 /* Loads a chart from a directory (honouring .helmignore, following symlinks
@@ -98,9 +105,10 @@ struct chart_load_opts {
 int chart_load(struct chart **out, struct arena *a, const char *path,
                const struct chart_load_opts *opts, struct pkg_err **errp);
 
-/* Unmaps the files a directory chart's data point into. Call it before
- * freeing the arena of a chart from chart_load (until then the files'
- * bytes stay readable); NULL is a no-op. */
+/* Unmaps the files a directory chart's data point into and stops and frees
+ * its parse-ahead. Call it before freeing the arena of a chart from
+ * chart_load (until then the files' bytes stay readable); NULL is a
+ * no-op. */
 void chart_release(struct chart *c);
 
 /* The same for an archive already in memory; `name` is used in messages. */

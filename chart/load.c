@@ -12,6 +12,7 @@
 #include "core/sb.h"
 #include "core/xalloc.h"
 #include "core/yaml.h"
+#include "render/render.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -157,6 +158,8 @@ chart_release(struct chart *c)
 {
     if (!c)
         return;
+    tmpl_parse_ahead_free(c->ahead);
+    c->ahead = NULL;
     for (struct chart_map *m = c->maps; m; m = m->next) {
         if (m->len)
             munmap(m->addr, m->len);
@@ -698,12 +701,13 @@ chart_load(struct chart **out, struct arena *a, const char *path,
     int rc = S_ISDIR(st.st_mode) ? load_dir(out, a, path, &b, errp)
                                  : load_archive_file(out, a, path, &b, errp);
     if (rc) {
-        struct chart tmp = {.maps = b.maps};
+        struct chart tmp = {.maps = b.maps, .ahead = b.ahead};
         chart_release(&tmp);
         *out = NULL;
         return rc;
     }
     (*out)->maps = b.maps;
+    (*out)->ahead = b.ahead;
     return 0;
 }
 
@@ -802,10 +806,52 @@ chart_add_dep(struct arena *a, struct chart *c, struct chart *sub)
     sub->parent = c;
 }
 
+/* Below this much template text a thread costs more than it saves. */
+#define AHEAD_MIN_BYTES ((size_t)16 << 10)
+
+/* A template of the chart or of a subchart unpacked beside it: the path
+ * is (charts/NAME/)*templates/... */
+static bool
+is_template_path(const char *p)
+{
+    while (!strncmp(p, "charts/", 7)) {
+        const char *slash = strchr(p + 7, '/');
+        if (!slash)
+            return false;
+        p = slash + 1;
+    }
+    return !strncmp(p, "templates/", 10);
+}
+
+/* Starts parsing the templates among the root chart's files (LoadFiles
+ * has every file of the tree but archived subcharts). Their final names
+ * depend on Chart.yaml names and aliases: the paths serve until then. */
+static void
+start_parse_ahead(struct chart_budget *b, const struct chart_buffered *files, size_t n)
+{
+    b->ahead_tried = true;
+    struct tmpl_helm_file *tf = xcalloc(n ? n : 1, sizeof(*tf));
+    size_t m = 0, bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_template_path(files[i].name))
+            continue;
+        tf[m].name = files[i].name;
+        tf[m].text = files[i].data;
+        tf[m].len = files[i].len;
+        bytes += files[i].len;
+        m++;
+    }
+    if (bytes >= AHEAD_MIN_BYTES)
+        b->ahead = tmpl_helm_parse_ahead(tf, m);
+    free(tf);
+}
+
 int
 chart_load_files(struct chart **out, struct arena *a, struct chart_buffered *files, size_t n,
                  struct chart_budget *b, struct pkg_err **errp)
 {
+    if (b->lim.parse_ahead && !b->ahead_tried)
+        start_parse_ahead(b, files, n);
     struct chart *c = arena_alloc(a, sizeof(*c));
     size_t cap_raw = 0, cap_t = 0, cap_f = 0;
     struct sublist *subs = NULL;

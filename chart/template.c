@@ -581,10 +581,12 @@ chart_template(struct sb *out, bool *render_error, struct arena *a, struct chart
     /* Parsing needs only the files' names and texts: it runs on a thread
      * of its own while the values are coalesced and validated. Errors keep
      * Helm's order: a parse error is reported only when the values are
-     * good. */
+     * good. A chart loaded with parse_ahead has had its templates parsing
+     * since its files were read (c->ahead): the parse takes those trees
+     * under the names it gives the files now (subchart names, aliases). */
     struct fileset fs = {0};
     collect_tpls(a, &fs, c);
-    struct tmpl_helm_opts ho = {0};
+    struct tmpl_helm_opts ho = {.ahead = c->ahead};
     size_t tbytes = 0;
     for (size_t i = 0; i < fs.n; i++)
         tbytes += fs.v[i].len;
@@ -758,8 +760,9 @@ chart_template_path(struct sb *out, bool *render_error, const char *chart_path,
     struct val *vals;
     struct chart *c;
     int rc = chart_values_merge(&vals, a, vo, errp);
+    struct chart_load_opts lo = {.parse_ahead = true};
     if (!rc)
-        rc = chart_load(&c, a, chart_path, NULL, errp);
+        rc = chart_load(&c, a, chart_path, &lo, errp);
     if (!rc) {
         rc = chart_template(out, render_error, a, c, vals, o, errp);
         chart_release(c);

@@ -1696,8 +1696,9 @@ struct files_job {
     size_t n;
     enum tmpl_funcset funcs;
     bool skip_func_check;
-    size_t next; /* the next file to take (atomic) */
-    bool stop;   /* a file failed: take no more (atomic) */
+    bool keep_going; /* parse every file, failed or not (parse-ahead) */
+    size_t next;     /* the next file to take (atomic) */
+    bool stop;       /* a file failed, or the job was cancelled: take no more (atomic) */
     struct arena *helper_arena;
 };
 
@@ -1717,7 +1718,7 @@ files_work(struct files_job *j, struct arena *a)
         struct file_result *r = &j->res[i];
         r->rc = parse_trees(&r->set, a, &strs, j->funcs, j->skip_func_check, j->files[i].name,
                             j->files[i].text, j->files[i].len, true, &r->err);
-        if (r->rc)
+        if (r->rc && !j->keep_going)
             __atomic_store_n(&j->stop, true, __ATOMIC_RELEASE);
     }
     strtab_release(&strs);
@@ -1731,34 +1732,188 @@ files_helper(void *arg)
     return NULL;
 }
 
-int
-tmpl_parse_borrowed_files(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs,
-                          bool skip_func_check, const struct tmpl_parse_file *files, size_t n,
-                          size_t stack_size, size_t *failed, struct pkg_err **errp)
+/* Starts a thread that works on j with a stack_size stack and an arena of
+ * its own (j->helper_arena). False when no thread could be made. */
+static bool
+files_thread(struct files_job *j, pthread_t *th, size_t stack_size)
 {
-    struct files_job j = {
-        files, xcalloc(n ? n : 1, sizeof(*j.res)), n, funcs, skip_func_check, 0, false, NULL};
-    size_t bytes = 0;
-    for (size_t i = 0; i < n; i++)
-        bytes += files[i].len;
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0)
+        return false;
+    j->helper_arena = arena_new();
+    bool ok = pthread_attr_setstacksize(&attr, stack_size) == 0 &&
+              pthread_create(th, &attr, files_helper, j) == 0;
+    pthread_attr_destroy(&attr);
+    return ok;
+}
+
+/* ---- parsing ahead ---- */
+
+/* Files parsed before the caller knows which of them will be rendered and
+ * under which names: a chart's templates, on a thread of their own while
+ * the rest of the chart loads. tmpl_parse_borrowed_files takes the trees
+ * of the files it is given (same text, same length), renamed; the ones
+ * that failed are parsed again under their real names for the message. */
+struct tmpl_parse_ahead {
+    struct files_job j;
+    struct tmpl_parse_file *files; /* j.files, ours */
+    size_t *by_text;               /* indices of files by text address */
     pthread_t th;
-    bool threaded = false;
-    if (n > 1 && bytes >= PARALLEL_MIN_BYTES && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
-        pthread_attr_t attr;
-        if (pthread_attr_init(&attr) == 0) {
-            j.helper_arena = arena_new();
-            threaded = pthread_attr_setstacksize(&attr, stack_size) == 0 &&
-                       pthread_create(&th, &attr, files_helper, &j) == 0;
-            pthread_attr_destroy(&attr);
-        }
+    bool threaded, joined;
+    struct arena *main_arena; /* what the joining thread parsed */
+};
+
+struct tmpl_parse_ahead *
+tmpl_parse_ahead_start(const struct tmpl_parse_file *files, size_t n, enum tmpl_funcset funcs,
+                       size_t stack_size)
+{
+    struct tmpl_parse_ahead *pa = xcalloc(1, sizeof(*pa));
+    pa->files = xcalloc(n ? n : 1, sizeof(*pa->files));
+    if (n)
+        memcpy(pa->files, files, n * sizeof(*files));
+    pa->j.files = pa->files;
+    pa->j.res = xcalloc(n ? n : 1, sizeof(*pa->j.res));
+    pa->j.n = n;
+    pa->j.funcs = funcs;
+    pa->j.keep_going = true;
+    pa->threaded = files_thread(&pa->j, &pa->th, stack_size);
+    return pa;
+}
+
+static int
+cmp_text(const void *x, const void *y, void *arg)
+{
+    const struct tmpl_parse_file *f = arg;
+    uintptr_t a = (uintptr_t)f[*(const size_t *)x].text, b = (uintptr_t)f[*(const size_t *)y].text;
+    return a < b ? -1 : a > b;
+}
+
+/* Joins the work (this thread parses what is left, into a) and waits for
+ * the thread; the trees' arenas are then adopted by a. */
+static void
+ahead_finish(struct tmpl_parse_ahead *pa, struct arena *a)
+{
+    files_work(&pa->j, a);
+    if (pa->threaded && !pa->joined)
+        pthread_join(pa->th, NULL);
+    pa->joined = true;
+    arena_adopt(a, pa->j.helper_arena);
+    pa->j.helper_arena = NULL;
+    if (pa->by_text)
+        return; /* finished by an earlier parse */
+    pa->by_text = xcalloc(pa->j.n ? pa->j.n : 1, sizeof(*pa->by_text));
+    for (size_t i = 0; i < pa->j.n; i++)
+        pa->by_text[i] = i;
+    qsort_r(pa->by_text, pa->j.n, sizeof(*pa->by_text), cmp_text, pa->files);
+}
+
+/* The parsed trees of a file with this text, renamed to name, or false.
+ * Each result is handed out once. */
+static bool
+ahead_take(struct tmpl_parse_ahead *pa, struct arena *a, const struct tmpl_parse_file *f,
+           struct file_result *out)
+{
+    size_t lo = 0, hi = pa->j.n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((uintptr_t)pa->files[pa->by_text[mid]].text < (uintptr_t)f->text)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
+    if (lo == pa->j.n)
+        return false;
+    size_t k = pa->by_text[lo];
+    struct file_result *r = &pa->j.res[k];
+    if (pa->files[k].text != f->text || pa->files[k].len != f->len || r->rc || !r->set.v)
+        return false;
+    /* Every tree of the file shares its source; the file's own tree
+     * carries the source's name. A definition named like the file, under
+     * either name, would have met it in the parser's checks: parse again. */
+    struct tmpl_src *src = (struct tmpl_src *)r->set.v[0]->src;
+    const char *old = src->name;
+    for (size_t i = 0; i < r->set.n; i++) {
+        const char *tn = r->set.v[i]->name;
+        if (tn != old && (!strcmp(tn, old) || !strcmp(tn, f->name)))
+            return false;
+    }
+    *out = *r;
+    memset(r, 0, sizeof(*r));
+    r->rc = -1; /* taken */
+    const char *name = arena_strdup(a, f->name);
+    for (size_t i = 0; i < out->set.n; i++)
+        if (out->set.v[i]->name == old)
+            out->set.v[i]->name = name;
+    src->name = name;
+    return true;
+}
+
+void
+tmpl_parse_ahead_free(struct tmpl_parse_ahead *pa)
+{
+    if (!pa)
+        return;
+    if (pa->threaded && !pa->joined) {
+        __atomic_store_n(&pa->j.stop, true, __ATOMIC_RELEASE);
+        pthread_join(pa->th, NULL);
+    }
+    arena_free(pa->j.helper_arena);
+    for (size_t i = 0; i < pa->j.n; i++)
+        pkg_err_free(pa->j.res[i].err);
+    free(pa->j.res);
+    free(pa->by_text);
+    free(pa->files);
+    free(pa);
+}
+
+/* Parses files[idx[0..m)] into res[idx[k]], on two threads when the texts
+ * are large. */
+static void
+parse_some(struct file_result *res, struct arena *a, enum tmpl_funcset funcs, bool skip_func_check,
+           const struct tmpl_parse_file *files, const size_t *idx, size_t m, size_t stack_size)
+{
+    struct tmpl_parse_file *sub = xcalloc(m ? m : 1, sizeof(*sub));
+    size_t bytes = 0;
+    for (size_t k = 0; k < m; k++) {
+        sub[k] = files[idx[k]];
+        bytes += sub[k].len;
+    }
+    struct files_job j = {
+        sub, xcalloc(m ? m : 1, sizeof(*j.res)), m, funcs, skip_func_check, false, 0, false, NULL};
+    pthread_t th;
+    bool threaded = m > 1 && bytes >= PARALLEL_MIN_BYTES && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
+                    files_thread(&j, &th, stack_size);
     files_work(&j, a);
     if (threaded)
         pthread_join(th, NULL);
     arena_adopt(a, j.helper_arena);
+    for (size_t k = 0; k < m; k++)
+        res[idx[k]] = j.res[k];
+    free(j.res);
+    free(sub);
+}
+
+int
+tmpl_parse_borrowed_files(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs,
+                          bool skip_func_check, const struct tmpl_parse_file *files, size_t n,
+                          size_t stack_size, struct tmpl_parse_ahead *pa, size_t *failed,
+                          struct pkg_err **errp)
+{
+    struct file_result *res = xcalloc(n ? n : 1, sizeof(*res));
+    size_t *todo = xcalloc(n ? n : 1, sizeof(*todo));
+    size_t m = 0;
+    bool use_ahead = pa && pa->j.funcs == funcs && !skip_func_check;
+    if (use_ahead)
+        ahead_finish(pa, a);
+    for (size_t i = 0; i < n; i++)
+        if (!use_ahead || !ahead_take(pa, a, &files[i], &res[i]))
+            todo[m++] = i;
+    if (m)
+        parse_some(res, a, funcs, skip_func_check, files, todo, m, stack_size);
+    free(todo);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
-        struct file_result *r = &j.res[i];
+        struct file_result *r = &res[i];
         if (r->rc) {
             rc = r->rc;
             if (failed)
@@ -1774,8 +1929,8 @@ tmpl_parse_borrowed_files(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset
             tmpl_ns_add(ns, r->set.v[k]);
     }
     for (size_t i = 0; i < n; i++)
-        pkg_err_free(j.res[i].err);
-    free(j.res);
+        pkg_err_free(res[i].err);
+    free(res);
     return rc;
 }
 

@@ -173,10 +173,14 @@ struct tmpl_helm_file {
     size_t out_len;
 };
 
+struct tmpl_parse_ahead;
 struct tmpl_helm_opts {
     bool strict;    /* helm --strict: missingkey=error */
     bool lint_mode; /* helm lint: required/fail only log */
     size_t max_output;
+    /* Trees parsed ahead (tmpl_helm_parse_ahead), or NULL: the parse takes
+     * those of files with the same text instead of parsing them again. */
+    struct tmpl_parse_ahead *ahead;
 };
 
 /* Helm's Engine.render: parses every file into one template set in Helm's
@@ -208,6 +212,15 @@ struct tmpl_helm_parse *tmpl_helm_parse_start(const struct tmpl_helm_file *files
 int tmpl_helm_render_parsed(struct tmpl_helm_parse *p, struct tmpl_helm_file *files, size_t n,
                             struct arena *a, struct pkg_err **errp);
 void tmpl_helm_parse_discard(struct tmpl_helm_parse *p);
+
+/* Starts parsing files (their names and texts) on a thread of their own
+ * before it is known which will be rendered, and under which names: a
+ * chart's templates while the rest of the chart loads. Free it with
+ * tmpl_parse_ahead_free (render/tree.h; it stops the thread), after the
+ * parses it was given to are rendered or discarded. The texts must outlive
+ * it, and the trees taken from it. */
+struct tmpl_parse_ahead *tmpl_helm_parse_ahead(const struct tmpl_helm_file *files, size_t n);
+void tmpl_parse_ahead_free(struct tmpl_parse_ahead *pa);
 
 /* The order Helm parses and executes files in (engine.go sortTemplates):
  * fills idx[0..n) with indices into names. */

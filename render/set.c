@@ -309,6 +309,7 @@ struct helm_job {
     struct arena *out_arena;
     struct pkg_err *err;
     int rc;
+    struct tmpl_parse_ahead *ahead;
 };
 
 static void helm_exec_files(struct helm_job *h, size_t budget);
@@ -326,7 +327,7 @@ helm_render_on_stack(void *arg, size_t budget)
     struct pkg_err *err = NULL;
     size_t failed = 0;
     int prc = tmpl_parse_borrowed_files(&h->set->ns, h->set->a, h->set->opts.funcs, false, pf, h->n,
-                                        BIG_STACK, &failed, &err);
+                                        BIG_STACK, h->ahead, &failed, &err);
     free(pf);
     if (prc < 0) {
         h->rc = helm_parse_error(&h->err, h->files[h->order[failed]].name, err->msg);
@@ -441,7 +442,7 @@ tmpl_helm_render(struct tmpl_helm_file *files, size_t n, const struct tmpl_helm_
         names[i] = files[i].name;
     tmpl_helm_order(order, names, n);
     free(names);
-    struct helm_job h = {set, files, order, n, a, NULL, 0};
+    struct helm_job h = {set, files, order, n, a, NULL, 0, opts ? opts->ahead : NULL};
     run_big(helm_render_on_stack, &h);
     int rc = job_result(&h, errp);
     free(order);
@@ -453,6 +454,7 @@ tmpl_helm_render(struct tmpl_helm_file *files, size_t n, const struct tmpl_helm_
 
 struct tmpl_helm_parse {
     struct tmpl_set *set; /* its own arena holds the trees until rendering */
+    struct tmpl_parse_ahead *ahead;
     size_t *order;
     size_t n;
     struct tmpl_parse_file *pf;
@@ -467,7 +469,7 @@ static void
 helm_parse_run(struct tmpl_helm_parse *p)
 {
     p->rc = tmpl_parse_borrowed_files(&p->set->ns, p->set->a, p->set->opts.funcs, false, p->pf,
-                                      p->n, BIG_STACK, &p->failed, &p->err);
+                                      p->n, BIG_STACK, p->ahead, &p->failed, &p->err);
 }
 
 static void
@@ -492,6 +494,7 @@ tmpl_helm_parse_start(const struct tmpl_helm_file *files, size_t n,
 {
     struct tmpl_helm_parse *p = xcalloc(1, sizeof(*p));
     p->set = helm_set_new(opts);
+    p->ahead = opts ? opts->ahead : NULL;
     p->n = n;
     p->order = xcalloc(n ? n : 1, sizeof(*p->order));
     const char **names = xcalloc(n ? n : 1, sizeof(*names));
@@ -511,6 +514,17 @@ tmpl_helm_parse_start(const struct tmpl_helm_file *files, size_t n,
         pthread_attr_destroy(&attr);
     }
     return p;
+}
+
+struct tmpl_parse_ahead *
+tmpl_helm_parse_ahead(const struct tmpl_helm_file *files, size_t n)
+{
+    struct tmpl_parse_file *pf = xcalloc(n ? n : 1, sizeof(*pf));
+    for (size_t i = 0; i < n; i++)
+        pf[i] = (struct tmpl_parse_file){files[i].name, files[i].text, files[i].len};
+    struct tmpl_parse_ahead *pa = tmpl_parse_ahead_start(pf, n, TMPL_FUNCS_HELM, BIG_STACK);
+    free(pf);
+    return pa;
 }
 
 /* Waits for the parse (or, without a thread, parses now on the big stack). */
@@ -564,7 +578,7 @@ tmpl_helm_render_parsed(struct tmpl_helm_parse *p, struct tmpl_helm_file *files,
         arena_adopt(a, set->a);
         set->a = a;
         set->owns_arena = false;
-        struct helm_job h = {set, files, p->order, n, a, NULL, 0};
+        struct helm_job h = {set, files, p->order, n, a, NULL, 0, NULL};
         run_big(helm_exec_on_stack, &h);
         rc = job_result(&h, errp);
     }

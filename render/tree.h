@@ -257,9 +257,23 @@ struct tmpl_parse_file {
     const char *name, *text;
     size_t len;
 };
+struct tmpl_parse_ahead;
 int tmpl_parse_borrowed_files(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs,
                               bool skip_func_check, const struct tmpl_parse_file *files, size_t n,
-                              size_t stack_size, size_t *failed, struct pkg_err **errp);
+                              size_t stack_size, struct tmpl_parse_ahead *ahead, size_t *failed,
+                              struct pkg_err **errp);
+
+/* Parsing ahead: files parsed on a thread of their own (with a stack_size
+ * stack) before the caller knows which of them it will parse, and under
+ * which names (a chart's templates, while the chart loads). Given to
+ * tmpl_parse_borrowed_files, which first parses what is left of them,
+ * then takes the trees of every file with the same text (the same
+ * address and length) under its own name; a file whose early parse failed
+ * is parsed again for the message. The trees live in that call's arena.
+ * tmpl_parse_ahead_free stops the thread (after the file at hand) and
+ * frees what was not taken; NULL is a no-op. The texts must outlive it. */
+struct tmpl_parse_ahead *tmpl_parse_ahead_start(const struct tmpl_parse_file *files, size_t n,
+                                                enum tmpl_funcset funcs, size_t stack_size);
 
 /* Go's parse.IsEmptyTree. */
 bool tmpl_tree_is_empty(const struct tmpl_node *n);

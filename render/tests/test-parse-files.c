@@ -1,8 +1,11 @@
 /* Unit tests: tmpl_parse_borrowed_files (a chart's files parsed on two
  * threads) against one tmpl_parse_borrowed per file in order: the same
  * trees win in the namespace (later definitions replace earlier ones, empty
- * ones do not), and the same first error, whichever thread met it. */
+ * ones do not), and the same first error, whichever thread met it. The
+ * same with the files parsed ahead under other names (tmpl_parse_ahead),
+ * with files the final set does not have. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +34,8 @@ corpus_make(struct corpus *c, const size_t *bad, size_t nbad)
     for (size_t i = 0; i < NFILES; i++) {
         struct sb sb = SB_INIT;
         sb_addf(&sb, "{{- define \"own%zu\" }}own {{ .x }} {{ end }}\n", i);
+        if (i == 10) /* a definition named like the file: parsed again when renamed */
+            sb_addstr(&sb, "{{ define \"chart/templates/f010.yaml\" }}mine{{ end }}\n");
         if (i % 5 == 0)
             sb_addstr(&sb, "{{ define \"common\" }}{{ end }}\n");
         else
@@ -59,8 +64,28 @@ corpus_free(struct corpus *c)
     }
 }
 
+/* The corpus parsed ahead under other names ("early/NNN"), with files
+ * of its own in front and behind (one of them broken). */
+static struct tmpl_parse_ahead *
+ahead_of(const struct corpus *c, char **names)
+{
+    static const char *const extra[] = {"{{ define \"extra\" }}x{{ end }}", "{{ end }}",
+                                        "plain text"};
+    struct tmpl_parse_file pf[NFILES + 3];
+    size_t n = 0;
+    pf[n++] = (struct tmpl_parse_file){"early/x0", extra[0], strlen(extra[0])};
+    for (size_t i = 0; i < NFILES; i++) {
+        names[i] = xmalloc(32);
+        snprintf(names[i], 32, "early/%03zu", i);
+        pf[n++] = (struct tmpl_parse_file){names[i], c->f[i].text, c->f[i].len};
+    }
+    pf[n++] = (struct tmpl_parse_file){"early/x1", extra[1], strlen(extra[1])};
+    pf[n++] = (struct tmpl_parse_file){"early/x2", extra[2], strlen(extra[2])};
+    return tmpl_parse_ahead_start(pf, n, TMPL_FUNCS_HELM, 8 << 20);
+}
+
 static void
-check_same(const size_t *bad, size_t nbad)
+check_same(const size_t *bad, size_t nbad, bool ahead)
 {
     struct corpus c;
     corpus_make(&c, bad, nbad);
@@ -75,8 +100,13 @@ check_same(const size_t *bad, size_t nbad)
         if (rc1)
             failed1 = i;
     }
-    int rc2 = tmpl_parse_borrowed_files(&ns2, a2, TMPL_FUNCS_HELM, false, c.f, NFILES, 8 << 20,
+    char *early[NFILES];
+    struct tmpl_parse_ahead *pa = ahead ? ahead_of(&c, early) : NULL;
+    int rc2 = tmpl_parse_borrowed_files(&ns2, a2, TMPL_FUNCS_HELM, false, c.f, NFILES, 8 << 20, pa,
                                         &failed2, &e2);
+    tmpl_parse_ahead_free(pa); /* the trees taken stay, in a2 */
+    for (size_t i = 0; ahead && i < NFILES; i++)
+        free(early[i]);
     assert_int_equal(rc1, rc2);
     assert_int_equal(failed1, failed2);
     if (rc1) {
@@ -87,6 +117,8 @@ check_same(const size_t *bad, size_t nbad)
     assert_int_equal(ns1.n, ns2.n);
     static const char *names[] = {"common",
                                   "own0",
+                                  "own10",
+                                  "chart/templates/f010.yaml",
                                   "own7",
                                   "own150",
                                   "own299",
@@ -119,7 +151,8 @@ static void
 test_all_parse(void **state)
 {
     (void)state;
-    check_same(NULL, 0);
+    check_same(NULL, 0, false);
+    check_same(NULL, 0, true);
 }
 
 static void
@@ -128,8 +161,10 @@ test_first_error_in_file_order(void **state)
     (void)state;
     static const size_t cases[][3] = {{0, 1, 2}, {150, 151, 299}, {299, 299, 299}, {7, 200, 201}};
     for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
-        for (int rep = 0; rep < 5; rep++) /* the threads race differently */
-            check_same(cases[k], 3);
+        for (int rep = 0; rep < 5; rep++) { /* the threads race differently */
+            check_same(cases[k], 3, false);
+            check_same(cases[k], 3, true);
+        }
 }
 
 static void
@@ -139,17 +174,31 @@ test_few_files(void **state)
     struct arena *a = arena_new();
     struct tmpl_ns ns = {0};
     size_t failed = 99;
-    assert_int_equal(
-        tmpl_parse_borrowed_files(&ns, a, TMPL_FUNCS_HELM, false, NULL, 0, 8 << 20, &failed, NULL),
-        0);
+    assert_int_equal(tmpl_parse_borrowed_files(&ns, a, TMPL_FUNCS_HELM, false, NULL, 0, 8 << 20,
+                                               NULL, &failed, NULL),
+                     0);
     assert_int_equal(failed, 99);
     struct tmpl_parse_file f = {"one", "{{ .x }}", 8};
-    assert_int_equal(
-        tmpl_parse_borrowed_files(&ns, a, TMPL_FUNCS_HELM, false, &f, 1, 8 << 20, &failed, NULL),
-        0);
+    assert_int_equal(tmpl_parse_borrowed_files(&ns, a, TMPL_FUNCS_HELM, false, &f, 1, 8 << 20, NULL,
+                                               &failed, NULL),
+                     0);
     assert_non_null(tmpl_ns_lookup(&ns, "one"));
     tmpl_ns_release(&ns);
     arena_free(a);
+}
+
+/* Freed before anything is taken: the thread stops. */
+static void
+test_ahead_unused(void **state)
+{
+    (void)state;
+    struct corpus c;
+    corpus_make(&c, NULL, 0);
+    char *early[NFILES];
+    tmpl_parse_ahead_free(ahead_of(&c, early));
+    for (size_t i = 0; i < NFILES; i++)
+        free(early[i]);
+    corpus_free(&c);
 }
 
 int
@@ -158,6 +207,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_all_parse),
         cmocka_unit_test(test_first_error_in_file_order),
+        cmocka_unit_test(test_ahead_unused),
         cmocka_unit_test(test_few_files),
     };
     return cmocka_run_group_tests_name("render/parse-files", tests, NULL, NULL);
