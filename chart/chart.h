@@ -222,6 +222,20 @@ struct chart_rendered {
 int chart_manifests_sort(struct chart_manifests *out, struct arena *a,
                          const struct chart_rendered *files, size_t n, struct pkg_err **errp);
 
+/* The heads of rendered files parsed while the rest render, on a thread
+ * of their own: chart_heads_add each file as its output is final, then
+ * chart_manifests_sort_heads, which parses what is left and sorts as
+ * chart_manifests_sort does (same documents, same first error). NULL when
+ * there is no second CPU. chart_heads_free after the sort, or instead of
+ * it (it stops the thread); NULL is a no-op. The texts must outlive it. */
+struct chart_heads;
+struct chart_heads *chart_heads_start(void);
+void chart_heads_add(struct chart_heads *h, const char *path, const char *text, size_t len);
+int chart_manifests_sort_heads(struct chart_manifests *out, struct arena *a,
+                               const struct chart_rendered *files, size_t n, struct chart_heads *h,
+                               struct pkg_err **errp);
+void chart_heads_free(struct chart_heads *h);
+
 /* Helm's SplitManifests: documents of a stream, trimmed, empty ones
  * dropped. *out is an arena array of n strings. */
 size_t chart_split_manifests(const char ***out, size_t **lens, struct arena *a, const char *text,

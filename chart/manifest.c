@@ -376,6 +376,7 @@ struct doc {
     int rc;
     struct pkg_err *err;
     const char *kind, *name; /* in the parsing thread's result arena */
+    bool parsed;
     bool hook, unknown_hook, test_hook;
     int weight;
 };
@@ -419,6 +420,7 @@ doc_parse(struct doc *d, struct arena *ra)
 {
     struct head h;
     struct arena *sa = arena_new();
+    d->parsed = true;
     d->rc = parse_head(&h, sa, d->text, d->len, d->path, &d->err);
     if (d->rc) {
         arena_free(sa);
@@ -449,7 +451,8 @@ worker_run(void *arg)
 {
     struct worker *w = arg;
     for (size_t i = w->first; i < w->n; i += w->stride) {
-        doc_parse(&w->docs[i], w->ra);
+        if (!w->docs[i].parsed)
+            doc_parse(&w->docs[i], w->ra);
         if (w->docs[i].rc)
             break; /* later documents do not matter after an error */
     }
@@ -459,41 +462,222 @@ worker_run(void *arg)
 /* Below this many documents a second thread costs more than it saves. */
 #define PARALLEL_MIN_DOCS 48
 
+/* Appends the documents of one rendered file (none for a partial or a
+ * blank file), their split arrays in a. */
+static void
+file_docs(struct doc **docs, size_t *nd, size_t *capd, struct arena *a, const char *path,
+          const char *text, size_t len)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (base[0] == '_')
+        return;
+    const char *t = text;
+    size_t tl = len;
+    trim(&t, &tl);
+    if (tl == 0)
+        return;
+    const char **dv;
+    size_t *dl;
+    size_t k = chart_split_manifests(&dv, &dl, a, text, len);
+    for (size_t j = 0; j < k; j++) {
+        *docs = xgrow(*docs, capd, *nd + 1, sizeof(**docs));
+        memset(&(*docs)[*nd], 0, sizeof((*docs)[*nd]));
+        (*docs)[*nd].path = path;
+        (*docs)[*nd].text = dv[j];
+        (*docs)[*nd].len = dl[j];
+        (*nd)++;
+    }
+}
+
+/* ---- heads parsed while the files render ---- */
+
+struct head_file {
+    const char *path, *text;
+    size_t len;
+    struct doc *docs; /* parsed, heap; their errors are the sort's to free */
+    size_t nd, capd;
+    bool used;
+};
+
+/* A sleeping worker is woken for this much text at a time: a wake-up per
+ * small file costs more than parsing it. */
+#define HEADS_BATCH ((size_t)16 << 10)
+
+struct chart_heads {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct head_file **v; /* in the order they came */
+    size_t n, cap, next;
+    size_t unsignalled; /* bytes queued since the worker went to sleep */
+    bool closed, sleeping;
+    pthread_t th;
+    bool threaded;
+    struct arena *ra; /* the worker's: split arrays, kinds and names */
+};
+
+/* Takes files until none is left and the queue is closed (or, with
+ * wait false, until none is left now). */
+static void
+heads_work(struct chart_heads *h, struct arena *a, bool wait)
+{
+    for (;;) {
+        pthread_mutex_lock(&h->mu);
+        while (wait && h->next == h->n && !h->closed) {
+            h->sleeping = true;
+            h->unsignalled = 0;
+            pthread_cond_wait(&h->cv, &h->mu);
+            h->sleeping = false;
+        }
+        struct head_file *f = h->next < h->n ? h->v[h->next++] : NULL;
+        pthread_mutex_unlock(&h->mu);
+        if (!f)
+            return;
+        file_docs(&f->docs, &f->nd, &f->capd, a, f->path, f->text, f->len);
+        for (size_t i = 0; i < f->nd; i++)
+            doc_parse(&f->docs[i], a);
+    }
+}
+
+static void *
+heads_thread(void *arg)
+{
+    struct chart_heads *h = arg;
+    heads_work(h, h->ra, true);
+    return NULL;
+}
+
+struct chart_heads *
+chart_heads_start(void)
+{
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        return NULL;
+    struct chart_heads *h = xcalloc(1, sizeof(*h));
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv, NULL);
+    h->ra = arena_new();
+    h->threaded = pthread_create(&h->th, NULL, heads_thread, h) == 0;
+    if (!h->threaded) {
+        chart_heads_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void
+chart_heads_add(struct chart_heads *h, const char *path, const char *text, size_t len)
+{
+    if (!h)
+        return;
+    struct head_file *f = xcalloc(1, sizeof(*f));
+    f->path = path;
+    f->text = text;
+    f->len = len;
+    pthread_mutex_lock(&h->mu);
+    h->v = xgrow(h->v, &h->cap, h->n + 1, sizeof(*h->v));
+    h->v[h->n++] = f;
+    h->unsignalled += len;
+    if (h->sleeping && h->unsignalled >= HEADS_BATCH)
+        pthread_cond_signal(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+}
+
+/* Closes the queue, parses what is left on this thread too, and waits. */
+static void
+heads_close(struct chart_heads *h, struct arena *a)
+{
+    pthread_mutex_lock(&h->mu);
+    h->closed = true;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    if (a)
+        heads_work(h, a, false);
+    if (h->threaded)
+        pthread_join(h->th, NULL);
+    h->threaded = false;
+}
+
+void
+chart_heads_free(struct chart_heads *h)
+{
+    if (!h)
+        return;
+    if (h->threaded) {
+        pthread_mutex_lock(&h->mu);
+        h->next = h->n; /* nothing more to take */
+        pthread_mutex_unlock(&h->mu);
+        heads_close(h, NULL);
+    }
+    for (size_t i = 0; i < h->n; i++) {
+        for (size_t k = 0; k < h->v[i]->nd; k++)
+            pkg_err_free(h->v[i]->docs[k].err);
+        free(h->v[i]->docs);
+        free(h->v[i]);
+    }
+    free(h->v);
+    arena_free(h->ra);
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->cv);
+    free(h);
+}
+
+/* The parsed file with this output, handed out once, or NULL. */
+static struct head_file *
+heads_find(struct chart_heads *h, const char *text, size_t len)
+{
+    for (size_t i = 0; h && i < h->n; i++) {
+        struct head_file *f = h->v[i];
+        if (f->text == text && f->len == len && !f->used) {
+            f->used = true;
+            return f;
+        }
+    }
+    return NULL;
+}
+
 int
 chart_manifests_sort(struct chart_manifests *out, struct arena *a,
                      const struct chart_rendered *files, size_t n, struct pkg_err **errp)
 {
+    return chart_manifests_sort_heads(out, a, files, n, NULL, errp);
+}
+
+int
+chart_manifests_sort_heads(struct chart_manifests *out, struct arena *a,
+                           const struct chart_rendered *files, size_t n, struct chart_heads *h,
+                           struct pkg_err **errp)
+{
     memset(out, 0, sizeof(*out));
+    if (h) {
+        heads_close(h, a);
+        arena_adopt(a, h->ra);
+        h->ra = NULL;
+    }
     struct chart_rendered *sorted = xmalloc((n + 1) * sizeof(*sorted));
     if (n) {
         memcpy(sorted, files, n * sizeof(*sorted));
         qsort(sorted, n, sizeof(*sorted), cmp_rendered);
     }
-    /* Every document, in Helm's order: files by path, documents in order. */
+    /* Every document, in Helm's order: files by path, documents in order.
+     * Those parsed while rendering come with their heads; the sort's
+     * errors free their errors. */
     struct doc *docs = NULL;
     size_t nd = 0, capd = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *path = sorted[i].path;
-        const char *base = strrchr(path, '/');
-        base = base ? base + 1 : path;
-        if (base[0] == '_')
+        struct head_file *f = heads_find(h, sorted[i].text, sorted[i].len);
+        if (!f) {
+            file_docs(&docs, &nd, &capd, a, sorted[i].path, sorted[i].text, sorted[i].len);
             continue;
-        const char *t = sorted[i].text;
-        size_t tl = sorted[i].len;
-        trim(&t, &tl);
-        if (tl == 0)
-            continue;
-        const char **dv;
-        size_t *dl;
-        size_t k = chart_split_manifests(&dv, &dl, a, sorted[i].text, sorted[i].len);
-        for (size_t j = 0; j < k; j++) {
+        }
+        for (size_t k = 0; k < f->nd; k++) {
             docs = xgrow(docs, &capd, nd + 1, sizeof(*docs));
-            memset(&docs[nd], 0, sizeof(docs[nd]));
-            docs[nd].path = path;
-            docs[nd].text = dv[j];
-            docs[nd].len = dl[j];
+            docs[nd] = f->docs[k];
+            docs[nd].path = sorted[i].path;
             nd++;
         }
+        free(f->docs);
+        f->docs = NULL;
+        f->nd = 0;
     }
     free(sorted);
 
@@ -503,7 +687,10 @@ chart_manifests_sort(struct chart_manifests *out, struct arena *a,
     pthread_t th;
     bool threaded = false;
     struct worker w2 = {docs, nd, 1, 2, NULL};
-    if (nd >= PARALLEL_MIN_DOCS && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+    size_t todo = 0;
+    for (size_t i = 0; i < nd; i++)
+        todo += !docs[i].parsed;
+    if (todo >= PARALLEL_MIN_DOCS && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
         ra2 = arena_new();
         w2.ra = ra2;
         threaded = pthread_create(&th, NULL, worker_run, &w2) == 0;
@@ -517,7 +704,7 @@ chart_manifests_sort(struct chart_manifests *out, struct arena *a,
     int rc = 0;
     for (size_t i = 0; i < nd; i++) {
         struct doc *d = &docs[i];
-        if (!d->rc && !d->kind) {
+        if (!d->parsed) {
             /* Not parsed: the thread stopped at an earlier error of its
              * own; parse it here to keep Helm's first error. */
             doc_parse(d, a);

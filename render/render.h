@@ -181,6 +181,10 @@ struct tmpl_helm_opts {
     /* Trees parsed ahead (tmpl_helm_parse_ahead), or NULL: the parse takes
      * those of files with the same text instead of parsing them again. */
     struct tmpl_parse_ahead *ahead;
+    /* Called on the executing thread as soon as a file's output is final
+     * (f->out), in execution order; NULL for none. */
+    void (*rendered)(void *ctx, const struct tmpl_helm_file *f);
+    void *rendered_ctx;
 };
 
 /* Helm's Engine.render: parses every file into one template set in Helm's

@@ -310,6 +310,8 @@ struct helm_job {
     struct pkg_err *err;
     int rc;
     struct tmpl_parse_ahead *ahead;
+    void (*rendered)(void *ctx, const struct tmpl_helm_file *f);
+    void *rendered_ctx;
 };
 
 static void helm_exec_files(struct helm_job *h, size_t budget);
@@ -395,6 +397,8 @@ helm_exec_files(struct helm_job *h, size_t budget)
         } else {
             f->out = arena_strndup(h->out_arena, out.buf, out.len);
         }
+        if (h->rendered)
+            h->rendered(h->rendered_ctx, f);
     }
     sb_release(&out);
 }
@@ -442,7 +446,16 @@ tmpl_helm_render(struct tmpl_helm_file *files, size_t n, const struct tmpl_helm_
         names[i] = files[i].name;
     tmpl_helm_order(order, names, n);
     free(names);
-    struct helm_job h = {set, files, order, n, a, NULL, 0, opts ? opts->ahead : NULL};
+    struct helm_job h = {set,
+                         files,
+                         order,
+                         n,
+                         a,
+                         NULL,
+                         0,
+                         opts ? opts->ahead : NULL,
+                         opts ? opts->rendered : NULL,
+                         opts ? opts->rendered_ctx : NULL};
     run_big(helm_render_on_stack, &h);
     int rc = job_result(&h, errp);
     free(order);
@@ -455,6 +468,8 @@ tmpl_helm_render(struct tmpl_helm_file *files, size_t n, const struct tmpl_helm_
 struct tmpl_helm_parse {
     struct tmpl_set *set; /* its own arena holds the trees until rendering */
     struct tmpl_parse_ahead *ahead;
+    void (*rendered)(void *ctx, const struct tmpl_helm_file *f);
+    void *rendered_ctx;
     size_t *order;
     size_t n;
     struct tmpl_parse_file *pf;
@@ -495,6 +510,8 @@ tmpl_helm_parse_start(const struct tmpl_helm_file *files, size_t n,
     struct tmpl_helm_parse *p = xcalloc(1, sizeof(*p));
     p->set = helm_set_new(opts);
     p->ahead = opts ? opts->ahead : NULL;
+    p->rendered = opts ? opts->rendered : NULL;
+    p->rendered_ctx = opts ? opts->rendered_ctx : NULL;
     p->n = n;
     p->order = xcalloc(n ? n : 1, sizeof(*p->order));
     const char **names = xcalloc(n ? n : 1, sizeof(*names));
@@ -578,7 +595,8 @@ tmpl_helm_render_parsed(struct tmpl_helm_parse *p, struct tmpl_helm_file *files,
         arena_adopt(a, set->a);
         set->a = a;
         set->owns_arena = false;
-        struct helm_job h = {set, files, p->order, n, a, NULL, 0, NULL};
+        struct helm_job h = {set,  files, p->order, n,           a,
+                             NULL, 0,     NULL,     p->rendered, p->rendered_ctx};
         run_big(helm_exec_on_stack, &h);
         rc = job_result(&h, errp);
     }

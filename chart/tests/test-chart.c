@@ -267,6 +267,82 @@ test_sort(void **state)
     arena_free(a);
 }
 
+/* The sort's answer as text: every manifest, or the error. */
+static void
+sort_text(struct sb *sb, int rc, const struct chart_manifests *ms, struct pkg_err *err)
+{
+    if (rc) {
+        sb_addf(sb, "error: %s", err ? err->msg : "?");
+        return;
+    }
+    for (size_t i = 0; i < ms->ngeneric; i++)
+        sb_addf(sb, "%s:%s:%s:%zu ", ms->generic[i].path, ms->generic[i].kind, ms->generic[i].name,
+                ms->generic[i].len);
+    for (size_t i = 0; i < ms->nhooks; i++)
+        sb_addf(sb, "hook %s:%s:%d ", ms->hooks[i].path, ms->hooks[i].kind, ms->hooks[i].weight);
+}
+
+/* chart_manifests_sort_heads gives chart_manifests_sort's answer whatever
+ * the heads thread was given: every file in another order, some of them,
+ * files the sort does not have, and files with bad documents (the first
+ * error in Helm's order wins). */
+static void
+test_sort_heads(void **state)
+{
+    (void)state;
+    enum { N = 90 };
+    static const char *const kinds[] = {"Service", "Deployment", "ConfigMap", "Foo", "Namespace"};
+    struct arena *a = arena_new();
+    struct chart_rendered files[N];
+    char *texts[N];
+    for (int variant = 0; variant < 12; variant++) {
+        for (size_t i = 0; i < N; i++) {
+            struct sb t = SB_INIT;
+            for (size_t d = 0; d < 1 + (i * 7 + variant) % 3; d++)
+                sb_addf(&t, "kind: %s\nmetadata:\n  name: n%zu-%zu\n---\n", kinds[(i + d) % 5], i,
+                        d);
+            if (i % 17 == 3)
+                sb_addstr(&t, "kind: Job\nmetadata:\n  annotations:\n    helm.sh/hook: "
+                              "pre-install\n    helm.sh/hook-weight: \"2\"\n");
+            if (variant >= 6 && (i == (size_t)variant * 7 || i == (size_t)variant * 7 + 20))
+                sb_addstr(&t, "---\nkind: [\n");
+            texts[i] = sb_detach(&t, NULL);
+            char *path =
+                arena_sprintf(a, "c/templates/%s%03zu.yaml", i % 31 == 5 ? "_" : "", (i * 37) % N);
+            files[i] = (struct chart_rendered){path, texts[i], strlen(texts[i])};
+        }
+        struct chart_manifests ms1, ms2;
+        struct pkg_err *e1 = NULL, *e2 = NULL;
+        int rc1 = chart_manifests_sort(&ms1, a, files, N, &e1);
+        struct chart_heads *h = chart_heads_start();
+        assert_non_null(h); /* two CPUs on every machine the tests run on */
+        chart_heads_add(h, "c/templates/extra.yaml", "kind: Extra\n", 12);
+        for (size_t k = 0; k < N; k++) {
+            size_t i = (k * 53 + (size_t)variant) % N; /* execution order is not path order */
+            if (i % 5 != 1)                            /* some files are never handed over */
+                chart_heads_add(h, files[i].path, files[i].text, files[i].len);
+        }
+        int rc2 = chart_manifests_sort_heads(&ms2, a, files, N, h, &e2);
+        chart_heads_free(h);
+        struct sb s1 = SB_INIT, s2 = SB_INIT;
+        sort_text(&s1, rc1, &ms1, e1);
+        sort_text(&s2, rc2, &ms2, e2);
+        assert_string_equal(s1.buf, s2.buf);
+        assert_int_equal(rc1 != 0, variant >= 6);
+        sb_release(&s1);
+        sb_release(&s2);
+        pkg_err_free(e1);
+        pkg_err_free(e2);
+        for (size_t i = 0; i < N; i++)
+            free(texts[i]);
+    }
+    /* Stopped before the sort: nothing leaks, the thread ends. */
+    struct chart_heads *h = chart_heads_start();
+    chart_heads_add(h, "c/templates/a.yaml", "kind: A\n", 8);
+    chart_heads_free(h);
+    arena_free(a);
+}
+
 /* A chart made in memory: name, values (YAML) and subcharts. */
 static struct chart *
 mkchart(struct arena *a, const char *name, const char *values)
@@ -886,12 +962,19 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_path_match),     cmocka_unit_test(test_ignore),
-        cmocka_unit_test(test_glob),           cmocka_unit_test(test_split),
-        cmocka_unit_test(test_sort),           cmocka_unit_test(test_coalesce),
-        cmocka_unit_test(test_deps),           cmocka_unit_test(test_schema),
-        cmocka_unit_test(test_archive),        cmocka_unit_test(test_metadata),
-        cmocka_unit_test(test_schema_helm),    cmocka_unit_test(test_template_parse_ahead),
+        cmocka_unit_test(test_path_match),
+        cmocka_unit_test(test_ignore),
+        cmocka_unit_test(test_glob),
+        cmocka_unit_test(test_split),
+        cmocka_unit_test(test_sort),
+        cmocka_unit_test(test_sort_heads),
+        cmocka_unit_test(test_coalesce),
+        cmocka_unit_test(test_deps),
+        cmocka_unit_test(test_schema),
+        cmocka_unit_test(test_archive),
+        cmocka_unit_test(test_metadata),
+        cmocka_unit_test(test_schema_helm),
+        cmocka_unit_test(test_template_parse_ahead),
         cmocka_unit_test(test_load_dir_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
