@@ -262,6 +262,10 @@ struct chart_template_opts {
     const char *const *post_renderer_args;
     size_t npost_renderer_args;
     bool debug; /* on a YAML parse error, print the rendered files too */
+    /* helm template's "WARNING: This chart is deprecated" on stderr for a
+     * chart whose Chart.yaml says deprecated: true (not for kustomize's
+     * helmCharts, which show helm's stderr only when it fails) */
+    bool warn_deprecated;
 };
 
 /* Go's exec.LookPath for the post-renderer: an absolute path (heap

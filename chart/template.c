@@ -583,6 +583,8 @@ chart_template(struct sb *out, bool *render_error, struct arena *a, struct chart
     /* checkIfInstallable */
     if (*c->meta->type && strcmp(c->meta->type, "application"))
         return pkg_err_set(errp, PKG_EINVAL, "%s charts are not installable", c->meta->type);
+    if (c->meta->deprecated && o->warn_deprecated)
+        fputs("WARNING: This chart is deprecated\n", stderr);
     if (c->meta->has_deps) {
         rc = chart_deps_check(c, errp);
         if (rc)

@@ -89,6 +89,14 @@ test_expect_success '--debug prints the rendered files when a manifest does not 
     test_grep "YAML parse error on dbg/templates/bad.yaml" err &&
     ! test_grep "Use --debug" err
 '
+test_expect_success 'a deprecated chart renders with helm'"'"'s warning on stderr' '
+    mkdir -p "$TMP/dep/templates" &&
+    printf "apiVersion: v2\nname: dep\nversion: 1.0.0\ndeprecated: true\n" >"$TMP/dep/Chart.yaml" &&
+    printf "kind: ConfigMap\nmetadata:\n  name: x\n" >"$TMP/dep/templates/cm.yaml" &&
+    "$PKG" template r "$TMP/dep" >out 2>err &&
+    printf "WARNING: This chart is deprecated\n" >want && test_cmp want err &&
+    test_grep "^# Source: dep/templates/cm.yaml" out
+'
 test_expect_success 'pkg template --help names the flags' '
     "$PKG" template --help >out && test_grep "show-only" out && test_grep "post-renderer" out
 '

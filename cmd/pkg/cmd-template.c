@@ -297,6 +297,7 @@ run_inner(const struct cmd *cmd, int argc, char **argv, struct global_opts *g,
         .post_renderer_args = F.post_renderer_args.v,
         .npost_renderer_args = F.post_renderer_args.n,
         .debug = g->debug,
+        .warn_deprecated = true,
     };
     struct sb out = SB_INIT;
     bool render_error = false;
