@@ -102,4 +102,10 @@ struct val *chart_chart_object(struct arena *a, const struct chart *c);
 /* strconv.FormatFloat(f, 'g', -1, 32). */
 void chart_format_float32(struct sb *sb, double f);
 
+/* One of helm's log lines, "FILE:LINE: message" on stderr, when
+ * chart_helm_log_enable(true) was called (chart/log.c). */
+void chart_helm_log(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+bool chart_helm_log_enabled(void);
+
 #endif

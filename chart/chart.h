@@ -243,6 +243,11 @@ size_t chart_split_manifests(const char ***out, size_t **lens, struct arena *a, 
 
 /* ---- helm template ---- */
 
+/* Print helm's log lines (coalesce warnings, non-boolean conditions and
+ * tags, missing import-values tables, unknown hooks) to stderr as helm
+ * template does, "coalesce.go:298: warning: ...". Off by default. */
+void chart_helm_log_enable(bool on);
+
 struct chart_template_opts {
     const char *release_name; /* validated as Helm does; NULL: the chart's name */
     const char *namespace;    /* NULL: "default" */

@@ -7,6 +7,8 @@
  * copies of a chart; so do we (the records are reached through pointers
  * that chart copies share). */
 #include "chart/chart-int.h"
+#include "core/sb.h"
+#include "render/funcs.h"
 #include "core/semver.h"
 #include "core/xalloc.h"
 
@@ -98,6 +100,32 @@ table(const struct val *v, const char *name)
     }
 }
 
+/* Values.Table's error: ErrNoTable for the first part of the path that is
+ * missing or not a table ("\"x\" is not a table"), as an arena string;
+ * NULL when the table is there. */
+static const char *
+table_error(struct arena *a, const struct val *v, const char *name)
+{
+    const struct val *t = v;
+    const char *p = name;
+    for (;;) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        struct val *x = val_map_get(t, p, n);
+        if (!x || x->kind != VAL_MAP) {
+            struct sb q = SB_INIT;
+            tmpl_quote(&q, p, n);
+            const char *msg = arena_sprintf(a, "%s is not a table", q.buf);
+            sb_release(&q);
+            return msg;
+        }
+        if (!dot)
+            return NULL;
+        t = x;
+        p = dot + 1;
+    }
+}
+
 /* Values.PathValue: the non-table value at a dotted path, or NULL. */
 static struct val *
 path_value(const struct val *v, const char *path)
@@ -139,6 +167,10 @@ process_tags(struct chart_dep **reqs, size_t n, const struct val *cvals)
                     has_true = true;
                 else
                     has_false = true;
+            } else if (b) {
+                chart_helm_log("dependencies.go", 94,
+                               "Warning: Tag '%s' for chart %s returned non-bool value", r->tags[k],
+                               r->name);
             }
         }
         if (!has_true && has_false)
@@ -174,6 +206,11 @@ process_conditions(struct arena *a, struct chart_dep **reqs, size_t n, const str
                     r->enabled = vv->u.b;
                     break;
                 }
+                if (vv)
+                    chart_helm_log("dependencies.go", 63,
+                                   "Warning: Condition path '%.*s' for chart %s returned non-bool "
+                                   "value",
+                                   (int)(end - i0), s + i0, r->name);
             }
             if (!comma)
                 break;
@@ -328,9 +365,14 @@ import_values(struct arena *a, struct chart *c, struct pkg_err **errp)
                 val_map_setz(a, m, "child", val_strz(a, ch->u.s.ptr));
                 val_map_setz(a, m, "parent", val_strz(a, pa->u.s.ptr));
                 val_seq_push(a, outiv, m);
-                struct val *vv = table(cvals, arena_sprintf(a, "%s.%s", r->name, ch->u.s.ptr));
-                if (!vv)
-                    continue; /* "ImportValues missing table" (a warning) */
+                const char *tn = arena_sprintf(a, "%s.%s", r->name, ch->u.s.ptr);
+                struct val *vv = table(cvals, tn);
+                if (!vv) {
+                    chart_helm_log("dependencies.go", 269,
+                                   "Warning: ImportValues missing table from chart %s: %s", r->name,
+                                   table_error(a, cvals, tn));
+                    continue;
+                }
                 b = chart_values_coalesce_tables(a, b, path_to_map(a, pa->u.s.ptr, as_map(a, vv)),
                                                  true);
             } else if (riv->kind == VAL_STRING) {
@@ -339,9 +381,14 @@ import_values(struct arena *a, struct chart *c, struct pkg_err **errp)
                 val_map_setz(a, m, "child", val_strz(a, child));
                 val_map_setz(a, m, "parent", val_strz(a, "."));
                 val_seq_push(a, outiv, m);
-                struct val *vm = table(cvals, arena_sprintf(a, "%s.%s", r->name, child));
-                if (!vm)
+                const char *tn = arena_sprintf(a, "%s.%s", r->name, child);
+                struct val *vm = table(cvals, tn);
+                if (!vm) {
+                    chart_helm_log("dependencies.go", 286,
+                                   "Warning: ImportValues missing table: %s",
+                                   table_error(a, cvals, tn));
                     continue;
+                }
                 b = chart_values_coalesce_tables(a, b, as_map(a, vm), true);
             }
         }

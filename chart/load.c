@@ -904,6 +904,10 @@ chart_load_files(struct chart **out, struct arena *a, struct chart_buffered *fil
                 c->meta = arena_alloc(a, sizeof(*c->meta));
                 chart_meta_init(c->meta);
             }
+            if (strcmp(c->meta->api_version, "v1"))
+                chart_helm_log("load.go", 120,
+                               "Warning: Dependencies are handled in Chart.yaml since apiVersion "
+                               "\"v2\". We recommend migrating dependencies to Chart.yaml.");
             rc = chart_meta_decode(c->meta, a, data, len, "requirements.yaml", errp);
             if (rc) {
                 pkg_err_wrap(errp, "cannot load requirements.yaml");
@@ -921,6 +925,10 @@ chart_load_files(struct chart **out, struct arena *a, struct chart_buffered *fil
                 c->meta = arena_alloc(a, sizeof(*c->meta));
                 chart_meta_init(c->meta);
             }
+            if (strcmp(c->meta->api_version, "v1"))
+                chart_helm_log("load.go", 138,
+                               "Warning: Dependency locking is handled in Chart.lock since "
+                               "apiVersion \"v2\". We recommend migrating to Chart.lock.");
             if (!strcmp(c->meta->api_version, "v1"))
                 push_file(a, &c->files, &c->nfiles, &cap_f, arena_file(a, name, data, len));
         } else if (!strncmp(name, "templates/", 10)) {

@@ -6,6 +6,7 @@
 #include "chart/chart-int.h"
 #include "core/xalloc.h"
 #include "core/yaml.h"
+#include "render/funcs.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -376,6 +377,7 @@ struct doc {
     int rc;
     struct pkg_err *err;
     const char *kind, *name; /* in the parsing thread's result arena */
+    const char *hook_raw;    /* an unknown hook's annotation, for helm's log line */
     bool parsed;
     bool hook, unknown_hook, test_hook;
     int weight;
@@ -434,6 +436,8 @@ doc_parse(struct doc *d, struct arena *ra)
     if (hv) {
         d->hook = true;
         d->unknown_hook = !hook_events_ok(hv->u.s.ptr, &d->test_hook);
+        if (d->unknown_hook)
+            d->hook_raw = arena_strdup(ra, hv->u.s.ptr);
         const struct val *w = val_map_getz(h.annotations, "helm.sh/hook-weight");
         d->weight = w ? atoi(w->u.s.ptr) : 0;
     }
@@ -457,6 +461,18 @@ worker_run(void *arg)
             break; /* later documents do not matter after an error */
     }
     return NULL;
+}
+
+/* releaseutil's "info: skipping unknown hook: %q" of the annotation. */
+static void
+unknown_hook_log(const char *hs)
+{
+    if (!chart_helm_log_enabled())
+        return;
+    struct sb m = SB_INIT;
+    tmpl_quote(&m, hs, strlen(hs));
+    chart_helm_log("manifest_sorter.go", 190, "info: skipping unknown hook: %s", m.buf);
+    sb_release(&m);
 }
 
 /* Below this many documents a second thread costs more than it saves. */
@@ -718,8 +734,10 @@ chart_manifests_sort_heads(struct chart_manifests *out, struct arena *a,
             }
             break;
         }
-        if (d->hook && d->unknown_hook)
-            continue; /* "info: skipping unknown hook" */
+        if (d->hook && d->unknown_hook) {
+            unknown_hook_log(d->hook_raw);
+            continue;
+        }
         struct chart_manifest m = {
             .path = d->path,
             .content = d->text,

@@ -12,6 +12,7 @@
 #include "chart/chart-int.h"
 #include "core/sb.h"
 #include "core/xalloc.h"
+#include "render/funcs.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -151,8 +152,53 @@ chart_values_merge(struct val **out, struct arena *a, const struct chart_value_o
 
 /* ---- coalescing ---- */
 
-struct val *
-chart_values_coalesce_tables(struct arena *a, struct val *dst, struct val *src, bool merge)
+/* A key path for helm's warnings ("c.sub.x"): segments on the stack,
+ * joined (concatPrefix) only when a warning is printed. */
+struct kpath {
+    const struct kpath *up;
+    const char *k;
+    size_t kl;
+};
+
+static void
+kpath_add(struct sb *sb, const struct kpath *p)
+{
+    if (!p)
+        return;
+    kpath_add(sb, p->up);
+    if (sb->len)
+        sb_addch(sb, '.');
+    sb_add(sb, p->k, p->kl);
+}
+
+/* coalesce.go's warnings: BEFORE, the key path, AFTER, and " (%v)" of v
+ * when given. */
+static void
+coalesce_warn(int line, const char *before, const struct kpath *p, const char *after,
+              const struct val *v)
+{
+    if (!chart_helm_log_enabled())
+        return;
+    struct sb m = SB_INIT;
+    sb_addstr(&m, before);
+    struct sb path = SB_INIT;
+    kpath_add(&path, p);
+    sb_add(&m, path.buf, path.len);
+    sb_release(&path);
+    sb_addstr(&m, after);
+    if (v) {
+        sb_addstr(&m, " (");
+        tmpl_fmt_v(&m, v);
+        sb_addch(&m, ')');
+    }
+    chart_helm_log("coalesce.go", line, "%s", m.buf);
+    sb_release(&m);
+}
+
+/* coalesceTablesFullKey */
+static struct val *
+coalesce_tables(struct arena *a, struct val *dst, struct val *src, bool merge,
+                const struct kpath *prefix)
 {
     if (!src)
         return dst;
@@ -162,6 +208,7 @@ chart_values_coalesce_tables(struct arena *a, struct val *dst, struct val *src, 
         struct val_mapent *e = &src->u.map.ents[i];
         const char *k = e->key->u.s.ptr;
         size_t kl = e->key->u.s.len;
+        struct kpath full = {prefix, k, kl};
         long at = val_map_find(dst, k, kl);
         struct val *dv = at >= 0 ? dst->u.map.ents[at].v : NULL;
         if (at >= 0 && !merge && dv->kind == VAL_NULL) {
@@ -170,13 +217,23 @@ chart_values_coalesce_tables(struct arena *a, struct val *dst, struct val *src, 
             val_map_append(a, dst, e->key, e->v);
         } else if (is_table(e->v)) {
             if (is_table(dv))
-                chart_values_coalesce_tables(a, dv, e->v, merge);
-            /* else: "cannot overwrite table with non table" (a warning) */
+                coalesce_tables(a, dv, e->v, merge, &full);
+            else
+                coalesce_warn(298, "warning: cannot overwrite table with non table for ", &full, "",
+                              e->v);
+        } else if (is_table(dv) && e->v->kind != VAL_NULL) {
+            coalesce_warn(301, "warning: destination for ", &full,
+                          " is a table. Ignoring non-table value", e->v);
         }
-        /* else: a table in dst ignores a non-table (a warning), and a
-         * scalar in dst wins. */
+        /* else: a scalar in dst wins */
     }
     return dst;
+}
+
+struct val *
+chart_values_coalesce_tables(struct arena *a, struct val *dst, struct val *src, bool merge)
+{
+    return coalesce_tables(a, dst, src, merge, NULL);
 }
 
 static bool
@@ -191,11 +248,13 @@ child_merge_true(const struct chart *c, const char *key, size_t kl, bool merge)
 }
 
 static void
-coalesce_values(struct arena *a, const struct chart *c, struct val *v, bool merge)
+coalesce_values(struct arena *a, const struct chart *c, struct val *v, bool merge,
+                const struct kpath *prefix)
 {
     struct val *vc = c->values ? val_copy_shared(a, c->values) : NULL;
     if (!vc)
         return;
+    struct kpath sub = {prefix, c->meta->name, strlen(c->meta->name)};
     for (size_t i = 0; i < val_map_len(vc); i++) {
         struct val_mapent *e = &vc->u.map.ents[i];
         const char *k = e->key->u.s.ptr;
@@ -203,12 +262,15 @@ coalesce_values(struct arena *a, const struct chart *c, struct val *v, bool merg
         long at = val_map_find(v, k, kl);
         if (at >= 0) {
             struct val *value = v->u.map.ents[at].v;
+            struct kpath full = {&sub, k, kl};
             if (value->kind == VAL_NULL && !merge) {
                 val_map_del(v, k, kl);
             } else if (is_table(value)) {
                 if (is_table(e->v))
-                    chart_values_coalesce_tables(a, value, e->v, child_merge_true(c, k, kl, merge));
-                /* else: "skipped value: Not a table" (a warning) */
+                    coalesce_tables(a, value, e->v, child_merge_true(c, k, kl, merge), &full);
+                else if (e->v->kind != VAL_NULL) /* helm: "%s.%s", subPrefix, key */
+                    coalesce_warn(237, "warning: skipped value for ", &full, ": Not a table.",
+                                  NULL);
             }
         } else {
             val_map_append(a, v, e->key, e->v);
@@ -227,23 +289,30 @@ copy_map(struct arena *a, const struct val *m)
 }
 
 static void
-coalesce_globals(struct arena *a, struct val *dest, const struct val *src)
+coalesce_globals(struct arena *a, struct val *dest, const struct val *src,
+                 const struct kpath *prefix)
 {
     struct val *dg, *sg;
     struct val *x = val_map_getz(dest, "global");
-    if (!x)
+    if (!x) {
         dg = val_map(a);
-    else if (is_table(x))
+    } else if (is_table(x)) {
         dg = x;
-    else
-        return; /* "skipping globals because destination global is not a table" */
-    struct val *y = val_map_getz(src, "global");
-    if (!y)
-        sg = val_map(a);
-    else if (is_table(y))
-        sg = y;
-    else
+    } else {
+        coalesce_warn(138, "warning: skipping globals because destination global is not a table.",
+                      NULL, "", NULL);
         return;
+    }
+    struct val *y = val_map_getz(src, "global");
+    if (!y) {
+        sg = val_map(a);
+    } else if (is_table(y)) {
+        sg = y;
+    } else {
+        coalesce_warn(145, "warning: skipping globals because source global is not a table.", NULL,
+                      "", NULL);
+        return;
+    }
     for (size_t i = 0; i < val_map_len(sg); i++) {
         struct val_mapent *e = &sg->u.map.ents[i];
         const char *k = e->key->u.s.ptr;
@@ -254,12 +323,19 @@ coalesce_globals(struct arena *a, struct val *dest, const struct val *src)
             if (!dv) {
                 val_map_set(a, dg, k, kl, vv);
             } else if (is_table(dv)) {
-                chart_values_coalesce_tables(a, vv, dv, true);
+                struct kpath full = {prefix, k, kl};
+                coalesce_tables(a, vv, dv, true, &full);
                 val_map_set(a, dg, k, kl, vv);
+            } else if (chart_helm_log_enabled()) {
+                struct sb q = SB_INIT;
+                tmpl_quote(&q, k, kl);
+                chart_helm_log("coalesce.go", 161,
+                               "Conflict: cannot merge map onto non-map for %s. Skipping.", q.buf);
+                sb_release(&q);
             }
-            /* else: "cannot merge map onto non-map" (a warning) */
         } else if (dv && is_table(dv)) {
-            /* "key is table. Skipping" */
+            struct kpath key = {NULL, k, kl};
+            coalesce_warn(175, "key ", &key, " is table. Skipping", NULL);
         } else {
             val_map_set(a, dg, k, kl, e->v);
         }
@@ -288,15 +364,16 @@ go_fmt_t(struct arena *a, const struct val *v)
 }
 
 static int coalesce(struct arena *a, const struct chart *c, struct val *dest, bool merge,
-                    struct pkg_err **errp);
+                    const struct kpath *prefix, struct pkg_err **errp);
 
 static int
 coalesce_deps(struct arena *a, const struct chart *c, struct val *dest, bool merge,
-              struct pkg_err **errp)
+              const struct kpath *prefix, struct pkg_err **errp)
 {
+    struct kpath sub = {prefix, c->meta->name, strlen(c->meta->name)};
     for (size_t i = 0; i < c->ndeps; i++) {
-        const struct chart *sub = c->deps[i];
-        const char *name = sub->meta->name;
+        const struct chart *dep = c->deps[i];
+        const char *name = dep->meta->name;
         struct val *cur = val_map_getz(dest, name);
         if (!cur) {
             cur = val_map(a);
@@ -304,8 +381,8 @@ coalesce_deps(struct arena *a, const struct chart *c, struct val *dest, bool mer
         } else if (!is_table(cur)) {
             return pkg_err_set(errp, PKG_ETYPE, "type mismatch on %s: %s", name, go_fmt_t(a, cur));
         }
-        coalesce_globals(a, cur, dest);
-        int rc = coalesce(a, sub, cur, merge, errp);
+        coalesce_globals(a, cur, dest, &sub);
+        int rc = coalesce(a, dep, cur, merge, &sub, errp);
         if (rc)
             return rc;
     }
@@ -314,10 +391,10 @@ coalesce_deps(struct arena *a, const struct chart *c, struct val *dest, bool mer
 
 static int
 coalesce(struct arena *a, const struct chart *c, struct val *dest, bool merge,
-         struct pkg_err **errp)
+         const struct kpath *prefix, struct pkg_err **errp)
 {
-    coalesce_values(a, c, dest, merge);
-    return coalesce_deps(a, c, dest, merge, errp);
+    coalesce_values(a, c, dest, merge, prefix);
+    return coalesce_deps(a, c, dest, merge, prefix, errp);
 }
 
 int
@@ -327,7 +404,7 @@ chart_values_coalesce(struct val **out, struct arena *a, const struct chart *c,
     struct val *copy = vals ? val_copy_shared(a, vals) : val_map(a);
     if (copy->kind != VAL_MAP)
         copy = val_map(a);
-    int rc = coalesce(a, c, copy, merge, errp);
+    int rc = coalesce(a, c, copy, merge, NULL, errp);
     if (rc)
         return rc;
     *out = copy;

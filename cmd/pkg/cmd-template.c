@@ -301,6 +301,7 @@ run_inner(const struct cmd *cmd, int argc, char **argv, struct global_opts *g,
     };
     struct sb out = SB_INIT;
     bool render_error = false;
+    chart_helm_log_enable(true);
     rc = chart_template_path(&out, &render_error, chart, &vo, &to, &err);
     arena_free(a);
     free(fetched);
