@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,6 +71,23 @@ out:
     free(tmp);
     free(dir_copy);
     return rc;
+}
+
+char *
+fs_abs(const char *path)
+{
+    if (path[0] == '/')
+        return fs_clean(path);
+    char cwd[PATH_MAX];
+    const char *wd = getenv("PWD");
+    struct stat a, b;
+    if (!wd || wd[0] != '/' || stat(wd, &a) != 0 || stat(".", &b) != 0 || a.st_dev != b.st_dev ||
+        a.st_ino != b.st_ino)
+        wd = getcwd(cwd, sizeof(cwd)) ? cwd : "/";
+    char *j = xasprintf("%s/%s", wd, path);
+    char *c = fs_clean(j);
+    free(j);
+    return c;
 }
 
 char *

@@ -21,6 +21,11 @@ int fs_join_under(char **out, const char *root, const char *rel, struct pkg_err 
 /* Lexical clean like Go's filepath.Clean. Heap string. */
 char *fs_clean(const char *path);
 
+/* Go's filepath.Abs: path cleaned, joined to the working directory as
+ * os.Getwd gives it ($PWD when it names the same directory as ".", so a
+ * directory reached through a symbolic link keeps its name). Heap string. */
+char *fs_abs(const char *path);
+
 /* mkdir -p. */
 int fs_mkdir_p(const char *path, mode_t mode, struct pkg_err **errp);
 

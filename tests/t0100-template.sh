@@ -97,6 +97,20 @@ test_expect_success 'a deprecated chart renders with helm'"'"'s warning on stder
     printf "WARNING: This chart is deprecated\n" >want && test_cmp want err &&
     test_grep "^# Source: dep/templates/cm.yaml" out
 '
+test_expect_success 'symbolic links in a chart: helm'"'"'s log line for each, with the path as given' '
+    mkdir -p "$TMP/sl/c/templates" "$TMP/sl/target" &&
+    printf "apiVersion: v2\nname: c\nversion: 1.0.0\n" >"$TMP/sl/c/Chart.yaml" &&
+    printf "kind: ConfigMap\nmetadata:\n  name: x\n" >"$TMP/sl/target/cm.yaml" &&
+    ln -s ../../target/cm.yaml "$TMP/sl/c/templates/cm.yaml" &&
+    ln -s ../target "$TMP/sl/c/linkdir" &&
+    real=$(cd "$TMP/sl" && pwd -P) &&
+    (cd "$TMP/sl/c/templates" && "$PKG" template r ..) >out 2>err &&
+    test_grep "^# Source: c/templates/cm.yaml" out &&
+    printf "walk.go:75: found symbolic link in path: %s resolves to %s. Contents of linked file included and used\n" \
+        "$TMP/sl/c/linkdir" "$real/target" \
+        "$TMP/sl/c/templates/cm.yaml" "$real/target/cm.yaml" >want &&
+    test_cmp want err
+'
 test_expect_success 'pkg template --help names the flags' '
     "$PKG" template --help >out && test_grep "show-only" out && test_grep "post-renderer" out
 '
