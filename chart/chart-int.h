@@ -102,6 +102,12 @@ struct val *chart_chart_object(struct arena *a, const struct chart *c);
 /* strconv.FormatFloat(f, 'g', -1, 32). */
 void chart_format_float32(struct sb *sb, double f);
 
+/* Values.Table: the map at a dotted path of maps, or NULL; then *miss
+ * (when given) is the first part that is missing or not a map, *misslen
+ * bytes long. */
+struct val *chart_values_table(const struct val *v, const char *name, const char **miss,
+                               size_t *misslen);
+
 /* One of helm's log lines, "FILE:LINE: message" on stderr, when
  * chart_helm_log_enable(true) was called (chart/log.c). */
 void chart_helm_log(const char *file, int line, const char *fmt, ...)

@@ -80,50 +80,25 @@ alias_dependency(struct arena *a, struct chart **charts, size_t n, const struct 
     return NULL;
 }
 
-/* Values.Table: walks dotted names through maps; NULL when a step is
- * missing or not a map. */
 static struct val *
 table(const struct val *v, const char *name)
 {
-    const struct val *t = v;
-    const char *p = name;
-    for (;;) {
-        const char *dot = strchr(p, '.');
-        size_t n = dot ? (size_t)(dot - p) : strlen(p);
-        struct val *x = val_map_get(t, p, n);
-        if (!x || x->kind != VAL_MAP)
-            return NULL;
-        t = x;
-        if (!dot)
-            return (struct val *)t;
-        p = dot + 1;
-    }
+    return chart_values_table(v, name, NULL, NULL);
 }
 
 /* Values.Table's error: ErrNoTable for the first part of the path that is
- * missing or not a table ("\"x\" is not a table"), as an arena string;
- * NULL when the table is there. */
+ * missing or not a table ("\"x\" is not a table"), as an arena string. */
 static const char *
 table_error(struct arena *a, const struct val *v, const char *name)
 {
-    const struct val *t = v;
-    const char *p = name;
-    for (;;) {
-        const char *dot = strchr(p, '.');
-        size_t n = dot ? (size_t)(dot - p) : strlen(p);
-        struct val *x = val_map_get(t, p, n);
-        if (!x || x->kind != VAL_MAP) {
-            struct sb q = SB_INIT;
-            tmpl_quote(&q, p, n);
-            const char *msg = arena_sprintf(a, "%s is not a table", q.buf);
-            sb_release(&q);
-            return msg;
-        }
-        if (!dot)
-            return NULL;
-        t = x;
-        p = dot + 1;
-    }
+    const char *miss = name;
+    size_t n = strlen(name);
+    chart_values_table(v, name, &miss, &n);
+    struct sb q = SB_INIT;
+    tmpl_quote(&q, miss, n);
+    const char *msg = arena_sprintf(a, "%s is not a table", q.buf);
+    sb_release(&q);
+    return msg;
 }
 
 /* Values.PathValue: the non-table value at a dotted path, or NULL. */

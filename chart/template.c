@@ -132,25 +132,6 @@ base_name(const char *p)
     return s ? s + 1 : p;
 }
 
-/* Values.Table(name) on a template data map. */
-static struct val *
-table(const struct val *v, const char *name)
-{
-    const struct val *t = v;
-    const char *p = name;
-    for (;;) {
-        const char *dot = strchr(p, '.');
-        size_t n = dot ? (size_t)(dot - p) : strlen(p);
-        struct val *x = val_map_get(t, p, n);
-        if (!x || x->kind != VAL_MAP)
-            return NULL;
-        t = x;
-        if (!dot)
-            return (struct val *)t;
-        p = dot + 1;
-    }
-}
-
 /* The template files of c and its subcharts in recAllTpls's order, with
  * their names, texts and base paths; the data come later (rec_all_tpls),
  * so that parsing can start before the values are ready. */
@@ -198,7 +179,8 @@ rec_all_tpls(struct arena *a, struct fileset *fs, const struct chart *c, struct 
         if (v)
             values = v;
     } else {
-        struct val *vs = table(vals, arena_sprintf(a, "Values.%s", c->meta->name));
+        struct val *vs =
+            chart_values_table(vals, arena_sprintf(a, "Values.%s", c->meta->name), NULL, NULL);
         if (vs) {
             vs->gotype = VAL_GO_VALUES;
             values = vs;

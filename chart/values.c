@@ -150,6 +150,29 @@ chart_values_merge(struct val **out, struct arena *a, const struct chart_value_o
     return 0;
 }
 
+struct val *
+chart_values_table(const struct val *v, const char *name, const char **miss, size_t *misslen)
+{
+    const struct val *t = v;
+    const char *p = name;
+    for (;;) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        struct val *x = val_map_get(t, p, n);
+        if (!x || x->kind != VAL_MAP) {
+            if (miss) {
+                *miss = p;
+                *misslen = n;
+            }
+            return NULL;
+        }
+        if (!dot)
+            return x;
+        t = x;
+        p = dot + 1;
+    }
+}
+
 /* ---- coalescing ---- */
 
 /* A key path for helm's warnings ("c.sub.x"): segments on the stack,
