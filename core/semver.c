@@ -21,43 +21,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WS "[\\t\\n\\f\\r ]"
-#define SEMVER_RE                                                                                  \
-    "v?([0-9]+)(\\.[0-9]+)?(\\.[0-9]+)?"                                                           \
-    "(-([0-9A-Za-z\\-]+(\\.[0-9A-Za-z\\-]+)*))?"                                                   \
-    "(\\+([0-9A-Za-z\\-]+(\\.[0-9A-Za-z\\-]+)*))?"
-#define CV_RE                                                                                      \
-    "v?([0-9|x|X|\\*]+)(\\.[0-9|x|X|\\*]+)?(\\.[0-9|x|X|\\*]+)?"                                   \
-    "(-([0-9A-Za-z\\-]+(\\.[0-9A-Za-z\\-]+)*))?"                                                   \
-    "(\\+([0-9A-Za-z\\-]+(\\.[0-9A-Za-z\\-]+)*))?"
-#define OPS_RE "=||!=|>|<|>=|=>|<=|=<|~|~>|\\^"
-
-enum {
-    RE_CONSTRAINT,
-    RE_RANGE,
-    RE_FIND,
-    RE_VALID,
-    RE_COUNT,
-};
-
-static const char *const re_src[RE_COUNT] = {
-    [RE_CONSTRAINT] = "^" WS "*(" OPS_RE ")" WS "*(" CV_RE ")" WS "*\\z",
-    [RE_RANGE] = WS "*(" CV_RE ")" WS "+-" WS "+(" CV_RE ")" WS "*",
-    [RE_FIND] = "(" OPS_RE ")" WS "*(" CV_RE ")",
-    [RE_VALID] = "^(" WS "*(" OPS_RE ")" WS "*(" CV_RE ")" WS "*)((?:" WS "+|," WS "*)(" OPS_RE
-                 ")" WS "*(" CV_RE ")" WS "*)*\\z",
-};
+#include "core/semver-re.h"
+/* The same patterns compiled when pkg was built (scripts/semver-re-blob.c,
+ * pcre2_serialize_encode): decoding them costs microseconds where
+ * compiling them costs ~100 us in a fresh process, and most charts ask
+ * about a Kubernetes or chart version once. */
+#include "semver-re-blob.h"
 
 static pcre2_code *re_code[RE_COUNT];
+static bool re_loaded;
 
 static pcre2_code *
 re_get(int which)
 {
+    if (!re_loaded) {
+        re_loaded = true;
+        if (pcre2_serialize_decode(re_code, RE_COUNT, semver_re_blob, NULL) != RE_COUNT)
+            memset(re_code, 0, sizeof(re_code)); /* another PCRE2 at run time: compile */
+    }
     if (!re_code[which]) {
         int errc;
         PCRE2_SIZE erroff;
-        re_code[which] = pcre2_compile((PCRE2_SPTR)re_src[which], PCRE2_ZERO_TERMINATED, 0, &errc,
-                                       &erroff, NULL);
+        re_code[which] = pcre2_compile((PCRE2_SPTR)semver_re_src[which], PCRE2_ZERO_TERMINATED, 0,
+                                       &errc, &erroff, NULL);
         if (!re_code[which]) {
             fprintf(stderr, "pkg: internal error: semver regex %d does not compile\n", which);
             abort();
