@@ -1760,7 +1760,6 @@ struct tmpl_parse_ahead {
     size_t *by_text;               /* indices of files by text address */
     pthread_t th;
     bool threaded, joined;
-    struct arena *main_arena; /* what the joining thread parsed */
 };
 
 struct tmpl_parse_ahead *

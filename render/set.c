@@ -309,9 +309,7 @@ struct helm_job {
     struct arena *out_arena;
     struct pkg_err *err;
     int rc;
-    struct tmpl_parse_ahead *ahead;
-    void (*rendered)(void *ctx, const struct tmpl_helm_file *f);
-    void *rendered_ctx;
+    const struct tmpl_helm_opts *opts; /* its hooks (parse-ahead, rendered); never NULL */
 };
 
 static void helm_exec_files(struct helm_job *h, size_t budget);
@@ -329,7 +327,7 @@ helm_render_on_stack(void *arg, size_t budget)
     struct pkg_err *err = NULL;
     size_t failed = 0;
     int prc = tmpl_parse_borrowed_files(&h->set->ns, h->set->a, h->set->opts.funcs, false, pf, h->n,
-                                        BIG_STACK, h->ahead, &failed, &err);
+                                        BIG_STACK, h->opts->ahead, &failed, &err);
     free(pf);
     if (prc < 0) {
         h->rc = helm_parse_error(&h->err, h->files[h->order[failed]].name, err->msg);
@@ -397,8 +395,8 @@ helm_exec_files(struct helm_job *h, size_t budget)
         } else {
             f->out = arena_strndup(h->out_arena, out.buf, out.len);
         }
-        if (h->rendered)
-            h->rendered(h->rendered_ctx, f);
+        if (h->opts->rendered)
+            h->opts->rendered(h->opts->rendered_ctx, f);
     }
     sb_release(&out);
 }
@@ -446,16 +444,8 @@ tmpl_helm_render(struct tmpl_helm_file *files, size_t n, const struct tmpl_helm_
         names[i] = files[i].name;
     tmpl_helm_order(order, names, n);
     free(names);
-    struct helm_job h = {set,
-                         files,
-                         order,
-                         n,
-                         a,
-                         NULL,
-                         0,
-                         opts ? opts->ahead : NULL,
-                         opts ? opts->rendered : NULL,
-                         opts ? opts->rendered_ctx : NULL};
+    static const struct tmpl_helm_opts none;
+    struct helm_job h = {set, files, order, n, a, NULL, 0, opts ? opts : &none};
     run_big(helm_render_on_stack, &h);
     int rc = job_result(&h, errp);
     free(order);
@@ -466,10 +456,8 @@ tmpl_helm_render(struct tmpl_helm_file *files, size_t n, const struct tmpl_helm_
 /* ---- Helm's engine in two steps ---- */
 
 struct tmpl_helm_parse {
-    struct tmpl_set *set; /* its own arena holds the trees until rendering */
-    struct tmpl_parse_ahead *ahead;
-    void (*rendered)(void *ctx, const struct tmpl_helm_file *f);
-    void *rendered_ctx;
+    struct tmpl_set *set;       /* its own arena holds the trees until rendering */
+    struct tmpl_helm_opts opts; /* the caller's, for its hooks */
     size_t *order;
     size_t n;
     struct tmpl_parse_file *pf;
@@ -484,7 +472,7 @@ static void
 helm_parse_run(struct tmpl_helm_parse *p)
 {
     p->rc = tmpl_parse_borrowed_files(&p->set->ns, p->set->a, p->set->opts.funcs, false, p->pf,
-                                      p->n, BIG_STACK, p->ahead, &p->failed, &p->err);
+                                      p->n, BIG_STACK, p->opts.ahead, &p->failed, &p->err);
 }
 
 static void
@@ -509,9 +497,8 @@ tmpl_helm_parse_start(const struct tmpl_helm_file *files, size_t n,
 {
     struct tmpl_helm_parse *p = xcalloc(1, sizeof(*p));
     p->set = helm_set_new(opts);
-    p->ahead = opts ? opts->ahead : NULL;
-    p->rendered = opts ? opts->rendered : NULL;
-    p->rendered_ctx = opts ? opts->rendered_ctx : NULL;
+    if (opts)
+        p->opts = *opts;
     p->n = n;
     p->order = xcalloc(n ? n : 1, sizeof(*p->order));
     const char **names = xcalloc(n ? n : 1, sizeof(*names));
@@ -595,8 +582,7 @@ tmpl_helm_render_parsed(struct tmpl_helm_parse *p, struct tmpl_helm_file *files,
         arena_adopt(a, set->a);
         set->a = a;
         set->owns_arena = false;
-        struct helm_job h = {set,  files, p->order, n,           a,
-                             NULL, 0,     NULL,     p->rendered, p->rendered_ctx};
+        struct helm_job h = {set, files, p->order, n, a, NULL, 0, &p->opts};
         run_big(helm_exec_on_stack, &h);
         rc = job_result(&h, errp);
     }
