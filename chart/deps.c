@@ -8,9 +8,9 @@
  * that chart copies share). */
 #include "chart/chart-int.h"
 #include "core/sb.h"
-#include "render/funcs.h"
 #include "core/semver.h"
 #include "core/xalloc.h"
+#include "render/funcs.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -86,19 +86,30 @@ table(const struct val *v, const char *name)
     return chart_values_table(v, name, NULL, NULL);
 }
 
-/* Values.Table's error: ErrNoTable for the first part of the path that is
- * missing or not a table ("\"x\" is not a table"), as an arena string. */
-static const char *
-table_error(struct arena *a, const struct val *v, const char *name)
+/* Values.Table for import-values: the table, or NULL after helm's log
+ * line with ErrNoTable's message for the part that is missing or not a
+ * table ("\"x\" is not a table"). chart names the chart in the line for
+ * a child/parent entry (dependencies.go:269); NULL for an exports name
+ * (:286). */
+static struct val *
+import_table(const struct val *v, const char *name, const char *chart)
 {
-    const char *miss = name;
-    size_t n = strlen(name);
-    chart_values_table(v, name, &miss, &n);
-    struct sb q = SB_INIT;
-    tmpl_quote(&q, miss, n);
-    const char *msg = arena_sprintf(a, "%s is not a table", q.buf);
-    sb_release(&q);
-    return msg;
+    const char *miss;
+    size_t n;
+    struct val *t = chart_values_table(v, name, &miss, &n);
+    if (!t && chart_helm_log_enabled()) {
+        struct sb m = SB_INIT;
+        tmpl_quote(&m, miss, n);
+        if (chart)
+            chart_helm_log("dependencies.go", 269,
+                           "Warning: ImportValues missing table from chart %s: %s is not a table",
+                           chart, m.buf);
+        else
+            chart_helm_log("dependencies.go", 286,
+                           "Warning: ImportValues missing table: %s is not a table", m.buf);
+        sb_release(&m);
+    }
+    return t;
 }
 
 /* Values.PathValue: the non-table value at a dotted path, or NULL. */
@@ -340,14 +351,10 @@ import_values(struct arena *a, struct chart *c, struct pkg_err **errp)
                 val_map_setz(a, m, "child", val_strz(a, ch->u.s.ptr));
                 val_map_setz(a, m, "parent", val_strz(a, pa->u.s.ptr));
                 val_seq_push(a, outiv, m);
-                const char *tn = arena_sprintf(a, "%s.%s", r->name, ch->u.s.ptr);
-                struct val *vv = table(cvals, tn);
-                if (!vv) {
-                    chart_helm_log("dependencies.go", 269,
-                                   "Warning: ImportValues missing table from chart %s: %s", r->name,
-                                   table_error(a, cvals, tn));
+                struct val *vv =
+                    import_table(cvals, arena_sprintf(a, "%s.%s", r->name, ch->u.s.ptr), r->name);
+                if (!vv)
                     continue;
-                }
                 b = chart_values_coalesce_tables(a, b, path_to_map(a, pa->u.s.ptr, as_map(a, vv)),
                                                  true);
             } else if (riv->kind == VAL_STRING) {
@@ -356,14 +363,10 @@ import_values(struct arena *a, struct chart *c, struct pkg_err **errp)
                 val_map_setz(a, m, "child", val_strz(a, child));
                 val_map_setz(a, m, "parent", val_strz(a, "."));
                 val_seq_push(a, outiv, m);
-                const char *tn = arena_sprintf(a, "%s.%s", r->name, child);
-                struct val *vm = table(cvals, tn);
-                if (!vm) {
-                    chart_helm_log("dependencies.go", 286,
-                                   "Warning: ImportValues missing table: %s",
-                                   table_error(a, cvals, tn));
+                struct val *vm =
+                    import_table(cvals, arena_sprintf(a, "%s.%s", r->name, child), NULL);
+                if (!vm)
                     continue;
-                }
                 b = chart_values_coalesce_tables(a, b, as_map(a, vm), true);
             }
         }

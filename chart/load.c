@@ -175,7 +175,7 @@ struct walk {
     struct arena *a;
     const char *top; /* absolute, with a trailing slash */
     size_t toplen;
-    const char *shown_top; /* filepath.Abs of the chart as given, for helm's log line */
+    const char *dir; /* the chart's directory as given, for helm's log line */
     struct chart_ignore *rules;
     struct filelist files;
     struct chart_budget *b;
@@ -313,10 +313,15 @@ walk_path(struct walk *w, const char *path, struct stat *st)
         char *resolved = realpath(path, NULL);
         if (!resolved)
             return pkg_err_sys(w->errp, "error evaluating symlink %s", path);
-        chart_helm_log("walk.go", 75,
-                       "found symbolic link in path: %s/%s resolves to %s. Contents of linked file "
-                       "included and used",
-                       w->shown_top, path + w->toplen, resolved);
+        if (chart_helm_log_enabled()) {
+            /* helm walks filepath.Abs of the directory as given */
+            char *shown = fs_abs(w->dir);
+            chart_helm_log("walk.go", 75,
+                           "found symbolic link in path: %s/%s resolves to %s. Contents of linked "
+                           "file included and used",
+                           strcmp(shown, "/") ? shown : "", path + w->toplen, resolved);
+            free(shown);
+        }
         int r = lstat(resolved, st);
         free(resolved);
         if (r < 0)
@@ -377,8 +382,7 @@ load_dir(struct chart **out, struct arena *a, const char *dir, struct chart_budg
     char *abs = realpath(dir, NULL);
     if (!abs)
         return pkg_err_sys(errp, "%s", dir);
-    char *shown = fs_abs(dir);
-    struct walk w = {.a = a, .b = b, .errp = errp, .shown_top = strcmp(shown, "/") ? shown : ""};
+    struct walk w = {.a = a, .b = b, .errp = errp, .dir = dir};
     char *top = xasprintf("%s/", strcmp(abs, "/") ? abs : "");
     w.top = top;
     w.toplen = strlen(top);
@@ -411,7 +415,6 @@ load_dir(struct chart **out, struct arena *a, const char *dir, struct chart_budg
     free(w.inos);
     free(top);
     free(abs);
-    free(shown);
     return rc;
 }
 
