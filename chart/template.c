@@ -477,7 +477,7 @@ hook_is_test(const struct chart_manifest *m)
 
 /* Templates are parsed in the background above this size of template
  * text (smaller charts are not worth a thread). */
-#define PARSE_AHEAD_MIN ((size_t)32 << 10)
+#define PARSE_THREAD_MIN ((size_t)32 << 10)
 /* Below this much template text the rendered documents are too few for a
  * thread parsing their heads to gain back its cost (bn-apache, 110 KB:
  * +5% CPU, no faster). */
@@ -603,7 +603,7 @@ chart_template(struct sb *out, bool *render_error, struct arena *a, struct chart
         ho.rendered_ctx = heads;
     }
     struct tmpl_helm_parse *parse =
-        tbytes >= PARSE_AHEAD_MIN ? tmpl_helm_parse_start(fs.v, fs.n, &ho) : NULL;
+        tbytes >= PARSE_THREAD_MIN ? tmpl_helm_parse_start(fs.v, fs.n, &ho) : NULL;
     rc = render_inputs(a, c, vals, o, rname, ns, &fs, render_error, errp);
     if (rc) {
         tmpl_helm_parse_discard(parse);

@@ -286,14 +286,8 @@ delim_node(struct ptree *t, enum tmpl_node_type type, uint32_t pos)
 static void
 stk_push(struct parser *p, struct tmpl_node *n)
 {
-    if (p->nstk == p->capstk) {
-        size_t nc = p->capstk ? p->capstk * 2 : 64;
-        struct tmpl_node **v = realloc(p->stk, nc * sizeof(*v));
-        if (!v)
-            abort();
-        p->stk = v;
-        p->capstk = nc;
-    }
+    if (p->nstk == p->capstk)
+        p->stk = xgrow(p->stk, &p->capstk, p->nstk + 1, sizeof(*p->stk));
     p->stk[p->nstk++] = n;
 }
 
@@ -884,14 +878,8 @@ static void
 push_var(struct ptree *t, const char *name)
 {
     struct parser *p = t->p;
-    if (p->nvars == p->capvars) {
-        size_t nc = p->capvars ? p->capvars * 2 : 32;
-        const char **v = realloc(p->vars, nc * sizeof(*v));
-        if (!v)
-            abort();
-        p->vars = v;
-        p->capvars = nc;
-    }
+    if (p->nvars == p->capvars)
+        p->vars = xgrow(p->vars, &p->capvars, p->nvars + 1, sizeof(*p->vars));
     p->vars[p->nvars++] = name;
 }
 

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "core/arena.h"
+#include "core/sb.h"
 #include "core/value.h"
 #include "render/tree.h"
 
@@ -271,30 +272,6 @@ test_string_constants(void **state)
     arena_free(a);
 }
 
-static char *
-read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n + 4096 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 /* Every file of dir (prefixes too when small). */
 static size_t
 compare_dir(const char *dir)
@@ -308,12 +285,14 @@ compare_dir(const char *dir)
             continue;
         char path[4096];
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        size_t len;
-        char *text = read_file(path, &len);
-        if (!text)
+        struct sb text = SB_INIT;
+        struct pkg_err *err = NULL;
+        if (sb_read_file(&text, path, 64u << 20, &err) < 0) {
+            pkg_err_free(err);
             continue;
-        compare_all(text, len, len <= 512);
-        free(text);
+        }
+        compare_all(text.buf, text.len, text.len <= 512);
+        sb_release(&text);
         count++;
     }
     closedir(d);
