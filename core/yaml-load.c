@@ -5,6 +5,7 @@
 #include "core/yaml.h"
 #include "core/sb.h"
 #include "core/xalloc.h"
+#include "core/yaml-fast.h"
 #include "core/yaml-reader.h"
 
 #include <stdlib.h>
@@ -53,6 +54,7 @@ struct loader {
     size_t nodes;       /* nodes made in this document */
     size_t alias_nodes; /* nodes added by alias expansion */
     struct val *doc;
+    struct val *docs; /* the stream's documents */
     struct pkg_err **errp;
 };
 
@@ -176,19 +178,19 @@ b64_decode(struct arena *a, const char *s, size_t n, char **out, size_t *outn)
     return 0;
 }
 
+/* A scalar event's node: text (n bytes), libyaml's style, its tag (NULL
+ * when none), whether a plain scalar resolves implicitly, its 1-based
+ * position. */
 static struct val *
-make_scalar(struct loader *l, const yaml_event_t *ev)
+make_scalar(struct loader *l, const char *text, size_t n, int style, const char *tag,
+            bool plain_implicit, uint32_t line, uint32_t col)
 {
-    const char *text = (const char *)ev->data.scalar.value;
-    size_t n = ev->data.scalar.length;
-    const char *tag = (const char *)ev->data.scalar.tag;
-    uint32_t line = (uint32_t)ev->start_mark.line + 1, col = (uint32_t)ev->start_mark.column + 1;
     struct val *v = val_new(l->a, VAL_STRING);
     char *copy = arena_strndup(l->a, text, n);
     v->src = copy;
     v->u.s.ptr = copy;
     v->u.s.len = n;
-    switch (ev->data.scalar.style) {
+    switch (style) {
     case YAML_PLAIN_SCALAR_STYLE:
         v->style = VAL_STYLE_PLAIN;
         break;
@@ -208,7 +210,7 @@ make_scalar(struct loader *l, const yaml_event_t *ev)
         break;
     }
     val_set_pos(v, l->file, line, col);
-    bool plain_untagged = ev->data.scalar.plain_implicit && !tag;
+    bool plain_untagged = plain_implicit && !tag;
     if (tag && (!strcmp(tag, "!") || tag_is(tag, "str") || tag_is(tag, "timestamp"))) {
         v->flags |= VAL_F_TAGGED;
         return v;
@@ -478,6 +480,185 @@ parser_error(struct loader *l)
     return fail_at(l, (uint32_t)m.line + 1, (uint32_t)m.column + 1, PKG_ESYNTAX, "%s", problem);
 }
 
+/* ---- events: libyaml's parser and the fast path feed the same handlers ---- */
+
+static void
+on_doc_start(struct loader *l)
+{
+    l->doc = NULL;
+    l->nodes = l->alias_nodes = 0;
+    clear_anchors(l);
+}
+
+/* Returns true when loading stops here (first_doc_only). */
+static bool
+on_doc_end(struct loader *l)
+{
+    struct val *d = l->doc ? l->doc : val_null(l->a);
+    if (l->o.json_compat)
+        to_json_compat(d);
+    val_seq_push(l->a, l->docs, d);
+    return l->o.first_doc_only;
+}
+
+static int
+on_scalar(struct loader *l, const char *text, size_t n, int style, const char *tag,
+          bool plain_implicit, const char *anchor, uint32_t line, uint32_t col)
+{
+    struct val *v = make_scalar(l, text, n, style, tag, plain_implicit, line, col);
+    if (!v)
+        return (l->errp && *l->errp) ? (*l->errp)->code : PKG_EINVAL;
+    l->nodes++;
+    if (anchor)
+        add_anchor(l, anchor, v, 1);
+    return add_node(l, v);
+}
+
+static int
+on_start(struct loader *l, bool is_seq, bool flow, const char *tag, const char *anchor,
+         uint32_t line, uint32_t col)
+{
+    struct val *v = is_seq ? val_seq(l->a) : val_map(l->a);
+    val_set_pos(v, l->file, line, col);
+    if (flow)
+        v->style = VAL_STYLE_FLOW;
+    if (tag)
+        v->flags |= VAL_F_TAGGED;
+    struct frame *f = top(l);
+    if (f && f->node->kind == VAL_MAP && !f->key)
+        return fail_at(l, line, col, PKG_EINVAL, "invalid map key: a %s",
+                       is_seq ? "sequence" : "map");
+    l->nodes++;
+    return push_frame(l, v, anchor);
+}
+
+static int
+on_alias(struct loader *l, const char *name, uint32_t line, uint32_t col)
+{
+    struct anchor *an = find_anchor(l, name);
+    if (!an) {
+        /* go-yaml's parser fails here with no position */
+        if (l->o.goyaml_errors)
+            return pkg_err_set(l->errp, PKG_EINVAL, "yaml: unknown anchor '%s' referenced", name);
+        return fail_at(l, line, col, PKG_EINVAL, "unknown anchor '%s' referenced", name);
+    }
+    l->alias_nodes += an->size;
+    l->nodes += an->size;
+    if (l->alias_nodes > l->o.max_nodes)
+        return fail_at(l, line, col, PKG_ELIMIT,
+                       "document contains excessive aliasing (more than %zu nodes)",
+                       l->o.max_nodes);
+    /* Each alias is its own copy, scalars too, as decoding into Go values
+     * (or kyaml's DeAnchor) makes one: changing one use never reaches
+     * another. The position stays the anchor's. */
+    return add_node(l, val_copy(l->a, an->node));
+}
+
+/* The fast path's sink (core/yaml-fast.h): marks arrive 0-based. */
+static int
+fast_doc_start(void *ctx)
+{
+    on_doc_start(ctx);
+    return 0;
+}
+
+static int
+fast_doc_end(void *ctx)
+{
+    return on_doc_end(ctx) ? 1 : 0;
+}
+
+static int
+fast_scalar(void *ctx, const char *text, size_t n, int style, uint32_t line, uint32_t col)
+{
+    return on_scalar(ctx, text, n, style, NULL, style == YAML_PLAIN_SCALAR_STYLE, NULL, line + 1,
+                     col + 1);
+}
+
+static int
+fast_start(void *ctx, bool seq, bool flow, uint32_t line, uint32_t col)
+{
+    return on_start(ctx, seq, flow, NULL, NULL, line + 1, col + 1);
+}
+
+static int
+fast_end(void *ctx)
+{
+    return pop_frame(ctx);
+}
+
+/* The loader back at its start, for libyaml after the fast path stopped. */
+static void
+loader_reset(struct loader *l)
+{
+    free_stack(l);
+    clear_anchors(l);
+    if (l->errp) {
+        pkg_err_free(*l->errp);
+        *l->errp = NULL;
+    }
+    l->docs = val_seq(l->a);
+    l->doc = NULL;
+    l->nodes = l->alias_nodes = 0;
+}
+
+static int
+load_libyaml(struct loader *l, const char *buf, size_t len)
+{
+    if (!yaml_parser_initialize(&l->parser))
+        xalloc_die();
+    yaml_parser_set_input_string(&l->parser, (const unsigned char *)buf, len);
+    int rc = 0;
+    bool done = false;
+    while (!done && rc == 0) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&l->parser, &ev)) {
+            rc = parser_error(l);
+            break;
+        }
+        uint32_t line = (uint32_t)ev.start_mark.line + 1, col = (uint32_t)ev.start_mark.column + 1;
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            on_doc_start(l);
+            break;
+        case YAML_DOCUMENT_END_EVENT:
+            done = on_doc_end(l);
+            break;
+        case YAML_SCALAR_EVENT:
+            rc = on_scalar(l, (const char *)ev.data.scalar.value, ev.data.scalar.length,
+                           ev.data.scalar.style, (const char *)ev.data.scalar.tag,
+                           ev.data.scalar.plain_implicit, (const char *)ev.data.scalar.anchor, line,
+                           col);
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+            rc = on_start(l, true, ev.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE,
+                          (const char *)ev.data.sequence_start.tag,
+                          (const char *)ev.data.sequence_start.anchor, line, col);
+            break;
+        case YAML_MAPPING_START_EVENT:
+            rc = on_start(l, false, ev.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE,
+                          (const char *)ev.data.mapping_start.tag,
+                          (const char *)ev.data.mapping_start.anchor, line, col);
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            rc = pop_frame(l);
+            break;
+        case YAML_ALIAS_EVENT:
+            rc = on_alias(l, (const char *)ev.data.alias.anchor, line, col);
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&l->parser);
+    return rc;
+}
+
 int
 val_yaml_load_all(struct val **out, struct arena *a, const char *buf, size_t len, const char *file,
                   const struct val_yaml_opts *opts, struct pkg_err **errp)
@@ -498,120 +679,23 @@ val_yaml_load_all(struct val **out, struct arena *a, const char *buf, size_t len
     if (len > l.o.max_bytes)
         return pkg_err_set(errp, PKG_ELIMIT, "%s: %zu bytes exceeds the YAML size limit of %zu",
                            l.file, len, l.o.max_bytes);
-    struct val *docs = val_seq(a);
-    if (!yaml_parser_initialize(&l.parser))
-        xalloc_die();
-    yaml_parser_set_input_string(&l.parser, (const unsigned char *)buf, len);
+    l.docs = val_seq(a);
+    static const struct yaml_fast_sink sink_fns = {NULL,        fast_doc_start, fast_doc_end,
+                                                   fast_scalar, fast_start,     fast_end};
+    struct yaml_fast_sink sink = sink_fns;
+    sink.ctx = &l;
     int rc = 0;
-    bool done = false;
-    while (!done && rc == 0) {
-        yaml_event_t ev;
-        if (!yaml_parser_parse(&l.parser, &ev)) {
-            rc = parser_error(&l);
-            break;
-        }
-        uint32_t line = (uint32_t)ev.start_mark.line + 1, col = (uint32_t)ev.start_mark.column + 1;
-        switch (ev.type) {
-        case YAML_STREAM_END_EVENT:
-            done = true;
-            break;
-        case YAML_DOCUMENT_START_EVENT:
-            l.doc = NULL;
-            l.nodes = l.alias_nodes = 0;
-            clear_anchors(&l);
-            break;
-        case YAML_DOCUMENT_END_EVENT: {
-            struct val *d = l.doc ? l.doc : val_null(a);
-            if (l.o.json_compat)
-                to_json_compat(d);
-            val_seq_push(a, docs, d);
-            if (l.o.first_doc_only)
-                done = true;
-            break;
-        }
-        case YAML_SCALAR_EVENT: {
-            struct val *v = make_scalar(&l, &ev);
-            if (!v) {
-                rc = (errp && *errp) ? (*errp)->code : PKG_EINVAL;
-                break;
-            }
-            l.nodes++;
-            if (ev.data.scalar.anchor)
-                add_anchor(&l, (const char *)ev.data.scalar.anchor, v, 1);
-            rc = add_node(&l, v);
-            break;
-        }
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT: {
-            bool is_seq = ev.type == YAML_SEQUENCE_START_EVENT;
-            struct val *v = is_seq ? val_seq(a) : val_map(a);
-            val_set_pos(v, l.file, line, col);
-            const char *anchor = (const char *)(is_seq ? ev.data.sequence_start.anchor
-                                                       : ev.data.mapping_start.anchor);
-            int style = is_seq ? ev.data.sequence_start.style : ev.data.mapping_start.style;
-            if (style == YAML_FLOW_SEQUENCE_STYLE || style == YAML_FLOW_MAPPING_STYLE)
-                v->style = VAL_STYLE_FLOW;
-            const char *tag =
-                (const char *)(is_seq ? ev.data.sequence_start.tag : ev.data.mapping_start.tag);
-            if (tag)
-                v->flags |= VAL_F_TAGGED;
-            struct frame *f = top(&l);
-            if (f && f->node->kind == VAL_MAP && !f->key && !is_seq) {
-                rc = fail_at(&l, line, col, PKG_EINVAL, "invalid map key: a map");
-                break;
-            }
-            if (f && f->node->kind == VAL_MAP && !f->key && is_seq) {
-                rc = fail_at(&l, line, col, PKG_EINVAL, "invalid map key: a sequence");
-                break;
-            }
-            l.nodes++;
-            rc = push_frame(&l, v, anchor);
-            break;
-        }
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT:
-            rc = pop_frame(&l);
-            break;
-        case YAML_ALIAS_EVENT: {
-            const char *name = (const char *)ev.data.alias.anchor;
-            struct anchor *an = find_anchor(&l, name);
-            if (!an) {
-                /* go-yaml's parser fails here with no position */
-                if (l.o.goyaml_errors)
-                    rc = pkg_err_set(l.errp, PKG_EINVAL, "yaml: unknown anchor '%s' referenced",
-                                     name);
-                else
-                    rc = fail_at(&l, line, col, PKG_EINVAL, "unknown anchor '%s' referenced", name);
-                break;
-            }
-            l.alias_nodes += an->size;
-            l.nodes += an->size;
-            if (l.alias_nodes > l.o.max_nodes) {
-                rc = fail_at(&l, line, col, PKG_ELIMIT,
-                             "document contains excessive aliasing (more than %zu nodes)",
-                             l.o.max_nodes);
-                break;
-            }
-            /* Each alias is its own copy, scalars too, as decoding into Go
-             * values (or kyaml's DeAnchor) makes one: changing one use never
-             * reaches another. The position stays the anchor's. */
-            struct val *copy = val_copy(a, an->node);
-            rc = add_node(&l, copy);
-            break;
-        }
-        default:
-            break;
-        }
-        yaml_event_delete(&ev);
+    if (!yaml_fast_load(buf, len, &sink)) {
+        loader_reset(&l);
+        rc = load_libyaml(&l, buf, len);
     }
     free_stack(&l);
     clear_anchors(&l);
     free(l.anchors);
     free(l.stack);
-    yaml_parser_delete(&l.parser);
     if (rc)
         return rc;
-    *out = docs;
+    *out = l.docs;
     return 0;
 }
 
