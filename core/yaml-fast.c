@@ -14,6 +14,9 @@
 
 #include <string.h>
 #include <yaml.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define BAIL (-2)
 #define AT_EOF (-1)
@@ -60,7 +63,28 @@ prescan(const unsigned char *p, size_t n, bool *ascii)
 {
     bool all_ascii = true;
     size_t i = 0;
+#ifdef __SSE2__
+    const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7F);
+    const __m128i nl = _mm_set1_epi8('\n'), tab = _mm_set1_epi8('\t');
+#endif
     while (i < n) {
+#ifdef __SSE2__
+        /* 16 bytes at a time up to the first one that is not printable
+         * ASCII, '\n' or '\t' (a signed compare takes bytes >= 0x80 as
+         * below the space). */
+        if (n - i >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+            __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del));
+            bad =
+                _mm_andnot_si128(_mm_or_si128(_mm_cmpeq_epi8(v, nl), _mm_cmpeq_epi8(v, tab)), bad);
+            unsigned mask = (unsigned)_mm_movemask_epi8(bad);
+            if (!mask) {
+                i += 16;
+                continue;
+            }
+            i += (size_t)__builtin_ctz(mask);
+        }
+#endif
         unsigned c = p[i];
         if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t') {
             i++;

@@ -7,11 +7,11 @@
 #include "render/exec.h"
 
 #include "core/hash.h"
+#include "core/xalloc.h"
 
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,30 +192,28 @@ static const struct {
 
 /* A row and its signature, parsed on the first lookup of the row (a
  * template uses a few dozen of the ~250 functions; parsing them all cost a
- * tenth of a small chart's render). sig_state: 0 not parsed, 1 being parsed,
- * 2 parsed; atomic, as parses run on several threads. */
+ * tenth of a small chart's render). The parsed signature is published
+ * atomically: parses run on several threads, and a thread that loses the
+ * race frees its own copy. Slots stay small (the table is touched by every
+ * render: a page is ~2.5 us to fault in here). */
 struct fentry {
     const struct tmpl_func *fn;
     uint32_t hash, len; /* of fn->name: probes compare these before the name */
-    int sig_state;
-    struct tmpl_sig sig;
+    struct tmpl_sig *sig;
 };
 
 static const struct tmpl_sig *
 fentry_sig(struct fentry *e)
 {
-    if (__atomic_load_n(&e->sig_state, __ATOMIC_ACQUIRE) == 2)
-        return &e->sig;
-    int unparsed = 0;
-    if (__atomic_compare_exchange_n(&e->sig_state, &unparsed, 1, false, __ATOMIC_ACQ_REL,
-                                    __ATOMIC_ACQUIRE)) {
-        tmpl_sig_parse(&e->sig, e->fn->sig);
-        __atomic_store_n(&e->sig_state, 2, __ATOMIC_RELEASE);
-    } else {
-        while (__atomic_load_n(&e->sig_state, __ATOMIC_ACQUIRE) != 2)
-            sched_yield();
-    }
-    return &e->sig;
+    struct tmpl_sig *s = __atomic_load_n(&e->sig, __ATOMIC_ACQUIRE);
+    if (s)
+        return s;
+    struct tmpl_sig *mine = xmalloc(sizeof(*mine));
+    tmpl_sig_parse(mine, e->fn->sig);
+    if (__atomic_compare_exchange_n(&e->sig, &s, mine, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return mine;
+    free(mine);
+    return s;
 }
 
 struct ftable {
