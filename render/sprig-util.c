@@ -179,8 +179,8 @@ sprig_deep_equal(const struct val *a, const struct val *b)
     return deep_equal(a, b, 0);
 }
 
-void
-sprig_random_bytes(void *buf, size_t n)
+static void
+getrandom_all(void *buf, size_t n)
 {
     unsigned char *p = buf;
     while (n > 0) {
@@ -193,6 +193,30 @@ sprig_random_bytes(void *buf, size_t n)
         p += r;
         n -= (size_t)r;
     }
+}
+
+/* Small requests come from a per-thread pool filled by one getrandom:
+ * randAlphaNum asks for 8 bytes a character, and a syscall each cost a
+ * chart with a few generated passwords dozens of them. */
+#define POOL_SIZE 256
+
+void
+sprig_random_bytes(void *buf, size_t n)
+{
+    static _Thread_local unsigned char pool[POOL_SIZE];
+    static _Thread_local size_t left;
+    if (n > POOL_SIZE / 4) {
+        getrandom_all(buf, n);
+        return;
+    }
+    if (n > left) {
+        getrandom_all(pool, POOL_SIZE);
+        left = POOL_SIZE;
+    }
+    /* bytes handed out are wiped from the pool */
+    memcpy(buf, pool + POOL_SIZE - left, n);
+    memset(pool + POOL_SIZE - left, 0, n);
+    left -= n;
 }
 
 uint64_t
