@@ -193,7 +193,7 @@ const struct kfs_row kust_default_fieldspecs[] = {
     {"replicas", "", "", "ReplicationController", "spec/replicas", true},
     {"replicas", "", "", "ReplicaSet", "spec/replicas", true},
     {"replicas", "", "", "StatefulSet", "spec/replicas", true},
-    {0},
+    {.section = ""},
 };
 
 const struct knbr_row kust_default_namerefs[] = {
@@ -487,5 +487,5 @@ const struct knbr_row kust_default_namerefs[] = {
     {"admissionregistration.k8s.io", "", "ValidatingAdmissionPolicy",
      "admissionregistration.k8s.io", "", "ValidatingAdmissionPolicyBinding", "spec/policyName",
      false},
-    {0},
+    {.kind = ""},
 };

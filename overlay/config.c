@@ -151,13 +151,13 @@ static struct ktconfig *
 make_default(void)
 {
     struct ktconfig *c = xcalloc(1, sizeof(*c));
-    for (const struct kfs_row *r = kust_default_fieldspecs; r->section; r++) {
+    for (const struct kfs_row *r = kust_default_fieldspecs; r->section[0]; r++) {
         struct kfsslice *s = section(c, r->section);
         struct kfieldspec fs = {{r->group, r->version, r->kind, false}, r->path, r->create};
         if (s)
             fs_push(s, &fs);
     }
-    for (const struct knbr_row *r = kust_default_namerefs; r->kind; r++) {
+    for (const struct knbr_row *r = kust_default_namerefs; r->kind[0]; r++) {
         struct kgvk g = {r->group, r->version, r->kind, false};
         size_t i;
         for (i = 0; i < c->nnameref; i++)

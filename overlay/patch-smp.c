@@ -284,7 +284,7 @@ get_schema(struct smp *s, struct ksch sch, struct val *src[2])
 {
     if (!ksch_nil(sch))
         return sch;
-    const struct ksch_set *set = s->b->custom_schema ? s->b->custom_schema : &kust_schema_builtin;
+    const struct ksch_set *set = s->b->custom_schema ? s->b->custom_schema : ksch_builtin();
     for (int i = 0; i < 2; i++) {
         struct val *r = src[i];
         if (missing_or_null(r) || r->kind != VAL_MAP)

@@ -153,7 +153,7 @@ ksch_namespaced(const struct ksch_set *custom, const char *apiversion, const cha
                 bool *found)
 {
     bool ns = false;
-    *found = scope_lookup(&kust_schema_builtin, apiversion, kind, &ns) ||
+    *found = scope_lookup(ksch_builtin(), apiversion, kind, &ns) ||
              scope_lookup(custom, apiversion, kind, &ns);
     return ns;
 }

@@ -58,7 +58,8 @@ struct ksch_set {
     const char *const *strs;
 };
 
-extern const struct ksch_set kust_schema_builtin;
+/* Kubernetes v1.21.2's schema as kustomize v5.5 embeds it. */
+const struct ksch_set *ksch_builtin(void);
 
 /* A schema: a node of a set; node < 0 is "no schema" (Go's nil). */
 struct ksch {

@@ -184,6 +184,9 @@ def main():
     w(" * document kustomize v5.5 embeds. Do not edit. */")
     w('#include "overlay/schema.h"')
     w("")
+    w("#include <pthread.h>")
+    w("#include <string.h>")
+    w("")
     plist = []
     nrows = []
     keylists = [[]]
@@ -235,12 +238,17 @@ def main():
     for (av, k), ns in sorted(scope.items()):
         w('    {%d, %d, %s},' % (s(av), s(k), "true" if ns else "false"))
     w("};")
-    w("static const char *const strs[] = {")
+    w("/* The strings, each ended by a NUL, in index order: ksch_builtin() makes")
+    w(" * the pointer table on first use (a table of pointers here would be")
+    w(" * relocated at every start of pkg). */")
+    w("#define NSTRS %d" % len(order))
+    w("static const char strblob[] =")
     for x in order:
-        w('    "%s",' % x.replace("\\", "\\\\").replace('"', '\\"'))
-    w("};")
+        w('    "%s\\0"' % x.replace("\\", "\\\\").replace('"', '\\"'))
+    out[-1] += ";"
+    w("static const char *strs[NSTRS];")
     w("")
-    w("const struct ksch_set kust_schema_builtin = {")
+    w("static const struct ksch_set builtin = {")
     w("    .nodes = nodes, .nnodes = %d," % len(nodes))
     w("    .props = props,")
     w("    .keylists = keylists, .keylist_starts = keylist_starts,")
@@ -248,6 +256,25 @@ def main():
     w("    .scopes = scopes, .nscopes = %d," % len(scope))
     w("    .strs = strs,")
     w("};")
+    w("")
+    w("static pthread_once_t strs_once = PTHREAD_ONCE_INIT;")
+    w("")
+    w("static void")
+    w("strs_init(void)")
+    w("{")
+    w("    const char *p = strblob;")
+    w("    for (size_t i = 0; i < NSTRS; i++) {")
+    w("        strs[i] = p;")
+    w("        p += strlen(p) + 1;")
+    w("    }")
+    w("}")
+    w("")
+    w("const struct ksch_set *")
+    w("ksch_builtin(void)")
+    w("{")
+    w("    pthread_once(&strs_once, strs_init);")
+    w("    return &builtin;")
+    w("}")
     print("\n".join(out))
 
 

@@ -51,7 +51,7 @@ test_same_order_as_insertion_sort(void **state)
 {
     (void)state;
     size_t n = 0;
-    while (kust_default_fieldspecs[n].section)
+    while (kust_default_fieldspecs[n].section[0])
         n++;
     struct kfieldspec *v = calloc(n, sizeof(*v));
     assert_non_null(v);
