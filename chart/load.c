@@ -243,37 +243,107 @@ walk_file(struct walk *w, int dfd, const char *name, const char *path)
     return walk_keep(w, rel, path, fd, (size_t)st.st_size);
 }
 
+/* The entries of the directory open at fd (not "." or ".."), each name
+ * with its d_type in the byte before it, sorted. Read with getdents64
+ * into a stack buffer: opendir would fstat the directory and allocate
+ * 32 KiB for each one. */
 static int
-walk_dir(struct walk *w, const char *path, const struct stat *st)
+read_entries(int fd, char ***out, size_t *nout)
 {
-    for (size_t i = 0; i < w->ndirs; i++)
-        if (w->devs[i] == st->st_dev && w->inos[i] == st->st_ino)
-            return pkg_err_set(w->errp, PKG_ELIMIT, "symbolic link loop at %s", path);
-    DIR *d = opendir(path);
-    if (!d)
-        return pkg_err_sys(w->errp, "open %s", path);
     char **names = NULL;
     size_t n = 0, cap = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
-        names = xgrow(names, &cap, n + 1, sizeof(*names));
-        /* The entry's type rides in front of its name. */
-        size_t nl = strlen(de->d_name);
-        char *e = xmalloc(nl + 2);
-        e[0] = (char)de->d_type;
-        memcpy(e + 1, de->d_name, nl + 1);
-        names[n++] = e + 1;
-    }
-    int dfd = dirfd(d);
-    if (w->ndirs >= DIRFD_DEPTH) {
-        closedir(d);
-        d = NULL;
-        dfd = AT_FDCWD;
+    char buf[8192] __attribute__((aligned(8)));
+    for (;;) {
+        ssize_t got = getdents64(fd, buf, sizeof(buf));
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            for (size_t i = 0; i < n; i++)
+                free(names[i] - 1);
+            free(names);
+            errno = e;
+            return -1;
+        }
+        if (got == 0)
+            break;
+        for (ssize_t off = 0; off < got;) {
+            struct dirent64 *de = (struct dirent64 *)(void *)(buf + off);
+            off += de->d_reclen;
+            const char *dn = de->d_name;
+            if (dn[0] == '.' && (!dn[1] || (dn[1] == '.' && !dn[2])))
+                continue;
+            names = xgrow(names, &cap, n + 1, sizeof(*names));
+            size_t nl = strlen(dn);
+            char *e = xmalloc(nl + 2);
+            e[0] = (char)de->d_type;
+            memcpy(e + 1, dn, nl + 1);
+            names[n++] = e + 1;
+        }
     }
     if (n)
         qsort(names, n, sizeof(*names), cmp_names);
+    *out = names;
+    *nout = n;
+    return 0;
+}
+
+static int walk_dir_fd(struct walk *w, const char *path, const struct stat *st, int fd);
+
+/* A directory entry the directory says is a directory: unless ignored,
+ * opened relative to its parent and walked, with no lstat and no lookup
+ * of the whole path. Anything unexpected (it changed since, a permission
+ * error) goes the general way, for walk_path's checks and messages. */
+static int
+walk_subdir(struct walk *w, int dfd, const char *name, const char *path)
+{
+    if (chart_ignore_match(w->rules, path + w->toplen, true))
+        return 0;
+    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0)
+        return walk_dir_fd(w, path, &st, fd);
+    if (fd >= 0)
+        close(fd);
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return pkg_err_sys(w->errp, "lstat %s", path);
+    return walk_path(w, path, &st);
+}
+
+static int
+walk_dir(struct walk *w, const char *path, const struct stat *st)
+{
+    return walk_dir_fd(w, path, st, -1);
+}
+
+/* Walks the directory at path (st its lstat), open at fd, or opened here
+ * when fd < 0. fd is closed. */
+static int
+walk_dir_fd(struct walk *w, const char *path, const struct stat *st, int fd)
+{
+    for (size_t i = 0; i < w->ndirs; i++)
+        if (w->devs[i] == st->st_dev && w->inos[i] == st->st_ino) {
+            if (fd >= 0)
+                close(fd);
+            return pkg_err_set(w->errp, PKG_ELIMIT, "symbolic link loop at %s", path);
+        }
+    if (fd < 0)
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char **names = NULL;
+    size_t n = 0;
+    if (fd < 0 || read_entries(fd, &names, &n) < 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        errno = e;
+        return pkg_err_sys(w->errp, "open %s", path);
+    }
+    int dfd = fd;
+    if (w->ndirs >= DIRFD_DEPTH) {
+        close(fd);
+        fd = -1;
+        dfd = AT_FDCWD;
+    }
     size_t *capp = &w->capdirs;
     size_t need = w->ndirs + 1;
     size_t c2 = *capp;
@@ -286,8 +356,11 @@ walk_dir(struct walk *w, const char *path, const struct stat *st)
     for (size_t i = 0; i < n; i++) {
         char *child = xasprintf("%s/%s", path, names[i]);
         struct stat cst;
-        if (names[i][-1] == DT_REG)
+        unsigned char type = (unsigned char)names[i][-1];
+        if (type == DT_REG)
             rc = walk_file(w, dfd, names[i], child);
+        else if (type == DT_DIR && dfd != AT_FDCWD)
+            rc = walk_subdir(w, dfd, names[i], child);
         else if (fstatat(dfd, dfd == AT_FDCWD ? child : names[i], &cst, AT_SYMLINK_NOFOLLOW) < 0)
             rc = pkg_err_sys(w->errp, "lstat %s", child);
         else
@@ -296,8 +369,8 @@ walk_dir(struct walk *w, const char *path, const struct stat *st)
         if (rc)
             break;
     }
-    if (d)
-        closedir(d);
+    if (fd >= 0)
+        close(fd);
     w->ndirs--;
     for (size_t i = 0; i < n; i++)
         free(names[i] - 1);
