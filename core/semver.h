@@ -41,6 +41,10 @@ void semver_format(struct sb *sb, const struct semver *v);
  * semverCompare): *out is the result; parse errors are returned. */
 int semver_check_str(const char *constraint, const char *version, bool *out, struct pkg_err **errp);
 
+/* For tests: false makes every constraint go through Masterminds' regexes
+ * (by default the common "OP VERSION" form is read without them). */
+void semver_simple_set_enabled(bool on);
+
 /* Picks the newest of n version strings (lenient parse; unparsable ones are
  * skipped) that satisfies c (NULL: any, prereleases included). Returns its
  * index, or -1 when none does. Ties keep the first. */

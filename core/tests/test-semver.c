@@ -636,14 +636,132 @@ test_lenient_matches_regex(void **state)
     pcre2_code_free(code);
 }
 
+/* The common "OP VERSION" constraint is read without Masterminds' regexes
+ * (parse_simple); both ways must give the same constraint: the same error,
+ * or the same answer for every version of a set. Generated strings over
+ * the characters that matter, and the shapes charts write. */
+static bool
+constraint_outcome(const char *c, const char *const *vers, size_t nvers, bool simple,
+                   struct sb *out)
+{
+    semver_simple_set_enabled(simple);
+    struct semver_constraint *sc = NULL;
+    struct pkg_err *err = NULL;
+    int rc = semver_constraint_parse(&sc, c, &err);
+    sb_reset(out);
+    if (rc) {
+        sb_addf(out, "error %d %s", rc, err->msg);
+    } else {
+        for (size_t i = 0; i < nvers; i++) {
+            struct semver v;
+            assert_int_equal(semver_parse(&v, vers[i], false, NULL), 0);
+            sb_addch(out, semver_constraint_check(sc, &v) ? '1' : '0');
+            semver_release(&v);
+        }
+    }
+    pkg_err_free(err);
+    semver_constraint_free(sc);
+    semver_simple_set_enabled(true);
+    return rc == 0;
+}
+
+static void
+check_constraint(const char *c, const char *const *vers, size_t nvers)
+{
+    struct sb a = SB_INIT, b = SB_INIT;
+    constraint_outcome(c, vers, nvers, true, &a);
+    constraint_outcome(c, vers, nvers, false, &b);
+    if (a.len != b.len || memcmp(a.buf, b.buf, a.len))
+        fail_msg("\"%s\": simple %s, regexes %s", c, a.buf, b.buf);
+    sb_release(&a);
+    sb_release(&b);
+}
+
+static void
+test_simple_constraints(void **state)
+{
+    (void)state;
+    static const char *const vers[] = {
+        "0.0.0",  "0.9.0",       "1.0.0",      "1.2.0",       "1.2.3",
+        "1.2.4",  "1.3.0",       "1.13.99",    "1.14.0-0",    "1.14.0",
+        "1.22.9", "1.23.0-0",    "1.23.0",     "1.24.0-rc.1", "1.32.0",
+        "2.0.0",  "2.0.0-alpha", "1.2.3+meta", "10.0.0",      "1.2.3-beta.2",
+    };
+    size_t nv = sizeof(vers) / sizeof(vers[0]);
+    static const char *const shapes[] = {
+        ">=1.23.0-0",
+        ">= 1.22.0-0",
+        "^1.25.0-0",
+        ">=v1.23.0-0",
+        "<1.14-0",
+        "<1.14",
+        "~1.2",
+        "~>1.2.3",
+        "=1.2.3",
+        "1.2.3",
+        "!=1.2.3",
+        "=<2",
+        "=>1",
+        "^0.9",
+        "  >1.2.3  ",
+        "\t<= 1.2.3-rc.1 ",
+        ">=1.2.3-a.b-c.0",
+        "v1",
+        "1.2.3-",
+        "1.2.3+m",
+        ">=1.2, <2",
+        ">=1.2 <2",
+        "1.2 - 2.0",
+        "1.x",
+        "*",
+        "",
+        ">=1.2 || <1",
+        ">>1",
+        "<=>1",
+        "1..2",
+        ">=01.2.3",
+        "1.2.3.4",
+        "^",
+        ">= ",
+        "v",
+        "=v1.2",
+        "~1.2-",
+    };
+    for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
+        check_constraint(shapes[i], vers, nv);
+    static const char alpha[] = " \t=!<>~^v0129.-+xX*|,a";
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    size_t simple_ok = 0;
+    for (int n = 0; n < 40000; n++) {
+        char c[20];
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = (size_t)(x % 15);
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            c[i] = alpha[x % (sizeof(alpha) - 1)];
+        }
+        c[len] = 0;
+        check_constraint(c, vers, nv);
+        struct sb o = SB_INIT;
+        simple_ok += constraint_outcome(c, vers, nv, true, &o);
+        sb_release(&o);
+    }
+    assert_true(simple_ok > 100);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse),          cmocka_unit_test(test_format),
-        cmocka_unit_test(test_compare),        cmocka_unit_test(test_constraints),
-        cmocka_unit_test(test_new_constraint), cmocka_unit_test(test_check_str_and_select),
-        cmocka_unit_test(test_rewrite_range),  cmocka_unit_test(test_lenient_matches_regex),
+        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_format),
+        cmocka_unit_test(test_compare),
+        cmocka_unit_test(test_constraints),
+        cmocka_unit_test(test_new_constraint),
+        cmocka_unit_test(test_check_str_and_select),
+        cmocka_unit_test(test_rewrite_range),
+        cmocka_unit_test(test_lenient_matches_regex),
+        cmocka_unit_test(test_simple_constraints),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
