@@ -51,6 +51,12 @@ struct fp {
     unsigned depth;
     const struct yaml_fast_sink *s;
     struct sb tmp; /* scalars that differ from their source text */
+    /* An anchor ("&name") waiting for its node: the next scalar or
+     * collection takes it, and its mark (libyaml marks an anchored node
+     * at the '&'). */
+    bool anchored;
+    char anchor[128];
+    uint32_t anchor_line, anchor_col;
 };
 
 /* The reader's and scanner's rules on characters, for the whole input:
@@ -523,7 +529,27 @@ scan_quoted(struct fp *f, const char *p, const char **text, size_t *len)
 static int
 emit_scalar(struct fp *f, const char *text, size_t len, int style, uint32_t line, uint32_t col)
 {
-    return f->s->scalar(f->s->ctx, text, len, style, line, col) ? BAIL : 0;
+    const char *anchor = NULL;
+    if (f->anchored) {
+        f->anchored = false;
+        anchor = f->anchor;
+        line = f->anchor_line;
+        col = f->anchor_col;
+    }
+    return f->s->scalar(f->s->ctx, text, len, style, anchor, line, col) ? BAIL : 0;
+}
+
+static int
+emit_start(struct fp *f, bool seq, bool flow, uint32_t line, uint32_t col)
+{
+    const char *anchor = NULL;
+    if (f->anchored) {
+        f->anchored = false;
+        anchor = f->anchor;
+        line = f->anchor_line;
+        col = f->anchor_col;
+    }
+    return f->s->start(f->s->ctx, seq, flow, anchor, line, col) ? BAIL : 0;
 }
 
 /* scan_block_scalar_breaks: indentation spaces and empty lines before a
@@ -719,7 +745,7 @@ flow_collection(struct fp *f, const char *q)
         return NULL;
     bool seq = *q == '[';
     char close = seq ? ']' : '}';
-    if (f->s->start(f->s->ctx, seq, true, f->line, col_at(f, q)))
+    if (emit_start(f, seq, true, f->line, col_at(f, q)))
         return NULL;
     q = skip_blanks(f, q + 1);
     for (bool first = true;; first = false) {
@@ -832,11 +858,111 @@ static int parse_seq(struct fp *f, int n, bool indentless);
 /* A node at p (column c); n is the enclosing collection's column. Returns
  * the column of the next content after the node (with p on it), AT_EOF or
  * BAIL. */
+/* libyaml's anchor and alias names: alphanumerics, '_' and '-'. */
+static bool
+is_anchor_char(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+           c == '-';
+}
+
+/* An anchor or alias name after p's indicator; NULL to bail (empty, too
+ * long, or not followed by a blank, which libyaml may read otherwise). */
+static const char *
+scan_anchor(const struct fp *f, const char *p)
+{
+    const char *q = p + 1;
+    while (q < f->end && is_anchor_char(*q))
+        q++;
+    if (q == p + 1 || q - (p + 1) >= 128 || !is_blankz(f, q))
+        return NULL;
+    return q;
+}
+
+/* Does a block mapping start at q, on this line (a key and its ':')? */
+static bool
+key_here(struct fp *f, const char *q)
+{
+    if (*q == '"' || *q == '\'') {
+        const char *text;
+        size_t len;
+        const char *after = scan_quoted(f, q, &text, &len);
+        if (!after)
+            return true; /* unsure: the caller bails */
+        after = skip_blanks(f, after);
+        return after < f->end && *after == ':' && is_blankz(f, after + 1);
+    }
+    const char *te, *stop;
+    return plain_start(f, q) && scan_plain(f, q, &te, &stop) == PS_COLON;
+}
+
+static int parse_node(struct fp *f, int n, int c, enum where w);
+
+/* "*name": an alias node. */
+static int
+parse_alias(struct fp *f, int n, enum where w)
+{
+    const char *p = f->p;
+    const char *q = scan_anchor(f, p);
+    if (!q || f->anchored)
+        return BAIL;
+    const char *r = skip_blanks(f, q);
+    if (w != W_INLINE && r < f->end && *r == ':')
+        return BAIL; /* an alias as a key */
+    char name[128];
+    memcpy(name, p + 1, (size_t)(q - (p + 1)));
+    name[q - (p + 1)] = 0;
+    if (f->s->alias(f->s->ctx, name, f->line, col_at(f, p)) || rest_of_line(f, q, true))
+        return BAIL;
+    return after_scalar(n, next_content(f));
+}
+
+/* "&name" before a node: on this line, or on the lines below, or none (an
+ * empty scalar). `indentless`: a key's value may be a sequence at the
+ * key's column. */
+static int
+parse_anchored(struct fp *f, int n, bool indentless)
+{
+    const char *p = f->p;
+    const char *q = scan_anchor(f, p);
+    if (!q || f->anchored)
+        return BAIL;
+    f->anchored = true;
+    memcpy(f->anchor, p + 1, (size_t)(q - (p + 1)));
+    f->anchor[q - (p + 1)] = 0;
+    f->anchor_line = f->line;
+    f->anchor_col = col_at(f, p);
+    q = skip_blanks(f, q);
+    if (q < f->end && *q != '\n' && *q != '#') {
+        /* the node on the same line: a key there would take the anchor */
+        if (*q == '&' || *q == '*' || *q == '!' || (*q == '-' && is_blankz(f, q + 1)) ||
+            key_here(f, q))
+            return BAIL;
+        f->p = q;
+        return parse_node(f, n, (int)(q - f->ls), W_INLINE);
+    }
+    f->p = q < f->end && *q == '#' ? line_end(f, q) : q;
+    int m = next_content(f);
+    if (m == BAIL)
+        return BAIL;
+    if (m > n)
+        return parse_node(f, n, m, W_OWN_LINE);
+    if (indentless && m == n && *f->p == '-' && is_blankz(f, f->p + 1))
+        return parse_seq(f, n, true);
+    if (emit_scalar(f, "", 0, YAML_PLAIN_SCALAR_STYLE, 0, 0))
+        return BAIL;
+    return m;
+}
+
 static int
 parse_node(struct fp *f, int n, int c, enum where w)
 {
     const char *p = f->p;
     uint32_t line = f->line, col = col_at(f, p);
+    if (*p == '&')
+        return parse_anchored(f, n, false);
+    if (*p == '*')
+        return parse_alias(f, n, w);
     if (*p == '-' && is_blankz(f, p + 1))
         return w == W_INLINE ? BAIL : parse_seq(f, c, false);
     if (*p == '"' || *p == '\'') {
@@ -898,6 +1024,8 @@ parse_value(struct fp *f, int n, const char *q, bool after_key)
         return BAIL;
     if (!is_eol(f, q) && *q != '#') {
         f->p = q;
+        if (*q == '&')
+            return parse_anchored(f, n, after_key);
         return parse_node(f, n, (int)(q - f->ls), after_key ? W_INLINE : W_COMPACT);
     }
     f->p = q < f->end && *q == '#' ? line_end(f, q) : q;
@@ -919,7 +1047,7 @@ parse_map(struct fp *f, int n)
 {
     if (++f->depth > MAX_DEPTH)
         return BAIL;
-    if (f->s->start(f->s->ctx, false, false, f->line, col_at(f, f->p)))
+    if (emit_start(f, false, false, f->line, col_at(f, f->p)))
         return BAIL;
     for (;;) {
         const char *p = f->p;
@@ -973,7 +1101,7 @@ parse_seq(struct fp *f, int n, bool indentless)
 {
     if (++f->depth > MAX_DEPTH)
         return BAIL;
-    if (f->s->start(f->s->ctx, true, false, f->line, col_at(f, f->p)))
+    if (emit_start(f, true, false, f->line, col_at(f, f->p)))
         return BAIL;
     for (;;) {
         int m = parse_value(f, n, f->p + 1, false);

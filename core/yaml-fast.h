@@ -6,7 +6,8 @@
  * scalars, literal and folded block scalars, comments. yaml_fast_load
  * reads that subset in one pass and hands the same events libyaml would
  * give (the same scalar text, styles and start marks) to a sink. Anything
- * else (anchors, aliases, tags, flow collections over several lines,
+ * else (tags, anchors and aliases in flow collections or before keys, flow
+ * collections over several lines,
  * quoted scalars over several lines, explicit keys, empty documents,
  * "..." and directives, tabs where indentation is read, CR line breaks,
  * control or non-printable characters, input libyaml rejects) makes it
@@ -35,10 +36,13 @@ struct yaml_fast_sink {
      * rest of the input is not read), -1 to fail. */
     int (*doc_end)(void *ctx);
     /* style is libyaml's yaml_scalar_style_t; text is not NUL-terminated
-     * and lives only for the call. */
-    int (*scalar)(void *ctx, const char *text, size_t len, int style, uint32_t line, uint32_t col);
-    int (*start)(void *ctx, bool seq, bool flow, uint32_t line, uint32_t col);
+     * and lives only for the call. anchor: the node's anchor name, or
+     * NULL. */
+    int (*scalar)(void *ctx, const char *text, size_t len, int style, const char *anchor,
+                  uint32_t line, uint32_t col);
+    int (*start)(void *ctx, bool seq, bool flow, const char *anchor, uint32_t line, uint32_t col);
     int (*end)(void *ctx);
+    int (*alias)(void *ctx, const char *name, uint32_t line, uint32_t col);
 };
 
 /* 1: the input was read completely and every event went to the sink (a

@@ -569,16 +569,23 @@ fast_doc_end(void *ctx)
 }
 
 static int
-fast_scalar(void *ctx, const char *text, size_t n, int style, uint32_t line, uint32_t col)
+fast_scalar(void *ctx, const char *text, size_t n, int style, const char *anchor, uint32_t line,
+            uint32_t col)
 {
-    return on_scalar(ctx, text, n, style, NULL, style == YAML_PLAIN_SCALAR_STYLE, NULL, line + 1,
+    return on_scalar(ctx, text, n, style, NULL, style == YAML_PLAIN_SCALAR_STYLE, anchor, line + 1,
                      col + 1);
 }
 
 static int
-fast_start(void *ctx, bool seq, bool flow, uint32_t line, uint32_t col)
+fast_start(void *ctx, bool seq, bool flow, const char *anchor, uint32_t line, uint32_t col)
 {
-    return on_start(ctx, seq, flow, NULL, NULL, line + 1, col + 1);
+    return on_start(ctx, seq, flow, NULL, anchor, line + 1, col + 1);
+}
+
+static int
+fast_alias(void *ctx, const char *name, uint32_t line, uint32_t col)
+{
+    return on_alias(ctx, name, line + 1, col + 1);
 }
 
 static int
@@ -680,8 +687,8 @@ val_yaml_load_all(struct val **out, struct arena *a, const char *buf, size_t len
         return pkg_err_set(errp, PKG_ELIMIT, "%s: %zu bytes exceeds the YAML size limit of %zu",
                            l.file, len, l.o.max_bytes);
     l.docs = val_seq(a);
-    static const struct yaml_fast_sink sink_fns = {NULL,        fast_doc_start, fast_doc_end,
-                                                   fast_scalar, fast_start,     fast_end};
+    static const struct yaml_fast_sink sink_fns = {
+        NULL, fast_doc_start, fast_doc_end, fast_scalar, fast_start, fast_end, fast_alias};
     struct yaml_fast_sink sink = sink_fns;
     sink.ctx = &l;
     int rc = 0;

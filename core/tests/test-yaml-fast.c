@@ -122,11 +122,34 @@ static const char *const fast_cases[] = {
     "a:\n\n\n  b: 1\n",
     "a: 1\n# comment\n\n# more\nb: 2\n",
     "a:\n  b:\n    c:\n      d:\n        e: deep\n",
+    "a: &x 1\nb: *x\n",
+    "base: &b\n  x: 1\n  y: 2\nother:\n  <<: *b\n  y: 3\n",
+    "list: &l\n- a\n- b\ncopy: *l\n",
+    "- &a x\n- *a\n",
+    "a: &e\nb: *e\n",
+    "a: &q 'quoted'\nb: &bs |\n  block\nc: *q\nd: *bs\n",
+    "a: &f [1, 2]\nb: *f\n",
+    "a: &anchor-with_chars value # c\n",
+    "- &m\n  k: v\n- *m\n",
+    "a: &s\n  - x\nb: *s\n",
+    "a: *undefined\n",
+    "a: &x 1\nb: &x 2\nc: *x\n",
+    "a: &x   # comment\n  b: 1\n",
 };
 
 /* Forms left to libyaml, valid or not. */
 static const char *const slow_cases[] = {
-    "a: &x 1\nb: *x\n",
+    "&a k: v\n",
+    "- &a k: v\n",
+    "a: &a b: c\n",
+    "a: &x *y\n",
+    "a: [*a]\n",
+    "a: &a &b x\n",
+    "a: &a !t x\n",
+    "*a : b\n",
+    "a: &\n",
+    "a: &a,\n",
+    "a: &a - x\n",
     "a: !!str 1\n",
     "a: \"multi\n  line\"\n",
     "a: 'multi\n line'\n",
@@ -272,7 +295,7 @@ static void gen_node(struct sb *o, int depth, int indent, bool inline_pos);
 static void
 gen_scalar(struct sb *o, int indent)
 {
-    switch (rnd(9)) {
+    switch (rnd(10)) {
     case 0:
         sb_addf(o, "\"%s\\n\\t\\u00e9\\x41\"", plains[rnd(sizeof(plains) / sizeof(plains[0]))]);
         break;
@@ -316,6 +339,13 @@ gen_scalar(struct sb *o, int indent)
     case 5:
         sb_addstr(o, rnd(2) ? "[]" : "{}");
         break;
+    case 6:
+        /* anchors and aliases: some defined, some not */
+        if (rnd(2))
+            sb_addf(o, "&a%u %s", rnd(3), plains[rnd(sizeof(plains) / sizeof(plains[0]))]);
+        else
+            sb_addf(o, "*a%u", rnd(3));
+        break;
     default:
         sb_addstr(o, plains[rnd(sizeof(plains) / sizeof(plains[0]))]);
         break;
@@ -334,6 +364,8 @@ gen_map(struct sb *o, int depth, int indent, bool first_inline)
         sb_addstr(o, keys[rnd(sizeof(keys) / sizeof(keys[0]))]);
         sb_addstr(o, rnd(6) ? ":" : " :");
         if (depth > 0 && rnd(2)) {
+            if (rnd(5) == 0)
+                sb_addf(o, " &a%u", rnd(3)); /* an anchored collection */
             maybe_comment(o);
             sb_addch(o, '\n');
             maybe_blank_lines(o, indent);

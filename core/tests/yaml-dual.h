@@ -81,16 +81,24 @@ dual_null_doc(void *ctx)
 }
 
 static int
-dual_null_scalar(void *ctx, const char *text, size_t len, int style, uint32_t line, uint32_t col)
+dual_null_scalar(void *ctx, const char *text, size_t len, int style, const char *anchor,
+                 uint32_t line, uint32_t col)
 {
-    (void)ctx, (void)text, (void)len, (void)style, (void)line, (void)col;
+    (void)ctx, (void)text, (void)len, (void)style, (void)anchor, (void)line, (void)col;
     return 0;
 }
 
 static int
-dual_null_start(void *ctx, bool seq, bool flow, uint32_t line, uint32_t col)
+dual_null_start(void *ctx, bool seq, bool flow, const char *anchor, uint32_t line, uint32_t col)
 {
-    (void)ctx, (void)seq, (void)flow, (void)line, (void)col;
+    (void)ctx, (void)seq, (void)flow, (void)anchor, (void)line, (void)col;
+    return 0;
+}
+
+static int
+dual_null_alias(void *ctx, const char *name, uint32_t line, uint32_t col)
+{
+    (void)ctx, (void)name, (void)line, (void)col;
     return 0;
 }
 
@@ -101,7 +109,8 @@ dual_load(const char *buf, size_t len, const struct val_yaml_opts *opts, struct 
           struct sb *slow, bool *took)
 {
     static const struct yaml_fast_sink null_sink = {
-        NULL, dual_null_doc, dual_null_doc, dual_null_scalar, dual_null_start, dual_null_doc};
+        NULL,          dual_null_doc,  dual_null_doc, dual_null_scalar, dual_null_start,
+        dual_null_doc, dual_null_alias};
     sb_reset(fast);
     sb_reset(slow);
     bool was = yaml_fast_enabled();
