@@ -21,9 +21,8 @@ TEST_LIBS := cmocka
 # Libraries loaded on first use rather than at start-up (lazy/lazy.h): with
 # what they pull in (GnuTLS, Kerberos, LDAP, libssh2, nghttp2, libxml2,
 # ICU...) they were ~40 of the ~48 shared objects pkg mapped, most of a
-# small `pkg template`. PCRE2 and zlib cost less (~0.07 ms each) but most
-# commands never call them either (`pkg version`, two thirds of `pkg
-# render`s, pods). scripts/lazy-stubs.sh writes a stub for every function
+# small `pkg template`; most commands never call them (`pkg version`, two
+# thirds of `pkg render`s, pods). scripts/lazy-stubs.sh writes a stub for every function
 # pkg's objects import from them ($(O)/lazy/stubs.S, rebuilt whenever an
 # object changes: a new call needs no edit anywhere); pkg links the stubs
 # instead of the libraries. libyaml (every command reads YAML), libm, libc
@@ -31,25 +30,28 @@ TEST_LIBS := cmocka
 # pivot_root, where the host's libraries are out of reach. Stubs exist for
 # x86_64 and aarch64; elsewhere, or with LAZY=no, everything is linked
 # normally.
-LAZY_PKGS := libcurl libgit2 libarchive libmicrohttpd sqlite3 libcrypto gmp zlib
+LAZY_PKGS := libcurl libgit2 libarchive libmicrohttpd sqlite3 libcrypto gmp
 # libarchive itself is linked from its static archive when the system has
 # one: loading libarchive.so maps 15 libraries (libxml2 brings ICU and
 # libstdc++), ~2.4 ms, half the time of a chart with one .tgz dependency.
 # Its own libraries (compression, XML) are then loaded on first use like
-# the ones above: a .tgz chart loads only zlib. They are named by the
+# the ones above (zlib is linked in, see STATIC_LIBS: a .tgz chart loads
+# no library). They are named by the
 # shared objects libarchive.so needs (LAZY_SOS): no -dev package needed.
 ARCHIVE_STATIC = $(filter /%,$(shell $(CC) -print-file-name=libarchive.a))
 ARCHIVE_DEPS_SOS := lzma xml2 zstd bz2 lz4
 # Of the eager libraries, these are linked into pkg from their static
 # archives when the system has them (libyaml-dev, libseccomp-dev,
-# libpcre2-dev and nettle-dev ship them): shared objects fewer to find, map
+# libpcre2-dev, nettle-dev and zlib1g-dev ship them): shared objects fewer to find, map
 # and relocate at every start (~0.3 ms of a 1.5 ms small `pkg template`).
 # PCRE2 and Nettle were lazy; most real charts call them (regexes,
 # sha256sum for checksum annotations), and mapping them at first use cost
 # a chart like alertmanager 9% of its CPU, while their code in pkg costs a
-# command that does not call them nothing measurable. Without an archive
-# the shared library is used.
-STATIC_LIBS := yaml seccomp pcre2-8 nettle archive
+# command that does not call them nothing measurable. zlib was lazy too:
+# every chart with a .tgz dependency (what `helm dependency build` makes)
+# paid its dlopen (12 page faults, ~0.1 ms). Without an archive the shared
+# library is used.
+STATIC_LIBS := yaml seccomp pcre2-8 nettle archive z
 LAZY_ARCHS := x86_64 aarch64
 
 CC ?= gcc
