@@ -467,6 +467,20 @@ val_copy_shared(struct arena *a, const struct val *v)
 {
     if (!v)
         return NULL;
+    /* Scalars are never changed in place (Go copies them by value): the
+     * copy shares them too, and only its maps and sequences are new. */
+    switch (v->kind) {
+    case VAL_NULL:
+    case VAL_BOOL:
+    case VAL_INT:
+    case VAL_FLOAT:
+    case VAL_STRING:
+        if (!(v->flags & VAL_F_READONLY))
+            return (struct val *)v;
+        break;
+    default:
+        break;
+    }
     struct val *c = arena_memdup(a, v, sizeof(*v));
     c->flags &= (uint8_t)~VAL_F_READONLY;
     if (v->kind == VAL_SEQ) {

@@ -195,9 +195,9 @@ size_t val_len(const struct val *v);
 
 /* Deep copy into arena a (objects are copied by reference). */
 struct val *val_copy(struct arena *a, const struct val *v);
-/* val_copy for trees whose strings are never changed in place: new map,
- * sequence and scalar nodes, but the string bytes and the map keys are
- * v's (they must outlive the copy). Faster and smaller. */
+/* val_copy for trees whose scalars are never changed in place: new map
+ * and sequence nodes, but the scalar nodes, the string bytes and the map
+ * keys are v's (they must outlive the copy). Faster and smaller. */
 struct val *val_copy_shared(struct arena *a, const struct val *v);
 
 /* Deep equality: same kind and contents; map order does not matter; an int
