@@ -26,8 +26,9 @@ void chart_ignore_free(struct chart_ignore *r);
 /* A file as the loaders collect it before LoadFiles sorts it out. */
 struct chart_buffered {
     char *name;
-    char *data;
+    char *data; /* NULL when lazy is set */
     size_t len;
+    struct chart_lazy *lazy;
 };
 
 /* Memory a chart's file data live in: a mapping (len > 0, unmapped by

@@ -22,14 +22,24 @@
 #include "core/value.h"
 
 struct chart_map;
+struct chart_lazy;
 
 /* ---- the chart ---- */
 
 struct chart_file {
     const char *name; /* slash-separated, relative to the chart root */
-    const char *data; /* NUL-terminated, a UTF-8 BOM removed; in the arena or a mapping */
-    size_t len;
+    /* NUL-terminated, a UTF-8 BOM removed; in the arena or a mapping. NULL
+     * for a file a chart directory's load only stat'ed (one no render
+     * reads by itself: README, examples/, ci/...): chart_file_data(). */
+    const char *data;
+    size_t len;              /* data's length; for a file not read yet, its size */
+    struct chart_lazy *lazy; /* where such a file is read from */
 };
+
+/* f's bytes and their length: f->data, or for a file the load only
+ * stat'ed, read now (once; the chart's release frees them). NULL with
+ * *errp set when that read fails. */
+const char *chart_file_data(const struct chart_file *f, size_t *len, struct pkg_err **errp);
 
 struct chart_maintainer {
     const char *name, *email, *url;

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +73,7 @@ filelist_add(struct filelist *fl, const char *name, const char *data, size_t len
         data += 3;
         len -= 3;
     }
-    fl->v[fl->n++] = (struct chart_buffered){(char *)name, (char *)data, len};
+    fl->v[fl->n++] = (struct chart_buffered){(char *)name, (char *)data, len, NULL};
 }
 
 /* Reads a file into memory the chart keeps: large files as a private
@@ -87,10 +88,14 @@ filelist_add(struct filelist *fl, const char *name, const char *data, size_t len
 #define MAP_MIN ((size_t)64 << 10)
 #define MAP_MIN_LAZY ((size_t)4 << 10)
 
-/* Files every render reads: templates and what LoadFiles parses. */
+/* Files every render reads: templates, what LoadFiles parses, and
+ * subchart archives. */
 static bool
 read_eagerly(const char *rel)
 {
+    size_t rl = strlen(rel);
+    if (rl > 4 && !strcmp(rel + rl - 4, ".tgz"))
+        return true;
     const char *slash = strrchr(rel, '/');
     const char *base = slash ? slash + 1 : rel;
     if (!strcmp(base, "Chart.yaml") || !strcmp(base, "values.yaml") ||
@@ -113,7 +118,7 @@ read_chart_fd(const char **out, size_t *out_len, struct arena *a, struct chart_m
         void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (m != MAP_FAILED) {
             close(fd);
-            struct chart_map *cm = arena_alloc(a, sizeof(*cm));
+            struct chart_map *cm = a ? arena_alloc(a, sizeof(*cm)) : xmalloc(sizeof(*cm));
             cm->addr = m;
             cm->len = size;
             cm->next = *maps;
@@ -126,7 +131,7 @@ read_chart_fd(const char **out, size_t *out_len, struct arena *a, struct chart_m
     /* Not from the arena: it would zero the bytes we are about to read.
      * A heap block the chart's release frees (len 0: free, not munmap). */
     char *buf = xmalloc(size + 1);
-    struct chart_map *cm = arena_alloc(a, sizeof(*cm));
+    struct chart_map *cm = a ? arena_alloc(a, sizeof(*cm)) : xmalloc(sizeof(*cm));
     cm->addr = buf;
     cm->len = 0;
     cm->next = *maps;
@@ -151,6 +156,67 @@ read_chart_fd(const char **out, size_t *out_len, struct arena *a, struct chart_m
     *out = buf;
     *out_len = got;
     return 0;
+}
+
+/* A file of a chart directory stat'ed by the load and read on first use
+ * (chart_file_data). Its memory is the chart's: map is already on the
+ * chart's list of mappings, filled in by the read. */
+struct chart_lazy {
+    const char *path; /* absolute */
+    size_t limit;     /* the load's limit on one file */
+    struct chart_map *map;
+    bool done;
+    const char *data;
+    size_t len;
+};
+
+static pthread_mutex_t lazy_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const char *
+chart_file_data(const struct chart_file *f, size_t *len, struct pkg_err **errp)
+{
+    if (!f->lazy) {
+        *len = f->len;
+        return f->data ? f->data : "";
+    }
+    struct chart_lazy *z = f->lazy;
+    pthread_mutex_lock(&lazy_lock);
+    int rc = 0;
+    if (!z->done) {
+        int fd = open(z->path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0) {
+            rc = pkg_err_sys(errp, "open %s", z->path);
+            if (fd >= 0)
+                close(fd);
+        } else {
+            struct chart_map *list = NULL;
+            const char *d;
+            size_t n;
+            rc = read_chart_fd(&d, &n, NULL, &list, fd, (size_t)st.st_size, z->path, z->limit, true,
+                               errp);
+            if (!rc) {
+                z->map->addr = list->addr;
+                z->map->len = list->len;
+                free(list);
+                /* Helm drops a leading UTF-8 byte order mark. */
+                if (n >= 3 && !memcmp(d, "\xEF\xBB\xBF", 3)) {
+                    d += 3;
+                    n -= 3;
+                }
+                z->data = d;
+                z->len = n;
+                z->done = true;
+            }
+        }
+        if (rc)
+            pkg_err_wrap(errp, "error reading %s", z->path);
+    }
+    pthread_mutex_unlock(&lazy_lock);
+    if (rc)
+        return NULL;
+    *len = z->len;
+    return z->data;
 }
 
 void
@@ -182,6 +248,7 @@ struct walk {
     dev_t *devs;
     ino_t *inos;
     size_t ndirs, capdirs;
+    bool root; /* reads any file: no access check */
     struct pkg_err **errp;
 };
 
@@ -216,12 +283,45 @@ walk_keep(struct walk *w, const char *rel, const char *path, int fd, size_t size
     return 0;
 }
 
+/* A file no render reads by itself (read_eagerly false): stat'ed, checked
+ * as walk_file checks files, and left to be read on first use
+ * (chart_file_data): charts carry READMEs, examples/ and ci/ directories
+ * that cost an open, a read and a close each. Readability is checked now,
+ * as Helm's load reads the file (root reads any). */
+static int
+walk_lazy(struct walk *w, int dfd, const char *name, const char *path)
+{
+    const char *rel = path + w->toplen;
+    const char *at = dfd == AT_FDCWD ? path : name;
+    struct stat st;
+    if (fstatat(dfd, at, &st, 0) < 0 || (!w->root && faccessat(dfd, at, R_OK, AT_EACCESS) < 0)) {
+        pkg_err_sys(w->errp, "open %s", path);
+        return pkg_err_wrap(w->errp, "error reading %s", rel);
+    }
+    int rc = check_file(w, rel, path, &st);
+    if (rc)
+        return rc;
+    struct chart_lazy *z = arena_alloc(w->a, sizeof(*z));
+    z->path = arena_strdup(w->a, path);
+    z->limit = w->b->lim.max_file_bytes;
+    z->map = arena_alloc(w->a, sizeof(*z->map));
+    z->map->next = w->b->maps;
+    w->b->maps = z->map;
+    w->b->used_bytes += (size_t)st.st_size;
+    w->files.v = xgrow(w->files.v, &w->files.cap, w->files.n + 1, sizeof(*w->files.v));
+    w->files.v[w->files.n++] =
+        (struct chart_buffered){arena_strdup(w->a, rel), NULL, (size_t)st.st_size, z};
+    return 0;
+}
+
 static int
 walk_file(struct walk *w, int dfd, const char *name, const char *path)
 {
     const char *rel = path + w->toplen;
     if (chart_ignore_match(w->rules, rel, false))
         return 0;
+    if (!read_eagerly(rel))
+        return walk_lazy(w, dfd, name, path);
     int fd = openat(dfd, dfd == AT_FDCWD ? path : name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         pkg_err_sys(w->errp, "open %s", path);
@@ -455,7 +555,7 @@ load_dir(struct chart **out, struct arena *a, const char *dir, struct chart_budg
     char *abs = realpath(dir, NULL);
     if (!abs)
         return pkg_err_sys(errp, "%s", dir);
-    struct walk w = {.a = a, .b = b, .errp = errp, .dir = dir};
+    struct walk w = {.a = a, .b = b, .errp = errp, .dir = dir, .root = geteuid() == 0};
     char *top = xasprintf("%s/", strcmp(abs, "/") ? abs : "");
     w.top = top;
     w.toplen = strlen(top);
@@ -813,10 +913,10 @@ struct sublist {
 
 /* Names and data already live as long as the chart (arena or mapping). */
 static struct chart_file
-arena_file(struct arena *a, const char *name, const char *data, size_t len)
+arena_file(struct arena *a, const char *name, const char *data, size_t len, struct chart_lazy *lazy)
 {
     (void)a;
-    struct chart_file f = {name, data, len};
+    struct chart_file f = {name, data, len, lazy};
     return f;
 }
 
@@ -945,7 +1045,7 @@ chart_load_files(struct chart **out, struct arena *a, struct chart_buffered *fil
 
     for (size_t i = 0; i < n; i++) {
         push_file(a, &c->raw, &c->nraw, &cap_raw,
-                  arena_file(a, files[i].name, files[i].data, files[i].len));
+                  arena_file(a, files[i].name, files[i].data, files[i].len, files[i].lazy));
         if (!strcmp(files[i].name, "Chart.yaml")) {
             if (!c->meta) {
                 c->meta = arena_alloc(a, sizeof(*c->meta));
@@ -963,6 +1063,7 @@ chart_load_files(struct chart **out, struct arena *a, struct chart_buffered *fil
     for (size_t i = 0; i < n; i++) {
         const char *name = files[i].name;
         const char *data = files[i].data;
+        struct chart_lazy *lazy = files[i].lazy;
         size_t len = files[i].len;
         if (!strcmp(name, "Chart.yaml")) {
             continue;
@@ -997,7 +1098,7 @@ chart_load_files(struct chart **out, struct arena *a, struct chart_buffered *fil
                 goto out;
             }
             if (!strcmp(c->meta->api_version, "v1"))
-                push_file(a, &c->files, &c->nfiles, &cap_f, arena_file(a, name, data, len));
+                push_file(a, &c->files, &c->nfiles, &cap_f, arena_file(a, name, data, len, lazy));
         } else if (!strcmp(name, "requirements.lock")) {
             rc = chart_lock_decode(&c->lock, a, data, len, "requirements.lock", errp);
             if (rc) {
@@ -1013,12 +1114,13 @@ chart_load_files(struct chart **out, struct arena *a, struct chart_buffered *fil
                                "Warning: Dependency locking is handled in Chart.lock since "
                                "apiVersion \"v2\". We recommend migrating to Chart.lock.");
             if (!strcmp(c->meta->api_version, "v1"))
-                push_file(a, &c->files, &c->nfiles, &cap_f, arena_file(a, name, data, len));
+                push_file(a, &c->files, &c->nfiles, &cap_f, arena_file(a, name, data, len, lazy));
         } else if (!strncmp(name, "templates/", 10)) {
-            push_file(a, &c->templates, &c->ntemplates, &cap_t, arena_file(a, name, data, len));
+            push_file(a, &c->templates, &c->ntemplates, &cap_t,
+                      arena_file(a, name, data, len, lazy));
         } else if (!strncmp(name, "charts/", 7)) {
             if (ext_is(name, ".prov")) {
-                push_file(a, &c->files, &c->nfiles, &cap_f, arena_file(a, name, data, len));
+                push_file(a, &c->files, &c->nfiles, &cap_f, arena_file(a, name, data, len, lazy));
                 continue;
             }
             const char *fname = name + 7;
@@ -1036,9 +1138,9 @@ chart_load_files(struct chart **out, struct arena *a, struct chart_buffered *fil
             }
             struct filelist *fl = &subs[k].files;
             fl->v = xgrow(fl->v, &fl->cap, fl->n + 1, sizeof(*fl->v));
-            fl->v[fl->n++] = (struct chart_buffered){(char *)fname, (char *)data, len};
+            fl->v[fl->n++] = (struct chart_buffered){(char *)fname, (char *)data, len, lazy};
         } else {
-            push_file(a, &c->files, &c->nfiles, &cap_f, arena_file(a, name, data, len));
+            push_file(a, &c->files, &c->nfiles, &cap_f, arena_file(a, name, data, len, lazy));
         }
     }
     if (!c->meta) {
@@ -1073,8 +1175,8 @@ chart_load_files(struct chart **out, struct arena *a, struct chart_buffered *fil
                 const char *slash = strchr(fl->v[j].name, '/');
                 if (!slash)
                     continue;
-                buff[nb++] =
-                    (struct chart_buffered){(char *)slash + 1, fl->v[j].data, fl->v[j].len};
+                buff[nb++] = (struct chart_buffered){(char *)slash + 1, fl->v[j].data, fl->v[j].len,
+                                                     fl->v[j].lazy};
             }
             if (++b->depth > b->lim.max_depth)
                 rc = pkg_err_set(errp, PKG_ELIMIT, "subcharts nested deeper than %u levels",

@@ -14,6 +14,7 @@
 #include "render/render.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ---- .Files ---- */
@@ -21,7 +22,11 @@
 struct files {
     size_t n;
     const char **names; /* sorted */
-    struct val **data;  /* VAL_STRING, gotype []byte */
+    /* VAL_STRING, gotype []byte; NULL until first use for a file the load
+     * only stat'ed (src[i] says where it is) */
+    struct val **data;
+    const struct chart_file **src;
+    struct arena *a;
 };
 
 static const struct tmpl_objtype files_type;
@@ -44,6 +49,27 @@ static const struct files *
 files_of(const struct val *v)
 {
     return v->u.obj.ptr;
+}
+
+/* File i's bytes, read on first use. A file that could be read when the
+ * chart loaded and cannot now (removed or changed under a running pkg)
+ * leaves no sane way on: an error and exit 1, as a load failure would. */
+static struct val *
+file_at(const struct files *f, size_t i)
+{
+    if (f->data[i])
+        return f->data[i];
+    struct pkg_err *err = NULL;
+    size_t n;
+    const char *d = chart_file_data(f->src[i], &n, &err);
+    if (!d) {
+        fprintf(stderr, "Error: %s\n", err ? err->msg : "cannot read a chart file");
+        exit(1);
+    }
+    /* the cache is the object's own, whatever the caller's view of it */
+    struct val **slot = (struct val **)&f->data[i];
+    *slot = bytes_val(f->a, d, n);
+    return *slot;
 }
 
 static long
@@ -69,7 +95,7 @@ files_to_val(struct arena *a, const struct val *obj)
     const struct files *f = files_of(obj);
     struct val *m = val_map(a);
     for (size_t i = 0; i < f->n; i++)
-        val_map_setz(a, m, f->names[i], f->data[i]);
+        val_map_setz(a, m, f->names[i], file_at(f, i));
     return m;
 }
 
@@ -79,7 +105,7 @@ files_field(struct val **out, struct arena *a, const struct val *obj, const char
     const struct files *f = files_of(obj);
     long i = files_find(f, name);
     /* A missing key of map[string][]byte gives the zero value: nil []byte. */
-    *out = i >= 0 ? f->data[i] : bytes_val(a, "", 0);
+    *out = i >= 0 ? file_at(f, (size_t)i) : bytes_val(a, "", 0);
     return 0;
 }
 
@@ -92,7 +118,7 @@ m_get(struct tmpl_call *c, const struct val *recv, struct val **out)
         *out = tmpl_mkstr(c, "", 0);
         return 0;
     }
-    *out = tmpl_mkstr(c, f->data[i]->u.s.ptr, f->data[i]->u.s.len);
+    *out = tmpl_mkstr(c, file_at(f, (size_t)i)->u.s.ptr, file_at(f, (size_t)i)->u.s.len);
     return 0;
 }
 
@@ -101,7 +127,7 @@ m_get_bytes(struct tmpl_call *c, const struct val *recv, struct val **out)
 {
     const struct files *f = files_of(recv);
     long i = files_find(f, tmpl_arg_str(c, 0, NULL));
-    *out = i >= 0 ? f->data[i] : bytes_val(c->a, "", 0);
+    *out = i >= 0 ? file_at(f, (size_t)i) : bytes_val(c->a, "", 0);
     return 0;
 }
 
@@ -113,10 +139,13 @@ m_glob(struct tmpl_call *c, const struct val *recv, struct val **out)
     struct files *nf = arena_alloc(c->a, sizeof(*nf));
     nf->names = arena_alloc(c->a, (f->n + 1) * sizeof(*nf->names));
     nf->data = arena_alloc(c->a, (f->n + 1) * sizeof(*nf->data));
+    nf->src = arena_alloc(c->a, (f->n + 1) * sizeof(*nf->src));
+    nf->a = f->a;
     struct chart_glob *g = chart_glob_compile(pat);
     for (size_t i = 0; i < f->n; i++) {
         if (chart_glob_matches(g, f->names[i])) {
             nf->names[nf->n] = f->names[i];
+            nf->src[nf->n] = f->src[i];
             nf->data[nf->n++] = f->data[i];
         }
     }
@@ -160,7 +189,7 @@ m_as_config(struct tmpl_call *c, const struct val *recv, struct val **out)
     m->gotype = VAL_GO_STRMAP;
     for (size_t i = 0; i < f->n; i++)
         val_map_setz(c->a, m, base_name(f->names[i]),
-                     tmpl_mkstr(c, f->data[i]->u.s.ptr, f->data[i]->u.s.len));
+                     tmpl_mkstr(c, file_at(f, (size_t)i)->u.s.ptr, file_at(f, (size_t)i)->u.s.len));
     *out = to_yaml(c, m);
     return 0;
 }
@@ -194,7 +223,8 @@ m_as_secrets(struct tmpl_call *c, const struct val *recv, struct val **out)
     m->gotype = VAL_GO_STRMAP;
     for (size_t i = 0; i < f->n; i++) {
         struct sb sb = SB_INIT;
-        base64_std(&sb, (const unsigned char *)f->data[i]->u.s.ptr, f->data[i]->u.s.len);
+        base64_std(&sb, (const unsigned char *)file_at(f, (size_t)i)->u.s.ptr,
+                   file_at(f, (size_t)i)->u.s.len);
         val_map_setz(c->a, m, base_name(f->names[i]), tmpl_mkstr(c, sb.buf, sb.len));
         sb_release(&sb);
     }
@@ -212,8 +242,8 @@ m_lines(struct tmpl_call *c, const struct val *recv, struct val **out)
         *out = list;
         return 0;
     }
-    const char *s = f->data[i]->u.s.ptr;
-    size_t n = f->data[i]->u.s.len;
+    const char *s = file_at(f, (size_t)i)->u.s.ptr;
+    size_t n = file_at(f, (size_t)i)->u.s.len;
     if (n == 0)
         return tmpl_fail(c, "runtime error: index out of range [-1]");
     if (s[n - 1] == '\n')
@@ -263,12 +293,15 @@ chart_files_object(struct arena *a, const struct chart *c)
     }
     f->names = arena_alloc(a, (c->nfiles + 1) * sizeof(*f->names));
     f->data = arena_alloc(a, (c->nfiles + 1) * sizeof(*f->data));
+    f->src = arena_alloc(a, (c->nfiles + 1) * sizeof(*f->src));
+    f->a = a;
     for (size_t i = 0; i < c->nfiles; i++) {
         /* Later files of the same name win, as in the Go map. */
         if (f->n && !strcmp(f->names[f->n - 1], sorted[i].name))
             f->n--;
         f->names[f->n] = sorted[i].name;
-        f->data[f->n++] = bytes_val(a, sorted[i].data, sorted[i].len);
+        f->src[f->n] = &sorted[i];
+        f->data[f->n++] = sorted[i].lazy ? NULL : bytes_val(a, sorted[i].data, sorted[i].len);
     }
     return files_obj(a, f);
 }

@@ -298,9 +298,13 @@ write_chart(struct sb *tar, struct arena *a, const struct chart *c, const char *
     for (size_t i = 0; i < c->ntemplates; i++)
         tar_file(tar, arena_sprintf(a, "%s/%s", base, c->templates[i].name), c->templates[i].data,
                  c->templates[i].len, mtime);
-    for (size_t i = 0; i < c->nfiles; i++)
-        tar_file(tar, arena_sprintf(a, "%s/%s", base, c->files[i].name), c->files[i].data,
-                 c->files[i].len, mtime);
+    for (size_t i = 0; i < c->nfiles; i++) {
+        size_t len;
+        const char *d = chart_file_data(&c->files[i], &len, errp);
+        if (!d)
+            return PKG_EIO;
+        tar_file(tar, arena_sprintf(a, "%s/%s", base, c->files[i].name), d, len, mtime);
+    }
     for (size_t i = 0; i < c->ndeps; i++) {
         rc = write_chart(tar, a, c->deps[i], arena_sprintf(a, "%s/charts", base), mtime, errp);
         if (rc)

@@ -58,9 +58,13 @@ chart_show(struct sb *out, struct arena *a, const struct chart *c, enum chart_sh
     if (w == CHART_SHOW_README || all) {
         const struct chart_file *f = find_readme(c);
         if (f) {
+            size_t len;
+            const char *d = chart_file_data(f, &len, errp);
+            if (!d)
+                return PKG_EIO;
             if (all)
                 sb_addstr(out, "---\n");
-            sb_add(out, f->data, f->len);
+            sb_add(out, d, len);
             sb_addch(out, '\n');
         }
     }
@@ -68,10 +72,16 @@ chart_show(struct sb *out, struct arena *a, const struct chart *c, enum chart_sh
         const struct chart_file **v = NULL;
         size_t n = 0;
         crds(c, &v, &n);
-        if (n && all && strncmp(v[0]->data, "---", 3))
-            sb_addstr(out, "---\n");
         for (size_t i = 0; i < n; i++) {
-            sb_add(out, v[i]->data, v[i]->len);
+            size_t len;
+            const char *d = chart_file_data(v[i], &len, errp);
+            if (!d) {
+                free(v);
+                return PKG_EIO;
+            }
+            if (i == 0 && all && strncmp(d, "---", 3))
+                sb_addstr(out, "---\n");
+            sb_add(out, d, len);
             sb_addch(out, '\n');
         }
         free(v);

@@ -223,20 +223,29 @@ struct crd {
     size_t len;
 };
 
-static void
-crd_objects(struct arena *a, const struct chart *c, struct crd **v, size_t *n, size_t *cap)
+static int
+crd_objects(struct arena *a, const struct chart *c, struct crd **v, size_t *n, size_t *cap,
+            struct pkg_err **errp)
 {
     for (size_t i = 0; i < c->nfiles; i++) {
         const struct chart_file *f = &c->files[i];
         if (strncmp(f->name, "crds/", 5) || !manifest_ext(f->name))
             continue;
+        size_t len;
+        const char *d = chart_file_data(f, &len, errp);
+        if (!d)
+            return PKG_EIO;
         *v = xgrow(*v, cap, *n + 1, sizeof(**v));
         char *j = fs_clean(arena_sprintf(a, "%s/%s", chart_full_path(a, c), f->name));
-        (*v)[(*n)++] = (struct crd){arena_strdup(a, j), f->data, f->len};
+        (*v)[(*n)++] = (struct crd){arena_strdup(a, j), d, len};
         free(j);
     }
-    for (size_t i = 0; i < c->ndeps; i++)
-        crd_objects(a, c->deps[i], v, n, cap);
+    for (size_t i = 0; i < c->ndeps; i++) {
+        int rc = crd_objects(a, c->deps[i], v, n, cap, errp);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 /* writeToFile: "---\n# Source: NAME\nDATA\n", appended when the file was
@@ -654,7 +663,7 @@ chart_template(struct sb *out, bool *render_error, struct arena *a, struct chart
     if (o->include_crds) {
         struct crd *crds = NULL;
         size_t ncrds = 0, cap = 0;
-        crd_objects(a, c, &crds, &ncrds, &cap);
+        rc = crd_objects(a, c, &crds, &ncrds, &cap, errp);
         for (size_t i = 0; i < ncrds && !rc; i++) {
             if (!dir) {
                 emit_doc(&b, crds[i].filename, crds[i].data, crds[i].len);

@@ -889,11 +889,36 @@ test_load_dir_files(void **state)
             if (!strcmp(c->templates[k].name, files[i].name))
                 f = &c->templates[k];
         assert_non_null(f);
-        assert_int_equal(f->len, files[i].size);
-        for (size_t k = 0; k < f->len; k++)
-            if (f->data[k] != (k % 61 == 60 ? '\n' : files[i].fill))
+        /* files no render reads by itself are read on first use */
+        assert_true(!f->data == (strncmp(f->name, "templates/", 10) != 0));
+        size_t len;
+        const char *d = chart_file_data(f, &len, NULL);
+        assert_non_null(d);
+        assert_int_equal(len, files[i].size);
+        for (size_t k = 0; k < len; k++)
+            if (d[k] != (k % 61 == 60 ? '\n' : files[i].fill))
                 fail_msg("%s: byte %zu differs", files[i].name, k);
-        assert_int_equal(f->data[f->len], 0);
+        assert_int_equal(d[len], 0);
+        size_t len2;
+        assert_ptr_equal(chart_file_data(f, &len2, NULL), d); /* read once */
+    }
+    chart_release(c);
+    arena_free(a);
+    /* A file gone between the load and its first use is an error. */
+    a = arena_new();
+    assert_int_equal(chart_load(&c, a, dir, NULL, NULL), 0);
+    char gone[700];
+    snprintf(gone, sizeof(gone), "%s/files/small.txt", dir);
+    assert_int_equal(unlink(gone), 0);
+    for (size_t k = 0; k < c->nfiles; k++) {
+        if (strcmp(c->files[k].name, "files/small.txt"))
+            continue;
+        struct pkg_err *err = NULL;
+        size_t len;
+        assert_null(chart_file_data(&c->files[k], &len, &err));
+        assert_non_null(strstr(err->msg, "error reading"));
+        assert_non_null(strstr(err->msg, "small.txt"));
+        pkg_err_free(err);
     }
     chart_release(c);
     arena_free(a);
