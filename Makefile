@@ -22,14 +22,14 @@ TEST_LIBS := cmocka
 # what they pull in (GnuTLS, Kerberos, LDAP, libssh2, nghttp2, libxml2,
 # ICU...) they were ~40 of the ~48 shared objects pkg mapped, most of a
 # small `pkg template`; most commands never call them (`pkg version`, two
-# thirds of `pkg render`s, pods). scripts/lazy-stubs.sh writes a stub for every function
-# pkg's objects import from them ($(O)/lazy/stubs.S, rebuilt whenever an
-# object changes: a new call needs no edit anywhere); pkg links the stubs
-# instead of the libraries. libyaml (every command reads YAML), libm, libc
-# and libseccomp stay normal: libseccomp is called in containers after
-# pivot_root, where the host's libraries are out of reach. Stubs exist for
-# x86_64 and aarch64; elsewhere, or with LAZY=no, everything is linked
-# normally.
+# thirds of `pkg render`s, pods). scripts/lazy-stubs.sh writes a stub for
+# every function pkg's objects import from them ($(O)/lazy/stubs.S, rebuilt
+# whenever an object changes: a new call needs no edit anywhere); pkg links
+# the stubs instead of the libraries (libm too, see LIBM_SO). libyaml (every
+# command reads YAML), libc and libseccomp stay normal: libseccomp is called
+# in containers after pivot_root, where the host's libraries are out of
+# reach. Stubs exist for x86_64 and aarch64; elsewhere, or with LAZY=no,
+# everything is linked normally.
 LAZY_PKGS := libcurl libgit2 libarchive libmicrohttpd sqlite3 libcrypto gmp
 # libarchive itself is linked from its static archive when the system has
 # one: loading libarchive.so maps 15 libraries (libxml2 brings ICU and
@@ -39,6 +39,11 @@ LAZY_PKGS := libcurl libgit2 libarchive libmicrohttpd sqlite3 libcrypto gmp
 # no library). They are named by the
 # shared objects libarchive.so needs (LAZY_SOS): no -dev package needed.
 ARCHIVE_STATIC = $(filter /%,$(shell $(CC) -print-file-name=libarchive.a))
+# libm is loaded on first use too: pkg calls it for a few Sprig functions
+# and pod resources (floor, fmod, exp...), one conformance chart in 63, and
+# mapping it cost every command 9 page faults and a dozen system calls.
+# Without the shared object at build time, -lm is linked normally.
+LIBM_SO = $(filter /%,$(realpath $(shell $(CC) -print-file-name=libm.so.6)))
 ARCHIVE_DEPS_SOS := lzma xml2 zstd bz2 lz4
 # Of the eager libraries, these are linked into pkg from their static
 # archives when the system has them (libyaml-dev, libseccomp-dev,
@@ -83,12 +88,12 @@ LIB_CFLAGS := $(shell pkg-config --cflags $(LIBS) 2>/dev/null)
 LIB_LDLIBS := $(shell pkg-config --libs $(LIBS) 2>/dev/null) -lm -lpthread -ldl
 ifneq ($(ARCHIVE_STATIC),)
 LAZY_PKGS := $(filter-out libarchive,$(LAZY_PKGS))
-LAZY_SOS := $(shell ldd $(shell $(CC) -print-file-name=libarchive.so) 2>/dev/null | \
+LAZY_SOS := $(LIBM_SO) $(shell ldd $(shell $(CC) -print-file-name=libarchive.so) 2>/dev/null | \
 	awk '$$1 ~ /^lib($(subst $(eval) ,|,$(ARCHIVE_DEPS_SOS)))[.]so/ && $$3 ~ /^\// {print $$3}')
 endif
 STATIC_ARCHIVES := $(foreach l,$(STATIC_LIBS),$(filter /%,$(shell $(CC) -print-file-name=lib$(l).a)))
 EAGER_LDLIBS := $(foreach w,$(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(LIBS)) 2>/dev/null),\
-	$(or $(filter %/lib$(w:-l%=%).a,$(STATIC_ARCHIVES)),$(w))) -lm -lpthread -ldl
+	$(or $(filter %/lib$(w:-l%=%).a,$(STATIC_ARCHIVES)),$(w))) $(if $(LIBM_SO),,-lm) -lpthread -ldl
 LAZY ?= $(if $(filter $(LAZY_ARCHS),$(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))),yes,no)
 TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_LIBS) 2>/dev/null)
 TEST_LDLIBS := $(shell pkg-config --libs $(TEST_LIBS) 2>/dev/null)
