@@ -12,6 +12,7 @@
  * MarshalIndent's layout. */
 #include "core/json.h"
 #include "core/gofmt.h"
+#include "core/text.h"
 #include "core/xalloc.h"
 
 #include <errno.h>
@@ -22,78 +23,6 @@
 
 #define DEFAULT_MAX_DEPTH 1000
 #define DEFAULT_MAX_BYTES (256u << 20)
-
-/* ---- UTF-8, as Go's unicode/utf8 decodes it ---- */
-
-/* Decodes one rune at s (n > 0 bytes available). Returns its length, or 0
- * for an invalid or truncated sequence (Go's RuneError with size 1).
- * Overlong forms, surrogates and values past U+10FFFF are invalid. */
-static size_t
-utf8_rune(const unsigned char *s, size_t n, uint32_t *r)
-{
-    unsigned c = s[0];
-    if (c < 0x80) {
-        *r = c;
-        return 1;
-    }
-    size_t len;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    if (len == 2)
-        *r = (c & 0x1F) << 6 | (s[1] & 0x3F);
-    else if (len == 3)
-        *r = (c & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
-    else
-        *r = (c & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 | (uint32_t)(s[2] & 0x3F) << 6 |
-             (s[3] & 0x3F);
-    return len;
-}
-
-static size_t
-utf8_put(char *out, uint32_t r)
-{
-    if (r < 0x80) {
-        out[0] = (char)r;
-        return 1;
-    }
-    if (r < 0x800) {
-        out[0] = (char)(0xC0 | r >> 6);
-        out[1] = (char)(0x80 | (r & 0x3F));
-        return 2;
-    }
-    if (r < 0x10000) {
-        out[0] = (char)(0xE0 | r >> 12);
-        out[1] = (char)(0x80 | (r >> 6 & 0x3F));
-        out[2] = (char)(0x80 | (r & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | r >> 18);
-    out[1] = (char)(0x80 | (r >> 12 & 0x3F));
-    out[2] = (char)(0x80 | (r >> 6 & 0x3F));
-    out[3] = (char)(0x80 | (r & 0x3F));
-    return 4;
-}
 
 /* ---- load ---- */
 
@@ -165,7 +94,7 @@ quote_char(char *buf, size_t cap, unsigned char c)
     } else {
         /* string(byte) in Go is the rune U+00XX. */
         char u[4];
-        size_t k = utf8_put(u, c);
+        size_t k = utf8_encode(u, c);
         snprintf(buf, cap, "'%.*s'", (int)k, u);
     }
     return buf;
@@ -316,7 +245,7 @@ parse_string(struct jload *l, const char **p, size_t *len)
         }
         if (c >= 0x80) {
             uint32_t r;
-            size_t k = utf8_rune(l->s + l->i, l->n - l->i, &r);
+            size_t k = utf8_decode(l->s + l->i, l->n - l->i, &r);
             if (k == 0) {
                 plain = false;
                 k = 1;
@@ -371,7 +300,7 @@ parse_string(struct jload *l, const char **p, size_t *len)
                     }
                 }
                 char u[4];
-                sb_add(t, u, utf8_put(u, r));
+                sb_add(t, u, utf8_encode(u, r));
                 break;
             }
             default: /* " \ / */
@@ -382,7 +311,7 @@ parse_string(struct jload *l, const char **p, size_t *len)
         }
         if (c >= 0x80) {
             uint32_t r;
-            size_t k = utf8_rune(l->s + i, end - i, &r);
+            size_t k = utf8_decode(l->s + i, end - i, &r);
             if (k == 0) {
                 sb_add(t, "\xEF\xBF\xBD", 3);
                 i++;
@@ -741,7 +670,7 @@ val_json_quote(struct sb *sb, const char *p, size_t n, int flags)
             continue;
         }
         uint32_t r;
-        size_t k = utf8_rune(s + i, n - i, &r);
+        size_t k = utf8_decode(s + i, n - i, &r);
         if (k == 0) {
             sb_add(sb, s + start, i - start);
             sb_add(sb, "\\ufffd", 6);

@@ -28,6 +28,7 @@
 #include "core/yaml.h"
 #include "core/gofmt.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "core/xalloc.h"
 
 #include <errno.h>
@@ -914,47 +915,6 @@ scratch(struct yem *e)
     return e->scratch;
 }
 
-static size_t
-utf8_decode(const unsigned char *s, size_t n, uint32_t *r)
-{
-    unsigned c = s[0];
-    if (c < 0x80) {
-        *r = c;
-        return 1;
-    }
-    size_t len;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    if (len == 2)
-        *r = (c & 0x1Fu) << 6 | (s[1] & 0x3Fu);
-    else if (len == 3)
-        *r = (c & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu);
-    else
-        *r = (c & 0x07u) << 18 | (s[1] & 0x3Fu) << 12 | (s[2] & 0x3Fu) << 6 | (s[3] & 0x3Fu);
-    return len;
-}
-
 /* The characters of a string's JSON form (what the YAML scanner counts),
  * for the simple key window. */
 static size_t
@@ -985,31 +945,6 @@ json_chars(const unsigned char *s, size_t n)
         i += k;
     }
     return c;
-}
-
-static size_t
-utf8_encode(char *out, uint32_t r)
-{
-    if (r < 0x80) {
-        out[0] = (char)r;
-        return 1;
-    }
-    if (r < 0x800) {
-        out[0] = (char)(0xC0 | r >> 6);
-        out[1] = (char)(0x80 | (r & 0x3F));
-        return 2;
-    }
-    if (r < 0x10000) {
-        out[0] = (char)(0xE0 | r >> 12);
-        out[1] = (char)(0x80 | (r >> 6 & 0x3F));
-        out[2] = (char)(0x80 | (r & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | r >> 18);
-    out[1] = (char)(0x80 | (r >> 12 & 0x3F));
-    out[2] = (char)(0x80 | (r >> 6 & 0x3F));
-    out[3] = (char)(0x80 | (r & 0x3F));
-    return 4;
 }
 
 static inline bool

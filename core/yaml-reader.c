@@ -104,16 +104,6 @@ static const bool plain_ascii[256] = {
 #undef R4
 };
 
-/* The YAML character set: #x9 | #xA | #xD | [#x20-#x7E] | #x85 |
- * [#xA0-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]. */
-static bool
-printable(uint32_t v)
-{
-    return v == 0x09 || v == 0x0A || v == 0x0D || (v >= 0x20 && v <= 0x7E) || v == 0x85 ||
-           (v >= 0xA0 && v <= 0xD7FF) || (v >= 0xE000 && v <= 0xFFFD) ||
-           (v >= 0x10000 && v <= 0x10FFFF);
-}
-
 /* Decodes one character at the raw pointer into *value and *width.
  * Returns 1, 0 on an error (set), or 2 when the raw buffer ends inside
  * the character and more input may follow. */
@@ -229,7 +219,7 @@ decode_raw(yaml_parser_t *parser)
             return 0;
         if (r == 2)
             break;
-        if (!printable(v))
+        if (!yaml_printable(v))
             return reader_error(parser, "control characters are not allowed", parser->offset,
                                 (int)v);
         parser->raw_buffer.pointer += w;

@@ -4,6 +4,7 @@
  * escaping. urlParse fails as Sprig panics: "unable to parse url: parse
  * \"x\": ...". */
 #include "render/sprig.h"
+#include "core/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,24 +18,6 @@ enum enc {
     ENC_QUERY_COMPONENT,
     ENC_FRAGMENT,
 };
-
-static bool
-is_hex(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static unsigned
-unhex(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return 0;
-}
 
 static bool
 should_escape(unsigned char c, enum enc mode)
@@ -133,22 +116,21 @@ unescape(struct sb *out, const char *s, size_t n, enum enc mode, struct sb *err)
     for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)s[i];
         if (c == '%') {
-            if (i + 2 >= n || !is_hex((unsigned char)s[i + 1]) ||
-                !is_hex((unsigned char)s[i + 2])) {
+            if (i + 2 >= n || hex_digit(s[i + 1]) < 0 || hex_digit(s[i + 2]) < 0) {
                 size_t k = n - i > 3 ? 3 : n - i;
                 sb_addstr(err, "invalid URL escape ");
                 tmpl_quote(err, s + i, k);
                 return -1;
             }
             bool is25 = s[i + 1] == '2' && s[i + 2] == '5';
-            if (mode == ENC_HOST && unhex((unsigned char)s[i + 1]) < 8 && !is25) {
+            if (mode == ENC_HOST && (unsigned)hex_digit(s[i + 1]) < 8 && !is25) {
                 sb_addstr(err, "invalid URL escape ");
                 tmpl_quote(err, s + i, 3);
                 return -1;
             }
             if (mode == ENC_ZONE) {
-                unsigned char v = (unsigned char)(unhex((unsigned char)s[i + 1]) << 4 |
-                                                  unhex((unsigned char)s[i + 2]));
+                unsigned char v = (unsigned char)((unsigned)hex_digit(s[i + 1]) << 4 |
+                                                  (unsigned)hex_digit(s[i + 2]));
                 if (!is25 && v != ' ' && should_escape(v, ENC_HOST)) {
                     sb_addstr(err, "invalid URL escape ");
                     tmpl_quote(err, s + i, 3);
@@ -170,7 +152,7 @@ unescape(struct sb *out, const char *s, size_t n, enum enc mode, struct sb *err)
         unsigned char c = (unsigned char)s[i];
         if (c == '%') {
             sb_addch(out,
-                     (int)(unhex((unsigned char)s[i + 1]) << 4 | unhex((unsigned char)s[i + 2])));
+                     (int)((unsigned)hex_digit(s[i + 1]) << 4 | (unsigned)hex_digit(s[i + 2])));
             i += 2;
         } else if (c == '+' && mode == ENC_QUERY_COMPONENT) {
             sb_addch(out, ' ');

@@ -6,6 +6,7 @@
 #include "repo-index/repo.h"
 
 #include "core/sb.h"
+#include "core/text.h"
 #include "core/xalloc.h"
 
 #include <ctype.h>
@@ -321,18 +322,6 @@ repo_url_resolve(const char *base, const char *ref)
     return sb_detach(&out, NULL);
 }
 
-static int
-hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes; NULL when an escape is malformed. */
 static char *
 unescape(const char *s)
@@ -340,7 +329,7 @@ unescape(const char *s)
     struct sb sb = SB_INIT;
     for (const char *p = s; *p; p++) {
         if (*p == '%') {
-            int h = hexval(p[1]), l = h < 0 ? -1 : hexval(p[2]);
+            int h = hex_digit(p[1]), l = h < 0 ? -1 : hex_digit(p[2]);
             if (h < 0 || l < 0) {
                 sb_release(&sb);
                 return NULL;
