@@ -11,6 +11,8 @@
  * left of that column. */
 #include "core/yaml-fast.h"
 #include "core/sb.h"
+#include "core/text.h"
+#include "core/yaml-reader.h"
 
 #include <string.h>
 #include <yaml.h>
@@ -99,33 +101,10 @@ prescan(const unsigned char *p, size_t n, bool *ascii)
         if (c < 0x80)
             return false;
         all_ascii = false;
-        unsigned w, v;
-        if ((c & 0xE0) == 0xC0) {
-            w = 2;
-            v = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            w = 3;
-            v = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            w = 4;
-            v = c & 0x07;
-        } else {
-            return false;
-        }
-        if (n - i < w)
-            return false;
-        for (unsigned k = 1; k < w; k++) {
-            unsigned t = p[i + k];
-            if ((t & 0xC0) != 0x80)
-                return false;
-            v = v << 6 | (t & 0x3F);
-        }
-        if ((w == 2 && v < 0x80) || (w == 3 && v < 0x800) || (w == 4 && v < 0x10000))
-            return false;
-        if (v == 0x85 || v == 0x2028 || v == 0x2029 || v == 0xFEFF)
-            return false;
-        if (!((v >= 0xA0 && v <= 0xD7FF) || (v >= 0xE000 && v <= 0xFFFD) ||
-              (v >= 0x10000 && v <= 0x10FFFF)))
+        /* libyaml's reader rejects the sequences Go's decoder does */
+        uint32_t v;
+        size_t w = utf8_decode(p + i, n - i, &v);
+        if (!w || !yaml_printable(v) || v == 0x85 || v == 0x2028 || v == 0x2029 || v == 0xFEFF)
             return false;
         i += w;
     }
@@ -144,6 +123,36 @@ static inline bool
 is_blankz(const struct fp *f, const char *q)
 {
     return q >= f->end || *q == ' ' || *q == '\t' || *q == '\n';
+}
+
+static const char *
+skip_blanks(const struct fp *f, const char *q)
+{
+    while (q < f->end && (*q == ' ' || *q == '\t'))
+        q++;
+    return q;
+}
+
+/* A block sequence entry's '-' at p. */
+static inline bool
+is_entry(const struct fp *f, const char *p)
+{
+    return *p == '-' && is_blankz(f, p + 1);
+}
+
+/* After a scalar ending at q: the ':' that makes it a mapping key (blanks,
+ * then ':' before a blank), or NULL. */
+static const char *
+key_colon(const struct fp *f, const char *q)
+{
+    q = skip_blanks(f, q);
+    return q < f->end && *q == ':' && is_blankz(f, q + 1) ? q : NULL;
+}
+
+static int
+quote_style(char quote)
+{
+    return quote == '"' ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_SINGLE_QUOTED_SCALAR_STYLE;
 }
 
 /* A character column, as libyaml's marks count them. */
@@ -334,9 +343,7 @@ scan_plain(const struct fp *f, const char *p, const char **text_end, const char 
         }
         char c = *q;
         if (c == ' ' || c == '\t') {
-            const char *r = q + 1;
-            while (r < f->end && (*r == ' ' || *r == '\t'))
-                r++;
+            const char *r = skip_blanks(f, q + 1);
             if (r < f->end && *r == '#') {
                 *text_end = last;
                 *stop = r;
@@ -352,45 +359,6 @@ scan_plain(const struct fp *f, const char *p, const char **text_end, const char 
         }
         last = ++q;
     }
-}
-
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static void
-add_utf8(struct sb *b, unsigned v)
-{
-    char u[4];
-    size_t n;
-    if (v <= 0x7F) {
-        u[0] = (char)v;
-        n = 1;
-    } else if (v <= 0x7FF) {
-        u[0] = (char)(0xC0 + (v >> 6));
-        u[1] = (char)(0x80 + (v & 0x3F));
-        n = 2;
-    } else if (v <= 0xFFFF) {
-        u[0] = (char)(0xE0 + (v >> 12));
-        u[1] = (char)(0x80 + ((v >> 6) & 0x3F));
-        u[2] = (char)(0x80 + (v & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 + (v >> 18));
-        u[1] = (char)(0x80 + ((v >> 12) & 0x3F));
-        u[2] = (char)(0x80 + ((v >> 6) & 0x3F));
-        u[3] = (char)(0x80 + (v & 0x3F));
-        n = 4;
-    }
-    sb_add(b, u, n);
 }
 
 /* One escape of a double-quoted scalar (scan_flow_scalar's table), q on
@@ -467,14 +435,15 @@ escape(struct fp *f, const char *q)
             return NULL;
         unsigned v = 0;
         for (size_t k = 0; k < code; k++) {
-            int h = hexval(q[k]);
+            int h = hex_digit(q[k]);
             if (h < 0)
                 return NULL;
             v = (v << 4) + (unsigned)h;
         }
         if ((v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF)
             return NULL;
-        add_utf8(&f->tmp, v);
+        char u[4];
+        sb_add(&f->tmp, u, utf8_encode(u, v));
         q += code;
     }
     return q;
@@ -526,29 +495,30 @@ scan_quoted(struct fp *f, const char *p, const char **text, size_t *len)
     return q + 1;
 }
 
+/* The anchor waiting for the node being emitted, if any: the node takes
+ * it and its mark. */
+static const char *
+take_anchor(struct fp *f, uint32_t *line, uint32_t *col)
+{
+    if (!f->anchored)
+        return NULL;
+    f->anchored = false;
+    *line = f->anchor_line;
+    *col = f->anchor_col;
+    return f->anchor;
+}
+
 static int
 emit_scalar(struct fp *f, const char *text, size_t len, int style, uint32_t line, uint32_t col)
 {
-    const char *anchor = NULL;
-    if (f->anchored) {
-        f->anchored = false;
-        anchor = f->anchor;
-        line = f->anchor_line;
-        col = f->anchor_col;
-    }
+    const char *anchor = take_anchor(f, &line, &col);
     return f->s->scalar(f->s->ctx, text, len, style, anchor, line, col) ? BAIL : 0;
 }
 
 static int
 emit_start(struct fp *f, bool seq, bool flow, uint32_t line, uint32_t col)
 {
-    const char *anchor = NULL;
-    if (f->anchored) {
-        f->anchored = false;
-        anchor = f->anchor;
-        line = f->anchor_line;
-        col = f->anchor_col;
-    }
+    const char *anchor = take_anchor(f, &line, &col);
     return f->s->start(f->s->ctx, seq, flow, anchor, line, col) ? BAIL : 0;
 }
 
@@ -613,8 +583,7 @@ block_scalar(struct fp *f, int n)
             p++;
         }
     }
-    while (p < f->end && (*p == ' ' || *p == '\t'))
-        p++;
+    p = skip_blanks(f, p);
     if (p < f->end && *p == '#')
         p = line_end(f, p);
     if (!is_eol(f, p))
@@ -665,14 +634,6 @@ block_scalar(struct fp *f, int n)
 
 /* ---- flow collections, on one line ---- */
 
-static const char *
-skip_blanks(const struct fp *f, const char *q)
-{
-    while (q < f->end && (*q == ' ' || *q == '\t'))
-        q++;
-    return q;
-}
-
 /* A plain scalar in a flow collection, from p: it stops at ',', '[', ']',
  * '{', '}' or a ':' before a blank. NULL to bail: the line ends first (the
  * collection goes on over lines), a comment, or libyaml's "found
@@ -718,10 +679,7 @@ flow_node(struct fp *f, const char *q)
         const char *text;
         size_t len;
         const char *after = scan_quoted(f, q, &text, &len);
-        if (!after || emit_scalar(f, text, len,
-                                  *q == '"' ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-                                            : YAML_SINGLE_QUOTED_SCALAR_STYLE,
-                                  line, col))
+        if (!after || emit_scalar(f, text, len, quote_style(*q), line, col))
             return NULL;
         return after;
     }
@@ -855,9 +813,6 @@ enum where {
 static int parse_map(struct fp *f, int n);
 static int parse_seq(struct fp *f, int n, bool indentless);
 
-/* A node at p (column c); n is the enclosing collection's column. Returns
- * the column of the next content after the node (with p on it), AT_EOF or
- * BAIL. */
 /* libyaml's anchor and alias names: alphanumerics, '_' and '-'. */
 static bool
 is_anchor_char(char c)
@@ -887,10 +842,7 @@ key_here(struct fp *f, const char *q)
         const char *text;
         size_t len;
         const char *after = scan_quoted(f, q, &text, &len);
-        if (!after)
-            return true; /* unsure: the caller bails */
-        after = skip_blanks(f, after);
-        return after < f->end && *after == ':' && is_blankz(f, after + 1);
+        return !after || key_colon(f, after); /* unsure: the caller bails */
     }
     const char *te, *stop;
     return plain_start(f, q) && scan_plain(f, q, &te, &stop) == PS_COLON;
@@ -917,6 +869,25 @@ parse_alias(struct fp *f, int n, enum where w)
     return after_scalar(n, next_content(f));
 }
 
+/* The node on the lines below q, whose line holds nothing more (blanks, a
+ * comment): more indented than n, or a sequence at n itself when
+ * `indentless` (a key's value); else an empty scalar marked (line, col). */
+static int
+node_below(struct fp *f, int n, const char *q, bool indentless, uint32_t line, uint32_t col)
+{
+    f->p = q < f->end && *q == '#' ? line_end(f, q) : q;
+    int m = next_content(f);
+    if (m == BAIL)
+        return BAIL;
+    if (m > n)
+        return parse_node(f, n, m, W_OWN_LINE);
+    if (indentless && m == n && is_entry(f, f->p))
+        return parse_seq(f, n, true);
+    if (emit_scalar(f, "", 0, YAML_PLAIN_SCALAR_STYLE, line, col))
+        return BAIL;
+    return m;
+}
+
 /* "&name" before a node: on this line, or on the lines below, or none (an
  * empty scalar). `indentless`: a key's value may be a sequence at the
  * key's column. */
@@ -935,25 +906,18 @@ parse_anchored(struct fp *f, int n, bool indentless)
     q = skip_blanks(f, q);
     if (q < f->end && *q != '\n' && *q != '#') {
         /* the node on the same line: a key there would take the anchor */
-        if (*q == '&' || *q == '*' || *q == '!' || (*q == '-' && is_blankz(f, q + 1)) ||
-            key_here(f, q))
+        if (*q == '&' || *q == '*' || *q == '!' || is_entry(f, q) || key_here(f, q))
             return BAIL;
         f->p = q;
         return parse_node(f, n, (int)(q - f->ls), W_INLINE);
     }
-    f->p = q < f->end && *q == '#' ? line_end(f, q) : q;
-    int m = next_content(f);
-    if (m == BAIL)
-        return BAIL;
-    if (m > n)
-        return parse_node(f, n, m, W_OWN_LINE);
-    if (indentless && m == n && *f->p == '-' && is_blankz(f, f->p + 1))
-        return parse_seq(f, n, true);
-    if (emit_scalar(f, "", 0, YAML_PLAIN_SCALAR_STYLE, 0, 0))
-        return BAIL;
-    return m;
+    /* an empty node takes the anchor's mark */
+    return node_below(f, n, q, indentless, 0, 0);
 }
 
+/* A node at p (column c); n is the enclosing collection's column. Returns
+ * the column of the next content after the node (with p on it), AT_EOF or
+ * BAIL. */
 static int
 parse_node(struct fp *f, int n, int c, enum where w)
 {
@@ -963,7 +927,7 @@ parse_node(struct fp *f, int n, int c, enum where w)
         return parse_anchored(f, n, false);
     if (*p == '*')
         return parse_alias(f, n, w);
-    if (*p == '-' && is_blankz(f, p + 1))
+    if (is_entry(f, p))
         return w == W_INLINE ? BAIL : parse_seq(f, c, false);
     if (*p == '"' || *p == '\'') {
         const char *text;
@@ -971,16 +935,9 @@ parse_node(struct fp *f, int n, int c, enum where w)
         const char *after = scan_quoted(f, p, &text, &len);
         if (!after)
             return BAIL;
-        const char *r = after;
-        while (r < f->end && (*r == ' ' || *r == '\t'))
-            r++;
-        if (r < f->end && *r == ':' && is_blankz(f, r + 1))
+        if (key_colon(f, after))
             return w == W_INLINE ? BAIL : parse_map(f, c);
-        if (emit_scalar(f, text, len,
-                        *p == '"' ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-                                  : YAML_SINGLE_QUOTED_SCALAR_STYLE,
-                        line, col) ||
-            rest_of_line(f, after, true))
+        if (emit_scalar(f, text, len, quote_style(*p), line, col) || rest_of_line(f, after, true))
             return BAIL;
         return after_scalar(n, next_content(f));
     }
@@ -1028,17 +985,7 @@ parse_value(struct fp *f, int n, const char *q, bool after_key)
             return parse_anchored(f, n, after_key);
         return parse_node(f, n, (int)(q - f->ls), after_key ? W_INLINE : W_COMPACT);
     }
-    f->p = q < f->end && *q == '#' ? line_end(f, q) : q;
-    int m = next_content(f);
-    if (m == BAIL)
-        return BAIL;
-    if (m > n)
-        return parse_node(f, n, m, W_OWN_LINE);
-    if (after_key && m == n && *f->p == '-' && is_blankz(f, f->p + 1))
-        return parse_seq(f, n, true);
-    if (emit_scalar(f, "", 0, YAML_PLAIN_SCALAR_STYLE, line, col))
-        return BAIL;
-    return m;
+    return node_below(f, n, q, after_key, line, col);
 }
 
 /* A block mapping at column n, p on its first key. */
@@ -1059,15 +1006,9 @@ parse_map(struct fp *f, int n)
             const char *after = scan_quoted(f, p, &text, &len);
             if (!after)
                 return BAIL;
-            colon = after;
-            while (colon < f->end && (*colon == ' ' || *colon == '\t'))
-                colon++;
-            if (colon >= f->end || *colon != ':' || !is_blankz(f, colon + 1) || colon - p > MAX_KEY)
-                return BAIL;
-            if (emit_scalar(f, text, len,
-                            *p == '"' ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-                                      : YAML_SINGLE_QUOTED_SCALAR_STYLE,
-                            line, col))
+            colon = key_colon(f, after);
+            if (!colon || colon - p > MAX_KEY ||
+                emit_scalar(f, text, len, quote_style(*p), line, col))
                 return BAIL;
         } else {
             if (!plain_start(f, p))
@@ -1082,7 +1023,7 @@ parse_map(struct fp *f, int n)
         if (m == BAIL)
             return BAIL;
         if (m == n) {
-            if (*f->p == '-' && is_blankz(f, f->p + 1))
+            if (is_entry(f, f->p))
                 return BAIL;
             continue;
         }
@@ -1107,7 +1048,7 @@ parse_seq(struct fp *f, int n, bool indentless)
         int m = parse_value(f, n, f->p + 1, false);
         if (m == BAIL)
             return BAIL;
-        if (m == n && *f->p == '-' && is_blankz(f, f->p + 1))
+        if (m == n && is_entry(f, f->p))
             continue;
         if (m > n || (m == n && !indentless))
             return BAIL;
@@ -1135,12 +1076,12 @@ yaml_fast_load(const char *buf, size_t len, const struct yaml_fast_sink *sink)
             m = next_content(&f);
         }
         if (m == AT_EOF) {
-            ok = !explicit_doc; /* an empty document: libyaml's null */
+            ok = !explicit_doc; /* an explicit empty document (null) goes to libyaml */
             break;
         }
         if (m < 0 || sink->doc_start(sink->ctx))
             break;
-        m = *f.p == '-' && is_blankz(&f, f.p + 1) ? parse_seq(&f, m, false) : parse_map(&f, m);
+        m = is_entry(&f, f.p) ? parse_seq(&f, m, false) : parse_map(&f, m);
         if (m != AT_EOF && m != AT_DOC)
             break;
         int end = sink->doc_end(sink->ctx);
