@@ -64,16 +64,25 @@ filelist_free(struct filelist *fl)
     memset(fl, 0, sizeof(*fl));
 }
 
+/* Helm drops a leading UTF-8 byte order mark. */
 static void
-filelist_add(struct filelist *fl, const char *name, const char *data, size_t len)
+drop_bom(const char **data, size_t *len)
+{
+    if (*len >= 3 && !memcmp(*data, "\xEF\xBB\xBF", 3)) {
+        *data += 3;
+        *len -= 3;
+    }
+}
+
+/* A file read (data) or to be read on first use (lazy, data NULL). */
+static void
+filelist_add(struct filelist *fl, const char *name, const char *data, size_t len,
+             struct chart_lazy *lazy)
 {
     fl->v = xgrow(fl->v, &fl->cap, fl->n + 1, sizeof(*fl->v));
-    /* Helm drops a leading UTF-8 byte order mark. */
-    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
-        data += 3;
-        len -= 3;
-    }
-    fl->v[fl->n++] = (struct chart_buffered){(char *)name, (char *)data, len, NULL};
+    if (data)
+        drop_bom(&data, &len);
+    fl->v[fl->n++] = (struct chart_buffered){(char *)name, (char *)data, len, lazy};
 }
 
 /* Reads a file into memory the chart keeps: large files as a private
@@ -82,9 +91,9 @@ filelist_add(struct filelist *fl, const char *name, const char *data, size_t len
  * charts carry megabytes of CRDs and dashboards templates never touch),
  * small files as a copy in the heap (cheaper than mapping and unmapping).
  * Files that are rarely read at all (read_eagerly() false: READMEs,
- * CHANGELOGs, images, files/ that only .Files may ask for) are mapped from
- * a page up: reading them is left to the first access, while a file that
- * cannot be opened still fails the load here, as Helm's read does. */
+ * CHANGELOGs, images, files/ that only .Files may ask for) are not read
+ * by a directory's load (walk_lazy); reached through a symbolic link they
+ * are, and mapped from a page up, reading them left to the first access. */
 #define MAP_MIN ((size_t)64 << 10)
 #define MAP_MIN_LAZY ((size_t)4 << 10)
 
@@ -105,9 +114,11 @@ read_eagerly(const char *rel)
     return !strncmp(rel, "templates/", 10) || strstr(rel, "/templates/") != NULL;
 }
 
+/* Reads fd (size bytes; closed here) into memory recorded in cm, which
+ * the chart's release frees; on failure cm is left as it was. */
 static int
-read_chart_fd(const char **out, size_t *out_len, struct arena *a, struct chart_map **maps, int fd,
-              size_t size, const char *path, size_t limit, bool eager, struct pkg_err **errp)
+read_fd(const char **out, size_t *out_len, struct chart_map *cm, int fd, size_t size,
+        const char *path, size_t limit, bool eager, struct pkg_err **errp)
 {
     if (size > limit) {
         close(fd);
@@ -118,11 +129,8 @@ read_chart_fd(const char **out, size_t *out_len, struct arena *a, struct chart_m
         void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (m != MAP_FAILED) {
             close(fd);
-            struct chart_map *cm = a ? arena_alloc(a, sizeof(*cm)) : xmalloc(sizeof(*cm));
             cm->addr = m;
             cm->len = size;
-            cm->next = *maps;
-            *maps = cm;
             *out = m;
             *out_len = size;
             return 0;
@@ -131,11 +139,6 @@ read_chart_fd(const char **out, size_t *out_len, struct arena *a, struct chart_m
     /* Not from the arena: it would zero the bytes we are about to read.
      * A heap block the chart's release frees (len 0: free, not munmap). */
     char *buf = xmalloc(size + 1);
-    struct chart_map *cm = a ? arena_alloc(a, sizeof(*cm)) : xmalloc(sizeof(*cm));
-    cm->addr = buf;
-    cm->len = 0;
-    cm->next = *maps;
-    *maps = cm;
     size_t got = 0;
     while (got < size) {
         ssize_t r = read(fd, buf + got, size - got);
@@ -144,6 +147,7 @@ read_chart_fd(const char **out, size_t *out_len, struct arena *a, struct chart_m
                 continue;
             int e = errno;
             close(fd);
+            free(buf);
             errno = e;
             return pkg_err_sys(errp, "read %s", path);
         }
@@ -153,9 +157,22 @@ read_chart_fd(const char **out, size_t *out_len, struct arena *a, struct chart_m
     }
     close(fd);
     buf[got] = 0;
+    cm->addr = buf;
+    cm->len = 0;
     *out = buf;
     *out_len = got;
     return 0;
+}
+
+/* read_fd into a new mapping record on *maps. */
+static int
+read_chart_fd(const char **out, size_t *out_len, struct arena *a, struct chart_map **maps, int fd,
+              size_t size, const char *path, size_t limit, bool eager, struct pkg_err **errp)
+{
+    struct chart_map *cm = arena_alloc(a, sizeof(*cm));
+    cm->next = *maps;
+    *maps = cm;
+    return read_fd(out, out_len, cm, fd, size, path, limit, eager, errp);
 }
 
 /* A file of a chart directory stat'ed by the load and read on first use
@@ -190,20 +207,11 @@ chart_file_data(const struct chart_file *f, size_t *len, struct pkg_err **errp)
             if (fd >= 0)
                 close(fd);
         } else {
-            struct chart_map *list = NULL;
             const char *d;
             size_t n;
-            rc = read_chart_fd(&d, &n, NULL, &list, fd, (size_t)st.st_size, z->path, z->limit, true,
-                               errp);
+            rc = read_fd(&d, &n, z->map, fd, (size_t)st.st_size, z->path, z->limit, true, errp);
             if (!rc) {
-                z->map->addr = list->addr;
-                z->map->len = list->len;
-                free(list);
-                /* Helm drops a leading UTF-8 byte order mark. */
-                if (n >= 3 && !memcmp(d, "\xEF\xBB\xBF", 3)) {
-                    d += 3;
-                    n -= 3;
-                }
+                drop_bom(&d, &n);
                 z->data = d;
                 z->len = n;
                 z->done = true;
@@ -279,7 +287,7 @@ walk_keep(struct walk *w, const char *rel, const char *path, int fd, size_t size
     if (rc)
         return pkg_err_wrap(w->errp, "error reading %s", rel);
     w->b->used_bytes += len;
-    filelist_add(&w->files, arena_strdup(w->a, rel), data, len);
+    filelist_add(&w->files, arena_strdup(w->a, rel), data, len, NULL);
     return 0;
 }
 
@@ -308,9 +316,7 @@ walk_lazy(struct walk *w, int dfd, const char *name, const char *path)
     z->map->next = w->b->maps;
     w->b->maps = z->map;
     w->b->used_bytes += (size_t)st.st_size;
-    w->files.v = xgrow(w->files.v, &w->files.cap, w->files.n + 1, sizeof(*w->files.v));
-    w->files.v[w->files.n++] =
-        (struct chart_buffered){arena_strdup(w->a, rel), NULL, (size_t)st.st_size, z};
+    filelist_add(&w->files, arena_strdup(w->a, rel), NULL, (size_t)st.st_size, z);
     return 0;
 }
 
@@ -757,7 +763,7 @@ archive_files(struct filelist *fl, struct arena *a, struct archive *ar, const ch
         }
         data[len] = 0;
         b->used_bytes += len;
-        filelist_add(fl, arena_strdup(a, n), data, len);
+        filelist_add(fl, arena_strdup(a, n), data, len, NULL);
         free(n);
     }
     if (r != ARCHIVE_EOF)
