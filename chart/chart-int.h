@@ -9,9 +9,6 @@
 
 #include "chart/chart.h"
 
-/* Go's utf8.DecodeRuneInString: invalid bytes are U+FFFD of width 1. */
-int32_t chart_utf8_decode(const char *s, size_t n, size_t *width);
-
 /* .helmignore rules (Helm's pkg/ignore). */
 struct chart_ignore;
 /* Parses a .helmignore file's bytes; the defaults are added separately. */

@@ -5,6 +5,7 @@
  * backslash escapes. A pattern gobwas cannot compile matches everything,
  * because Helm falls back to "**". */
 #include "chart/chart-int.h"
+#include "core/text.h"
 #include "core/xalloc.h"
 
 #include <stdlib.h>
@@ -46,7 +47,7 @@ peek_rune(struct lex *l, size_t *w)
         *w = 0;
         return 0;
     }
-    int32_t r = chart_utf8_decode(l->s + l->pos, l->n - l->pos, w);
+    int32_t r = utf8_rune(l->s + l->pos, l->n - l->pos, w);
     if (r == 0xFFFD && *w == 1) {
         l->err = true; /* "could not read rune" */
         *w = 0;
@@ -74,33 +75,6 @@ seq_free(struct gseq *s)
     free(s->v);
 }
 
-static void
-add_utf8(struct sb *sb, int32_t r)
-{
-    char b[4];
-    size_t n;
-    if (r < 0x80) {
-        b[0] = (char)r;
-        n = 1;
-    } else if (r < 0x800) {
-        b[0] = (char)(0xC0 | (r >> 6));
-        b[1] = (char)(0x80 | (r & 0x3F));
-        n = 2;
-    } else if (r < 0x10000) {
-        b[0] = (char)(0xE0 | (r >> 12));
-        b[1] = (char)(0x80 | ((r >> 6) & 0x3F));
-        b[2] = (char)(0x80 | (r & 0x3F));
-        n = 3;
-    } else {
-        b[0] = (char)(0xF0 | (r >> 18));
-        b[1] = (char)(0x80 | ((r >> 12) & 0x3F));
-        b[2] = (char)(0x80 | ((r >> 6) & 0x3F));
-        b[3] = (char)(0x80 | (r & 0x3F));
-        n = 4;
-    }
-    sb_add(sb, b, n);
-}
-
 /* fetchText: runes up to a breaker; backslash escapes. */
 static char *
 fetch_text(struct lex *l, const char *breakers)
@@ -123,7 +97,7 @@ fetch_text(struct lex *l, const char *breakers)
         }
         escaped = false;
         l->pos += w;
-        add_utf8(&sb, r);
+        utf8_append(&sb, r);
     }
     char *t = sb.len ? sb_detach(&sb, NULL) : NULL;
     sb_release(&sb);
@@ -334,7 +308,7 @@ match_seq(struct mstate *m, const struct gseq *q, size_t qi, size_t si,
     case G_RANGE: {
         if (si >= m->n)
             return false;
-        int32_t r = chart_utf8_decode(m->s + si, m->n - si, &w);
+        int32_t r = utf8_rune(m->s + si, m->n - si, &w);
         bool ok;
         if (nd->kind == G_SINGLE) {
             ok = r != '/';
@@ -344,7 +318,7 @@ match_seq(struct mstate *m, const struct gseq *q, size_t qi, size_t si,
             bool in = false;
             for (const char *p = nd->text; *p;) {
                 size_t w2;
-                int32_t c = chart_utf8_decode(p, strlen(p), &w2);
+                int32_t c = utf8_rune(p, strlen(p), &w2);
                 if (c == r)
                     in = true;
                 p += w2;
@@ -360,7 +334,7 @@ match_seq(struct mstate *m, const struct gseq *q, size_t qi, size_t si,
                 return true;
             if (e >= m->n || (nd->kind == G_ANY && m->s[e] == '/'))
                 return false;
-            chart_utf8_decode(m->s + e, m->n - e, &w);
+            utf8_rune(m->s + e, m->n - e, &w);
             e += w;
         }
     case G_ANYOF: {

@@ -2,58 +2,11 @@
  * rules and `--show-only`: `*` and `?` stop at '/', character classes with
  * `^` negation and ranges, backslash escapes, and ErrBadPattern for
  * malformed patterns even when the match already failed. */
+#include "core/text.h"
 #include "chart/chart.h"
 #include "chart/chart-int.h"
 
 #include <string.h>
-
-/* One UTF-8 sequence at s (len n > 0) as Go's utf8.DecodeRuneInString:
- * invalid bytes decode as U+FFFD with width 1. */
-int32_t
-chart_utf8_decode(const char *s, size_t n, size_t *width)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    unsigned c = p[0];
-    if (c < 0x80) {
-        *width = 1;
-        return (int32_t)c;
-    }
-    size_t need;
-    int32_t r, min;
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 2;
-        r = c & 0x1F;
-        min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        r = c & 0x0F;
-        min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        r = c & 0x07;
-        min = 0x10000;
-    } else {
-        *width = 1;
-        return 0xFFFD;
-    }
-    if (n < need) {
-        *width = 1;
-        return 0xFFFD;
-    }
-    for (size_t i = 1; i < need; i++) {
-        if ((p[i] & 0xC0) != 0x80) {
-            *width = 1;
-            return 0xFFFD;
-        }
-        r = (r << 6) | (p[i] & 0x3F);
-    }
-    if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) {
-        *width = 1;
-        return 0xFFFD;
-    }
-    *width = need;
-    return r;
-}
 
 struct str {
     const char *p;
@@ -107,7 +60,7 @@ get_esc(struct str *chunk, int32_t *r)
             return -1;
     }
     size_t w;
-    *r = chart_utf8_decode(chunk->p, chunk->n, &w);
+    *r = utf8_rune(chunk->p, chunk->n, &w);
     int bad = (*r == 0xFFFD && w == 1 && (unsigned char)chunk->p[0] >= 0x80) ? -1 : 0;
     adv(chunk, w);
     if (chunk->n == 0)
@@ -129,7 +82,7 @@ match_chunk(struct str chunk, struct str *s_io)
             int32_t r = 0;
             if (!failed) {
                 size_t w;
-                r = chart_utf8_decode(s.p, s.n, &w);
+                r = utf8_rune(s.p, s.n, &w);
                 adv(&s, w);
             }
             adv(&chunk, 1);
@@ -167,7 +120,7 @@ match_chunk(struct str chunk, struct str *s_io)
                 if (s.p[0] == '/')
                     failed = true;
                 size_t w;
-                chart_utf8_decode(s.p, s.n, &w);
+                utf8_rune(s.p, s.n, &w);
                 adv(&s, w);
             }
             adv(&chunk, 1);

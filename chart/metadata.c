@@ -10,6 +10,7 @@
  * mismatches give encoding/json's first UnmarshalTypeError. */
 #include "chart/chart-int.h"
 #include "core/semver.h"
+#include "core/text.h"
 #include "core/xalloc.h"
 #include "core/yaml.h"
 
@@ -493,7 +494,7 @@ sanitize(struct arena *a, const char *s)
     struct sb sb = SB_INIT;
     for (size_t i = 0; i < n;) {
         size_t w;
-        int32_t r = chart_utf8_decode(s + i, n - i, &w);
+        int32_t r = utf8_rune(s + i, n - i, &w);
         if (is_space_rune(r)) {
             sb_addch(&sb, ' ');
         } else if (is_print_rune(r)) {

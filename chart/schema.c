@@ -12,6 +12,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "chart/chart-int.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "core/xalloc.h"
 
 #include <arpa/inet.h>
@@ -957,7 +958,7 @@ rune_count(const char *s, size_t n)
     size_t cnt = 0;
     for (size_t i = 0; i < n;) {
         size_t w;
-        chart_utf8_decode(s + i, n - i, &w);
+        utf8_rune(s + i, n - i, &w);
         i += w;
         cnt++;
     }

@@ -7,6 +7,7 @@
  * parse key: interface conversion: ..."). */
 #include "chart/chart-int.h"
 #include "core/sb.h"
+#include "core/text.h"
 #include "core/xalloc.h"
 
 #include <errno.h>
@@ -41,7 +42,7 @@ read_rune(struct parser *p)
         return -1;
     }
     size_t w;
-    int32_t r = chart_utf8_decode(p->s + p->pos, p->n - p->pos, &w);
+    int32_t r = utf8_rune(p->s + p->pos, p->n - p->pos, &w);
     p->pos += w;
     p->last_w = w;
     return r;
@@ -52,26 +53,6 @@ unread_rune(struct parser *p)
 {
     p->pos -= p->last_w;
     p->last_w = 0;
-}
-
-static void
-add_rune(struct sb *sb, int32_t r)
-{
-    if (r < 0x80) {
-        sb_addch(sb, (int)r);
-    } else if (r < 0x800) {
-        sb_addch(sb, 0xC0 | (r >> 6));
-        sb_addch(sb, 0x80 | (r & 0x3F));
-    } else if (r < 0x10000) {
-        sb_addch(sb, 0xE0 | (r >> 12));
-        sb_addch(sb, 0x80 | ((r >> 6) & 0x3F));
-        sb_addch(sb, 0x80 | (r & 0x3F));
-    } else {
-        sb_addch(sb, 0xF0 | (r >> 18));
-        sb_addch(sb, 0x80 | ((r >> 12) & 0x3F));
-        sb_addch(sb, 0x80 | ((r >> 6) & 0x3F));
-        sb_addch(sb, 0x80 | (r & 0x3F));
-    }
 }
 
 /* runesUntil: collects into sb until a stop rune; backslash escapes the
@@ -96,10 +77,10 @@ runes_until(struct parser *p, struct sb *sb, const char *stop, int32_t *last, bo
                 *last = 0;
                 return SV_EOF;
             }
-            add_rune(sb, nx);
+            utf8_append(sb, nx);
             continue;
         }
-        add_rune(sb, r);
+        utf8_append(sb, r);
     }
 }
 
@@ -128,7 +109,7 @@ go_quote(struct sb *out, const char *s, size_t n)
             i++;
         } else {
             size_t w;
-            int32_t r = chart_utf8_decode(s + i, n - i, &w);
+            int32_t r = utf8_rune(s + i, n - i, &w);
             if (r == 0xFFFD && w == 1)
                 sb_addf(out, "\\x%02x", c);
             else
@@ -148,7 +129,7 @@ go_quote_runes(struct sb *out, const char *s, size_t n)
         if (i)
             sb_addch(out, ' ');
         size_t w;
-        int32_t r = chart_utf8_decode(s + i, n - i, &w);
+        int32_t r = utf8_rune(s + i, n - i, &w);
         sb_addch(out, '\'');
         if (r == '\'' || r == '\\') {
             sb_addch(out, '\\');
@@ -212,7 +193,7 @@ equal_fold(const char *s, size_t n, const char *word)
             continue;
         }
         size_t wd;
-        int32_t r = chart_utf8_decode(s + i, n - i, &wd);
+        int32_t r = utf8_rune(s + i, n - i, &wd);
         if (!((r == 0x17F && *w == 's') || (r == 0x212A && *w == 'k')))
             return false;
         i += wd;
@@ -418,16 +399,16 @@ j_string(struct jdec *j, struct sb *sb)
                     if (j->pos + 6 <= j->n && j->s[j->pos] == '\\' && j->s[j->pos + 1] == 'u') {
                         j->pos += 2;
                         if (!j_hex4(j, &r2) && r2 >= 0xDC00 && r2 < 0xE000) {
-                            add_rune(sb, 0x10000 + ((r - 0xD800) << 10) + (r2 - 0xDC00));
+                            utf8_append(sb, 0x10000 + ((r - 0xD800) << 10) + (r2 - 0xDC00));
                             break;
                         }
                     }
                     j->pos = save;
-                    add_rune(sb, 0xFFFD);
+                    utf8_append(sb, 0xFFFD);
                 } else if (r >= 0xDC00 && r < 0xE000) {
-                    add_rune(sb, 0xFFFD);
+                    utf8_append(sb, 0xFFFD);
                 } else {
-                    add_rune(sb, r);
+                    utf8_append(sb, r);
                 }
                 break;
             }
@@ -442,7 +423,7 @@ j_string(struct jdec *j, struct sb *sb)
             continue;
         }
         size_t w;
-        int32_t r = chart_utf8_decode(j->s + j->pos, j->n - j->pos, &w);
+        int32_t r = utf8_rune(j->s + j->pos, j->n - j->pos, &w);
         if (r == 0xFFFD && w == 1)
             sb_addstr(sb, "\xEF\xBF\xBD");
         else

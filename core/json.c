@@ -299,8 +299,7 @@ parse_string(struct jload *l, const char **p, size_t *len)
                         r = 0xFFFD;
                     }
                 }
-                char u[4];
-                sb_add(t, u, utf8_encode(u, r));
+                utf8_append(t, r);
                 break;
             }
             default: /* " \ / */

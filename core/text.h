@@ -1,11 +1,13 @@
 /* Small text helpers shared by the parsers and printers: hex digits and
  * UTF-8 as Go's unicode/utf8 reads and writes it. Inline: they sit in the
- * inner loops of the JSON and YAML code. */
+ * inner loops of the JSON, YAML and template code. */
 #ifndef PKG_CORE_TEXT_H
 #define PKG_CORE_TEXT_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/sb.h"
 
 /* The value of a hex digit, -1 for any other character. */
 static inline int
@@ -64,11 +66,29 @@ utf8_decode(const unsigned char *s, size_t n, uint32_t *r)
     return len;
 }
 
-/* Writes r (a valid rune) as UTF-8 into out (room for 4); returns the
- * length. */
+/* utf8.DecodeRuneInString: the rune at s and its width; U+FFFD with
+ * width 1 for an invalid or truncated sequence, width 0 when n is 0. */
+static inline uint32_t
+utf8_rune(const char *s, size_t n, size_t *width)
+{
+    uint32_t r;
+    if (n == 0) {
+        *width = 0;
+        return 0xFFFD;
+    }
+    size_t len = utf8_decode((const unsigned char *)s, n, &r);
+    *width = len ? len : 1;
+    return len ? r : 0xFFFD;
+}
+
+/* utf8.EncodeRune: writes r as UTF-8 into out (room for 4) and returns
+ * the length; a surrogate or a value past U+10FFFF is written as
+ * U+FFFD. */
 static inline size_t
 utf8_encode(char *out, uint32_t r)
 {
+    if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
+        r = 0xFFFD;
     if (r < 0x80) {
         out[0] = (char)r;
         return 1;
@@ -89,6 +109,18 @@ utf8_encode(char *out, uint32_t r)
     out[2] = (char)(0x80 | (r >> 6 & 0x3F));
     out[3] = (char)(0x80 | (r & 0x3F));
     return 4;
+}
+
+/* utf8.AppendRune. */
+static inline void
+utf8_append(struct sb *sb, uint32_t r)
+{
+    if (r < 0x80) {
+        sb_addch(sb, (int)r);
+        return;
+    }
+    char b[4];
+    sb_add(sb, b, utf8_encode(b, r));
 }
 
 #endif

@@ -1055,8 +1055,7 @@ roundtrip_string(struct yem *e, const char *s, size_t n, bool key, const char **
             sb_addchn(&t, ' ', pending_ws);
         }
         pending_ws = 0;
-        char enc[4];
-        sb_add(&t, enc, utf8_encode(enc, r));
+        utf8_append(&t, r);
         i += k;
     }
     if (leading_blanks) {
@@ -1119,23 +1118,7 @@ unicode_class(pcre2_code *const *re, uint32_t r)
     if (!*re)
         return false;
     char buf[4];
-    size_t m;
-    if (r < 0x800) {
-        buf[0] = (char)(0xC0 | r >> 6);
-        buf[1] = (char)(0x80 | (r & 0x3F));
-        m = 2;
-    } else if (r < 0x10000) {
-        buf[0] = (char)(0xE0 | r >> 12);
-        buf[1] = (char)(0x80 | (r >> 6 & 0x3F));
-        buf[2] = (char)(0x80 | (r & 0x3F));
-        m = 3;
-    } else {
-        buf[0] = (char)(0xF0 | r >> 18);
-        buf[1] = (char)(0x80 | (r >> 12 & 0x3F));
-        buf[2] = (char)(0x80 | (r >> 6 & 0x3F));
-        buf[3] = (char)(0x80 | (r & 0x3F));
-        m = 4;
-    }
+    size_t m = utf8_encode(buf, r);
     pcre2_match_data *md = pcre2_match_data_create(1, NULL);
     int rc = pcre2_match(*re, (PCRE2_SPTR)buf, m, 0, 0, md, NULL);
     pcre2_match_data_free(md);

@@ -442,8 +442,7 @@ escape(struct fp *f, const char *q)
         }
         if ((v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF)
             return NULL;
-        char u[4];
-        sb_add(&f->tmp, u, utf8_encode(u, v));
+        utf8_append(&f->tmp, v);
         q += code;
     }
     return q;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/gofmt.h"
+#include "core/text.h"
 
 static const char ldigits[] = "0123456789abcdefx";
 static const char udigits[] = "0123456789ABCDEFX";
@@ -47,7 +48,7 @@ append_escaped_rune(struct sb *sb, uint32_t r, char quote, bool ascii_only)
     static const char hex[] = "0123456789abcdef";
     if (r == (uint32_t)quote || r == '\\') {
         sb_addch(sb, '\\');
-        tmpl_utf8_append(sb, r);
+        utf8_append(sb, r);
         return;
     }
     if (ascii_only) {
@@ -56,7 +57,7 @@ append_escaped_rune(struct sb *sb, uint32_t r, char quote, bool ascii_only)
             return;
         }
     } else if (tmpl_uni_is_print(r)) {
-        tmpl_utf8_append(sb, r);
+        utf8_append(sb, r);
         return;
     }
     switch (r) {
@@ -126,7 +127,7 @@ append_quoted(struct sb *sb, const char *s, size_t n, char quote, bool ascii_onl
             continue;
         }
         size_t w;
-        uint32_t r = tmpl_utf8_decode(s + i, n - i, &w);
+        uint32_t r = utf8_rune(s + i, n - i, &w);
         if (w == 1 && r == 0xFFFD) {
             sb_addstr(sb, "\\x");
             sb_addch(sb, hex[c >> 4]);
@@ -152,7 +153,7 @@ can_backquote(const char *s, size_t n)
     size_t i = 0;
     while (i < n) {
         size_t w;
-        uint32_t r = tmpl_utf8_decode(s + i, n - i, &w);
+        uint32_t r = utf8_rune(s + i, n - i, &w);
         i += w;
         if (w > 1) {
             if (r == 0xFEFF)
@@ -221,7 +222,7 @@ fmt_unicode(struct pp *p, uint64_t u)
     int i = (int)sizeof(buf);
     if (p->sharp && u <= 0x10FFFF && tmpl_uni_is_print((uint32_t)u)) {
         struct sb r = SB_INIT;
-        tmpl_utf8_append(&r, (uint32_t)u);
+        utf8_append(&r, (uint32_t)u);
         buf[--i] = '\'';
         i -= (int)r.len;
         memcpy(buf + i, r.buf, r.len);
@@ -358,7 +359,7 @@ truncate_len(const struct pp *p, const char *s, size_t n)
     while (i < n) {
         if (k-- <= 0)
             return i;
-        tmpl_utf8_decode(s + i, n - i, &w);
+        utf8_rune(s + i, n - i, &w);
         i += w;
     }
     return n;
@@ -436,7 +437,7 @@ fmt_c(struct pp *p, uint64_t c)
 {
     uint32_t r = c > 0x10FFFF ? 0xFFFD : (uint32_t)c;
     struct sb t = SB_INIT;
-    tmpl_utf8_append(&t, r);
+    utf8_append(&t, r);
     pad(p, t.buf, t.len);
     sb_release(&t);
 }
@@ -661,7 +662,7 @@ bad_verb(struct pp *p, int verb)
 {
     p->erroring = true;
     sb_addstr(p->buf, "%!");
-    tmpl_utf8_append(p->buf, (uint32_t)verb);
+    utf8_append(p->buf, (uint32_t)verb);
     sb_addch(p->buf, '(');
     if (p->arg && p->arg->kind != VAL_NULL) {
         sb_addstr(p->buf, tmpl_typename(p->arg));
@@ -1277,17 +1278,17 @@ tmpl_fmt_sprintf(struct sb *out, const char *format, size_t end, struct val *con
             break;
         }
         size_t w;
-        uint32_t verb = tmpl_utf8_decode(format + i, end - i, &w);
+        uint32_t verb = utf8_rune(format + i, end - i, &w);
         i += w;
         if (verb == '%') {
             sb_addch(out, '%');
         } else if (!p.good_arg_num) {
             sb_addstr(out, "%!");
-            tmpl_utf8_append(out, verb);
+            utf8_append(out, verb);
             sb_addstr(out, "(BADINDEX)");
         } else if (argnum >= n) {
             sb_addstr(out, "%!");
-            tmpl_utf8_append(out, verb);
+            utf8_append(out, verb);
             sb_addstr(out, "(MISSING)");
         } else {
             if (verb == 'v' || verb == 'w') {

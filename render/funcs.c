@@ -7,6 +7,7 @@
 #include "render/exec.h"
 
 #include "core/hash.h"
+#include "core/text.h"
 #include "core/xalloc.h"
 
 #include <errno.h>
@@ -990,7 +991,7 @@ fn_js(struct tmpl_call *c, struct val **out)
             continue;
         }
         size_t w;
-        uint32_t rr = tmpl_utf8_decode(s.buf + i, s.len - i, &w);
+        uint32_t rr = utf8_rune(s.buf + i, s.len - i, &w);
         if (tmpl_uni_is_print(rr))
             sb_add(&r, s.buf + i, w);
         else

@@ -1,6 +1,7 @@
 /* The template lexer: Go's text/template/parse/lex.go state machine, item
  * for item (trim markers, comments, numbers, quotes, keywords), pulled one
  * item at a time by the parser. */
+#include "core/text.h"
 #include "render/tree.h"
 
 #include <stdio.h>
@@ -59,7 +60,7 @@ static __attribute__((noinline)) int
 lnext_slow(struct tmpl_lexer *l)
 {
     size_t w;
-    uint32_t r = tmpl_utf8_decode(l->input + l->pos, l->len - l->pos, &w);
+    uint32_t r = utf8_rune(l->input + l->pos, l->len - l->pos, &w);
     l->pos += w;
     return (int)r;
 }
@@ -90,7 +91,7 @@ lbackup_slow(struct tmpl_lexer *l)
     while (start > lim && ((unsigned char)l->input[start] & 0xC0) == 0x80)
         start--;
     size_t w;
-    tmpl_utf8_decode(l->input + start, l->pos - start, &w);
+    utf8_rune(l->input + start, l->pos - start, &w);
     if (start + w == l->pos)
         p = start;
     l->pos = p;
@@ -326,7 +327,7 @@ fmt_sharp_u(char *buf, size_t n, int r)
     int k = snprintf(buf, n, "U+%04X", (unsigned)r);
     if (r >= 0 && tmpl_uni_is_print((uint32_t)r) && (size_t)k + 8 < n) {
         struct sb sb = SB_INIT;
-        tmpl_utf8_append(&sb, (uint32_t)r);
+        utf8_append(&sb, (uint32_t)r);
         snprintf(buf + k, n - (size_t)k, " '%s'", sb.buf);
         sb_release(&sb);
     }

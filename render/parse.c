@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/text.h"
 #include "core/xalloc.h"
 
 #define MAX_STACK_DEPTH 10000
@@ -127,7 +128,7 @@ item_string(struct sb *sb, const struct ptree *t, const struct tmpl_item *i)
         /* %.10q: the first ten runes, quoted, then "..." */
         size_t k = 0, w;
         for (int r = 0; r < 10; r++) {
-            tmpl_utf8_decode(val + k, i->len - k, &w);
+            utf8_rune(val + k, i->len - k, &w);
             k += w;
         }
         tmpl_quote(sb, val, k);
@@ -569,7 +570,7 @@ new_number(struct ptree *t, const struct tmpl_item *tok)
             perrorf(t, "invalid syntax");
         }
         size_t w;
-        uint32_t r = tmpl_utf8_decode(u, ul, &w);
+        uint32_t r = utf8_rune(u, ul, &w);
         if (ul == 1)
             r = (unsigned char)u[0];
         n->is_int = n->is_uint = n->is_float = true;
@@ -700,8 +701,8 @@ unquote_char(struct sb *sb, const char *s, size_t n, char quote)
         return 0;
     if (c >= 0x80) {
         size_t w;
-        uint32_t r = tmpl_utf8_decode(s, n, &w);
-        tmpl_utf8_append(sb, r);
+        uint32_t r = utf8_rune(s, n, &w);
+        utf8_append(sb, r);
         return w;
     }
     if (c != '\\') {
@@ -754,7 +755,7 @@ unquote_char(struct sb *sb, const char *s, size_t n, char quote)
         }
         if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
             return 0;
-        tmpl_utf8_append(sb, v);
+        utf8_append(sb, v);
         break;
     }
     case '0':

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/text.h"
 #include "core/xalloc.h"
 
 #define SECS_PER_DAY 86400
@@ -1194,7 +1195,7 @@ tquote(struct sb *b, const char *s, size_t n)
     sb_addch(b, '"');
     size_t w;
     for (size_t i = 0; i < n; i += w) {
-        uint32_t c = tmpl_utf8_decode(s + i, n - i, &w);
+        uint32_t c = utf8_rune(s + i, n - i, &w);
         if (c >= 0x80 || c < ' ') {
             size_t width = w;
             if (c == 0xFFFD) {

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/xalloc.h"
 
 #define MAX_REPEAT 1000
@@ -159,7 +160,7 @@ push(struct rparser *p, struct rnode *r)
 static int
 next_rune(struct rparser *p, const char *s, size_t n, uint32_t *r, size_t *w)
 {
-    *r = tmpl_utf8_decode(s, n, w);
+    *r = utf8_rune(s, n, w);
     if (*r == 0xFFFD && *w == 1)
         return rx_error(p, E_UTF8, s, n);
     return 0;
@@ -170,7 +171,7 @@ check_utf8(struct rparser *p, const char *s, size_t n)
 {
     size_t w;
     for (size_t i = 0; i < n; i += w) {
-        uint32_t r = tmpl_utf8_decode(s + i, n - i, &w);
+        uint32_t r = utf8_rune(s + i, n - i, &w);
         if (r == 0xFFFD && w == 1)
             return rx_error(p, E_UTF8, s + i, n - i);
     }
@@ -2111,7 +2112,7 @@ compile_failed(struct tmpl_call *c, const char *expr, size_t n, const struct sb 
     bool backq = true;
     size_t w;
     for (size_t i = 0; i < n && backq; i += w) {
-        uint32_t r = tmpl_utf8_decode(expr + i, n - i, &w);
+        uint32_t r = utf8_rune(expr + i, n - i, &w);
         if ((r == 0xFFFD && w == 1) || r == '`' || r == 0xFEFF || (r < ' ' && r != '\t') ||
             r == 0x7F)
             backq = false;
@@ -2153,7 +2154,7 @@ subject_init(struct tmpl_call *c, struct subject *sj, const char *s, size_t n)
             w = 1;
             continue;
         }
-        if (tmpl_utf8_decode(s + i, n - i, &w) == 0xFFFD && w == 1)
+        if (utf8_rune(s + i, n - i, &w) == 0xFFFD && w == 1)
             bad++;
     }
     if (!bad)
@@ -2163,7 +2164,7 @@ subject_init(struct tmpl_call *c, struct subject *sj, const char *s, size_t n)
     size_t *map = arena_alloc(c->a, (mn + 1) * sizeof(*map));
     size_t j = 0;
     for (size_t i = 0; i < n; i += w) {
-        uint32_t r = tmpl_utf8_decode(s + i, n - i, &w);
+        uint32_t r = utf8_rune(s + i, n - i, &w);
         if (r == 0xFFFD && w == 1) {
             memcpy(m + j, "\xEF\xBF\xBD", 3);
             map[j] = map[j + 1] = map[j + 2] = i;
@@ -2224,7 +2225,7 @@ all_matches(struct tmpl_call *c, const struct sprig_re *re, const struct subject
                 accept = false;
             size_t w;
             if (pos < n) {
-                tmpl_utf8_decode(s + pos, n - pos, &w);
+                utf8_rune(s + pos, n - pos, &w);
                 pos += w;
             } else {
                 pos = n + 1;
@@ -2434,7 +2435,7 @@ expand(struct sb *dst, const char *tpl, size_t tn, const struct sprig_re *re, co
         }
         size_t ns = k, w;
         while (k < tn) {
-            uint32_t r = tmpl_utf8_decode(tpl + k, tn - k, &w);
+            uint32_t r = utf8_rune(tpl + k, tn - k, &w);
             if (!tmpl_uni_is_letter(r) && !tmpl_uni_is_digit(r) && r != '_')
                 break;
             k += w;
@@ -2517,7 +2518,7 @@ replace_impl(struct tmpl_call *c, struct val **out, bool must, bool literal)
         olast = (size_t)oo[1];
         size_t w = 0;
         if (pos < n)
-            tmpl_utf8_decode(s + pos, n - pos, &w);
+            utf8_rune(s + pos, n - pos, &w);
         if (pos + w > (size_t)ov[1])
             pos += w;
         else if (pos + 1 > (size_t)ov[1])

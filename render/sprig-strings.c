@@ -9,6 +9,7 @@
  * These run in the hot loops of big charts (nindent, quote, trim, indent):
  * results are built in place in the render arena, and a function that
  * would return its argument unchanged returns the argument's value. */
+#include "core/text.h"
 #include "render/sprig.h"
 
 #include <stdio.h>
@@ -44,7 +45,7 @@ map_runes(struct tmpl_call *c, struct val *sv, rune_fn f, void *st)
     size_t i = 0, w;
     uint32_t r = 0, m = 0;
     for (; i < n; i += w) {
-        r = tmpl_utf8_decode(s + i, n - i, &w);
+        r = utf8_rune(s + i, n - i, &w);
         m = f(r, st);
         if (m != r || (r == 0xFFFD && w == 1))
             break;
@@ -54,10 +55,10 @@ map_runes(struct tmpl_call *c, struct val *sv, rune_fn f, void *st)
     struct sb sb = SB_INIT;
     sb_grow(&sb, n + 4);
     sb_add(&sb, s, i);
-    tmpl_utf8_append(&sb, m);
+    utf8_append(&sb, m);
     for (i += w; i < n; i += w) {
-        r = tmpl_utf8_decode(s + i, n - i, &w);
-        tmpl_utf8_append(&sb, f(r, st));
+        r = utf8_rune(s + i, n - i, &w);
+        utf8_append(&sb, f(r, st));
     }
     struct val *v = tmpl_mkstr(c, sb.buf, sb.len);
     sb_release(&sb);
@@ -85,7 +86,7 @@ to_runes(struct tmpl_call *c, const char *s, size_t n, size_t *count)
     uint32_t *rs = arena_alloc(c->a, (n + 1) * sizeof(*rs));
     size_t k = 0, w;
     for (size_t i = 0; i < n; i += w)
-        rs[k++] = tmpl_utf8_decode(s + i, n - i, &w);
+        rs[k++] = utf8_rune(s + i, n - i, &w);
     *count = k;
     return rs;
 }
@@ -99,7 +100,7 @@ from_runes(struct tmpl_call *c, const uint32_t *rs, size_t k)
     char *p;
     struct val *v = sprig_str_alloc(c, len, &p);
     for (size_t i = 0; i < k; i++)
-        p += sprig_utf8_put(p, rs[i]);
+        p += utf8_encode(p, rs[i]);
     return v;
 }
 
@@ -289,7 +290,7 @@ is_alphabet(uint32_t r)
 static void
 put_rune(struct sb *sb, uint32_t r)
 {
-    tmpl_utf8_append(sb, r);
+    utf8_append(sb, r);
 }
 
 /* ToPascalCase (toCamelCase(str, true)) */
@@ -307,7 +308,7 @@ fn_camelcase(struct tmpl_call *c, struct val **out)
     uint32_t r0 = 0, r1;
     bool first_upper = false;
     while (i < n) {
-        r0 = tmpl_utf8_decode(s + i, n - i, &size);
+        r0 = utf8_rune(s + i, n - i, &size);
         i += size;
         if (!is_connector(r0)) {
             first_upper = sprig_uni_is_upper(r0);
@@ -323,7 +324,7 @@ fn_camelcase(struct tmpl_call *c, struct val **out)
     }
     while (i < n) {
         r1 = r0;
-        r0 = tmpl_utf8_decode(s + i, n - i, &size);
+        r0 = utf8_rune(s + i, n - i, &size);
         i += size;
         if (is_connector(r0) && is_connector(r1)) {
             put_rune(&sb, r1);
@@ -357,7 +358,7 @@ next_valid_rune(const char *s, size_t n, uint32_t prev, size_t *size)
 {
     size_t total = 0, w;
     while (n > 0) {
-        uint32_t r = tmpl_utf8_decode(s, n, &w);
+        uint32_t r = utf8_rune(s, n, &w);
         total += w;
         if (r != 0xFFFD) {
             *size = total;
@@ -479,7 +480,7 @@ word_lower(struct sb *sb, enum word_type wt, const char *s, size_t n, char conn)
     }
     size_t w;
     for (size_t i = 0; i < n; i += w) {
-        uint32_t r = tmpl_utf8_decode(s + i, n - i, &w);
+        uint32_t r = utf8_rune(s + i, n - i, &w);
         if (is_connector(r))
             sb_addch(sb, conn);
         else if (sprig_uni_is_upper(r))
@@ -610,7 +611,7 @@ fn_trim(struct tmpl_call *c, struct val **out)
             start++;
             continue;
         }
-        uint32_t r = tmpl_utf8_decode(s + start, n - start, &w);
+        uint32_t r = utf8_rune(s + start, n - start, &w);
         if (!tmpl_uni_is_space(r) || (r == 0xFFFD && w == 1))
             break;
         start += w;
@@ -642,7 +643,7 @@ cutset_has(const char *cs, size_t cn, uint32_t r)
 {
     size_t w;
     for (size_t i = 0; i < cn; i += w)
-        if (tmpl_utf8_decode(cs + i, cn - i, &w) == r)
+        if (utf8_rune(cs + i, cn - i, &w) == r)
             return true;
     return false;
 }
@@ -671,7 +672,7 @@ fn_trim_all(struct tmpl_call *c, struct val **out)
             stop--;
     } else {
         while (start < n) {
-            uint32_t r = tmpl_utf8_decode(s + start, n - start, &w);
+            uint32_t r = utf8_rune(s + start, n - start, &w);
             if (!cutset_has(cs, cn, r))
                 break;
             start += w;
@@ -853,7 +854,7 @@ fn_nospace(struct tmpl_call *c, struct val **out)
     for (size_t i = 0; i < n; i++) {
         unsigned char b = (unsigned char)s[i];
         if (!tmpl_uni_is_space(b))
-            p += sprig_utf8_put(p, b);
+            p += utf8_encode(p, b);
     }
     return 0;
 }
@@ -871,7 +872,7 @@ fn_initials(struct tmpl_call *c, struct val **out)
         if (tmpl_uni_is_space(b)) {
             gap = true;
         } else if (gap) {
-            tmpl_utf8_append(&sb, b);
+            utf8_append(&sb, b);
             gap = false;
         }
     }
@@ -1158,7 +1159,7 @@ fn_replace(struct tmpl_call *c, struct val **out)
         size_t w;
         sb_add(&sb, new, nn);
         for (size_t i = 0; i < n; i += w) {
-            tmpl_utf8_decode(s + i, n - i, &w);
+            utf8_rune(s + i, n - i, &w);
             sb_add(&sb, s + i, w);
             sb_add(&sb, new, nn);
             if (sb.len > SPRIG_MAX_STRING) {
@@ -1330,7 +1331,7 @@ split_n(struct tmpl_call *c, struct val *sv, const char *sep, size_t sepn, int64
             lim = (int64_t)runes;
         size_t i = 0, w;
         for (int64_t k = 0; k < lim - 1; k++) {
-            tmpl_utf8_decode(s + i, n - i, &w);
+            utf8_rune(s + i, n - i, &w);
             emit(c, res, idx++, val_str(c->a, s + i, w));
             i += w;
         }

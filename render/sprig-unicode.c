@@ -75,6 +75,7 @@
  * character; where the full upper mapping is longer, the one-character
  * title mapping is the simple upper one (U+1F80 -> U+1F88), and U+0130
  * lowers to 'i'. */
+#include "core/text.h"
 #include "render/sprig.h"
 
 struct uni_range {
@@ -956,33 +957,6 @@ sprig_utf8_len(uint32_t r)
     return r < 0x10000 ? 3 : 4;
 }
 
-size_t
-sprig_utf8_put(char *p, uint32_t r)
-{
-    if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
-        r = 0xFFFD;
-    if (r < 0x80) {
-        p[0] = (char)r;
-        return 1;
-    }
-    if (r < 0x800) {
-        p[0] = (char)(0xC0 | (r >> 6));
-        p[1] = (char)(0x80 | (r & 0x3F));
-        return 2;
-    }
-    if (r < 0x10000) {
-        p[0] = (char)(0xE0 | (r >> 12));
-        p[1] = (char)(0x80 | ((r >> 6) & 0x3F));
-        p[2] = (char)(0x80 | (r & 0x3F));
-        return 3;
-    }
-    p[0] = (char)(0xF0 | (r >> 18));
-    p[1] = (char)(0x80 | ((r >> 12) & 0x3F));
-    p[2] = (char)(0x80 | ((r >> 6) & 0x3F));
-    p[3] = (char)(0x80 | (r & 0x3F));
-    return 4;
-}
-
 uint32_t
 sprig_utf8_decode_last(const char *s, size_t n, size_t *width)
 {
@@ -1000,7 +974,7 @@ sprig_utf8_decode_last(const char *s, size_t n, size_t *width)
     while (start > lim && ((unsigned char)s[start] & 0xC0) == 0x80)
         start--;
     size_t w;
-    uint32_t r = tmpl_utf8_decode(s + start, n - start, &w);
+    uint32_t r = utf8_rune(s + start, n - start, &w);
     if (start + w != n) {
         *width = 1;
         return 0xFFFD;

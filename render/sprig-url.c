@@ -181,7 +181,7 @@ valid_userinfo(const char *s, size_t n)
 {
     size_t w;
     for (size_t i = 0; i < n; i += w) {
-        uint32_t r = tmpl_utf8_decode(s + i, n - i, &w);
+        uint32_t r = utf8_rune(s + i, n - i, &w);
         if ((r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9'))
             continue;
         if (r < 0x80 && strchr("-._:~!$&'()*+,;=%@", (int)r))

@@ -29,8 +29,6 @@ uint32_t sprig_uni_to_lower(uint32_t r);
 uint32_t sprig_uni_to_title(uint32_t r);
 /* The UTF-8 length of r as utf8.EncodeRune writes it (3 for invalid). */
 size_t sprig_utf8_len(uint32_t r);
-/* utf8.EncodeRune into p (at least 4 bytes); returns the length. */
-size_t sprig_utf8_put(char *p, uint32_t r);
 /* utf8.DecodeLastRune. */
 uint32_t sprig_utf8_decode_last(const char *s, size_t n, size_t *width);
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/xalloc.h"
 
 /* Go has no limits but its stack and memory. Nesting of arrays and inline
@@ -80,7 +81,7 @@ struct tlex {
     int line;
     struct lst state;
     bool esc;
-    int prev_widths[4];
+    size_t prev_widths[4];
     int nprev;
     bool at_eof;
     struct lst *stack;
@@ -251,56 +252,6 @@ is_control(uint32_t r)
     return r <= 0x1f || r == 0x7f;
 }
 
-/* utf8.DecodeRuneInString: width 1 with RUNE_ERROR for invalid bytes. */
-static uint32_t
-decode_rune(const char *s, size_t n, int *w)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    unsigned c = u[0];
-    if (c < 0x80) {
-        *w = 1;
-        return c;
-    }
-    size_t len;
-    unsigned lo = 0x80, hi = 0xBF;
-    uint32_t r;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        r = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        r = c & 0x0F;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        r = c & 0x07;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        *w = 1;
-        return RUNE_ERROR;
-    }
-    if (n < len || u[1] < lo || u[1] > hi) {
-        *w = 1;
-        return RUNE_ERROR;
-    }
-    for (size_t i = 2; i < len; i++) {
-        if (u[i] < 0x80 || u[i] > 0xBF) {
-            *w = 1;
-            return RUNE_ERROR;
-        }
-    }
-    for (size_t i = 1; i < len; i++)
-        r = r << 6 | (u[i] & 0x3Fu);
-    *w = (int)len;
-    return r;
-}
-
 static uint32_t
 lx_next(struct tlex *lx)
 {
@@ -320,8 +271,8 @@ lx_next(struct tlex *lx)
     lx->prev_widths[1] = lx->prev_widths[0];
     if (lx->nprev < 4)
         lx->nprev++;
-    int w;
-    uint32_t r = decode_rune(lx->in + lx->pos, lx->n - lx->pos, &w);
+    size_t w;
+    uint32_t r = utf8_rune(lx->in + lx->pos, lx->n - lx->pos, &w);
     if (r == RUNE_ERROR && w == 1) {
         struct val *b = val_int(lx->a, (unsigned char)lx->in[lx->pos]);
         struct val *argv[1] = {b};
@@ -338,7 +289,7 @@ lx_next(struct tlex *lx)
         return RUNE_ERROR;
     }
     lx->prev_widths[0] = w;
-    lx->pos += (size_t)w;
+    lx->pos += w;
     return r;
 }
 
@@ -357,12 +308,12 @@ lx_backup(struct tlex *lx)
     }
     if (lx->nprev < 1)
         return; /* Go panics: "backed up too far"; not reached */
-    int w = lx->prev_widths[0];
+    size_t w = lx->prev_widths[0];
     lx->prev_widths[0] = lx->prev_widths[1];
     lx->prev_widths[1] = lx->prev_widths[2];
     lx->prev_widths[2] = lx->prev_widths[3];
     lx->nprev--;
-    lx->pos -= (size_t)w;
+    lx->pos -= w;
     if (lx->pos < lx->n && lx->in[lx->pos] == '\n')
         lx->line--;
 }
@@ -447,7 +398,7 @@ rune_or_eof(struct tlex *lx, uint32_t r)
     if (r == EOF_RUNE)
         return "end of file";
     char buf[8];
-    size_t w = sprig_utf8_put(buf, r);
+    size_t w = utf8_encode(buf, r);
     buf[w] = 0;
     struct sb sb = SB_INIT;
     sb_addf(&sb, "'%s'", buf);
@@ -1259,8 +1210,7 @@ lex_bool(struct tlex *lx)
             lx_backup(lx);
             break;
         }
-        char buf[4];
-        sb_add(&rs, buf, sprig_utf8_put(buf, r));
+        utf8_append(&rs, r);
     }
     if ((rs.len == 4 && !memcmp(rs.buf, "true", 4)) ||
         (rs.len == 5 && !memcmp(rs.buf, "false", 5))) {
@@ -1712,12 +1662,12 @@ num_underscores_ok(const char *s, size_t n)
             return true;
     bool accept = false;
     for (size_t i = 0; i < n;) {
-        int w;
-        uint32_t r = decode_rune(s + i, n - i, &w);
+        size_t w;
+        uint32_t r = utf8_rune(s + i, n - i, &w);
         if (r == '_' && !accept)
             return false;
         accept = is_hex(r);
-        i += (size_t)w;
+        i += w;
     }
     return accept;
 }
@@ -2067,18 +2017,17 @@ replace_escapes(struct tparser *p, const struct titem *it, const char *str, size
     struct sb b = SB_INIT;
     size_t skip = 0;
     for (size_t i = 0; i < n;) {
-        int w;
-        uint32_t c = decode_rune(str + i, n - i, &w);
+        size_t w;
+        uint32_t c = utf8_rune(str + i, n - i, &w);
         if (skip > 0) {
             skip--;
-            i += (size_t)w;
+            i += w;
             continue;
         }
         if (c != '\\') {
             /* WriteRune: an invalid byte is written as U+FFFD */
-            char buf[4];
-            sb_add(&b, buf, sprig_utf8_put(buf, c));
-            i += (size_t)w;
+            utf8_append(&b, c);
+            i += w;
             continue;
         }
         char e = i + 1 < n ? str[i + 1] : 0;
@@ -2127,8 +2076,7 @@ replace_escapes(struct tparser *p, const struct titem *it, const char *str, size
                 p_fail(p, it->line,
                        go_sprintf(p->a, "Escaped character '\\u%s' is not valid UTF-8.", argv, 1));
             }
-            char buf[4];
-            sb_add(&b, buf, sprig_utf8_put(buf, r));
+            utf8_append(&b, r);
             skip = digits + 1;
             break;
         }
@@ -2137,7 +2085,7 @@ replace_escapes(struct tparser *p, const struct titem *it, const char *str, size
             p_bug(p, "Expected valid escape code after \\.");
         }
         }
-        i += (size_t)w;
+        i += w;
     }
     struct val *v = val_str(p->a, b.buf ? b.buf : "", b.len);
     sb_release(&b);

@@ -295,11 +295,6 @@ bool tmpl_uni_is_digit(uint32_t r);
 bool tmpl_uni_is_print(uint32_t r); /* strconv.IsPrint */
 bool tmpl_uni_is_space(uint32_t r); /* unicode.IsSpace */
 bool tmpl_uni_is_graphic(uint32_t r);
-/* utf8.DecodeRune: the rune (0xFFFD for invalid bytes) and its width (1
- * for invalid bytes, 0 at the end). */
-uint32_t tmpl_utf8_decode(const char *s, size_t n, size_t *width);
-/* utf8.AppendRune. */
-void tmpl_utf8_append(struct sb *sb, uint32_t r);
 size_t tmpl_utf8_count(const char *s, size_t n);
 
 #endif

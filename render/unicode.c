@@ -2,6 +2,7 @@
  * IsGraphic and IsSpace, and UTF-8 helpers as Go's unicode/utf8 has them.
  * The range tables were generated from the Unicode Character Database
  * (version 14.0.0, Python's unicodedata) by the script in render/README.md. */
+#include "core/text.h"
 #include "render/tree.h"
 
 struct uni_range {
@@ -620,83 +621,6 @@ tmpl_uni_is_space(uint32_t r)
     return r >= 0x2000 && r <= 0x200A;
 }
 
-uint32_t
-tmpl_utf8_decode(const char *s, size_t n, size_t *width)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    if (n == 0) {
-        *width = 0;
-        return 0xFFFD;
-    }
-    unsigned c = p[0];
-    if (c < 0x80) {
-        *width = 1;
-        return c;
-    }
-    uint32_t r;
-    size_t need;
-    uint32_t min;
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 1;
-        r = c & 0x1F;
-        min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2;
-        r = c & 0x0F;
-        min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3;
-        r = c & 0x07;
-        min = 0x10000;
-    } else {
-        *width = 1;
-        return 0xFFFD;
-    }
-    if (n < need + 1) {
-        *width = 1;
-        return 0xFFFD;
-    }
-    for (size_t i = 1; i <= need; i++) {
-        if ((p[i] & 0xC0) != 0x80) {
-            *width = 1;
-            return 0xFFFD;
-        }
-        r = (r << 6) | (p[i] & 0x3F);
-    }
-    if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) {
-        *width = 1;
-        return 0xFFFD;
-    }
-    *width = need + 1;
-    return r;
-}
-
-void
-tmpl_utf8_append(struct sb *sb, uint32_t r)
-{
-    char b[4];
-    if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
-        r = 0xFFFD;
-    if (r < 0x80) {
-        sb_addch(sb, (int)r);
-    } else if (r < 0x800) {
-        b[0] = (char)(0xC0 | (r >> 6));
-        b[1] = (char)(0x80 | (r & 0x3F));
-        sb_add(sb, b, 2);
-    } else if (r < 0x10000) {
-        b[0] = (char)(0xE0 | (r >> 12));
-        b[1] = (char)(0x80 | ((r >> 6) & 0x3F));
-        b[2] = (char)(0x80 | (r & 0x3F));
-        sb_add(sb, b, 3);
-    } else {
-        b[0] = (char)(0xF0 | (r >> 18));
-        b[1] = (char)(0x80 | ((r >> 12) & 0x3F));
-        b[2] = (char)(0x80 | ((r >> 6) & 0x3F));
-        b[3] = (char)(0x80 | (r & 0x3F));
-        sb_add(sb, b, 4);
-    }
-}
-
 size_t
 tmpl_utf8_count(const char *s, size_t n)
 {
@@ -705,7 +629,7 @@ tmpl_utf8_count(const char *s, size_t n)
         if ((unsigned char)s[i] < 0x80) {
             i++;
         } else {
-            tmpl_utf8_decode(s + i, n - i, &w);
+            utf8_rune(s + i, n - i, &w);
             i += w;
         }
         c++;
@@ -718,7 +642,7 @@ tmpl_is_space_only(const char *s, size_t n)
 {
     size_t i = 0, w;
     while (i < n) {
-        uint32_t r = tmpl_utf8_decode(s + i, n - i, &w);
+        uint32_t r = utf8_rune(s + i, n - i, &w);
         if (!tmpl_uni_is_space(r) || (r == 0xFFFD && w == 1 && (unsigned char)s[i] >= 0x80))
             return false;
         i += w;

@@ -9,6 +9,7 @@
 #include "repo-index/repo-int.h"
 
 #include "core/gofmt.h"
+#include "core/text.h"
 #include "core/xalloc.h"
 
 #include <stdio.h>
@@ -377,73 +378,6 @@ repo_metadata_normalize(struct val **out, struct arena *a, const struct val *in,
 
 /* ---- Validate -------------------------------------------------------- */
 
-/* Decodes one UTF-8 sequence; invalid bytes give U+FFFD and advance one
- * byte, as Go's range over a string does. */
-static uint32_t
-utf8_next(const unsigned char *s, size_t n, size_t *adv)
-{
-    unsigned c = s[0];
-    if (c < 0x80) {
-        *adv = 1;
-        return c;
-    }
-    size_t need;
-    uint32_t cp, min;
-    if ((c & 0xe0) == 0xc0) {
-        need = 2;
-        cp = c & 0x1f;
-        min = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-        need = 3;
-        cp = c & 0x0f;
-        min = 0x800;
-    } else if ((c & 0xf8) == 0xf0) {
-        need = 4;
-        cp = c & 0x07;
-        min = 0x10000;
-    } else {
-        *adv = 1;
-        return 0xfffd;
-    }
-    if (n < need) {
-        *adv = 1;
-        return 0xfffd;
-    }
-    for (size_t i = 1; i < need; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            *adv = 1;
-            return 0xfffd;
-        }
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-        *adv = 1;
-        return 0xfffd;
-    }
-    *adv = need;
-    return cp;
-}
-
-static void
-utf8_put(struct sb *sb, uint32_t cp)
-{
-    if (cp < 0x80) {
-        sb_addch(sb, (int)cp);
-    } else if (cp < 0x800) {
-        sb_addch(sb, (int)(0xc0 | (cp >> 6)));
-        sb_addch(sb, (int)(0x80 | (cp & 0x3f)));
-    } else if (cp < 0x10000) {
-        sb_addch(sb, (int)(0xe0 | (cp >> 12)));
-        sb_addch(sb, (int)(0x80 | ((cp >> 6) & 0x3f)));
-        sb_addch(sb, (int)(0x80 | (cp & 0x3f)));
-    } else {
-        sb_addch(sb, (int)(0xf0 | (cp >> 18)));
-        sb_addch(sb, (int)(0x80 | ((cp >> 12) & 0x3f)));
-        sb_addch(sb, (int)(0x80 | ((cp >> 6) & 0x3f)));
-        sb_addch(sb, (int)(0x80 | (cp & 0x3f)));
-    }
-}
-
 /* Go's unicode.IsSpace. */
 static bool
 go_is_space(uint32_t r)
@@ -500,12 +434,12 @@ repo_sanitize(struct arena *a, struct val *v)
     struct sb sb = SB_INIT;
     for (size_t i = 0; i < n;) {
         size_t adv;
-        uint32_t r = utf8_next(s + i, n - i, &adv);
+        uint32_t r = utf8_rune((const char *)s + i, n - i, &adv);
         i += adv;
         if (go_is_space(r))
             sb_addch(&sb, ' ');
         else if (go_is_print(r))
-            utf8_put(&sb, r);
+            utf8_append(&sb, r);
     }
     struct val *out = val_str(a, sb.buf, sb.len);
     sb_release(&sb);
