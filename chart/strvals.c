@@ -333,16 +333,10 @@ j_hex4(struct jdec *j, int32_t *r)
         return -1;
     int32_t v = 0;
     for (int i = 0; i < 4; i++) {
-        char c = j->s[j->pos++];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= c - '0';
-        else if (c >= 'a' && c <= 'f')
-            v |= c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            v |= c - 'A' + 10;
-        else
+        int h = hex_digit(j->s[j->pos++]);
+        if (h < 0)
             return -1;
+        v = v << 4 | h;
     }
     *r = v;
     return 0;

@@ -177,16 +177,10 @@ hex4(const unsigned char *p, uint32_t *out)
 {
     uint32_t r = 0;
     for (int k = 0; k < 4; k++) {
-        unsigned c = p[k];
-        r <<= 4;
-        if (c >= '0' && c <= '9')
-            r |= c - '0';
-        else if (c >= 'a' && c <= 'f')
-            r |= c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            r |= c - 'A' + 10;
-        else
+        int h = hex_digit(p[k]);
+        if (h < 0)
             return k;
+        r = r << 4 | (uint32_t)h;
     }
     *out = r;
     return 4;

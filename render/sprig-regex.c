@@ -184,18 +184,6 @@ is_alnum(uint32_t c)
     return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
-static int
-unhex(uint32_t c)
-{
-    if (c >= '0' && c <= '9')
-        return (int)(c - '0');
-    if (c >= 'a' && c <= 'f')
-        return (int)(c - 'a' + 10);
-    if (c >= 'A' && c <= 'F')
-        return (int)(c - 'A' + 10);
-    return -1;
-}
-
 /* parseEscape: a single-character escape at s (s[0] == '\\') */
 static int
 parse_escape(struct rparser *p, const char *s, size_t n, uint32_t *out, size_t *used)
@@ -248,7 +236,7 @@ parse_escape(struct rparser *p, const char *s, size_t n, uint32_t *out, size_t *
                 t += w;
                 if (c == '}')
                     break;
-                int v = unhex(c);
+                int v = hex_digit((int)c);
                 if (v < 0)
                     goto bad;
                 r = r * 16 + (uint32_t)v;
@@ -262,7 +250,7 @@ parse_escape(struct rparser *p, const char *s, size_t n, uint32_t *out, size_t *
             *used = t;
             return 0;
         }
-        int x = unhex(c);
+        int x = hex_digit((int)c);
         if (t >= n) {
             /* Go's nextRune on "" gives RuneError and no error: then the
              * escape is invalid */
@@ -271,7 +259,7 @@ parse_escape(struct rparser *p, const char *s, size_t n, uint32_t *out, size_t *
         if (next_rune(p, s + t, n - t, &c, &w) < 0)
             return -1;
         t += w;
-        int y = unhex(c);
+        int y = hex_digit((int)c);
         if (x < 0 || y < 0)
             break;
         *out = (uint32_t)(x * 16 + y);
