@@ -29,6 +29,7 @@
 #include "core/gofmt.h"
 #include "core/json.h"
 #include "core/text.h"
+#include "core/yaml-chars.h"
 #include "core/xalloc.h"
 
 #include <errno.h>
@@ -332,26 +333,11 @@ analyze_ascii(struct yem *e, const unsigned char *v, size_t n)
         block_ind = true;
     }
     bool followed = n == 1 || v[1] == ' ';
-    switch (v[0]) {
-    case '#':
-    case ',':
-    case '[':
-    case ']':
-    case '{':
-    case '}':
-    case '&':
-    case '*':
-    case '!':
-    case '|':
-    case '>':
-    case '\'':
-    case '"':
-    case '%':
-    case '@':
-    case '`':
+    if (yaml_indicator(v[0])) {
         flow_ind = true;
         block_ind = true;
-        break;
+    }
+    switch (v[0]) {
     case '?':
     case ':':
         flow_ind = true;

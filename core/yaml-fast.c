@@ -12,7 +12,7 @@
 #include "core/yaml-fast.h"
 #include "core/sb.h"
 #include "core/text.h"
-#include "core/yaml-reader.h"
+#include "core/yaml-chars.h"
 
 #include <string.h>
 #include <yaml.h>
@@ -300,28 +300,12 @@ plain_start(const struct fp *f, const char *p)
     case '?':
     case ':':
         return !is_blankz(f, p + 1);
-    case ',':
-    case '[':
-    case ']':
-    case '{':
-    case '}':
-    case '#':
-    case '&':
-    case '*':
-    case '!':
-    case '|':
-    case '>':
-    case '\'':
-    case '"':
-    case '%':
-    case '@':
-    case '`':
     case ' ':
     case '\t':
     case '\n':
         return false;
     default:
-        return true;
+        return !yaml_indicator((unsigned char)*p);
     }
 }
 
@@ -361,91 +345,46 @@ scan_plain(const struct fp *f, const char *p, const char **text_end, const char 
     }
 }
 
-/* One escape of a double-quoted scalar (scan_flow_scalar's table), q on
- * the backslash. Returns the position after it, NULL for what libyaml
- * rejects or folds (an escaped line break). */
+/* The escapes of a double-quoted scalar that stand for one character
+ * (scan_flow_scalar's table; \x, \u and \U take hex digits). */
+static const struct {
+    char c;
+    uint16_t r;
+} yaml_escapes[] = {
+    {'0', 0},    {'a', '\a'},  {'b', '\b'}, {'t', '\t'}, {'\t', '\t'},  {'n', '\n'},
+    {'v', '\v'}, {'f', '\f'},  {'r', '\r'}, {'e', 0x1B}, {' ', ' '},    {'"', '"'},
+    {'/', '/'},  {'\\', '\\'}, {'N', 0x85}, {'_', 0xA0}, {'L', 0x2028}, {'P', 0x2029},
+};
+
+/* One escape of a double-quoted scalar, q on the backslash. Returns the
+ * position after it, NULL for what libyaml rejects or folds (an escaped
+ * line break). */
 static const char *
 escape(struct fp *f, const char *q)
 {
     if (q + 1 >= f->end)
         return NULL;
-    size_t code = 0;
-    switch (q[1]) {
-    case '0':
-        sb_addch(&f->tmp, '\0');
-        break;
-    case 'a':
-        sb_addch(&f->tmp, '\a');
-        break;
-    case 'b':
-        sb_addch(&f->tmp, '\b');
-        break;
-    case 't':
-    case '\t':
-        sb_addch(&f->tmp, '\t');
-        break;
-    case 'n':
-        sb_addch(&f->tmp, '\n');
-        break;
-    case 'v':
-        sb_addch(&f->tmp, '\v');
-        break;
-    case 'f':
-        sb_addch(&f->tmp, '\f');
-        break;
-    case 'r':
-        sb_addch(&f->tmp, '\r');
-        break;
-    case 'e':
-        sb_addch(&f->tmp, '\x1B');
-        break;
-    case ' ':
-    case '"':
-    case '/':
-    case '\\':
-        sb_addch(&f->tmp, q[1]);
-        break;
-    case 'N':
-        sb_add(&f->tmp, "\xC2\x85", 2);
-        break;
-    case '_':
-        sb_add(&f->tmp, "\xC2\xA0", 2);
-        break;
-    case 'L':
-        sb_add(&f->tmp, "\xE2\x80\xA8", 3);
-        break;
-    case 'P':
-        sb_add(&f->tmp, "\xE2\x80\xA9", 3);
-        break;
-    case 'x':
-        code = 2;
-        break;
-    case 'u':
-        code = 4;
-        break;
-    case 'U':
-        code = 8;
-        break;
-    default:
-        return NULL;
-    }
-    q += 2;
-    if (code) {
-        if ((size_t)(f->end - q) < code)
-            return NULL;
-        unsigned v = 0;
-        for (size_t k = 0; k < code; k++) {
-            int h = hex_digit(q[k]);
-            if (h < 0)
-                return NULL;
-            v = (v << 4) + (unsigned)h;
+    for (size_t i = 0; i < sizeof(yaml_escapes) / sizeof(yaml_escapes[0]); i++) {
+        if (q[1] == yaml_escapes[i].c) {
+            utf8_append(&f->tmp, yaml_escapes[i].r);
+            return q + 2;
         }
-        if ((v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF)
-            return NULL;
-        utf8_append(&f->tmp, v);
-        q += code;
     }
-    return q;
+    size_t code = q[1] == 'x' ? 2 : q[1] == 'u' ? 4 : q[1] == 'U' ? 8 : 0;
+    q += 2;
+    if (!code || (size_t)(f->end - q) < code)
+        return NULL;
+    uint32_t v = 0;
+    for (size_t k = 0; k < code; k++) {
+        int h = hex_digit(q[k]);
+        if (h < 0)
+            return NULL;
+        v = v << 4 | (uint32_t)h;
+    }
+    if ((v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF)
+        return NULL;
+    utf8_append(&f->tmp, v);
+    return q + code;
 }
 
 /* A quoted scalar that closes on its own line, p on the quote. Returns the

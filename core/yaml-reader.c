@@ -23,6 +23,7 @@
  * the public yaml.h, and the buffer sizes are libyaml's (the decoded
  * buffer has room for three bytes per raw byte). */
 #include "core/yaml-reader.h"
+#include "core/yaml-chars.h"
 
 #include <stdbool.h>
 #include <stdint.h>
