@@ -586,6 +586,22 @@ test_rewrite_range(void **state)
 /* semver_parse's lenient matcher is hand-written; Masterminds' pattern
  * (below, as Go's regexp reads it) must accept exactly the same strings and
  * give the same parts. Generated strings over the characters that matter. */
+/* A string of fewer than `bound` characters drawn from alpha by the
+ * xorshift generator *x; returns its length. */
+static size_t
+random_string(uint64_t *x, char *s, size_t bound, const char *alpha)
+{
+    size_t n = strlen(alpha);
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    size_t len = (size_t)(*x % bound);
+    for (size_t i = 0; i < len; i++) {
+        *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+        s[i] = alpha[*x % n];
+    }
+    s[len] = 0;
+    return len;
+}
+
 static void
 test_lenient_matches_regex(void **state)
 {
@@ -598,17 +614,10 @@ test_lenient_matches_regex(void **state)
     pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, 0, &ec, &eo, NULL);
     assert_non_null(code);
     pcre2_match_data *md = pcre2_match_data_create(16, NULL);
-    static const char alpha[] = "v0129.-+aZ_";
     uint64_t x = 88172645463325252u;
     for (int n = 0; n < 300000; n++) {
         char s[16];
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        size_t len = (size_t)(x % 13);
-        for (size_t i = 0; i < len; i++) {
-            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            s[i] = alpha[x % (sizeof(alpha) - 1)];
-        }
-        s[len] = 0;
+        size_t len = random_string(&x, s, 13, "v0129.-+aZ_");
         int rc = pcre2_match(code, (PCRE2_SPTR)s, len, 0, 0, md, NULL);
         struct semver v;
         struct pkg_err *err = NULL;
@@ -729,18 +738,11 @@ test_simple_constraints(void **state)
     };
     for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
         check_constraint(shapes[i], vers, nv);
-    static const char alpha[] = " \t=!<>~^v0129.-+xX*|,a";
     uint64_t x = 0x9E3779B97F4A7C15u;
     size_t simple_ok = 0;
     for (int n = 0; n < 40000; n++) {
         char c[20];
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        size_t len = (size_t)(x % 15);
-        for (size_t i = 0; i < len; i++) {
-            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            c[i] = alpha[x % (sizeof(alpha) - 1)];
-        }
-        c[len] = 0;
+        random_string(&x, c, 15, " \t=!<>~^v0129.-+xX*|,a");
         check_constraint(c, vers, nv);
         struct sb o = SB_INIT;
         simple_ok += constraint_outcome(c, vers, nv, true, &o);
