@@ -917,24 +917,18 @@ struct sublist {
     struct filelist files; /* borrowed name/data pointers: not freed here */
 };
 
-/* Names and data already live as long as the chart (arena or mapping). */
-static struct chart_file
-arena_file(struct arena *a, const char *name, const char *data, size_t len, struct chart_lazy *lazy)
-{
-    (void)a;
-    struct chart_file f = {name, data, len, lazy};
-    return f;
-}
-
+/* Adds a file of the chart: names and data already live as long as the
+ * chart (arena or mapping). */
 static void
-push_file(struct arena *a, struct chart_file **v, size_t *n, size_t *cap, struct chart_file f)
+push_file(struct arena *a, struct chart_file **v, size_t *n, size_t *cap,
+          const struct chart_buffered *src)
 {
     if (*n == *cap) {
         size_t nc = *cap ? *cap * 2 : 8;
         *v = arena_realloc(a, *v, *cap * sizeof(**v), nc * sizeof(**v));
         *cap = nc;
     }
-    (*v)[(*n)++] = f;
+    (*v)[(*n)++] = (struct chart_file){src->name, src->data, src->len, src->lazy};
 }
 
 int
@@ -1050,8 +1044,7 @@ chart_load_files(struct chart **out, struct arena *a, struct chart_buffered *fil
     int rc = 0;
 
     for (size_t i = 0; i < n; i++) {
-        push_file(a, &c->raw, &c->nraw, &cap_raw,
-                  arena_file(a, files[i].name, files[i].data, files[i].len, files[i].lazy));
+        push_file(a, &c->raw, &c->nraw, &cap_raw, &files[i]);
         if (!strcmp(files[i].name, "Chart.yaml")) {
             if (!c->meta) {
                 c->meta = arena_alloc(a, sizeof(*c->meta));
@@ -1069,7 +1062,6 @@ chart_load_files(struct chart **out, struct arena *a, struct chart_buffered *fil
     for (size_t i = 0; i < n; i++) {
         const char *name = files[i].name;
         const char *data = files[i].data;
-        struct chart_lazy *lazy = files[i].lazy;
         size_t len = files[i].len;
         if (!strcmp(name, "Chart.yaml")) {
             continue;
@@ -1104,7 +1096,7 @@ chart_load_files(struct chart **out, struct arena *a, struct chart_buffered *fil
                 goto out;
             }
             if (!strcmp(c->meta->api_version, "v1"))
-                push_file(a, &c->files, &c->nfiles, &cap_f, arena_file(a, name, data, len, lazy));
+                push_file(a, &c->files, &c->nfiles, &cap_f, &files[i]);
         } else if (!strcmp(name, "requirements.lock")) {
             rc = chart_lock_decode(&c->lock, a, data, len, "requirements.lock", errp);
             if (rc) {
@@ -1115,18 +1107,17 @@ chart_load_files(struct chart **out, struct arena *a, struct chart_buffered *fil
                 c->meta = arena_alloc(a, sizeof(*c->meta));
                 chart_meta_init(c->meta);
             }
-            if (strcmp(c->meta->api_version, "v1"))
+            if (!strcmp(c->meta->api_version, "v1"))
+                push_file(a, &c->files, &c->nfiles, &cap_f, &files[i]);
+            else
                 chart_helm_log("load.go", 138,
                                "Warning: Dependency locking is handled in Chart.lock since "
                                "apiVersion \"v2\". We recommend migrating to Chart.lock.");
-            if (!strcmp(c->meta->api_version, "v1"))
-                push_file(a, &c->files, &c->nfiles, &cap_f, arena_file(a, name, data, len, lazy));
         } else if (!strncmp(name, "templates/", 10)) {
-            push_file(a, &c->templates, &c->ntemplates, &cap_t,
-                      arena_file(a, name, data, len, lazy));
+            push_file(a, &c->templates, &c->ntemplates, &cap_t, &files[i]);
         } else if (!strncmp(name, "charts/", 7)) {
             if (ext_is(name, ".prov")) {
-                push_file(a, &c->files, &c->nfiles, &cap_f, arena_file(a, name, data, len, lazy));
+                push_file(a, &c->files, &c->nfiles, &cap_f, &files[i]);
                 continue;
             }
             const char *fname = name + 7;
@@ -1144,9 +1135,10 @@ chart_load_files(struct chart **out, struct arena *a, struct chart_buffered *fil
             }
             struct filelist *fl = &subs[k].files;
             fl->v = xgrow(fl->v, &fl->cap, fl->n + 1, sizeof(*fl->v));
-            fl->v[fl->n++] = (struct chart_buffered){(char *)fname, (char *)data, len, lazy};
+            fl->v[fl->n++] =
+                (struct chart_buffered){(char *)fname, (char *)data, len, files[i].lazy};
         } else {
-            push_file(a, &c->files, &c->nfiles, &cap_f, arena_file(a, name, data, len, lazy));
+            push_file(a, &c->files, &c->nfiles, &cap_f, &files[i]);
         }
     }
     if (!c->meta) {
@@ -1181,8 +1173,8 @@ chart_load_files(struct chart **out, struct arena *a, struct chart_buffered *fil
                 const char *slash = strchr(fl->v[j].name, '/');
                 if (!slash)
                     continue;
-                buff[nb++] = (struct chart_buffered){(char *)slash + 1, fl->v[j].data, fl->v[j].len,
-                                                     fl->v[j].lazy};
+                buff[nb] = fl->v[j];
+                buff[nb++].name = (char *)slash + 1;
             }
             if (++b->depth > b->lim.max_depth)
                 rc = pkg_err_set(errp, PKG_ELIMIT, "subcharts nested deeper than %u levels",
