@@ -483,8 +483,10 @@ struct semver_constraint {
     size_t n;
 };
 
-static enum op
-op_from(const char *s, size_t n)
+/* The operator spelled s[0..n) (SEMVER_OPS_RE's alternatives); false for
+ * any other spelling. */
+static bool
+op_lookup(const char *s, size_t n, enum op *op)
 {
     static const struct {
         const char *s;
@@ -492,10 +494,21 @@ op_from(const char *s, size_t n)
     } t[] = {{"", OP_TILDE_OR_EQ}, {"=", OP_TILDE_OR_EQ}, {"!=", OP_NE},    {">", OP_GT},
              {"<", OP_LT},         {">=", OP_GE},         {"=>", OP_GE},    {"<=", OP_LE},
              {"=<", OP_LE},        {"~", OP_TILDE},       {"~>", OP_TILDE}, {"^", OP_CARET}};
-    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-        if (strlen(t[i].s) == n && !memcmp(t[i].s, s, n))
-            return t[i].op;
-    return OP_TILDE_OR_EQ;
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        if (strlen(t[i].s) == n && !memcmp(t[i].s, s, n)) {
+            *op = t[i].op;
+            return true;
+        }
+    }
+    return false;
+}
+
+static enum op
+op_from(const char *s, size_t n)
+{
+    enum op op = OP_TILDE_OR_EQ;
+    op_lookup(s, n, &op);
+    return op;
 }
 
 static bool
@@ -620,13 +633,8 @@ parse_simple(struct one *out, const char *s)
     const char *op = p;
     while (*p && strchr("=!<>~^", *p))
         p++;
-    size_t oplen = (size_t)(p - op);
-    static const char *const ops[] = {
-        "", "=", "!=", ">", "<", ">=", "=>", "<=", "=<", "~", "~>", "^"};
-    bool known = false;
-    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]) && !known; i++)
-        known = strlen(ops[i]) == oplen && !memcmp(ops[i], op, oplen);
-    if (!known)
+    enum op kind;
+    if (!op_lookup(op, (size_t)(p - op), &kind))
         return false;
     while (is_ws(*p))
         p++;
@@ -667,7 +675,7 @@ parse_simple(struct one *out, const char *s)
     if (*p)
         return false;
     memset(out, 0, sizeof(*out));
-    out->op = op_from(op, oplen);
+    out->op = kind;
     char *ver;
     if (parts == 1) {
         out->dirty = out->minor_dirty = true;
