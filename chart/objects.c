@@ -118,7 +118,8 @@ m_get(struct tmpl_call *c, const struct val *recv, struct val **out)
         *out = tmpl_mkstr(c, "", 0);
         return 0;
     }
-    *out = tmpl_mkstr(c, file_at(f, (size_t)i)->u.s.ptr, file_at(f, (size_t)i)->u.s.len);
+    const struct val *d = file_at(f, (size_t)i);
+    *out = tmpl_mkstr(c, d->u.s.ptr, d->u.s.len);
     return 0;
 }
 
@@ -187,9 +188,10 @@ m_as_config(struct tmpl_call *c, const struct val *recv, struct val **out)
     const struct files *f = files_of(recv);
     struct val *m = val_map(c->a);
     m->gotype = VAL_GO_STRMAP;
-    for (size_t i = 0; i < f->n; i++)
-        val_map_setz(c->a, m, base_name(f->names[i]),
-                     tmpl_mkstr(c, file_at(f, (size_t)i)->u.s.ptr, file_at(f, (size_t)i)->u.s.len));
+    for (size_t i = 0; i < f->n; i++) {
+        const struct val *d = file_at(f, i);
+        val_map_setz(c->a, m, base_name(f->names[i]), tmpl_mkstr(c, d->u.s.ptr, d->u.s.len));
+    }
     *out = to_yaml(c, m);
     return 0;
 }
@@ -222,9 +224,9 @@ m_as_secrets(struct tmpl_call *c, const struct val *recv, struct val **out)
     struct val *m = val_map(c->a);
     m->gotype = VAL_GO_STRMAP;
     for (size_t i = 0; i < f->n; i++) {
+        const struct val *d = file_at(f, i);
         struct sb sb = SB_INIT;
-        base64_std(&sb, (const unsigned char *)file_at(f, (size_t)i)->u.s.ptr,
-                   file_at(f, (size_t)i)->u.s.len);
+        base64_std(&sb, (const unsigned char *)d->u.s.ptr, d->u.s.len);
         val_map_setz(c->a, m, base_name(f->names[i]), tmpl_mkstr(c, sb.buf, sb.len));
         sb_release(&sb);
     }
@@ -242,8 +244,9 @@ m_lines(struct tmpl_call *c, const struct val *recv, struct val **out)
         *out = list;
         return 0;
     }
-    const char *s = file_at(f, (size_t)i)->u.s.ptr;
-    size_t n = file_at(f, (size_t)i)->u.s.len;
+    const struct val *d = file_at(f, (size_t)i);
+    const char *s = d->u.s.ptr;
+    size_t n = d->u.s.len;
     if (n == 0)
         return tmpl_fail(c, "runtime error: index out of range [-1]");
     if (s[n - 1] == '\n')
