@@ -687,10 +687,13 @@ val_yaml_load_all(struct val **out, struct arena *a, const char *buf, size_t len
         return pkg_err_set(errp, PKG_ELIMIT, "%s: %zu bytes exceeds the YAML size limit of %zu",
                            l.file, len, l.o.max_bytes);
     l.docs = val_seq(a);
-    static const struct yaml_fast_sink sink_fns = {
-        NULL, fast_doc_start, fast_doc_end, fast_scalar, fast_start, fast_end, fast_alias};
-    struct yaml_fast_sink sink = sink_fns;
-    sink.ctx = &l;
+    struct yaml_fast_sink sink = {.ctx = &l,
+                                  .doc_start = fast_doc_start,
+                                  .doc_end = fast_doc_end,
+                                  .scalar = fast_scalar,
+                                  .start = fast_start,
+                                  .end = fast_end,
+                                  .alias = fast_alias};
     int rc = 0;
     if (!yaml_fast_load(buf, len, &sink)) {
         loader_reset(&l);
