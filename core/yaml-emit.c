@@ -449,26 +449,11 @@ analyze_scalar(struct yem *e, const unsigned char *v, size_t n)
             w = 1;
         followed_by_ws = i + w >= n || is_blank(v, n, i + w);
         if (i == 0) {
-            switch (v[i]) {
-            case '#':
-            case ',':
-            case '[':
-            case ']':
-            case '{':
-            case '}':
-            case '&':
-            case '*':
-            case '!':
-            case '|':
-            case '>':
-            case '\'':
-            case '"':
-            case '%':
-            case '@':
-            case '`':
+            if (yaml_indicator(v[i])) {
                 flow_ind = true;
                 block_ind = true;
-                break;
+            }
+            switch (v[i]) {
             case '?':
             case ':':
                 flow_ind = true;
