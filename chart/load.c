@@ -989,10 +989,10 @@ chart_add_dep(struct arena *a, struct chart *c, struct chart *sub)
     sub->parent = c;
 }
 
-/* Below this much template text the early parse gains nothing measurable
- * and its thread costs ~0.1 ms (charts of 20-150 KB of templates:
- * podinfo, bn-apache, ingress-nginx); kube-prometheus-stack has 1.6 MB. */
-#define AHEAD_MIN_BYTES ((size_t)256 << 10)
+/* Below this much template text the early parse does not gain back its
+ * thread's cost (see chart/template.c, PARSE_THREAD_MIN); kube-prometheus-
+ * stack has 1.6 MB. */
+#define AHEAD_MIN_BYTES ((size_t)1 << 20)
 
 /* A template of the chart or of a subchart unpacked beside it: the path
  * is (charts/NAME/)*templates/... */

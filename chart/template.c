@@ -485,12 +485,19 @@ hook_is_test(const struct chart_manifest *m)
 }
 
 /* Templates are parsed in the background above this size of template
- * text (smaller charts are not worth a thread). */
-#define PARSE_THREAD_MIN ((size_t)32 << 10)
-/* Below this much template text the rendered documents are too few for a
- * thread parsing their heads to gain back its cost (bn-apache, 110 KB:
- * +5% CPU, no faster). */
-#define HEADS_MIN ((size_t)256 << 10)
+ * text. Below it a helper thread costs more than it saves: its start
+ * (stack, malloc arena, clone) is ~0.1 ms of CPU, and a scheduler may put
+ * it on its creator's CPU and run it first, the other CPU idle until the
+ * next load balance, a tick later (seen on the 2-vCPU VM pkg is measured
+ * on: the creator waited out the whole parse in pthread_create). Measured
+ * A/B against a 32 KB threshold there: node-exporter (38 KB of templates)
+ * -6% wall, kube-state-metrics (48 KB) -7%, opentelemetry-collector
+ * (96 KB) -20%, bn-apache (110 KB) -6% wall and -17% CPU, bn-redis
+ * (312 KB) -13% wall and -27% CPU. cert-manager (1.1 MB) and
+ * kube-prometheus-stack (1.6 MB) keep their threads. */
+#define PARSE_THREAD_MIN ((size_t)1 << 20)
+/* The same rule for the thread parsing the rendered documents' heads. */
+#define HEADS_MIN ((size_t)1 << 20)
 
 /* ToRenderValues and the rest of renderResources before execution:
  * Capabilities, Release, coalesced and validated values, the kubeVersion

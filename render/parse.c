@@ -1670,8 +1670,9 @@ tmpl_parse_borrowed(struct tmpl_ns *ns, struct arena *a, enum tmpl_funcset funcs
 
 /* ---- many files on two threads ---- */
 
-/* Below this much text a second thread costs more than it saves. */
-#define PARALLEL_MIN_BYTES ((size_t)64 << 10)
+/* Below this much text a second thread costs more than it saves (see
+ * chart/template.c, PARSE_THREAD_MIN). */
+#define PARALLEL_MIN_BYTES ((size_t)1 << 20)
 
 struct file_result {
     struct treeset set;

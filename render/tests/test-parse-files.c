@@ -26,8 +26,8 @@ struct corpus {
 };
 
 /* File i defines "own<i>", redefines "common" (empty in every fifth
- * file), and carries ~1 KiB of text and actions, so that the set is large
- * enough for two threads. bad[] lists files with a syntax error. */
+ * file), and carries ~4 KiB of text and actions, so that the set (1.2 MiB)
+ * is large enough for two threads. bad[] lists files with a syntax error. */
 static void
 corpus_make(struct corpus *c, const size_t *bad, size_t nbad)
 {
@@ -40,7 +40,7 @@ corpus_make(struct corpus *c, const size_t *bad, size_t nbad)
             sb_addstr(&sb, "{{ define \"common\" }}{{ end }}\n");
         else
             sb_addf(&sb, "{{ define \"common\" }}common from %zu{{ end }}\n", i);
-        for (int k = 0; k < 20; k++)
+        for (int k = 0; k < 60; k++)
             sb_addf(&sb,
                     "line %d: {{ if .a }}{{ .b | quote }}{{ else }}{{ printf \"%%d\" %d }}"
                     "{{ end }}\n",
