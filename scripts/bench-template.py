@@ -3,20 +3,31 @@
 the conformance corpus charts, measured in the same run.
 
 For every helm case that renders (no expect_fail), both commands run from the
-case directory with the case's arguments: whole-process wall time with
-hyperfine (warm-up runs, then the mean), peak RSS with /usr/bin/time -f %M
-(the largest of three runs). Cases where pkg's output is not byte-identical
-to helm's are listed but left out of the summary ratios.
+case directory with the case's arguments. By default the runs are
+interleaved: after two warm-up runs of each, every round runs helm once and
+pkg three times, so both see the same machine. On a shared VM the speed of
+a core changes by up to half within seconds; run back to back (helm's ten
+runs, then pkg's), the two tools can land in different phases, and a
+chart's ratio moved by 30% from run to run. Times are whole-process wall
+time (posix_spawn to wait4) and CPU time (the child's user+system from
+wait4), means over the runs. Peak RSS is measured apart, with
+/usr/bin/time -f %M (the largest of three runs): a child spawned from this
+script inherits its high-water mark through exec.
+--method hyperfine measures as before this was added: hyperfine, helm's runs
+then pkg's (means). Cases where pkg's
+output is not byte-identical to helm's are listed but left out of the
+summary ratios.
 
-Usage: bench-template.py PKG [HELM] [-k SUBSTR] [--runs N]
+Usage: bench-template.py PKG [HELM] [-k SUBSTR] [--runs N] [--method interleaved|hyperfine]
 """
-import argparse, json, os, statistics, subprocess, sys, tempfile
+import argparse, json, os, statistics, subprocess, sys, tempfile, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("pkg")
 ap.add_argument("helm", nargs="?", default="/root/.cache/pkg-reference/helm3")
 ap.add_argument("-k", default="")
 ap.add_argument("--runs", type=int, default=10)
+ap.add_argument("--method", choices=["interleaved", "hyperfine"], default="interleaved")
 ap.add_argument("--root", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared",
                                                "conformance", "helm"))
 args = ap.parse_args()
@@ -46,6 +57,36 @@ def peak_rss_kb(cmd, cwd):
             best = max(best, int(lines[-1]))
     return best
 
+def spawn_once(cmd, cwd):
+    """One run: (wall s, cpu s), output to /dev/null."""
+    fa = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+          (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)]
+    here = os.getcwd()
+    os.chdir(cwd)
+    try:
+        t0 = time.perf_counter()
+        pid = os.posix_spawn(cmd[0], cmd, os.environ, file_actions=fa)
+        _, _, ru = os.wait4(pid, 0)
+        t1 = time.perf_counter()
+    finally:
+        os.chdir(here)
+    return t1 - t0, ru.ru_utime + ru.ru_stime
+
+def interleaved(hcmd, pcmd, cwd, runs, per_round=3):
+    """Means of wall and CPU time of each command, helm once and pkg
+    per_round times in every round."""
+    for _ in range(2):
+        spawn_once(hcmd, cwd)
+        spawn_once(pcmd, cwd)
+    h, p = [], []
+    for _ in range(runs):
+        h.append(spawn_once(hcmd, cwd))
+        for _ in range(per_round):
+            p.append(spawn_once(pcmd, cwd))
+    def summary(xs):
+        return statistics.mean(x[0] for x in xs), statistics.mean(x[1] for x in xs)
+    return summary(h), summary(p)
+
 def quote(c):
     return " ".join("'" + x.replace("'", "'\\''") + "'" for x in c)
 
@@ -62,6 +103,11 @@ for name in sorted(os.listdir(args.root)):
     out = subprocess.run(pcmd, cwd=d, capture_output=True)
     exp = open(os.path.join(d, "expected.yaml"), "rb").read()
     same = out.returncode == 0 and out.stdout == exp
+    if args.method == "interleaved":
+        (ht, hc), (pt, pc) = interleaved(hcmd, pcmd, d, args.runs)
+        hm, pm = peak_rss_kb(hcmd, d), peak_rss_kb(pcmd, d)
+        rows.append((name, ht, pt, hm, pm, same, hc, pc))
+        continue
     with tempfile.NamedTemporaryFile(suffix=".json") as f:
         r = subprocess.run(["hyperfine", "-N", "-i", "--warmup", "2", "--runs", str(args.runs),
                             "--export-json", f.name, "--style", "none",
@@ -75,8 +121,8 @@ for name in sorted(os.listdir(args.root)):
     hm, pm = peak_rss_kb(hcmd, d), peak_rss_kb(pcmd, d)
     rows.append((name, ht, pt, hm, pm, same, hc, pc))
 
-print("pkg template vs helm v3 template (whole process, same run; mean of %d runs, peak RSS)"
-      % args.runs)
+print("pkg template vs helm v3 template (whole process, same run, %s; mean of %d runs, peak RSS)"
+      % (args.method, args.runs))
 print("(wall: elapsed time; cpu: user+system, steadier on a busy machine)")
 print("%-30s %8s %8s %7s %8s %8s %7s %8s %8s %6s" % (
     "chart", "helm ms", "pkg ms", "wall", "helm cpu", "pkg cpu", "cpu", "helm MB", "pkg MB",
