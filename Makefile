@@ -58,6 +58,20 @@ ARCHIVE_DEPS_SOS := lzma xml2 zstd bz2 lz4
 # library is used.
 STATIC_LIBS := yaml seccomp pcre2-8 nettle archive z
 LAZY_ARCHS := x86_64 aarch64
+# The release pkg is a static PIE where the C library's static archive
+# exists (STATIC_PKG=no turns it off), and the program linked as above is
+# built beside it as pkg-dyn, its dynamic twin (lazy/lazy.h, "The static
+# build"). Measured on the conformance charts: 9-14% less wall time and
+# 11-18% less CPU than the dynamic program, the same code (no ld.so, no
+# PLT, libc beside pkg). The static program cannot dlopen() the lazy
+# libraries: their stubs run the twin instead (lazy/static/twin.c). libm
+# and GMP are linked into it from their archives (a few charts' Sprig
+# math); libcrypto is not: its 17,000 relocations would cost every start
+# ~90 written pages, more than the static link saves.
+LIBC_A = $(filter /%,$(shell $(CC) -print-file-name=libc.a))
+GMP_A = $(filter /%,$(shell $(CC) -print-file-name=libgmp.a))
+STATIC_PKG ?= $(if $(and $(filter release,$(BUILD)),$(filter yes,$(LAZY)),$(LIBC_A)),yes,no)
+PKG_DYN = $(if $(filter yes,$(STATIC_PKG)),pkg-dyn)
 
 CC ?= gcc
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
@@ -131,7 +145,7 @@ endif
 .PHONY: FORCE all deps test unit e2e fuzz-replay conformance demo bench format format-check \
 	install clean help tests-bin
 
-all: $(PKG_BIN)
+all: $(PKG_BIN) $(PKG_DYN)
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -158,14 +172,37 @@ $(LIBPKG): $(LIB_OBJS)
 # libraries and the libraries on the line. Rewritten only when that changes,
 # so `make LAZY=no` and then `make` relink both times, and nothing else does.
 LINK_CONF := $(O)/link.conf
-LINK_CONF_TEXT = LAZY=$(LAZY) LAZY_PKGS=$(LAZY_PKGS) LAZY_SOS=$(LAZY_SOS) LDLIBS=$(PKG_LDLIBS) LDFLAGS=$(LDFLAGS_ALL)
+LINK_CONF_TEXT = LAZY=$(LAZY) STATIC_PKG=$(STATIC_PKG) LAZY_PKGS=$(LAZY_PKGS) LAZY_SOS=$(LAZY_SOS) LDLIBS=$(PKG_LDLIBS) LDFLAGS=$(LDFLAGS_ALL)
 $(LINK_CONF): FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(LINK_CONF_TEXT)' | cmp -s - $@ || echo '$(LINK_CONF_TEXT)' >$@
 FORCE:
 
+ifeq ($(STATIC_PKG),yes)
+# The twin's stubs: the lazy libraries less those linked statically.
+TWIN_PKGS = $(filter-out $(if $(GMP_A),gmp),$(LAZY_PKGS))
+TWIN_SOS = $(filter-out $(LIBM_SO),$(LAZY_SOS))
+TWIN_S := $(O)/lazy/twin-stubs.S
+TWIN_OBJ := $(O)/lazy/twin-stubs.o
+$(TWIN_S): $(LIB_OBJS) $(CMD_OBJS) scripts/lazy-stubs.sh $(LINK_CONF)
+	@echo "scripts/lazy-stubs.sh -o $@ $(TWIN_PKGS:%=--pkg %) $(TWIN_SOS:%=--so %) -- <objects> $(STATIC_ARCHIVES)"
+	@CC="$(CC)" scripts/lazy-stubs.sh -o $@ $(TWIN_PKGS:%=--pkg %) $(TWIN_SOS:%=--so %) -- \
+		$(LIB_OBJS) $(CMD_OBJS) $(STATIC_ARCHIVES)
+$(TWIN_OBJ): $(TWIN_S)
+	$(CC) -I. -MMD -MP -g -c $< -o $@
+# -w: the C library warns of getaddrinfo in a static program (the node
+# supervisor's, which runs in the twin).
+$(O)/pkg: $(CMD_OBJS) $(O)/lazy/static/twin.o $(TWIN_OBJ) $(LIBPKG) $(LINK_CONF)
+	$(CC) -static-pie -Wl,-w $(LDFLAGS_ALL) -o $@ $(CMD_OBJS) $(O)/lazy/static/twin.o \
+		$(TWIN_OBJ) $(LIBPKG) $(STATIC_ARCHIVES) $(GMP_A) -lm -lpthread
+$(O)/pkg-dyn: $(CMD_OBJS) $(LAZY_OBJ) $(LIBPKG) $(LINK_CONF)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJS) $(LAZY_OBJ) $(LIBPKG) $(PKG_LDLIBS)
+pkg-dyn: $(O)/pkg-dyn
+	cp $< $@
+else
 $(O)/pkg: $(CMD_OBJS) $(LAZY_OBJ) $(LIBPKG) $(LINK_CONF)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJS) $(LAZY_OBJ) $(LIBPKG) $(PKG_LDLIBS)
+endif
 
 ifeq ($(LAZY),yes)
 $(LAZY_S): $(LIB_OBJS) $(CMD_OBJS) scripts/lazy-stubs.sh $(LINK_CONF)
@@ -234,12 +271,12 @@ fuzz-replay: $(FUZZ_BINS)
 
 # Each checkout's e2e run gets its own scratch root under /tmp.
 E2E_ROOT ?= /tmp/pkg-e2e-$(notdir $(CURDIR))
-e2e: $(PKG_BIN)
+e2e: $(PKG_BIN) $(PKG_DYN)
 	@echo "== end-to-end tests"
 	@mkdir -p $(E2E_ROOT) && rm -f $(E2E_ROOT)/.scratch-names
 	@TMPDIR=$(E2E_ROOT) PKG=$(CURDIR)/$(PKG_BIN) prove tests/t[0-9]*.sh
 
-conformance: $(PKG_BIN)
+conformance: $(PKG_BIN) $(PKG_DYN)
 	@scripts/conformance-ratchet.sh $(CURDIR)/$(PKG_BIN)
 
 test: deps
@@ -267,15 +304,19 @@ format-check:
 	@echo "== format check"
 	@clang-format --dry-run --Werror $(FORMAT_FILES)
 
-install: $(PKG_BIN)
+install: $(PKG_BIN) $(PKG_DYN)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(PKG_BIN) $(DESTDIR)$(PREFIX)/bin/pkg
+ifneq ($(PKG_DYN),)
+	install -d $(DESTDIR)$(PREFIX)/libexec/pkg
+	install -m 0755 $(PKG_DYN) $(DESTDIR)$(PREFIX)/libexec/pkg/pkg-dyn
+endif
 
 clean:
-	rm -rf build pkg
+	rm -rf build pkg pkg-dyn
 
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
--include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(LAZY_OBJ:.o=.d) \
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d) $(LAZY_OBJ:.o=.d) $(TWIN_OBJ:.o=.d) \
 	$(if $(LAZY_OBJ),$(LT)/stubs.d)

@@ -12,6 +12,7 @@
 #include "chart/chart-int.h"
 #include "core/sb.h"
 #include "core/xalloc.h"
+#include "lazy/lazy.h"
 #include "render/funcs.h"
 
 #include <errno.h>
@@ -39,8 +40,13 @@ read_input(struct sb *sb, const char *path, struct pkg_err **errp)
     size_t n = strlen(t);
     while (n && (t[n - 1] == ' ' || t[n - 1] == '\t' || t[n - 1] == '\n' || t[n - 1] == '\r'))
         n--;
-    if (n == 1 && t[0] == '-')
-        return sb_read_fd(sb, 0, "stdin", (size_t)256 << 20, errp);
+    if (n == 1 && t[0] == '-') {
+        size_t before = sb->len;
+        int rc = sb_read_fd(sb, 0, "stdin", (size_t)256 << 20, errp);
+        if (!rc)
+            lazy_keep_stdin(sb->buf + before, sb->len - before);
+        return rc;
+    }
     if (!strncmp(path, "http://", 7) || !strncmp(path, "https://", 8) ||
         !strncmp(path, "oci://", 6))
         return pkg_err_set(errp, PKG_ENOTSUP, "reading values from %s: URLs are not supported",

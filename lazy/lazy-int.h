@@ -3,6 +3,8 @@
 #ifndef PKG_LAZY_INT_H
 #define PKG_LAZY_INT_H
 
+#include <stddef.h>
+
 /* One lazily linked library. The layout is fixed: 8-byte fields in this
  * order (lazy-asm.inc writes them; lazy.c checks the offsets). */
 struct lazy_lib {
@@ -21,5 +23,14 @@ extern struct lazy_lib *const lazy_libs[] __attribute__((weak, visibility("hidde
  * whose stub was called: loads and binds the library (once), returns the
  * function's address. Does not return when that fails (see lazy.h). */
 void *lazy_resolve(struct lazy_lib *lib, unsigned long idx) __attribute__((visibility("hidden")));
+
+/* lazy-common.c. The name of lib's function idx. */
+const char *lazy_func_name(const struct lazy_lib *lib, unsigned long idx);
+/* "pkg pull repo/app": the program and the words of the command line up
+ * to the first flag after the command, for messages. */
+void lazy_command_words(char *out, size_t cap);
+/* The lazy library whose soname is `name` and ".so..." ("libcurl"), or
+ * NULL. */
+struct lazy_lib *lazy_find_lib(const char *name);
 
 #endif

@@ -5,10 +5,10 @@
 #include "lazy/lazy-int.h"
 
 #include <dlfcn.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -40,15 +40,6 @@ register_atfork(void)
     pthread_atfork(fork_prepare, fork_release, fork_release);
 }
 
-static const char *
-func_name(const struct lazy_lib *lib, unsigned long idx)
-{
-    const char *s = lib->names;
-    for (unsigned long i = 0; i < idx; i++)
-        s += strlen(s) + 1;
-    return s;
-}
-
 /* Opens the library and points every slot it can at the real function
  * (a function the library lacks keeps its thunk, which reports it when
  * called). Called with lazy_lock held. Returns the handle, stored in
@@ -76,48 +67,20 @@ bind_lib(struct lazy_lib *lib, const char **why)
     return h;
 }
 
-/* "pkg pull repo/app": the program and the words of its command line up
- * to the first flag after the command (flags before it are skipped), read
- * from /proc/self/cmdline, only when there is an error to report. */
-static void
-command_words(char *out, size_t cap)
-{
-    char buf[2048];
-    snprintf(out, cap, "pkg");
-    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return;
-    buf[n] = '\0';
-    const char *end = buf + n, *w = buf;
-    const char *base = strrchr(w, '/');
-    size_t len = (size_t)snprintf(out, cap, "%s", base ? base + 1 : w);
-    w += strlen(w) + 1;
-    while (w < end && w[0] == '-')
-        w += strlen(w) + 1;
-    for (int words = 0; w < end && w[0] != '-' && words < 3 && len < cap; words++) {
-        len += (size_t)snprintf(out + len, cap - len, " %s", w);
-        w += strlen(w) + 1;
-    }
-}
-
 static void __attribute__((noreturn))
 die(const struct lazy_lib *lib, unsigned long idx, const char *why)
 {
     char cmd[160], msg[1024];
-    command_words(cmd, sizeof(cmd));
+    lazy_command_words(cmd, sizeof(cmd));
     int len;
     if (why)
         len = snprintf(msg, sizeof(msg), "Error: cannot load %s, which `%s` needs (%s): %s\n",
-                       lib->soname, cmd, func_name(lib, idx), why);
+                       lib->soname, cmd, lazy_func_name(lib, idx), why);
     else
         len = snprintf(msg, sizeof(msg),
                        "Error: %s lacks %s, which `%s` needs (pkg was built against another "
                        "version of it)\n",
-                       lib->soname, func_name(lib, idx), cmd);
+                       lib->soname, lazy_func_name(lib, idx), cmd);
     if (len > (int)sizeof(msg) - 1)
         len = (int)sizeof(msg) - 1;
     if (write(2, msg, (size_t)len) < 0) {
@@ -139,28 +102,16 @@ lazy_resolve(struct lazy_lib *lib, unsigned long idx)
             die(lib, idx, why ? why : "unknown dlopen error");
         pthread_mutex_unlock(&lazy_lock);
     }
-    void *p = dlsym(h, func_name(lib, idx));
+    void *p = dlsym(h, lazy_func_name(lib, idx));
     if (!p)
         die(lib, idx, NULL);
     return p;
 }
 
-static struct lazy_lib *
-find_lib(const char *name)
-{
-    if (!lazy_libs)
-        return NULL;
-    size_t len = strlen(name);
-    for (struct lazy_lib *const *l = lazy_libs; *l; l++)
-        if (!strncmp((*l)->soname, name, len) && !strncmp((*l)->soname + len, ".so", 3))
-            return *l;
-    return NULL;
-}
-
 int
 lazy_load(const char *name, struct pkg_err **errp)
 {
-    struct lazy_lib *lib = find_lib(name);
+    struct lazy_lib *lib = lazy_find_lib(name);
     if (!lib || __atomic_load_n(&lib->handle, __ATOMIC_ACQUIRE))
         return 0;
     const char *why = NULL;
@@ -181,6 +132,30 @@ lazy_load(const char *name, struct pkg_err **errp)
 bool
 lazy_pending(const char *name)
 {
-    struct lazy_lib *lib = find_lib(name);
+    struct lazy_lib *lib = lazy_find_lib(name);
     return lib && !__atomic_load_n(&lib->handle, __ATOMIC_ACQUIRE);
+}
+
+/* The dynamic program runs every command itself. A static pkg that handed
+ * a command over marked the environment (twin.c); the mark is dropped here
+ * so that a pkg this process starts (the node supervisor, a post-renderer
+ * calling pkg) is not taken for a second hand-over. */
+void
+lazy_twin_dispatch(bool pure, bool hold_stderr)
+{
+    (void)pure;
+    (void)hold_stderr;
+    unsetenv("PKG_TWIN");
+}
+
+void
+lazy_stderr_release(void)
+{
+}
+
+void
+lazy_keep_stdin(const char *data, size_t len)
+{
+    (void)data;
+    (void)len;
 }

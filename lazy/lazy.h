@@ -31,11 +31,29 @@
  * that prefers an error it can return calls lazy_load() first.
  *
  * Data symbols (variables) of a lazy library cannot go through a stub: the
- * build fails naming the object and the variable. */
+ * build fails naming the object and the variable.
+ *
+ * The static build. Where the C library's static archive exists, the
+ * release `pkg` is a static PIE (a twelfth to a sixth faster on a chart
+ * than the same code linked dynamically: no ld.so, no PLT, libc's code
+ * beside pkg's) and the dynamic program is built beside it as `pkg-dyn`,
+ * its twin. A static program cannot dlopen() libraries linked against the
+ * shared C library, so in `pkg` the stubs of the lazy libraries lead to
+ * lazy/static/twin.c instead of lazy.c: the first call into one of them
+ * executes the twin with the same command line and environment, which
+ * runs the command from the start. That is safe only before the command
+ * has done anything it cannot do twice, so main() hands every command
+ * with side effects over at once (lazy_twin_dispatch); the pure ones
+ * (template, render, show, package...) run in `pkg` and hand over only
+ * when they need a lazy library (a chart calling genCA, a remote chart or
+ * git base). What they read from stdin is kept for the twin
+ * (lazy_keep_stdin), and what template and render write to stderr before
+ * their output is held back so that it is not printed twice. */
 #ifndef PKG_LAZY_H
 #define PKG_LAZY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/err.h"
 
@@ -50,5 +68,21 @@ int lazy_load(const char *name, struct pkg_err **errp);
 /* Whether the library `name` (as for lazy_load) is linked lazily and not
  * loaded yet. For tests and diagnostics. */
 bool lazy_pending(const char *name);
+
+/* At the start of a command. In the static pkg: a command that is not
+ * `pure` runs in the dynamic twin from the start (this does not return);
+ * a pure one that writes its output at its end (`hold_stderr`) has stderr
+ * fully buffered, flushed by lazy_stderr_release() before that output, so
+ * that a hand-over discards rather than repeats it. In the dynamic
+ * program: nothing, but the twin's marker is cleared from the environment
+ * (see twin.c). */
+void lazy_twin_dispatch(bool pure, bool hold_stderr);
+/* Before a held-back command writes its output: stderr is flushed and
+ * unbuffered again. No-op in the dynamic program. */
+void lazy_stderr_release(void);
+/* What a pure command read from stdin (all of it), kept so that a
+ * hand-over can give the twin the same stdin. No-op in the dynamic
+ * program. */
+void lazy_keep_stdin(const char *data, size_t len);
 
 #endif

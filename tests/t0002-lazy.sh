@@ -1,6 +1,7 @@
 #!/bin/sh
-# Lazily loaded libraries (lazy/lazy.h): what each command maps, the error
-# when a library is missing, and the stub generator.
+# Lazily loaded libraries (lazy/lazy.h): what each command of the dynamic
+# program maps, the error when a library is missing, and the stub
+# generator.
 . "$(dirname "$0")/test-lib.sh"
 
 LAZY_RE='^(libcurl|libgit2|libarchive|libmicrohttpd|libsqlite3|libcrypto|libgmp|libnettle|libm)\.so'
@@ -9,6 +10,13 @@ LAZY_RE='^(libcurl|libgit2|libarchive|libmicrohttpd|libsqlite3|libcrypto|libgmp|
 loads() {
     LD_DEBUG=files "$@" 2>&1 >/dev/null | sed -n 's/.*file=\([^ ]*\) .*/\1/p' | sort -u
 }
+
+# A static pkg (STATIC_PKG, lazy/lazy.h) hands what needs these libraries
+# to its dynamic twin, pkg-dyn beside it (t0003): the lazy loading is the
+# twin's.
+if ! readelf -l "$PKG" 2>/dev/null | grep -q 'INTERP' && [ -x "$(dirname "$PKG")/pkg-dyn" ]; then
+    PKG=$(dirname "$PKG")/pkg-dyn
+fi
 
 if readelf -d "$PKG" 2>/dev/null | grep -q 'NEEDED.*libcurl'; then
     test_skip 'lazy loading' 'pkg is linked with LAZY=no'
@@ -102,7 +110,7 @@ else
         unshare -m sh -c "mount --bind /dev/null $libpath && exec \"\$0\" template x $chart" \
             "$PKG" >out 2>err; rc=$? &&
         test "$rc" = 1 && test ! -s out && test "$(wc -l <err)" = 1 &&
-        test_grep "^Error: cannot load $lib, which \`pkg template x $chart\` needs ([A-Za-z0-9_]*): " err &&
+        test_grep "^Error: cannot load $lib, which \`$(basename "$PKG") template x $chart\` needs ([A-Za-z0-9_]*): " err &&
         test -s want
     '
 fi

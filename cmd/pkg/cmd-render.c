@@ -2,6 +2,7 @@
  * `kubectl kustomize DIR` prints (or write it with -o), through overlay/. */
 #include "cmd/pkg/cli.h"
 #include "cmd/pkg/cmds.h"
+#include "lazy/lazy.h"
 #include "core/core.h"
 #include "overlay/overlay.h"
 
@@ -141,6 +142,7 @@ cmd_render(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     struct val *docs = NULL;
     struct pkg_err *err = NULL;
     rc = kust_build(&docs, a, dir, &o, &warnings, &err);
+    lazy_stderr_release();
     if (warnings.len)
         fputs(warnings.buf, stderr);
     if (!rc)

@@ -5,6 +5,7 @@
 #include "chart/chart.h"
 #include "cmd/pkg/cli.h"
 #include "cmd/pkg/cmds.h"
+#include "lazy/lazy.h"
 #include "core/core.h"
 #include "repo-index/repo.h"
 #include "cmd/pkg/repo-cli.h"
@@ -155,6 +156,7 @@ split_csv(struct strv *out, const struct strv *in)
 static void
 print_out(const struct sb *out)
 {
+    lazy_stderr_release();
     if (out->len)
         fwrite(out->buf, 1, out->len, stdout);
     fflush(stdout);
@@ -306,6 +308,7 @@ run_inner(const struct cmd *cmd, int argc, char **argv, struct global_opts *g,
     arena_free(a);
     free(fetched);
     if (rc) {
+        lazy_stderr_release();
         if (render_error && g->debug) {
             /* helm prints what it has before the error with --debug */
             const char *t = out.buf;

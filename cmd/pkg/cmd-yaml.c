@@ -3,6 +3,7 @@
  * the command line. */
 #include "cmd/pkg/cli.h"
 #include "cmd/pkg/cmds.h"
+#include "lazy/lazy.h"
 #include "core/core.h"
 
 #include <stdio.h>
@@ -31,9 +32,11 @@ fmt_one(const char *path, enum val_yaml_dialect dialect, bool json, struct sb *o
     struct sb in = SB_INIT;
     struct val *docs = NULL;
     int rc;
-    if (!strcmp(path, "-"))
+    if (!strcmp(path, "-")) {
         rc = sb_read_fd(&in, 0, "<stdin>", 256u << 20, errp);
-    else
+        if (!rc)
+            lazy_keep_stdin(in.buf, in.len);
+    } else
         rc = sb_read_file(&in, path, 256u << 20, errp);
     if (rc)
         goto out;

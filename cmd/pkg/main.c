@@ -2,6 +2,7 @@
  * cmd-<group>.c; this file only routes argv to it. */
 #include "cmd/pkg/cli.h"
 #include "cmd/pkg/cmds.h"
+#include "lazy/lazy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,6 +205,29 @@ cmd_version(const struct cmd *cmd, int argc, char **argv, struct global_opts *g)
     return EXIT_OK;
 }
 
+/* The commands a static pkg runs itself (lazy/lazy.h, "The static build"):
+ * until they need a lazy library they change nothing, so that the dynamic
+ * twin can run them again from the start. The others (pods, the node,
+ * repositories, package's signing) run in the twin from the start. */
+static bool
+is_pure(const char *name)
+{
+    static const char *const pure[] = {"version", "help",  "yaml",     "tmpl",
+                                       "render",  "build", "template", "show"};
+    for (size_t k = 0; k < sizeof(pure) / sizeof(pure[0]); k++)
+        if (!strcmp(name, pure[k]))
+            return true;
+    return false;
+}
+
+/* Of those, the ones that write their output at their end: what they print
+ * to stderr before it is held back until then (lazy_stderr_release). */
+static bool
+holds_stderr(const char *name)
+{
+    return !strcmp(name, "template") || !strcmp(name, "render") || !strcmp(name, "build");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -232,5 +256,6 @@ main(int argc, char **argv)
     const struct cmd *c = cli_find(argv[i]);
     if (!c)
         return unknown_command(argv[i]);
+    lazy_twin_dispatch(is_pure(c->name), holds_stderr(c->name));
     return c->run(c, argc - i, argv + i, &g);
 }
