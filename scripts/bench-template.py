@@ -3,22 +3,22 @@
 the conformance corpus charts, measured in the same run.
 
 For every helm case that renders (no expect_fail), both commands run from the
-case directory with the case's arguments. By default the runs are
-interleaved: after two warm-up runs of each, every round runs helm once and
-pkg three times, so both see the same machine. On a shared VM the speed of
-a core changes by up to half within seconds; run back to back (helm's ten
-runs, then pkg's), the two tools can land in different phases, and a
-chart's ratio moved by 30% from run to run. Times are whole-process wall
-time (posix_spawn to wait4) and CPU time (the child's user+system from
-wait4), means over the runs. Peak RSS is measured apart, with
-/usr/bin/time -f %M (the largest of three runs): a child spawned from this
-script inherits its high-water mark through exec.
---method hyperfine measures as before this was added: hyperfine, helm's runs
-then pkg's (means). Cases where pkg's
-output is not byte-identical to helm's are listed but left out of the
-summary ratios.
+case directory with the case's arguments: whole-process wall time and CPU
+time with hyperfine (two warm-up runs, then the mean of --runs runs of
+helm, then of pkg), peak RSS with /usr/bin/time -f %M (the largest of three
+runs). Cases where pkg's output is not byte-identical to helm's are listed
+but left out of the summary ratios.
 
-Usage: bench-template.py PKG [HELM] [-k SUBSTR] [--runs N] [--method interleaved|hyperfine]
+--method interleaved runs helm once and pkg three times in every round
+(posix_spawn to wait4, CPU time from the child's rusage), so that both see
+the same phase of a shared machine, whose cores change speed within
+seconds. It is not the default because it measures pkg in helm's wake:
+after a helm run (45 MB freed, a dozen threads exiting) pkg's next runs
+take 12-25% longer than back to back (podinfo 2.46-2.73 ms against
+1.95-2.19 ms, also with 50 ms between them), so its ratios come out lower
+(a median of 27.1x where hyperfine gave 31.1x in the same hour).
+
+Usage: bench-template.py PKG [HELM] [-k SUBSTR] [--runs N] [--method hyperfine|interleaved]
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile, time
 
@@ -27,7 +27,7 @@ ap.add_argument("pkg")
 ap.add_argument("helm", nargs="?", default="/root/.cache/pkg-reference/helm3")
 ap.add_argument("-k", default="")
 ap.add_argument("--runs", type=int, default=10)
-ap.add_argument("--method", choices=["interleaved", "hyperfine"], default="interleaved")
+ap.add_argument("--method", choices=["hyperfine", "interleaved"], default="hyperfine")
 ap.add_argument("--root", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared",
                                                "conformance", "helm"))
 args = ap.parse_args()
