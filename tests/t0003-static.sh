@@ -6,7 +6,7 @@
 DYN=$(dirname "$PKG")/pkg-dyn
 if readelf -l "$PKG" 2>/dev/null | grep -q 'INTERP' || [ ! -x "$DYN" ]; then
     test_skip 'the static pkg' 'pkg is linked dynamically (STATIC_PKG=no, or no libc.a)'
-    test_done
+    test_done; exit
 fi
 
 cd "$TMP" || exit 1

@@ -6,7 +6,7 @@
 
 if ! command -v git >/dev/null 2>&1; then
     test_skip 'git bases' 'git is needed to build the fixture repositories'
-    test_done
+    test_done; exit
     exit 0
 fi
 

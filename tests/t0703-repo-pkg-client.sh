@@ -8,7 +8,7 @@
 
 if [ ! -x "$HELM" ]; then
     test_skip 'pkg against a helm-made repository' 'reference helm missing (run ../shared/tools/reference-tools)'
-    test_done
+    test_done; exit
     exit 0
 fi
 helm_env

@@ -3,9 +3,12 @@
 #
 #   . "$(dirname "$0")/test-lib.sh"
 #   test_expect_success 'name' 'commands'
-#   test_expect_failure_code 1 'name' 'commands'   # exit status must be 1
+#   test_expect_code 1 'name' 'commands'   # exit status must be 1
 #   test_skip 'name' 'reason'
 #   test_done
+#
+# test_done ends a script: where a script stops early (all of it skipped),
+# write `test_done; exit`, or the rest runs anyway.
 #
 # $PKG is the binary under test (make e2e sets it); each script gets a
 # scratch directory $TMP (removed at exit) and PKG_HOME inside it.
