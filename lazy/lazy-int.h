@@ -26,6 +26,10 @@ void *lazy_resolve(struct lazy_lib *lib, unsigned long idx) __attribute__((visib
 
 /* lazy-common.c. The name of lib's function idx. */
 const char *lazy_func_name(const struct lazy_lib *lib, unsigned long idx);
+/* This process's command line as /proc/self/cmdline has it (words each
+ * ended by a NUL), a malloc'd copy with one more NUL after it; NULL when it
+ * cannot be read. */
+char *lazy_cmdline(size_t *len);
 /* "pkg pull repo/app": the program and the words of the command line up
  * to the first flag after the command, for messages. */
 void lazy_command_words(char *out, size_t cap);

@@ -44,7 +44,7 @@
  * runs the command from the start. That is safe only before the command
  * has done anything it cannot do twice, so main() hands every command
  * with side effects over at once (lazy_twin_dispatch); the pure ones
- * (template, render, show, package...) run in `pkg` and hand over only
+ * (template, render, show, version...) run in `pkg` and hand over only
  * when they need a lazy library (a chart calling genCA, a remote chart or
  * git base). What they read from stdin is kept for the twin
  * (lazy_keep_stdin), and what template and render write to stderr before

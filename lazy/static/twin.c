@@ -12,7 +12,6 @@
 #include "lazy/lazy-int.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -26,10 +25,10 @@
  * until the first one's exec ends the process. */
 static pthread_mutex_t twin_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* What the command read from stdin (lazy_keep_stdin), a copy of ours. */
+/* What the command read from stdin (lazy_keep_stdin), a copy of ours;
+ * NULL when it read none. */
 static char *kept_stdin;
 static size_t kept_stdin_len;
-static bool have_kept_stdin;
 
 /* stderr's buffer while a command holds its messages back. */
 static char held_stderr[64 * 1024];
@@ -47,43 +46,15 @@ put_err(const char *msg)
     }
 }
 
-/* The command line of this process, argv-style, from /proc/self/cmdline
- * (the words main() was given, whatever has parsed them since). NULL when
- * it cannot be read. */
+/* This process's command line, argv-style (the words main() was given,
+ * whatever has parsed them since). NULL when it cannot be read. */
 static char **
 own_argv(void)
 {
-    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    size_t len;
+    char *buf = lazy_cmdline(&len);
+    if (!buf)
         return NULL;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap + 1);
-    for (;;) {
-        if (!buf)
-            break;
-        if (len == cap) {
-            char *nb = realloc(buf, cap * 2 + 1);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        ssize_t n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-    }
-    close(fd);
-    if (!buf || len == 0) {
-        free(buf);
-        return NULL;
-    }
-    buf[len] = '\0';
     size_t words = 0;
     for (size_t i = 0; i < len; i++)
         words += buf[i] == '\0';
@@ -104,7 +75,7 @@ own_argv(void)
 static void
 restore_stdin(void)
 {
-    if (!have_kept_stdin)
+    if (!kept_stdin)
         return;
     int fd = memfd_create("pkg-stdin", 0);
     if (fd < 0)
@@ -235,5 +206,4 @@ lazy_keep_stdin(const char *data, size_t len)
     free(kept_stdin);
     kept_stdin = copy;
     kept_stdin_len += len;
-    have_kept_stdin = true;
 }
